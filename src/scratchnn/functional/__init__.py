@@ -1,0 +1,20 @@
+"""Differentiable functions: ``import scratchnn.functional as F``.
+
+* array operations (``F.matmul``, ``F.exp``, ``F.concatenate``, ...) from ``scratchnn.ops``;
+* activations (``F.relu``, ``F.softmax``, ...), each with its formula and derivative;
+* losses, called ``loss(y_true, y_pred)`` as in Keras (``F.sparse_categorical_crossentropy``).
+"""
+from ..ops import (abs, add, astype, broadcast_to, clip, concatenate, div, exp, expand_dims,
+                   flatten, getitem, log, matmul, max, maximum, mean, min, minimum, mul, neg,
+                   pad, permute, power, reshape, split, sqrt, squeeze, stack, sub, sum, transpose,
+                   unsqueeze, var, where)
+from .activations import (ACTIVATIONS, elu, exponential, gelu, get_activation, hard_sigmoid,
+                          leaky_relu, linear, log_softmax, maxout, mish, relu, relu6, selu,
+                          sigmoid, silu, softmax, softplus, softsign, step, swish, tanh)
+from .losses import (LOSSES, binary_crossentropy, categorical_crossentropy, get_loss, huber,
+                     mean_absolute_error, mean_squared_error, sparse_categorical_crossentropy,
+                     sum_squared_error)
+from ._special import erf
+
+mse = mean_squared_error
+mae = mean_absolute_error

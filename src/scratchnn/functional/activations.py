@@ -1,0 +1,326 @@
+"""Activation functions, each with its formula and its derivative.
+
+Written as in a course: ``f(x)`` is the activation, ``f'(x)`` its derivative,
+and the backward pass of each is ``dx = g * f'(x)`` (``g`` = gradient from above).
+The ones whose derivative is cheapest written from the output (sigmoid, tanh,
+softmax) keep their output for the backward pass.
+"""
+import numpy as np
+
+from ..autograd import Function, Tensor
+from ..ops import _lift, exp, log, maximum, minimum, mul, reshape, where
+from ..ops import max as reduce_max
+from ._special import erf
+
+# SELU's constants (Klambauer et al., 2017), as in Keras and PyTorch.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _sigmoid(x, xp=np):
+    """Numerically stable logistic function on an array: never computes exp of a large positive number."""
+    e = xp.exp(-xp.abs(x))                   # in (0, 1]: no overflow
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Step(Function):
+    """Heaviside step: f(x) = 1 if x > 0 else 0.  f'(x) = 0 (undefined at 0)."""
+    def forward(self, x):
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, g):
+        return None
+
+
+class Sigmoid(Function):
+    """f(x) = 1 / (1 + e^-x);  f'(x) = f(x) (1 - f(x)) <= 0.25."""
+    def forward(self, x):
+        self.y = _sigmoid(x, self.xp)
+        return self.y
+
+    def backward(self, g):
+        return g * self.y * (1 - self.y)
+
+
+class Tanh(Function):
+    """f(x) = (e^x - e^-x) / (e^x + e^-x);  f'(x) = 1 - f(x)^2 <= 1."""
+    def forward(self, x):
+        self.y = self.xp.tanh(x)
+        return self.y
+
+    def backward(self, g):
+        return g * (1 - self.y * self.y)
+
+
+class ReLU(Function):
+    """f(x) = max(0, x);  f'(x) = 1 if x > 0 else 0."""
+    def forward(self, x):
+        self.x = x
+        return self.xp.maximum(x, 0)
+
+    def backward(self, g):
+        return self.xp.where(self.x > 0, g, 0)
+
+
+class LeakyReLU(Function):
+    """f(x) = x if x > 0 else alpha x;  f'(x) = 1 if x > 0 else alpha."""
+    def forward(self, x, alpha):
+        self.x, self.alpha = x, alpha
+        return self.xp.where(x > 0, x, x * alpha)
+
+    def backward(self, g):
+        return self.xp.where(self.x > 0, g, g * self.alpha)
+
+
+class ELU(Function):
+    """f(x) = x if x > 0 else alpha (e^x - 1);  f'(x) = 1 if x > 0 else alpha e^x = f(x) + alpha.
+
+    With ``scale`` (SELU): f is multiplied by ``scale`` and so is f'.
+    """
+    def forward(self, x, alpha, scale):
+        xp = self.xp
+        self.x, self.alpha, self.scale = x, alpha, scale
+        self.neg = alpha * xp.expm1(xp.minimum(x, 0))   # alpha (e^x - 1) for x <= 0; no overflow
+        return scale * xp.where(x > 0, x, self.neg)
+
+    def backward(self, g):
+        return g * (self.scale * self.xp.where(self.x > 0, 1, self.neg + self.alpha))
+
+
+class GELU(Function):
+    """Gaussian Error Linear Unit: f(x) = x Phi(x), Phi the standard normal CDF.
+
+    exact:        Phi(x) = (1 + erf(x / sqrt 2)) / 2,  f'(x) = Phi(x) + x phi(x),
+                  phi(x) = e^(-x^2/2) / sqrt(2 pi)
+    approximate:  f(x) = x (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3),
+                  f'(x) = (1 + tanh u)/2 + x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2) / 2
+    """
+    def forward(self, x, approximate):
+        xp = self.xp
+        self.x, self.approximate = x, approximate
+        if approximate:
+            self.t = xp.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
+        return x * self.cdf
+
+    def backward(self, g):
+        x, xp = self.x, self.xp
+        if self.approximate:
+            t = self.t
+            du = np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = xp.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+        return g * (self.cdf + x * pdf)
+
+
+class Softplus(Function):
+    """f(x) = ln(1 + e^x)  (computed as logaddexp(0, x): no overflow);  f'(x) = sigmoid(x)."""
+    def forward(self, x):
+        self.x = x
+        return self.xp.logaddexp(0, x)
+
+    def backward(self, g):
+        return g * _sigmoid(self.x, self.xp)
+
+
+class SiLU(Function):
+    """Swish / SiLU: f(x) = x sigmoid(x);  f'(x) = s(x) (1 + x (1 - s(x))), s = sigmoid."""
+    def forward(self, x):
+        self.x, self.s = x, _sigmoid(x, self.xp)
+        return x * self.s
+
+    def backward(self, g):
+        s = self.s
+        return g * (s * (1 + self.x * (1 - s)))
+
+
+class Softmax(Function):
+    """y_i = e^(x_i - m) / sum_j e^(x_j - m), m = max_j x_j (the shift changes nothing but avoids overflow).
+
+    Jacobian dy_i/dx_j = y_i (delta_ij - y_j), so  dx = y * (g - sum(g * y)).
+    """
+    def forward(self, x, axis):
+        xp = self.xp
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        self.y, self.axis = e / e.sum(axis=axis, keepdims=True), axis
+        return self.y
+
+    def backward(self, g):
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - log sum_j e^(x_j)  (computed after subtracting the max: stable);
+    dx = g - softmax(x) * sum(g)."""
+    def forward(self, x, axis):
+        xp = self.xp
+        shifted = x - x.max(axis=axis, keepdims=True)
+        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.axis = axis
+        return self.y
+
+    def backward(self, g):
+        return g - self.xp.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
+
+
+# ---------------------------------------------------------------- functions
+def linear(x):
+    """Identity: f(x) = x, f'(x) = 1 (the output of a regression network)."""
+    return _lift(x)
+
+
+def step(x):
+    """Heaviside step (the perceptron's activation): 1 if x > 0 else 0.
+
+    Its derivative is 0 almost everywhere, so no gradient flows through it:
+    this is why the perceptron has its own learning rule and MLPs use sigmoid.
+    """
+    return Step.apply(_lift(x))
+
+
+def sigmoid(x):
+    """Logistic sigmoid, s(x) = 1 / (1 + e^-x), in (0, 1).
+
+    s'(x) = s(x)(1 - s(x)), at most 0.25 (at x = 0): stacking many sigmoid
+    layers multiplies gradients by <= 0.25 each, which makes them vanish.
+    Stable for large |x| (it never evaluates e^x for large positive x).
+    """
+    x = _lift(x)
+    out = Sigmoid.apply(x)
+    out._logits = ("sigmoid", x)
+    return out
+
+
+def tanh(x):
+    """Hyperbolic tangent, in (-1, 1);  tanh'(x) = 1 - tanh(x)^2, at most 1 (at x = 0)."""
+    return Tanh.apply(_lift(x))
+
+
+def relu(x):
+    """Rectified linear unit, max(0, x);  relu'(x) = 1 for x > 0, 0 for x <= 0.
+
+    The gradient does not shrink for positive inputs (no vanishing), but a unit
+    whose input is always negative never learns again (a "dead" ReLU).
+    """
+    return ReLU.apply(_lift(x))
+
+
+def leaky_relu(x, alpha=0.3):
+    """x for x > 0, alpha * x otherwise (Keras's default alpha is 0.3, PyTorch's 0.01);
+    derivative 1 or alpha."""
+    return LeakyReLU.apply(_lift(x), alpha=alpha)
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit: x for x > 0, alpha (e^x - 1) otherwise;
+    derivative 1 or alpha e^x (smooth at 0 when alpha = 1)."""
+    return ELU.apply(_lift(x), alpha=alpha, scale=1.0)
+
+
+def selu(x):
+    """Scaled ELU: scale * elu(x, alpha) with alpha = 1.67326..., scale = 1.05070...
+    (self-normalising: keeps activations near mean 0, variance 1 with lecun_normal init)."""
+    return ELU.apply(_lift(x), alpha=SELU_ALPHA, scale=SELU_SCALE)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit, x * Phi(x) (Phi: standard normal CDF); ``approximate=True``
+    uses the tanh formula.  f'(x) = Phi(x) + x phi(x)."""
+    return GELU.apply(_lift(x), approximate=approximate)
+
+
+def softplus(x):
+    """ln(1 + e^x), a smooth ReLU;  softplus'(x) = sigmoid(x)."""
+    return Softplus.apply(_lift(x))
+
+
+def silu(x):
+    """SiLU / swish: x * sigmoid(x);  f'(x) = s(x)(1 + x(1 - s(x)))."""
+    return SiLU.apply(_lift(x))
+
+
+swish = silu
+
+
+def softsign(x):
+    """x / (1 + |x|), in (-1, 1);  f'(x) = 1 / (1 + |x|)^2."""
+    x = _lift(x)
+    return x / (1 + abs(x))
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid (Keras 3): relu6(x + 3) / 6, i.e. 0 below -3, 1 above 3;
+    derivative 1/6 in between, 0 outside."""
+    return relu6(_lift(x) + 3) * (1 / 6)
+
+
+def relu6(x):
+    """min(max(0, x), 6);  derivative 1 on (0, 6), 0 outside."""
+    return minimum(relu(x), 6)
+
+
+def exponential(x):
+    """e^x;  derivative e^x."""
+    return exp(x)
+
+
+def mish(x):
+    """x * tanh(softplus(x));  a smooth, non-monotonic activation."""
+    x = _lift(x)
+    return x * tanh(softplus(x))
+
+
+def softmax(x, axis=-1):
+    """Turns scores into probabilities that sum to 1 along ``axis``:
+    y_i = e^(x_i) / sum_j e^(x_j), computed after subtracting max(x) (no overflow at 1e4).
+
+    dy_i/dx_j = y_i (delta_ij - y_j); backward: dx = y * (g - sum(g * y)).
+    """
+    x = _lift(x)
+    out = Softmax.apply(x, axis=axis)
+    if axis == -1 or axis == x.ndim - 1:
+        out._logits = ("softmax", x)
+    return out
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) computed stably: x_i - max - log sum_j e^(x_j - max).
+
+    backward: dx = g - softmax(x) * sum(g).
+    """
+    return LogSoftmax.apply(_lift(x), axis=axis)
+
+
+def maxout(x, pieces):
+    """Maxout (Goodfellow et al., 2013): the last axis holds ``units * pieces`` values;
+    unit i outputs the maximum of its ``pieces`` consecutive values.  The gradient goes
+    to the winning piece (shared between ties)."""
+    x = _lift(x)
+    n = x.shape[-1]
+    if pieces <= 0 or n % pieces:
+        raise ValueError(f"maxout: the last axis ({n}) must be a multiple of pieces={pieces}")
+    return reduce_max(reshape(x, x.shape[:-1] + (n // pieces, pieces)), axis=-1)
+
+
+ACTIVATIONS = {
+    "linear": linear, "step": step, "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
+    "leaky_relu": leaky_relu, "elu": elu, "selu": selu, "gelu": gelu, "softplus": softplus,
+    "silu": silu, "swish": swish, "softsign": softsign, "hard_sigmoid": hard_sigmoid,
+    "relu6": relu6, "exponential": exponential, "mish": mish, "softmax": softmax,
+    "log_softmax": log_softmax,
+}
+
+
+def get_activation(identifier):
+    """An activation function from its name ('relu'), a callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, str):
+        fn = ACTIVATIONS.get(identifier.lower())
+        if fn is not None:
+            return fn
+    raise ValueError(f"unknown activation {identifier!r}; valid names: {', '.join(sorted(ACTIVATIONS))}")

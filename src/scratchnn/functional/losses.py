@@ -1,0 +1,294 @@
+"""Loss functions: ``loss(y_true, y_pred)``, true values first, as in Keras.
+
+Every loss first computes one value per sample (for an output of shape
+``(N, ..., C)`` the last axis is averaged or summed, as Keras does), then
+reduces:
+
+* ``reduction='mean'`` (default): sum(w_i * l_i) / (number of values)  (Keras's
+  "sum_over_batch_size": the count does not depend on the weights);
+* ``'sum'``: sum(w_i * l_i);   ``'none'``: the weighted per-sample values.
+
+``sample_weight`` (shape ``(N,)`` or the per-sample shape) multiplies each value.
+
+Cross-entropies given probabilities clip them to [1e-7, 1 - 1e-7] first (and the
+categorical one rescales them to sum to 1), exactly as Keras, so the same
+inputs give Keras's numbers.  When the probabilities come straight from
+``softmax``/``sigmoid`` in the same graph, the loss uses the logits instead (as
+Keras does): the result is stable and the backward pass is a single fused
+``p - y``.
+"""
+import warnings
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+from ..ops import _lift, abs, clip, log, mean, sum, where
+from .activations import _sigmoid
+
+EPSILON = 1e-7      # Keras's backend.epsilon()
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ------------------------------------------------------------ fused kernels
+class SparseSoftmaxCrossEntropy(Function):
+    """l = logsumexp(z) - z[y] = -log softmax(z)[y] for integer labels y;
+    dz = g * (softmax(z) - onehot(y))."""
+    def forward(self, z, labels):
+        xp = self.xp
+        m = z.max(axis=-1, keepdims=True)
+        e = xp.exp(z - m)
+        s = e.sum(axis=-1, keepdims=True)
+        self.p = e / s                                     # softmax, kept for backward
+        self.labels = labels
+        lse = (xp.log(s) + m)[..., 0]
+        picked = xp.take_along_axis(z, labels[..., None], axis=-1)[..., 0]
+        return lse - picked
+
+    def backward(self, g):
+        dz = self.p.copy()
+        flat = dz.reshape(-1, dz.shape[-1])
+        flat[np.arange(flat.shape[0]), self.labels.reshape(-1)] -= 1
+        dz *= g[..., None]
+        return dz
+
+
+class SoftmaxCrossEntropy(Function):
+    """l = -sum_i t_i log softmax(z)_i for target distributions t;
+    dz = g * (softmax(z) * sum(t) - t)  (= p - t when t sums to 1),  dt = -g * log softmax(z)."""
+    def forward(self, t, z):
+        xp = self.xp
+        shifted = z - z.max(axis=-1, keepdims=True)
+        self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        self.t = t
+        return -(t * self.logp).sum(axis=-1)
+
+    def backward(self, g):
+        g = g[..., None]
+        dt = -g * self.logp if self.needs_grad[0] else None
+        dz = None
+        if self.needs_grad[1]:
+            dz = g * (self.xp.exp(self.logp) * self.t.sum(axis=-1, keepdims=True) - self.t)
+        return dt, dz
+
+
+class SigmoidCrossEntropy(Function):
+    """l = -[t log s(z) + (1 - t) log(1 - s(z))] = max(z, 0) - z t + log(1 + e^-|z|)  (stable);
+    dz = g * (s(z) - t),  dt = -g * z."""
+    def forward(self, t, z):
+        xp = self.xp
+        self.t, self.z = t, z
+        return xp.maximum(z, 0) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
+
+    def backward(self, g):
+        dt = -g * self.z if self.needs_grad[0] else None
+        dz = g * (_sigmoid(self.z, self.xp) - self.t) if self.needs_grad[1] else None
+        return dt, dz
+
+
+# ------------------------------------------------------------------ helpers
+def _pair(y_true, y_pred, name):
+    """Tensors of the same shape (a trailing axis of 1 on either side is matched, as Keras)."""
+    y_pred = _lift(y_pred)
+    y_true = _lift(y_true, y_pred)
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape + (1,))
+    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{name}: y_true has shape {y_true.shape} but y_pred has shape "
+                         f"{y_pred.shape}; they must match")
+    return y_true, y_pred
+
+
+def _per_sample(values):
+    """Average the last axis into one value per sample (a 1-D input is already per sample)."""
+    return mean(values, axis=-1) if values.ndim >= 2 else values
+
+
+def _reduce(losses, reduction, sample_weight, name):
+    """Apply ``sample_weight`` and the ``reduction`` to per-sample losses."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: unknown reduction {reduction!r}; valid: {', '.join(REDUCTIONS)}")
+    if sample_weight is not None:
+        w = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight)
+        w = w.astype(losses.dtype, copy=False)
+        if w.ndim == losses.ndim + 1 and w.shape[-1] == 1:
+            w = w[..., 0]
+        if w.ndim < losses.ndim:
+            w = w.reshape(w.shape + (1,) * (losses.ndim - w.ndim))
+        try:
+            np.broadcast_shapes(w.shape, losses.shape)
+        except ValueError:
+            raise ValueError(f"{name}: sample_weight of shape {np.shape(sample_weight)} does not match "
+                             f"the per-sample losses of shape {losses.shape}") from None
+        losses = losses * w
+    if reduction == "none":
+        return losses
+    total = sum(losses)
+    return total if reduction == "sum" else total / max(losses.size, 1)
+
+
+def _logits_for(y_pred, from_logits, kind, name):
+    """The logits to use, or None when ``y_pred`` holds plain probabilities.
+
+    ``y_pred`` itself when ``from_logits``; the input of the ``kind`` ('softmax'
+    or 'sigmoid') that produced ``y_pred``, when there is one (as Keras does).
+    """
+    origin = y_pred._logits
+    if origin is not None and origin[0] == kind:
+        if from_logits:
+            warnings.warn(f"{name} got from_logits=True, but y_pred is the output of a {kind}: "
+                          f"probabilities, not logits. Using the logits behind the {kind}; remove "
+                          f"the {kind} or set from_logits=False.", stacklevel=3)
+        return origin[1]
+    return y_pred if from_logits else None
+
+
+# ------------------------------------------------------------- regression
+def mean_squared_error(y_true, y_pred, reduction="mean", sample_weight=None):
+    """MSE = mean_k (y_k - t_k)^2;  dL/dy_k = 2 (y_k - t_k) / K."""
+    t, y = _pair(y_true, y_pred, "mean_squared_error")
+    d = y - t
+    return _reduce(_per_sample(d * d), reduction, sample_weight, "mean_squared_error")
+
+
+def mean_absolute_error(y_true, y_pred, reduction="mean", sample_weight=None):
+    """MAE = mean_k |y_k - t_k|;  dL/dy_k = sign(y_k - t_k) / K (robust to outliers)."""
+    t, y = _pair(y_true, y_pred, "mean_absolute_error")
+    return _reduce(_per_sample(abs(y - t)), reduction, sample_weight, "mean_absolute_error")
+
+
+def sum_squared_error(y_true, y_pred, reduction="mean", sample_weight=None):
+    """SSE = 1/2 sum_k (y_k - t_k)^2 per sample (the textbook's sum of squares);  dL/dy_k = y_k - t_k."""
+    t, y = _pair(y_true, y_pred, "sum_squared_error")
+    d = y - t
+    per = 0.5 * (sum(d * d, axis=-1) if d.ndim >= 2 else d * d)
+    return _reduce(per, reduction, sample_weight, "sum_squared_error")
+
+
+def huber(y_true, y_pred, delta=1.0, reduction="mean", sample_weight=None):
+    """Huber: with e = y - t,  1/2 e^2 if |e| <= delta, else delta (|e| - delta/2);
+    quadratic near 0, linear (outlier-robust) beyond delta.  dL/de = e, or delta sign(e)."""
+    t, y = _pair(y_true, y_pred, "huber")
+    e = y - t
+    a = abs(e)
+    values = where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
+    return _reduce(_per_sample(values), reduction, sample_weight, "huber")
+
+
+# --------------------------------------------------------- classification
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                        reduction="mean", sample_weight=None):
+    """BCE = -[t log p + (1 - t) log(1 - p)], averaged over the last axis.
+
+    With p = sigmoid(z): dBCE/dz = p - t  (the fused backward).
+    Probabilities are clipped to [1e-7, 1 - 1e-7] first, as Keras does.
+    """
+    name = "binary_crossentropy"
+    t, y = _pair(y_true, y_pred, name)
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + 0.5 * label_smoothing
+    logits = _logits_for(y, from_logits, "sigmoid", name)
+    if logits is not None:
+        values = SigmoidCrossEntropy.apply(t, logits)
+    else:
+        p = clip(y, EPSILON, 1 - EPSILON)
+        values = -(t * log(p) + (1 - t) * log(1 - p))
+    return _reduce(_per_sample(values), reduction, sample_weight, name)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
+                             reduction="mean", sample_weight=None):
+    """CCE = -sum_k t_k log p_k over the class axis (last) for one-hot / distribution targets.
+
+    With p = softmax(z): dCCE/dz = p - t  (the fused backward).  Given
+    probabilities, they are rescaled to sum to 1 and clipped to [1e-7, 1 - 1e-7]
+    (Keras).  Any leading shape works: (N, C), or (N, H, W, C) per pixel.
+    """
+    name = "categorical_crossentropy"
+    y_pred = _lift(y_pred)
+    y_true = _lift(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        hint = ""
+        if y_true.shape == y_pred.shape[:-1] or y_true.shape == y_pred.shape[:-1] + (1,):
+            hint = (" y_true looks like integer class labels: use sparse_categorical_crossentropy, "
+                    "or one-hot encode the labels (to_categorical).")
+        raise ValueError(f"{name}: y_true has shape {y_true.shape} but y_pred has shape "
+                         f"{y_pred.shape}; they must match.{hint}")
+    if label_smoothing:
+        y_true = y_true * (1 - label_smoothing) + label_smoothing / y_pred.shape[-1]
+    logits = _logits_for(y_pred, from_logits, "softmax", name)
+    if logits is not None:
+        values = SoftmaxCrossEntropy.apply(y_true, logits)
+    else:
+        p = y_pred / sum(y_pred, axis=-1, keepdims=True)
+        p = clip(p, EPSILON, 1 - EPSILON)
+        values = -sum(y_true * log(p), axis=-1)
+    return _reduce(values, reduction, sample_weight, name)
+
+
+def _class_labels(y_true, y_pred, name):
+    """Integer labels of shape y_pred.shape[:-1], validated (integral, within [0, C))."""
+    labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    n_classes = y_pred.shape[-1]
+    if labels.shape == y_pred.shape[:-1] + (1,) and n_classes != 1:
+        labels = labels[..., 0]
+    if labels.shape != y_pred.shape[:-1]:
+        hint = ""
+        if labels.shape == y_pred.shape:
+            hint = (" y_true looks one-hot encoded: use categorical_crossentropy, or pass the "
+                    "class indices (y.argmax(-1)).")
+        raise ValueError(f"{name}: y_true has shape {labels.shape} but y_pred has shape "
+                         f"{y_pred.shape}; expected integer labels of shape {y_pred.shape[:-1]}.{hint}")
+    if labels.dtype.kind not in "iub":
+        if labels.dtype.kind != "f" or not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"{name}: y_true must hold integer class labels, got dtype "
+                             f"{labels.dtype} with non-integer values")
+    labels = labels.astype(np.intp, copy=False)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
+        raise ValueError(f"{name}: label {bad} is out of range for {n_classes} classes "
+                         f"(valid labels: 0 to {n_classes - 1})")
+    return labels
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
+                                    reduction="mean", sample_weight=None):
+    """Categorical cross-entropy for integer class labels: l = -log p[y].
+
+    With p = softmax(z): dl/dz = p - onehot(y) (the fused backward); no one-hot
+    matrix is ever built.  Given probabilities, Keras's rule is followed: clip
+    to [1e-7, 1 - 1e-7], take the log, renormalise.  Labels have shape
+    y_pred.shape[:-1]: (N,) for (N, C), (N, H, W) for per-pixel (N, H, W, C).
+    """
+    name = "sparse_categorical_crossentropy"
+    y_pred = _lift(y_pred)
+    labels = _class_labels(y_true, y_pred, name)
+    logits = _logits_for(y_pred, from_logits, "softmax", name)
+    if logits is None:        # probabilities: log(clip(p)) act as logits (Keras's formula)
+        logits = log(clip(y_pred, EPSILON, 1 - EPSILON))
+    values = SparseSoftmaxCrossEntropy.apply(logits, labels=labels)
+    return _reduce(values, reduction, sample_weight, name)
+
+
+LOSSES = {
+    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
+    "sum_squared_error": sum_squared_error, "sse": sum_squared_error,
+    "huber": huber, "huber_loss": huber,
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+}
+
+
+def get_loss(identifier):
+    """A loss function from its name ('mse', 'sparse_categorical_crossentropy') or a callable."""
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, str):
+        fn = LOSSES.get(identifier.lower())
+        if fn is not None:
+            return fn
+    raise ValueError(f"unknown loss {identifier!r}; valid names: {', '.join(sorted(LOSSES))}")
