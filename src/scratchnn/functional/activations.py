@@ -7,8 +7,8 @@ softmax) keep their output for the backward pass.
 """
 import numpy as np
 
-from ..autograd import Function, Tensor
-from ..ops import _lift, exp, log, maximum, minimum, mul, reshape, where
+from ..autograd import Function
+from ..ops import _lift, exp, minimum, reshape
 from ..ops import max as reduce_max
 from ._special import erf
 

@@ -33,24 +33,34 @@ REDUCTIONS = ("mean", "sum", "none")
 # ------------------------------------------------------------ fused kernels
 class SparseSoftmaxCrossEntropy(Function):
     """l = logsumexp(z) - z[y] = -log softmax(z)[y] for integer labels y;
-    dz = g * (softmax(z) - onehot(y))."""
-    def forward(self, z, labels):
+    dz = g * (softmax(z) - onehot(y)), with no one-hot matrix ever built.
+
+    ``reduction`` 'mean' or 'sum' is folded into the kernel (one op in the graph
+    instead of three); 'none' returns one loss per row of z.
+    """
+    def forward(self, z, labels, reduction):
         xp = self.xp
-        m = z.max(axis=-1, keepdims=True)
-        e = xp.exp(z - m)
-        s = e.sum(axis=-1, keepdims=True)
+        flat = z.reshape(-1, z.shape[-1])
+        self.rows, self.cols = xp.arange(flat.shape[0]), labels.reshape(-1)
+        m = flat.max(axis=1, keepdims=True)
+        e = xp.exp(flat - m)
+        s = e.sum(axis=1, keepdims=True)
         self.p = e / s                                     # softmax, kept for backward
-        self.labels = labels
-        lse = (xp.log(s) + m)[..., 0]
-        picked = xp.take_along_axis(z, labels[..., None], axis=-1)[..., 0]
-        return lse - picked
+        losses = (xp.log(s) + m)[:, 0] - flat[self.rows, self.cols]
+        self.shape, self.reduction = z.shape, reduction
+        if reduction == "none":
+            return losses.reshape(z.shape[:-1])
+        total = losses.sum()
+        return total / max(losses.size, 1) if reduction == "mean" else total
 
     def backward(self, g):
-        dz = self.p.copy()
-        flat = dz.reshape(-1, dz.shape[-1])
-        flat[np.arange(flat.shape[0]), self.labels.reshape(-1)] -= 1
-        dz *= g[..., None]
-        return dz
+        if self.reduction == "none":
+            scale = g.reshape(-1, 1)
+        else:
+            scale = g / max(self.rows.size, 1) if self.reduction == "mean" else g
+        dz = self.p * scale
+        dz[self.rows, self.cols] -= scale[:, 0] if self.reduction == "none" else scale
+        return dz.reshape(self.shape)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -246,7 +256,7 @@ def _class_labels(y_true, y_pred, name):
             raise ValueError(f"{name}: y_true must hold integer class labels, got dtype "
                              f"{labels.dtype} with non-integer values")
     labels = labels.astype(np.intp, copy=False)
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    if labels.size and (labels.max() >= n_classes or labels.min() < 0):
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(f"{name}: label {bad} is out of range for {n_classes} classes "
                          f"(valid labels: 0 to {n_classes - 1})")
@@ -268,7 +278,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
     logits = _logits_for(y_pred, from_logits, "softmax", name)
     if logits is None:        # probabilities: log(clip(p)) act as logits (Keras's formula)
         logits = log(clip(y_pred, EPSILON, 1 - EPSILON))
-    values = SparseSoftmaxCrossEntropy.apply(logits, labels=labels)
+    if sample_weight is None and reduction in ("mean", "sum"):
+        return SparseSoftmaxCrossEntropy.apply(logits, labels=labels, reduction=reduction)
+    values = SparseSoftmaxCrossEntropy.apply(logits, labels=labels, reduction="none")
     return _reduce(values, reduction, sample_weight, name)
 
 
