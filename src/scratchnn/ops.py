@@ -105,19 +105,26 @@ class PowScalar(Function):
         return x ** p
 
     def backward(self, g):
+        if self.p == 0:                   # x^0 = 1 is constant (even at x = 0, where x^-1 is inf)
+            return self.xp.zeros_like(g)
         return g * (self.p * self.x ** (self.p - 1))
 
 
 class Pow(Function):
-    """out = a ** b;  da = g * b * a^(b-1),  db = g * a^b * ln(a)."""
+    """out = a ** b;  da = g * b * a^(b-1),  db = g * a^b * ln(a)  (0 where a = 0 and b >= 0)."""
     def forward(self, a, b):
         self.a, self.b = a, b
         self.out = a ** b
         return self.out
 
     def backward(self, g):
-        ga = g * self.b * self.a ** (self.b - 1) if self.needs_grad[0] else None
-        gb = g * self.out * self.xp.log(self.a) if self.needs_grad[1] else None
+        xp, a, b = self.xp, self.a, self.b
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):   # the masked entries may be inf/nan
+            if self.needs_grad[0]:        # b = 0: a^0 is constant, even at a = 0
+                ga = g * xp.where(b == 0, 0.0, b * a ** (b - 1))
+            if self.needs_grad[1]:        # a = 0: 0^b is 0 (or 1) for b >= 0, flat in b (as PyTorch)
+                gb = g * xp.where((a == 0) & (b >= 0), 0.0, self.out * xp.log(a))
         return ga, gb
 
 
@@ -138,6 +145,8 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:                  # dot product: out = sum_k a_k b_k
+            return (g * b if self.needs_grad[0] else None, g * a if self.needs_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a            # (..., n, k)
         b2 = b[:, None] if b.ndim == 1 else b            # (..., k, m)
         if a.ndim == 1:
@@ -535,7 +544,10 @@ def reshape(x, shape):
 
 def transpose(x, axes=None):
     """Permute the axes (reverse them when ``axes`` is None)."""
-    return Transpose.apply(_lift(x), axes=None if axes is None else tuple(axes))
+    x = _lift(x)
+    if axes is not None:
+        axes = tuple(int(a) % builtins.max(x.ndim, 1) for a in axes)   # -1 -> ndim-1: invertible
+    return Transpose.apply(x, axes=axes)
 
 
 permute = transpose
