@@ -7,7 +7,7 @@ erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, needed by the exact GELU.
   |x| < 3, and the continued fraction
   erfc(x) = e^(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))  beyond.
 * float32 and narrower: Abramowitz & Stegun formula 7.1.26 (|error| < 1.5e-7,
-  below float32's resolution), a handful of array passes.
+  about float32's resolution), a handful of array passes.
 """
 import numpy as np
 
@@ -21,7 +21,8 @@ def erf(x):
     x = np.asarray(x)
     if x.dtype == np.float64:
         return _erf64(x)
-    return _erf_fast(x.astype(np.float32, copy=False)).astype(x.dtype, copy=False)
+    # evaluated in float64 (1 - poly e^(-a^2) would lose digits in float32), returned in x's dtype
+    return _erf_fast(x.astype(np.float64)).astype(x.dtype, copy=False)
 
 
 def _erf_fast(x):

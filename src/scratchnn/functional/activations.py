@@ -7,7 +7,7 @@ softmax) keep their output for the backward pass.
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, Tensor
 from ..ops import _lift, exp, minimum, reshape
 from ..ops import max as reduce_max
 from ._special import erf
@@ -16,20 +16,17 @@ from ._special import erf
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
+# Python floats, not NumPy float64 scalars: under NumPy 2 a float64 scalar would
+# promote float32 arrays to float64.
+_SQRT_HALF = float(np.sqrt(0.5))
+_SQRT_2_OVER_PI = float(np.sqrt(2 / np.pi))
+_INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
+
 
 def _sigmoid(x, xp=np):
     """Numerically stable logistic function on an array: never computes exp of a large positive number."""
     e = xp.exp(-xp.abs(x))                   # in (0, 1]: no overflow
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-class Step(Function):
-    """Heaviside step: f(x) = 1 if x > 0 else 0.  f'(x) = 0 (undefined at 0)."""
-    def forward(self, x):
-        return (x > 0).astype(x.dtype)
-
-    def backward(self, g):
-        return None
 
 
 class Sigmoid(Function):
@@ -99,18 +96,18 @@ class GELU(Function):
         xp = self.xp
         self.x, self.approximate = x, approximate
         if approximate:
-            self.t = xp.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
+            self.t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
             return 0.5 * x * (1 + self.t)
-        self.cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
+        self.cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
         return x * self.cdf
 
     def backward(self, g):
         x, xp = self.x, self.xp
         if self.approximate:
             t = self.t
-            du = np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x * x)
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        pdf = xp.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return g * (self.cdf + x * pdf)
 
 
@@ -177,7 +174,8 @@ def step(x):
     Its derivative is 0 almost everywhere, so no gradient flows through it:
     this is why the perceptron has its own learning rule and MLPs use sigmoid.
     """
-    return Step.apply(_lift(x))
+    x = _lift(x)
+    return Tensor._make((x.data > 0).astype(x.data.dtype), None)   # a constant: no graph
 
 
 def sigmoid(x):

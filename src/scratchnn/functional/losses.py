@@ -128,7 +128,8 @@ def _reduce(losses, reduction, sample_weight, name):
         if w.ndim < losses.ndim:
             w = w.reshape(w.shape + (1,) * (losses.ndim - w.ndim))
         try:
-            np.broadcast_shapes(w.shape, losses.shape)
+            if np.broadcast_shapes(w.shape, losses.shape) != losses.shape:
+                raise ValueError("sample_weight would add axes to the losses")
         except ValueError:
             raise ValueError(f"{name}: sample_weight of shape {np.shape(sample_weight)} does not match "
                              f"the per-sample losses of shape {losses.shape}") from None
