@@ -6,6 +6,7 @@ and ``gradcheck`` verifies any function's gradients numerically.
 """
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
+from . import optimizers
 from .gradcheck import GradcheckError, gradcheck
 
 __version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""Adam, and AdamW (Adam with decoupled weight decay)."""
+import math
+
+import numpy as np
+
+from ._checks import check_number
+from .base import Optimizer
+
+
+def _check_beta(name, value):
+    return check_number(name, value, 0.0, 1.0, high_open=True)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014), Keras 3 form.
+
+    Moments ``m``, ``v`` start at 0; at step ``t = iterations + 1``::
+
+        m    <- beta_1 * m + (1 - beta_1) * g
+        v    <- beta_2 * v + (1 - beta_2) * g^2
+        vhat <- max(vhat, v);  v_used = vhat      (amsgrad; otherwise v_used = v)
+        lr_t <- lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+        w    <- w - lr_t * m / (sqrt(v_used) + epsilon)
+
+    Epsilon is added to the *uncorrected* ``sqrt(v)`` (the paper's "epsilon hat"). PyTorch
+    adds it to the bias-corrected ``sqrt(v / (1 - beta_2^t))``: the two agree as
+    ``epsilon -> 0`` (Keras's epsilon is effectively ``sqrt(1 - beta_2^t)`` times larger).
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="adam"):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+        self.beta_1 = _check_beta("beta_1", beta_1)
+        self.beta_2 = _check_beta("beta_2", beta_2)
+        self.epsilon = check_number("epsilon", epsilon, 0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def _slot_specs(self):
+        slots = [("momentum", 0.0), ("velocity", 0.0)]
+        if self.amsgrad:
+            slots.append(("velocity_hat", 0.0))
+        return slots
+
+    def update_step(self, grad, w, state, lr):
+        b1, b2 = self.beta_1, self.beta_2
+        t = self.iterations + 1
+        lr_t = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        m, v = state["momentum"], state["velocity"]
+        tmp = self._work(w, 1)[0]
+        np.multiply(grad, 1.0 - b1, out=tmp)
+        m *= b1
+        m += tmp                                 # m = b1 m + (1 - b1) g
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - b2
+        v *= b2
+        v += tmp                                 # v = b2 v + (1 - b2) g^2
+        if self.amsgrad:
+            v = np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        w -= tmp                                 # w -= lr_t m / (sqrt(v) + eps)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2017), Keras 3 form.
+
+    Before the Adam step of ``Adam``'s docstring, every update first shrinks the weights::
+
+        w <- w - lr * weight_decay * w
+
+    (the decay is scaled by the learning rate, as in Keras and PyTorch, and never enters
+    the moments). Keras defaults to ``weight_decay=0.004``, PyTorch to ``0.01``.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name="adamw"):
+        if weight_decay is None:
+            raise ValueError("`weight_decay` must be a finite number >= 0 for AdamW, got None "
+                             "(use Adam for no weight decay).")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm,
+                         clipvalue, global_clipnorm, name)
