@@ -34,7 +34,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     for x in inputs:
         arr = x.data if isinstance(x, Tensor) else np.asarray(x)
         if arr.dtype.kind == "f":
-            tensors.append(Tensor(arr.astype(np.float64), requires_grad=True, dtype=np.float64))
+            # C order, so that reshape(-1) below is a view that perturbs the input itself
+            tensors.append(Tensor(np.array(arr, dtype=np.float64, order="C"), requires_grad=True,
+                                  dtype=np.float64))
         else:
             tensors.append(x)
     checked = [i for i, t in enumerate(tensors) if isinstance(t, Tensor) and t.requires_grad]
@@ -67,6 +69,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
                 flat[j] = saved
                 numeric.reshape(-1)[j] = (up - down) / (2 * eps)
             excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+            excess = np.where(np.isnan(excess), np.inf, excess)    # a NaN is the worst mismatch
             if excess.size and (worst is None or excess.max() > worst[0]):
                 k = int(np.argmax(excess))
                 worst = (excess.reshape(-1)[k], i, np.unravel_index(k, x.shape),

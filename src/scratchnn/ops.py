@@ -193,6 +193,8 @@ def neg(x):
 def power(a, b):
     """``a ** b``; a constant Python-number exponent takes the simpler ``PowScalar``."""
     if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
+        if isinstance(b, np.generic):      # a NumPy float64 scalar would promote float32 to float64
+            b = b.item()
         return PowScalar.apply(a, p=b)
     return Pow.apply(*_operands(a, b))
 

@@ -15,6 +15,7 @@ from .losses import (LOSSES, binary_crossentropy, categorical_crossentropy, get_
                      mean_absolute_error, mean_squared_error, sparse_categorical_crossentropy,
                      sum_squared_error)
 from ._special import erf
+from .nn import dense, dropout
 
 mse = mean_squared_error
 mae = mean_absolute_error
