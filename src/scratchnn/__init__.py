@@ -1,15 +1,23 @@
 """scratchnn: deep learning from scratch on NumPy, readable and fast.
 
-The engine (``Tensor``, ``no_grad``) lives in ``scratchnn.autograd``, the
-differentiable functions in ``scratchnn.functional`` (``import scratchnn.functional as F``),
-and ``gradcheck`` verifies any function's gradients numerically.
+* ``scratchnn.autograd``: the engine (``Tensor``, ``Function``, ``no_grad``);
+* ``scratchnn.functional`` (``F``): differentiable ops, activations and losses;
+* ``scratchnn.layers``, ``optimizers``, ``losses``, ``metrics``, ``initializers``,
+  ``regularizers``, ``constraints``, ``callbacks``, ``models``: Keras's building blocks;
+* ``scratchnn.keras`` (and ``scratchnn.compat.tensorflow`` as ``tf``): the tf.keras layout;
+* ``scratchnn.datasets``: MNIST and Fashion-MNIST, cached and checksummed;
+* ``gradcheck`` verifies any function's gradients numerically.
 """
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
-from . import optimizers
+from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
+               optimizers, regularizers, utils)
 from .gradcheck import GradcheckError, gradcheck
+from .models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
-           "functional", "gradcheck", "GradcheckError", "__version__"]
+__all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
+           "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
+           "models", "optimizers", "regularizers", "utils", "Model", "Sequential", "gradcheck",
+           "GradcheckError", "__version__"]

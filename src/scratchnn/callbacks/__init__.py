@@ -1,0 +1,49 @@
+"""Callbacks: objects whose hooks ``fit``, ``evaluate`` and ``predict`` call (Keras 3's protocol).
+
+    from scratchnn.callbacks import EarlyStopping, ReduceLROnPlateau
+    model.fit(x, y, validation_split=0.1, epochs=50,
+              callbacks=[EarlyStopping(patience=3, restore_best_weights=True),
+                         ReduceLROnPlateau(factor=0.5, patience=2)])
+
+* ``Callback``: base class (override the ``on_*`` hooks); ``CallbackList`` drives a list;
+* ``History`` (added by ``fit`` and returned by it), ``ProgbarLogger`` (the progress line);
+* ``EarlyStopping``, ``ReduceLROnPlateau``, ``LearningRateScheduler``, ``TerminateOnNaN``;
+* ``CSVLogger``, ``LambdaCallback``.
+"""
+from .base import Callback, CallbackList, History, LambdaCallback
+from .control import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, metric_direction
+from .csv_logger import CSVLogger
+from .progbar import ProgbarLogger
+
+_CLASSES = {cls.__name__.lower(): cls for cls in (
+    Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
+    TerminateOnNaN, CSVLogger, LambdaCallback)}
+
+
+def get(identifier):
+    """Resolve ``identifier`` to a callback.
+
+    * a ``Callback`` instance: returned as is;
+    * a class name (case-insensitive), e.g. ``'EarlyStopping'``: a new instance with default
+      arguments (``CSVLogger`` and ``LearningRateScheduler`` need arguments: use a dict);
+    * ``{'class_name': 'EarlyStopping', 'config': {'patience': 3}}``: ``cls(**config)``.
+    """
+    if isinstance(identifier, Callback):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        return _lookup(identifier["class_name"])(**identifier.get("config", {}))
+    raise ValueError(f"could not interpret callback identifier {identifier!r}: expected a Callback, a "
+                     f"class name (one of {sorted(_CLASSES)}) or a {{'class_name', 'config'}} dict.")
+
+
+def _lookup(name):
+    cls = _CLASSES.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"unknown callback {name!r}; expected one of {sorted(_CLASSES)} (case-insensitive).")
+    return cls
+
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ReduceLROnPlateau",
+           "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "get"]

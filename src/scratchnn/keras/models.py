@@ -1,0 +1,2 @@
+"""``keras.models``: ``Sequential`` and ``Model``."""
+from ..models import Model, Sequential  # noqa: F401

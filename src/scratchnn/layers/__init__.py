@@ -1,0 +1,49 @@
+"""Layers, one concern per module (Keras names, arguments and defaults).
+
+``get(identifier)`` / ``serialize(layer)`` / ``deserialize(config)`` map layers to and
+from ``{'class_name': ..., 'config': ...}`` dicts; custom layers are found by class
+name once registered with ``register(cls)``.
+"""
+from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
+from .base import Layer, Variable
+from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+
+_REGISTRY = {cls.__name__: cls for cls in (
+    InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout)}
+
+
+def register(cls):
+    """Make a custom Layer subclass known by its class name (usable as a decorator)."""
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"register() takes a Layer subclass, got {cls!r}")
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def serialize(layer):
+    """``{'class_name': 'Dense', 'config': layer.get_config()}``."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config):
+    """A new layer from ``serialize``'s dict."""
+    name = config.get("class_name")
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(f"unknown layer class {name!r}; known: {', '.join(sorted(_REGISTRY))}. "
+                         "Register custom layers with scratchnn.layers.register.")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier):
+    """A layer instance from an instance (returned as is) or a serialized dict."""
+    if isinstance(identifier, Layer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"cannot interpret {identifier!r} as a layer")
+
+
+__all__ = ["Layer", "Variable", "Input", "InputLayer", "Dense", "Flatten", "Activation", "Dropout",
+           "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "register", "serialize",
+           "deserialize", "get"]

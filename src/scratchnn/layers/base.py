@@ -1,0 +1,231 @@
+"""``Layer``: the building block of models, and ``Variable``, a named trainable weight.
+
+A layer's life (as in Keras):
+
+1. ``__init__`` stores the hyper-parameters (units, activation, ...), nothing else;
+2. ``build(input_shape)`` creates the weights once the input shape is known
+   (lazily, at the first call, or eagerly when ``input_shape=`` is given to
+   the first layer of a ``Sequential``);
+3. ``call(inputs, training)`` computes the output from Tensors, with
+   differentiable ops, so ``backward()`` reaches the weights;
+4. ``get_config()`` returns the hyper-parameters, and ``from_config(config)``
+   rebuilds an equal (unbuilt) layer from them.
+
+Subclass ``Layer`` and implement ``build`` and ``call`` to write your own.
+"""
+import re
+
+import numpy as np
+
+from .. import constraints as _constraints
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ..autograd import Tensor, no_grad
+from ..backend import DEFAULT_FLOAT
+
+_name_counts = {}
+
+
+def unique_name(base):
+    """'dense', then 'dense_1', 'dense_2', ... (Keras's automatic layer names)."""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+class Variable(Tensor):
+    """A weight of a layer: a Tensor with a name, a ``trainable`` flag, and an optional
+    regularizer (a penalty added to the loss) and constraint (applied after each update)."""
+    __slots__ = ("name", "trainable", "regularizer", "constraint")
+
+    def __init__(self, data, name, trainable=True, regularizer=None, constraint=None):
+        super().__init__(data, requires_grad=trainable, dtype=np.asarray(data).dtype)
+        self.name = name
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+
+    def assign(self, value):
+        """Overwrite the values in place (optimizer state and references stay valid)."""
+        value = np.asarray(getattr(value, "data", value))
+        if value.shape != self.data.shape:
+            raise ValueError(f"cannot assign a value of shape {value.shape} to weight "
+                             f"'{self.name}' of shape {self.data.shape}")
+        self.data[...] = value
+
+    def __repr__(self):
+        return f"<Variable '{self.name}' shape={self.shape} dtype={self.dtype}>"
+
+
+def _shape_tuple(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def format_shape(shape):
+    body = ", ".join("None" if d is None else str(d) for d in shape)
+    return "(" + body + ("," if len(shape) == 1 else "") + ")"
+
+
+class Layer:
+    """Base class of all layers.
+
+    Arguments every layer takes: ``name``, ``trainable`` (False freezes the weights),
+    ``dtype`` (float32 by default), and for the first layer of a model
+    ``input_shape`` (without the batch axis) or ``input_dim``.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
+                            f"{', '.join(sorted(kwargs))}")
+        self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
+        self.built = False
+        self._weights = []
+        self._activity_losses = []
+        self.activity_regularizer = None
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        self._declared_input_shape = _shape_tuple(input_shape)   # without the batch axis
+        self.input_shape = None                                  # with the batch axis, once built
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None,
+                   trainable=True, constraint=None, dtype=None):
+        """Create, initialise and track a weight (``Variable``) of this layer."""
+        shape = _shape_tuple(shape)
+        dtype = np.dtype(dtype) if dtype is not None else self.dtype
+        values = _initializers.get(initializer)(shape, dtype=dtype)
+        var = Variable(np.asarray(values, dtype=dtype), name=f"{self.name}/{name}", trainable=trainable,
+                       regularizer=_regularizers.get(regularizer), constraint=_constraints.get(constraint))
+        self._weights.append(var)
+        return var
+
+    @property
+    def weights(self):
+        """All weights: trainable first, then non-trainable (as Keras orders them)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self._all_weights() if w.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return list(self._all_weights())
+        return [w for w in self._all_weights() if not w.trainable]
+
+    def _all_weights(self):
+        return self._weights
+
+    def get_weights(self):
+        """The weights' values as a list of NumPy arrays (copies)."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays (same order and shapes as ``get_weights()``).
+
+        Everything is checked before anything is written, so a bad list changes nothing.
+        """
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"layer '{self.name}' expects {len(own)} weight arrays, got {len(weights)}")
+        arrays = []
+        for var, value in zip(own, weights):
+            value = np.asarray(getattr(value, "data", value))
+            if value.shape != var.shape:
+                raise ValueError(f"layer '{self.name}': weight '{var.name}' has shape {var.shape}, "
+                                 f"got an array of shape {value.shape}")
+            arrays.append(value)
+        for var, value in zip(own, arrays):
+            var.assign(value)
+
+    def count_params(self):
+        """Number of scalars in all weights."""
+        return int(sum(w.size for w in self.weights))
+
+    @property
+    def losses(self):
+        """Regularization penalties: of every weight with a regularizer, plus the activity
+        penalties of the last call.  Each is a scalar Tensor; ``fit`` adds them to the loss."""
+        penalties = [w.regularizer(w) for w in self._all_weights() if w.regularizer is not None]
+        return penalties + list(self._activity_losses)
+
+    # --------------------------------------------------------------- computing
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        self.built = True
+
+    def call(self, inputs, training=False):
+        """The computation, on Tensors. Override."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape``; by default found by running the layer on zeros."""
+        probe = tuple(1 if d is None else d for d in input_shape)
+        with no_grad():
+            out = self(Tensor(np.zeros(probe, dtype=self.dtype)))
+        return (input_shape[0],) + tuple(out.shape[1:])
+
+    def _build_once(self, input_shape):
+        if not self.built:
+            input_shape = _shape_tuple(input_shape)
+            self.input_shape = (None,) + tuple(input_shape[1:])
+            self.build(self.input_shape)
+            self.built = True
+
+    def _check_input(self, shape):
+        """Inputs must keep the shape the layer was built for (batch axis excepted)."""
+        expected = self.input_shape
+        if expected is None:
+            return
+        if len(shape) != len(expected) or any(
+                e is not None and e != s for e, s in zip(expected[1:], shape[1:])):
+            raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects inputs of shape "
+                             f"{format_shape(expected)}, got shape {format_shape(shape)}")
+
+    def __call__(self, inputs, training=False):
+        if not isinstance(inputs, Tensor):
+            inputs = Tensor(inputs, dtype=self.dtype if np.asarray(inputs).dtype.kind in "fiub" else None)
+        if self.built:
+            self._check_input(inputs.shape)
+        else:
+            self._build_once(inputs.shape)
+        out = self.call(inputs, training=training)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
+        return out
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        """The hyper-parameters as a JSON-friendly dict; ``from_config`` inverts it."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
+        if self._declared_input_shape is not None:
+            config["input_shape"] = list(self._declared_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "input_shape" in config and config["input_shape"] is not None:
+            config["input_shape"] = tuple(config["input_shape"])
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

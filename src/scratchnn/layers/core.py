@@ -1,0 +1,198 @@
+"""The core layers: Input, Dense, Flatten, Activation, Dropout, Reshape."""
+import math
+
+import numpy as np
+
+from .. import constraints as _constraints
+from .. import functional as F
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from .base import Layer, format_shape
+
+
+def serialize_activation(fn):
+    """The Keras name of an activation function (for get_config)."""
+    for name, known in F.ACTIVATIONS.items():
+        if known is fn:
+            return name
+    return getattr(fn, "__name__", str(fn))
+
+
+def _serialize_or_none(module, obj):
+    return None if obj is None else module.serialize(obj)
+
+
+class InputLayer(Layer):
+    """Declares the shape of the model's inputs (without the batch axis); computes nothing."""
+
+    def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
+        shape = shape if shape is not None else input_shape
+        if shape is None:
+            raise ValueError("InputLayer: pass shape=, e.g. Input(shape=(28, 28))")
+        super().__init__(name=name, input_shape=shape, **kwargs)
+        self.batch_size = batch_size
+
+    def call(self, inputs, training=False):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["shape"] = config.pop("input_shape")
+        config["batch_size"] = self.batch_size
+        return config
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None):
+    """The model's input declaration, ``Input(shape=(28, 28))`` (for ``Sequential``)."""
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype)
+
+
+class Dense(Layer):
+    """Fully connected layer: ``y = activation(x W + b)``.
+
+    x: (batch, ..., n_in); W ("kernel"): (n_in, units), initialised with
+    ``kernel_initializer`` (Glorot uniform: U(-l, l), l = sqrt(6 / (n_in + units)));
+    b: (units,), zeros.  Backpropagation (see ``F.dense``):
+    dx = g W^T,  dW = x^T g,  db = sum of g over the batch,  with g = dL/dy before the
+    activation.  Parameters: n_in * units + units.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = F.get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        n_in = input_shape[-1]
+        if n_in is None:
+            raise ValueError(f"Dense '{self.name}': the last axis of the input must be known, "
+                             f"got input shape {format_shape(input_shape)}")
+        self.kernel = self.add_weight("kernel", (n_in, self.units), self.kernel_initializer,
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                        self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs, training=False):
+        return self.activation(F.dense(inputs, self.kernel, self.bias))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
+                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
+                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
+                "kernel_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
+                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+
+
+class Flatten(Layer):
+    """Reshapes (batch, d1, d2, ...) to (batch, d1 * d2 * ...): e.g. 28x28 images to 784-vectors."""
+
+    def call(self, inputs, training=False):
+        return inputs.reshape(inputs.shape[0], -1)
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        return (input_shape[0], None if None in rest else int(math.prod(rest)))
+
+
+class Activation(Layer):
+    """Applies an activation function: ``Activation('relu')``."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = F.get_activation(activation)
+
+    def call(self, inputs, training=False):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": serialize_activation(self.activation)}
+
+
+class Dropout(Layer):
+    """Inverted dropout: during training each value is set to 0 with probability ``rate``
+    and the others are multiplied by 1 / (1 - rate); at inference it does nothing.
+    (See ``F.dropout``.)  ``noise_shape`` and ``seed`` as in Keras."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+
+    def call(self, inputs, training=False):
+        return F.dropout(inputs, self.rate, training=training, rng=self._rng)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (the batch axis is kept; one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1 or any(d == 0 or d < -1 for d in self.target_shape):
+            raise ValueError(f"Reshape: invalid target_shape {target_shape!r}: positive sizes "
+                             "and at most one -1")
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)          # validates the sizes
+
+    def call(self, inputs, training=False):
+        return inputs.reshape((inputs.shape[0],) + self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        if None in rest:
+            return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
+        n = int(math.prod(rest))
+        known = int(math.prod(d for d in self.target_shape if d != -1))
+        if -1 in self.target_shape:
+            if n % known:
+                raise ValueError(f"Reshape '{self.name}': cannot reshape {format_shape(input_shape)} "
+                                 f"to {self.target_shape}")
+            shape = tuple(n // known if d == -1 else d for d in self.target_shape)
+        else:
+            if n != known:
+                raise ValueError(f"Reshape '{self.name}': cannot reshape {format_shape(input_shape)} "
+                                 f"({n} values per sample) to {self.target_shape} ({known} values)")
+            shape = self.target_shape
+        return (input_shape[0],) + shape
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}

@@ -1,0 +1,150 @@
+"""Metrics: running statistics over the batches of an epoch, with Keras 3 names and semantics.
+
+    import scratchnn as snn
+    m = snn.metrics.SparseCategoricalAccuracy()        # or snn.metrics.get("accuracy", y, y_pred)
+    m.reset_state()                                    # at the start of an epoch
+    for x, y in batches:
+        m.update_state(y, model(x).data)               # NumPy arrays (or Tensors), (y_true, y_pred)
+    print(m.name, m.result())                          # a Python float
+
+A metric accumulates sums over the epoch and divides only in ``result()``, so the value
+is the metric of all the epoch's samples together (accuracy over 60000 samples, not the
+mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared error).
+
+* Per-sample functions (NumPy in, NumPy out): ``binary_accuracy``, ``categorical_accuracy``,
+  ``sparse_categorical_accuracy``, ``top_k_categorical_accuracy``,
+  ``sparse_top_k_categorical_accuracy``, ``accuracy``, ``mean_squared_error``,
+  ``mean_absolute_error``, ``mean_absolute_percentage_error``, ``root_mean_squared_error``.
+* Running means of those: ``Accuracy``, ``BinaryAccuracy``, ``CategoricalAccuracy``,
+  ``SparseCategoricalAccuracy``, ``TopKCategoricalAccuracy``, ``SparseTopKCategoricalAccuracy``,
+  ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
+  ``RootMeanSquaredError``; ``MeanMetricWrapper(fn)`` wraps any ``fn(y_true, y_pred)``.
+* Counts and ratios: ``TruePositives``, ``FalsePositives``, ``TrueNegatives``,
+  ``FalseNegatives``, ``Precision``, ``Recall``, ``AUC``, ``F1Score``, ``FBetaScore``.
+* Reductions of plain values: ``Mean``, ``Sum``.
+
+Each class's docstring gives its formula.  Known differences from Keras 3 (all deliberate):
+1-D inputs give one value per entry (Keras reduces a 1-D batch to a single value that
+counts as one sample); a scalar ``sample_weight`` weighs every sample (Keras weighs the
+batch mean); default names carry no ``_1`` suffix when a class is instantiated twice.
+"""
+from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
+                       categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
+                       top_k_categorical_accuracy)
+from .base import Mean, MeanMetricWrapper, Metric, Sum, as_array, snake_case
+from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+                        TruePositives)
+from .fscore import F1Score, FBetaScore
+from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+                         RootMeanSquaredError, mean_absolute_error, mean_absolute_percentage_error,
+                         mean_squared_error, root_mean_squared_error)
+
+_FUNCTIONS = {fn.__name__: fn for fn in (
+    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
+    mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error)}
+
+# Metrics of (y_true, y_pred) that a name can select (Mean and Sum take plain values, not pairs).
+_PAIR_METRICS = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                 TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
+                 MeanAbsoluteError, MeanAbsolutePercentageError, RootMeanSquaredError, TruePositives,
+                 FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore)
+_CLASSES = {cls.__name__: cls for cls in _PAIR_METRICS + (Mean, Sum, MeanMetricWrapper)}
+
+_BY_NAME = {}
+for _cls in _PAIR_METRICS:
+    _BY_NAME[_cls.__name__] = _BY_NAME[snake_case(_cls.__name__)] = _cls
+for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError,
+                     "mape": MeanAbsolutePercentageError, "rmse": RootMeanSquaredError}.items():
+    _BY_NAME[_alias] = _BY_NAME[_alias.upper()] = _cls
+del _alias, _cls
+
+
+def _shape(x):
+    return as_array(x).shape
+
+
+def _accuracy_for(y_true, y_pred):
+    """Keras's choice for 'accuracy': binary when y_pred has one column; sparse when y_true
+    has a lower rank than y_pred, or one column against several; categorical otherwise."""
+    t, p = _shape(y_true), _shape(y_pred)
+    t_last, p_last = (t[-1] if t else None), (p[-1] if p else None)
+    if p_last == 1:
+        return BinaryAccuracy
+    if len(t) < len(p) or t_last == 1 and p_last is not None and p_last > 1:
+        return SparseCategoricalAccuracy
+    return CategoricalAccuracy
+
+
+def serialize(metric):
+    """``{"class_name": ..., "config": ...}``; ``deserialize`` (or ``get``) rebuilds an empty copy."""
+    if not isinstance(metric, Metric):
+        raise ValueError(f"serialize expects a Metric instance, got {metric!r}")
+    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+
+
+def deserialize(config):
+    """Build a metric from ``serialize``'s dict."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError("a metric config must be a dict with 'class_name' and 'config' keys, "
+                         f"got {config!r}")
+    cls = _CLASSES.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"unknown metric class {config['class_name']!r}; expected one of {sorted(_CLASSES)}")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier, y_true=None, y_pred=None):
+    """Resolve ``identifier`` to a new (or the given) metric, as Keras's ``compile`` does.
+
+    * ``'accuracy'`` / ``'acc'`` (any case): with ``y_true`` and ``y_pred`` (arrays or just
+      anything with their shapes) ``BinaryAccuracy`` when ``y_pred``'s last axis is 1,
+      ``SparseCategoricalAccuracy`` when ``y_true`` has a lower rank or a last axis of 1
+      against several, else ``CategoricalAccuracy``; without them ``Accuracy`` (exact
+      equality, as ``keras.metrics.get``).  The metric is named as written (``'acc'`` logs
+      as ``'acc'``);
+    * another name: a class name (``'Precision'``), its snake_case (``'precision'``,
+      ``'mean_squared_error'``, ``'auc'``, ``'f1_score'``, ``'sparse_top_k_categorical_accuracy'``)
+      or an alias (``'mse'``, ``'mae'``, ``'mape'``, ``'rmse'``, also upper-case): a new metric
+      with default arguments, named as written (Keras 3 logs ``metrics=['mse']`` as ``'mse'``);
+    * a ``Metric`` instance: returned as is; a ``Metric`` class: instantiated;
+    * a config dict ``{"class_name": ..., "config": ...}`` (``serialize``'s output);
+    * any other callable ``fn(y_true, y_pred)`` returning per-sample values: wrapped in a
+      ``MeanMetricWrapper`` named ``fn.__name__``.
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        if identifier.lower() in ("accuracy", "acc"):
+            if y_true is None or y_pred is None:
+                return Accuracy(name=identifier)
+            return _accuracy_for(y_true, y_pred)(name=identifier)
+        cls = _BY_NAME.get(identifier)
+        if cls is None:
+            raise ValueError(f"unknown metric {identifier!r}; expected 'accuracy', 'acc' or one of "
+                             f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred)")
+        metric = cls()
+        metric.name = identifier
+        return metric
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+    raise ValueError(f"could not interpret metric identifier {identifier!r}: expected a name (such as "
+                     "'accuracy' or 'mse'), a Metric instance or class, a config dict, or a function "
+                     "fn(y_true, y_pred)")
+
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
+           "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+           "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+           "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",
+           "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall",
+           "AUC", "F1Score", "FBetaScore",
+           "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
+           "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error",
+           "get", "serialize", "deserialize"]

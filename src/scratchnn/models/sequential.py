@@ -1,0 +1,105 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+from ..layers.base import Layer, _shape_tuple
+from ..layers.core import InputLayer
+from .model import Model
+
+
+class Sequential(Model):
+    """``Sequential([Flatten(input_shape=(28, 28)), Dense(50, activation='relu'), Dense(10)])``.
+
+    When the input shape is known (an ``Input`` first, or ``input_shape=`` on the first
+    layer) every layer is built as it is added, so ``summary()`` works before ``fit``;
+    otherwise the model is built from the first data it sees.
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._stack = []
+        self._input_layer = None
+        self._output_shape = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self):
+        """The layers, without the ``Input`` declaration (as in Keras)."""
+        return list(self._stack)
+
+    def add(self, layer):
+        """Append a layer (built at once if the model's input shape is known)."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add() takes a Layer, got {type(layer).__name__}: {layer!r}")
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("an Input must come first in a Sequential model")
+            self._input_layer = layer
+            self._output_shape = (layer.batch_size,) + layer._declared_input_shape
+            self.input_shape = (None,) + layer._declared_input_shape
+            return
+        if any(existing is layer for existing in self._stack):
+            raise ValueError(f"layer '{layer.name}' is already in this model")
+        if not self._stack and self._output_shape is None and layer._declared_input_shape is not None:
+            self._output_shape = (None,) + layer._declared_input_shape
+            self.input_shape = self._output_shape
+        if self._output_shape is not None:
+            shape = self._output_shape
+            layer._build_once(shape)                      # raises before anything is added
+            self._output_shape = layer.compute_output_shape(shape)
+            self.built = True
+        self._stack.append(layer)
+
+    def pop(self):
+        """Remove the last layer."""
+        if not self._stack:
+            raise IndexError("pop() from an empty Sequential model")
+        layer = self._stack.pop()
+        if self.built:
+            self._output_shape = self.input_shape
+            for other in self._stack:
+                self._output_shape = other.compute_output_shape(self._output_shape)
+        return layer
+
+    def build(self, input_shape):
+        shape = _shape_tuple(input_shape)
+        for layer in self._stack:
+            layer._build_once(shape)
+            shape = layer.compute_output_shape(shape)
+        self._output_shape = shape
+
+    def _build_once(self, input_shape):
+        if not self.built:
+            input_shape = (None,) + tuple(_shape_tuple(input_shape)[1:])
+            self.build(input_shape)
+            self.input_shape = input_shape
+            self.built = True
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._stack:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def call(self, inputs, training=False):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def get_config(self):
+        from .. import layers as _layers
+        config = {"name": self.name, "trainable": self.trainable,
+                  "layers": [_layers.serialize(layer) for layer in self._stack]}
+        if self.input_shape is not None:
+            config["input_shape"] = list(self.input_shape[1:])
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .. import layers as _layers
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        if config.get("input_shape") is not None and not any(
+                "input_shape" in l.get("config", {}) for l in config["layers"][:1]):
+            model.add(InputLayer(shape=tuple(config["input_shape"])))
+        for layer_config in config["layers"]:
+            model.add(_layers.deserialize(layer_config))
+        return model

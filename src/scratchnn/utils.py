@@ -1,0 +1,39 @@
+"""Small utilities with Keras's names: ``to_categorical``, ``set_random_seed``."""
+import numpy as np
+
+from . import random as _random
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """One-hot encode integer class labels: label k becomes a vector with a 1 at index k.
+
+    ``to_categorical([0, 2], 3)`` -> ``[[1, 0, 0], [0, 0, 1]]``.  A trailing axis of
+    length 1 is dropped first, as Keras does.
+    """
+    y = np.asarray(getattr(y, "data", y))
+    if y.dtype.kind == "f":
+        if not np.all(np.mod(y, 1) == 0):
+            raise ValueError("to_categorical: labels must be integers, got non-integer values")
+    elif y.dtype.kind not in "iub":
+        raise ValueError(f"to_categorical: labels must be integers, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y[..., 0]
+    if y.size and y.min() < 0:
+        raise ValueError(f"to_categorical: labels must be >= 0, got {int(y.min())}")
+    top = int(y.max()) + 1 if y.size else 0
+    if num_classes is None:
+        num_classes = top
+    elif top > num_classes:
+        raise ValueError(f"to_categorical: label {top - 1} does not fit num_classes={num_classes}")
+    out = np.zeros(y.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, y[..., None], 1, axis=-1)
+    return out
+
+
+def set_random_seed(seed):
+    """Seed everything scratchnn draws at random (initializers, dropout, shuffling) and
+    NumPy's global generator, so that a script is repeatable."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"set_random_seed: seed must be a non-negative integer, got {seed!r}")
+    _random.set_seed(int(seed))
