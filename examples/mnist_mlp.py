@@ -1,119 +1,48 @@
-"""Train a 784-50-10 MLP on MNIST with scratchnn's autograd engine, and report.
+"""The lecture program: a 784-50-10 network learns MNIST, written for tf.keras.
 
-Everything is visible: the weights are Tensors, the forward pass is three
-lines, ``loss.backward()`` fills every ``.grad``, and Adam updates the weights
-in place.  (The Keras-style ``model.fit`` of a later release does the same.)
+Only the import differs from the TensorFlow version of a deep-learning course:
 
-    python examples/mnist_mlp.py [--epochs 5] [--batch-size 32] [--lr 0.001]
+    import tensorflow as tf                     # the course
+    import scratchnn.compat.tensorflow as tf    # here
 
-MNIST is read from the IDX files in a local mirror: the folders listed in
-$SCRATCHNN_DATASET_MIRRORS (separated by ':'), else ../shared/datasets beside
-the repository.  Each file's decompressed SHA-256 is verified.
+    python examples/mnist_mlp.py [--epochs 5]
+
+MNIST is downloaded once (or taken from a mirror listed in $SCRATCHNN_DATASET_MIRRORS),
+checked against its published SHA-256 and cached in ~/.cache/scratchnn.
 """
 import argparse
-import gzip
-import hashlib
-import os
-import sys
 import time
-from pathlib import Path
 
-import numpy as np
-
-import scratchnn.functional as F
-from scratchnn import Tensor, no_grad
-
-SHA256 = {  # of the decompressed IDX bytes
-    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-}
-
-
-def mirrors():
-    listed = [Path(p) for p in os.environ.get("SCRATCHNN_DATASET_MIRRORS", "").split(os.pathsep) if p]
-    return listed + [Path(__file__).resolve().parents[2] / "shared" / "datasets"]
-
-
-def read_idx(name):
-    """One MNIST IDX file as a uint8 array, from the first mirror that has it intact."""
-    tried = []
-    for root in mirrors():
-        path = root / "mnist" / f"{name}.gz"
-        if not path.is_file():
-            tried.append(f"{path}: not found")
-            continue
-        raw = gzip.decompress(path.read_bytes())
-        if hashlib.sha256(raw).hexdigest() != SHA256[name]:
-            tried.append(f"{path}: checksum mismatch")
-            continue
-        ndim = raw[3]
-        shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-        return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-    sys.exit("MNIST not found; tried:\n  " + "\n  ".join(tried)
-             + "\nSet SCRATCHNN_DATASET_MIRRORS to a folder holding mnist/*.gz")
-
-
-def glorot_uniform(rng, fan_in, fan_out):
-    """Keras's default kernel initializer: U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
-    limit = np.sqrt(6 / (fan_in + fan_out))
-    return Tensor(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32), requires_grad=True)
+import scratchnn.compat.tensorflow as tf
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    tf.random.set_seed(args.seed)
 
-    x_train = read_idx("train-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_train = read_idx("train-labels-idx1-ubyte").astype(np.intp)
-    x_test = read_idx("t10k-images-idx3-ubyte").reshape(-1, 784).astype(np.float32) / 255
-    y_test = read_idx("t10k-labels-idx1-ubyte").astype(np.intp)
+    (x_train, y_train), (x_test, y_test) = tf.keras.datasets.mnist.load_data()
+    x_train, x_test = x_train / 255.0, x_test / 255.0
 
-    rng = np.random.default_rng(args.seed)
-    w1, b1 = glorot_uniform(rng, 784, 50), Tensor(np.zeros(50, np.float32), requires_grad=True)
-    w2, b2 = glorot_uniform(rng, 50, 10), Tensor(np.zeros(10, np.float32), requires_grad=True)
-    params = [w1, b1, w2, b2]
+    model = tf.keras.models.Sequential([
+        tf.keras.layers.Flatten(input_shape=(28, 28)),
+        tf.keras.layers.Dense(50, activation='relu'),
+        tf.keras.layers.Dense(10, activation='softmax')])
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+    model.summary()
 
-    def forward(x):
-        return F.softmax(F.relu(x @ w1 + b1) @ w2 + b2)
+    start = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=args.epochs)
+    seconds = time.perf_counter() - start
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=2)
 
-    # Adam (Kingma & Ba), as Keras computes it: m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
-    # w -= lr_t m / (sqrt(v) + eps), lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)
-    beta1, beta2, eps = 0.9, 0.999, 1e-7
-    m = [np.zeros_like(p.data) for p in params]
-    v = [np.zeros_like(p.data) for p in params]
-    step = 0
-
-    print(f"MNIST: {len(x_train)} training / {len(x_test)} test images; "
-          f"MLP 784-50-10 (relu, softmax), Adam lr={args.lr}, batch {args.batch_size}")
-    for epoch in range(1, args.epochs + 1):
-        start, losses = time.perf_counter(), []
-        order = rng.permutation(len(x_train))
-        for i in range(0, len(order), args.batch_size):
-            idx = order[i:i + args.batch_size]
-            loss = F.sparse_categorical_crossentropy(y_train[idx], forward(Tensor(x_train[idx])))
-            loss.backward()
-            step += 1
-            lr_t = args.lr * np.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
-            for p, mi, vi in zip(params, m, v):
-                g = p.grad
-                mi += (1 - beta1) * (g - mi)
-                vi += (1 - beta2) * (g * g - vi)
-                p.data -= lr_t * mi / (np.sqrt(vi) + eps)
-                p.grad = None
-            losses.append(loss.item())
-        with no_grad():
-            probs = forward(Tensor(x_test))
-            test_loss = F.sparse_categorical_crossentropy(y_test, probs).item()
-        acc = float((probs.data.argmax(axis=1) == y_test).mean())
-        print(f"epoch {epoch}/{args.epochs}  loss {np.mean(losses):.4f}  test_loss {test_loss:.4f}  "
-              f"test_accuracy {acc:.4f}  ({time.perf_counter() - start:.1f} s)")
-    print(f"test accuracy: {acc:.4f}")
+    print(f"\ntraining: {seconds:.1f} s for {args.epochs} epoch(s) "
+          f"({seconds / max(args.epochs, 1):.2f} s per epoch)")
+    print("loss per epoch:    ", " ".join(f"{v:.4f}" for v in history.history['loss']))
+    print("accuracy per epoch:", " ".join(f"{v:.4f}" for v in history.history['accuracy']))
+    print(f"test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f}")
 
 
 if __name__ == "__main__":
