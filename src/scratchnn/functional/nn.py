@@ -43,11 +43,13 @@ def dense(x, kernel, bias=None):
     return Dense.apply(x, kernel, _lift(bias, x))
 
 
-def dropout(x, rate, training=True, rng=None):
+def dropout(x, rate, training=True, rng=None, noise_shape=None):
     """Inverted dropout: in training, each value is zeroed with probability ``rate`` and the
     survivors are scaled by 1 / (1 - rate), so the expected value is unchanged and nothing
     needs rescaling at inference.  y = x * m / (1 - rate), m ~ Bernoulli(1 - rate);
     dx = g * m / (1 - rate).  Outside training (or with rate 0) it returns x unchanged.
+    ``noise_shape`` (Keras): the mask's shape, broadcast over x; an axis of size 1 shares
+    one mask value along it (None entries take x's size).
     """
     x = _lift(x)
     if not 0 <= rate < 1:
@@ -56,6 +58,12 @@ def dropout(x, rate, training=True, rng=None):
         return x
     rng = rng if rng is not None else generator()
     dtype = x.dtype if x.dtype.kind == "f" else np.float32
-    keep = rng.random(x.shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= rate
+    shape = x.shape
+    if noise_shape is not None:
+        if len(noise_shape) != x.ndim:
+            raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} must have one entry per axis "
+                             f"of the input, whose shape is {x.shape}")
+        shape = tuple(n if d is None else int(d) for n, d in zip(x.shape, noise_shape))
+    keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= rate
     mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
     return mul(x, Tensor._make(mask, None))

@@ -42,6 +42,8 @@ class LeakyReLU(_Elementwise):
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
         super().__init__(**kwargs)
         self.negative_slope = float(alpha if alpha is not None else negative_slope)
+        if not self.negative_slope >= 0:
+            raise ValueError(f"LeakyReLU: negative_slope must be >= 0, got {self.negative_slope!r}")
 
     def call(self, inputs, training=False):
         return F.leaky_relu(inputs, self.negative_slope)

@@ -89,6 +89,14 @@ class Dense(Layer):
             self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
                                         self.bias_regularizer, constraint=self.bias_constraint)
 
+    def _check_input(self, shape):
+        """Like Keras's InputSpec for Dense: at least 2 axes, and the last one fixed at build."""
+        n_in = self.kernel.shape[0]
+        if len(shape) < 2 or shape[-1] != n_in:
+            raise ValueError(f"layer '{self.name}' (Dense) expects inputs of shape "
+                             f"{format_shape(self.input_shape)} (any leading axes, last axis {n_in}), "
+                             f"got shape {format_shape(shape)}")
+
     def call(self, inputs, training=False):
         return self.activation(F.dense(inputs, self.kernel, self.bias))
 
@@ -150,7 +158,7 @@ class Dropout(Layer):
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def call(self, inputs, training=False):
-        return F.dropout(inputs, self.rate, training=training, rng=self._rng)
+        return F.dropout(inputs, self.rate, training=training, rng=self._rng, noise_shape=self.noise_shape)
 
     def compute_output_shape(self, input_shape):
         return input_shape
