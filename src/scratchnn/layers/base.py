@@ -74,7 +74,19 @@ def format_shape(shape):
     return "(" + body + ("," if len(shape) == 1 else "") + ")"
 
 
-class Layer:
+class _BuildWhenShapeKnown(type):
+    """Builds a layer right after construction when ``input_shape=`` was given (Keras's
+    eager build): the subclass's ``__init__`` has set its hyper-parameters by then."""
+
+    def __call__(cls, *args, **kwargs):
+        layer = super().__call__(*args, **kwargs)
+        shape = getattr(layer, "_declared_input_shape", None)
+        if shape is not None and not layer.built:
+            layer._build_once((None,) + shape)
+        return layer
+
+
+class Layer(metaclass=_BuildWhenShapeKnown):
     """Base class of all layers.
 
     Arguments every layer takes: ``name``, ``trainable`` (False freezes the weights),
