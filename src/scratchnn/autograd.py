@@ -369,6 +369,7 @@ def _topological_order(root):
 def _run_backward(root, grad, retain_graph):
     """Propagate ``grad`` (the gradient of ``root``'s output) down to the leaves."""
     grads = {root: grad}                    # function -> gradient of its output
+    handed_out = set()                      # ids of arrays already given to a leaf's .grad
     for fn in reversed(_topological_order(root)):
         g = grads.pop(fn, None)
         if fn.out_ref is not None and g is not None:
@@ -388,8 +389,14 @@ def _run_backward(root, grad, retain_graph):
                 if gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 ctx = t._ctx
-                if ctx is None:             # a leaf: accumulate into .grad (own copy)
-                    t.grad = gi.copy() if t.grad is None else t.grad + gi
+                if ctx is None:             # a leaf: accumulate into .grad, never aliased
+                    if t.grad is not None:
+                        t.grad = t.grad + gi
+                    elif gi is g or not gi.flags.owndata or id(gi) in handed_out or retain_graph:
+                        t.grad = gi.copy()  # may be shared (passed through, a view, saved)
+                    else:
+                        t.grad = gi         # a fresh array made by this backward: no copy
+                    handed_out.add(id(t.grad))
                 else:
                     prev = grads.get(ctx)
                     grads[ctx] = gi if prev is None else prev + gi
