@@ -140,6 +140,8 @@ class IterableData:
 
 
 def is_array_like(x):
+    if isinstance(x, list) and x and isinstance(x[0], tuple):
+        return False          # a list of (x, y[, sample_weight]) batches
     if isinstance(x, (np.ndarray, list, Tensor)):
         return True
     return hasattr(x, "__array__") and not hasattr(x, "__next__")

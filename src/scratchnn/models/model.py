@@ -45,6 +45,7 @@ class Model(Layer):
         self._metric_ids = []
         self._weighted_metric_ids = []
         self._compiled_metrics = None
+        self._warned_from_logits = False
 
     # ------------------------------------------------------------- layer tracking
     def __setattr__(self, name, value):
@@ -154,13 +155,15 @@ class Model(Layer):
     def _warn_classic_mistakes(self):
         act = self._output_activation()
         loss = self.loss
+        self._warned_from_logits = False
         if act is None or loss is None:
             return
         kind = type(loss).__name__
         from_logits = getattr(loss, "kwargs", {}).get("from_logits", False)
         units = getattr(self.layers[-1], "units", None)
         hints = []
-        if from_logits and act in ("softmax", "sigmoid"):
+        self._warned_from_logits = bool(from_logits and act in ("softmax", "sigmoid"))
+        if self._warned_from_logits:
             hints.append(f"the loss has from_logits=True but the output layer applies {act}: its outputs "
                          f"are probabilities, not logits. Use from_logits=False, or remove the {act}.")
         if act == "softmax" and units == 1:
@@ -189,17 +192,27 @@ class Model(Layer):
         probe = tuple(1 if d is None else d for d in input_shape)
         with no_grad():
             self.call(Tensor(np.zeros(probe, dtype=self.dtype)), training=False)
+        self.input_shape = (None,) + tuple(input_shape[1:])
+        self.built = True
+
+    def _unbuilt_layers(self):
+        return [layer for layer in self._walk() if not layer.built]
+
+    @staticmethod
+    def _unbuild(layers):
+        """Undo a build that failed half-way: no half-built model is left behind."""
+        for layer in layers:
+            layer.built, layer._weights, layer.input_shape = False, [], None
 
     def _ensure_built(self, sample_shape):
         """Build for inputs of ``(None,) + sample_shape``; on failure leave every layer unbuilt."""
         if self.built:
             return
-        before = [layer for layer in self._walk() if not layer.built]
+        before = self._unbuilt_layers()
         try:
             self._build_once((None,) + tuple(sample_shape))
         except Exception:
-            for layer in before:
-                layer.built, layer._weights, layer.input_shape = False, [], None
+            self._unbuild(before)
             raise
 
     def _walk(self):
@@ -270,7 +283,12 @@ class Model(Layer):
     def compute_loss(self, y, y_pred, sample_weight=None):
         """The training objective: the compiled loss (times ``loss_weights``) plus every
         regularization penalty of the model."""
-        loss = self.loss(y, y_pred, sample_weight=sample_weight)
+        if self._warned_from_logits:          # said once at compile, not again every batch
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*from_logits=True, but y_pred")
+                loss = self.loss(y, y_pred, sample_weight=sample_weight)
+        else:
+            loss = self.loss(y, y_pred, sample_weight=sample_weight)
         if self.loss_weight != 1.0:
             loss = loss * self.loss_weight
         for penalty in self.losses:
@@ -341,11 +359,16 @@ class Model(Layer):
     def _validate_for(self, data, what):
         """Build the model and check shapes and labels before any weight changes."""
         if isinstance(data, _data.ArrayData):
-            self._ensure_built(data.x.shape[1:])
-            for layer in self._first_layers():
-                layer._check_input((None,) + data.x.shape[1:])
-            if data.y is not None and self.loss is not None:
-                self._check_targets(data.y)
+            before = self._unbuilt_layers()
+            try:
+                self._ensure_built(data.x.shape[1:])
+                for layer in self._first_layers():
+                    layer._check_input((None,) + data.x.shape[1:])
+                if data.y is not None and self.loss is not None:
+                    self._check_targets(data.y)
+            except Exception:
+                self._unbuild(before)      # a model built only for these checks is unbuilt again
+                raise
 
     def _first_layers(self):
         first = self.layers[:1]
