@@ -15,11 +15,12 @@ the norm of each unit's incoming weights (each column); for a conv kernel
 exactly at a bound is still multiplied by ``||w|| / (eps + ||w||)``, i.e. shrunk by a
 relative ``eps / ||w||`` (as in Keras).
 """
-import inspect
 import math
 import numbers
 
 import numpy as np
+
+from ._catalog import Catalog
 
 #: Keras's fuzz factor ``backend.epsilon()``, added to norms before dividing by them.
 EPSILON = 1e-7
@@ -172,33 +173,17 @@ _SNAKE = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_ma
 _BY_NAME = {**_SNAKE, **{cls.__name__: cls for cls in _CLASSES}}
 
 
-def _lookup(name):
-    cls = _BY_NAME.get(name)
-    if cls is None:
-        matches = {c for key, c in _BY_NAME.items() if key.lower() == str(name).lower()}
-        cls = matches.pop() if len(matches) == 1 else None
-    if cls is None:
-        raise ValueError(f"unknown constraint {name!r}; expected one of {sorted(_SNAKE)} "
-                         "(or a class name such as 'MaxNorm').")
-    return cls
+_CATALOG = Catalog("constraint", Constraint, _SNAKE, _CLASSES, example="MaxNorm", callable_form="f(w)")
 
 
 def serialize(constraint):
     """``{"class_name": ..., "config": ...}`` of a ``Constraint``; ``deserialize``/``get`` rebuild it."""
-    if not isinstance(constraint, Constraint):
-        raise ValueError(f"only Constraint instances can be serialized, got {constraint!r}; "
-                         "subclass scratchnn.constraints.Constraint and define get_config().")
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return _CATALOG.serialize(constraint)
 
 
 def deserialize(config):
     """Build a constraint from ``serialize``'s dict (or from a name)."""
-    if isinstance(config, str):
-        return _lookup(config)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("a constraint config must be a dict with 'class_name' and 'config' keys, "
-                         f"got {config!r}.")
-    return _lookup(config["class_name"]).from_config(dict(config.get("config") or {}))
+    return _CATALOG.deserialize(config)
 
 
 def get(identifier):
@@ -211,19 +196,7 @@ def get(identifier):
     * a ``Constraint`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(w) -> array``: returned as is.
     """
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        if issubclass(identifier, Constraint):
-            return identifier()
-        raise ValueError(f"could not interpret constraint identifier {identifier!r}: a class must "
-                         "subclass scratchnn.constraints.Constraint.")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"could not interpret constraint identifier {identifier!r}: expected None, a name "
-                     f"(one of {sorted(_SNAKE)}), a config dict, a Constraint or a callable f(w).")
+    return _CATALOG.get(identifier)
 
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg", "unit_norm",

@@ -28,12 +28,12 @@ initializer picks a seed once, at construction, and then repeats its values.)
 Random values are drawn in float64 and then cast, so a seeded initializer gives the same
 numbers (up to rounding) in float32 and float64.
 """
-import inspect
 import math
 import numbers
 
 import numpy as np
 
+from ._catalog import Catalog
 from . import random as _random
 from .backend import DEFAULT_FLOAT
 
@@ -459,39 +459,23 @@ _SNAKE = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Identi
           "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
           "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
           "orthogonal": Orthogonal}
-#: Every name ``get`` accepts: snake_case names, class names, and Keras's short aliases.
-_BY_NAME = {**_SNAKE, **{cls.__name__: cls for cls in _CLASSES},
-            "zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": RandomUniform,
+#: Keras's short aliases, accepted besides the snake_case and class names.
+_ALIASES = {"zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": RandomUniform,
             "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity}
 
 
-def _lookup(name):
-    cls = _BY_NAME.get(name)
-    if cls is None:   # forgiving about case: "Glorot_Uniform", "HENORMAL"
-        matches = {c for key, c in _BY_NAME.items() if key.lower() == str(name).lower()}
-        cls = matches.pop() if len(matches) == 1 else None
-    if cls is None:
-        raise ValueError(f"unknown initializer {name!r}; expected one of {sorted(_SNAKE)} "
-                         "(or a class name such as 'GlorotUniform').")
-    return cls
+_CATALOG = Catalog("initializer", Initializer, _SNAKE, _CLASSES, example="GlorotUniform",
+                   callable_form="f(shape, dtype)", aliases=_ALIASES)
 
 
 def serialize(initializer):
     """``{"class_name": ..., "config": ...}`` of an ``Initializer``; ``deserialize``/``get`` rebuild it."""
-    if not isinstance(initializer, Initializer):
-        raise ValueError(f"only Initializer instances can be serialized, got {initializer!r}; "
-                         "subclass scratchnn.initializers.Initializer and define get_config().")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return _CATALOG.serialize(initializer)
 
 
 def deserialize(config):
     """Build an initializer from ``serialize``'s dict (or from a name)."""
-    if isinstance(config, str):
-        return _lookup(config)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("an initializer config must be a dict with 'class_name' and 'config' keys, "
-                         f"got {config!r}.")
-    return _lookup(config["class_name"]).from_config(dict(config.get("config") or {}))
+    return _CATALOG.deserialize(config)
 
 
 def get(identifier):
@@ -503,20 +487,7 @@ def get(identifier):
     * an ``Initializer`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(shape, dtype=None)``: returned as is.
     """
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        if issubclass(identifier, Initializer):
-            return identifier()
-        raise ValueError(f"could not interpret initializer identifier {identifier!r}: a class must "
-                         "subclass scratchnn.initializers.Initializer.")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"could not interpret initializer identifier {identifier!r}: expected None, a name "
-                     f"(one of {sorted(_SNAKE)}), a config dict, an Initializer or a callable "
-                     "f(shape, dtype).")
+    return _CATALOG.get(identifier)
 
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal", "RandomUniform",

@@ -9,12 +9,12 @@ A regularizer is a callable ``reg(w) -> scalar Tensor`` built from differentiabl
 Layers call the regularizers of their weights and models add the penalties to the loss.
 A plain function ``f(w) -> scalar Tensor`` works wherever a regularizer is expected.
 """
-import inspect
 import math
 import numbers
 
 import numpy as np
 
+from ._catalog import Catalog
 from . import ops
 from .autograd import Tensor
 
@@ -187,38 +187,19 @@ def l1_l2(l1=0.01, l2=0.01):  # noqa: F811  (the arguments shadow the aliases ab
 
 _CLASSES = (L1, L2, L1L2, OrthogonalRegularizer)
 _SNAKE = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "orthogonal_regularizer": OrthogonalRegularizer}
-_BY_NAME = {**_SNAKE, **{cls.__name__: cls for cls in _CLASSES}}
 
 
-def _lookup(name):
-    factory = _BY_NAME.get(name)
-    if factory is None:
-        matches = {c for key, c in _BY_NAME.items() if key.lower() == str(name).lower()}
-        factory = matches.pop() if len(matches) == 1 else None
-    if factory is None:
-        raise ValueError(f"unknown regularizer {name!r}; expected one of {sorted(_SNAKE)} "
-                         "(or a class name such as 'L1L2').")
-    return factory
+_CATALOG = Catalog("regularizer", Regularizer, _SNAKE, _CLASSES, example="L1L2", callable_form="f(w)")
 
 
 def serialize(regularizer):
     """``{"class_name": ..., "config": ...}`` of a ``Regularizer``; ``deserialize``/``get`` rebuild it."""
-    if not isinstance(regularizer, Regularizer):
-        raise ValueError(f"only Regularizer instances can be serialized, got {regularizer!r}; "
-                         "subclass scratchnn.regularizers.Regularizer and define get_config().")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return _CATALOG.serialize(regularizer)
 
 
 def deserialize(config):
     """Build a regularizer from ``serialize``'s dict (or from a name)."""
-    if isinstance(config, str):
-        return _lookup(config)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("a regularizer config must be a dict with 'class_name' and 'config' keys, "
-                         f"got {config!r}.")
-    factory = _lookup(config["class_name"])
-    cfg = dict(config.get("config") or {})
-    return factory.from_config(cfg) if inspect.isclass(factory) else factory(**cfg)
+    return _CATALOG.deserialize(config)
 
 
 def get(identifier):
@@ -231,19 +212,7 @@ def get(identifier):
     * a ``Regularizer`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(w) -> scalar Tensor``: returned as is.
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        if issubclass(identifier, Regularizer):
-            return identifier()
-        raise ValueError(f"could not interpret regularizer identifier {identifier!r}: a class must "
-                         "subclass scratchnn.regularizers.Regularizer.")
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"could not interpret regularizer identifier {identifier!r}: expected None, a name "
-                     f"(one of {sorted(_SNAKE)}), a config dict, a Regularizer or a callable f(w).")
+    return _CATALOG.get(identifier)
 
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
