@@ -1038,3 +1038,21 @@ def test_custom_function_under_no_grad_records_nothing():
         y = Square.apply(x)
     assert y.is_leaf and not y.requires_grad
     np.testing.assert_array_equal(y.data, [1.0, 4.0])
+
+
+def test_np_array_of_a_tensor_copies_and_asarray_shares():
+    """np.array(t) snapshots the values (optimizers update .data in place); np.asarray shares."""
+    t = Tensor(np.zeros(3, np.float32))
+    snapshot = np.array(t)
+    snapshot[0] = 99
+    assert t.data[0] == 0
+    assert np.asarray(t) is t.data
+
+
+def test_the_same_no_grad_object_can_be_nested():
+    ctx = scratchnn.no_grad()
+    with ctx:
+        with ctx:
+            assert not scratchnn.is_grad_enabled()
+        assert not scratchnn.is_grad_enabled()
+    assert scratchnn.is_grad_enabled()

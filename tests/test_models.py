@@ -1036,3 +1036,54 @@ def test_evaluate_verbose_2_line(capsys):
     assert len(lines) == 1, out
     assert re.match(r"^4/4 - \d+s - .*loss: \d\.\d{4}", lines[0])
     assert f"accuracy: {acc:.4f}" in lines[0] and f"loss: {loss:.4f}" in lines[0]
+
+
+# ---------------------------------------------------------------- regressions from review
+def _ones_model():
+    m = snn.Sequential([Dense(3, input_shape=(4,), kernel_initializer="ones"),
+                              Dense(1, kernel_initializer="ones")])
+    m.compile("sgd", "mse")
+    return m
+
+
+def test_frozen_weights_keep_no_gradient_between_train_on_batch_calls():
+    """train_on_batch on a frozen layer must not pile up gradients that a later fit applies."""
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+    a, b = _ones_model(), _ones_model()
+    a.layers[0].trainable = False
+    for _ in range(3):
+        a.train_on_batch(x, y)
+    assert a.layers[0].kernel.grad is None
+    a.layers[1].set_weights(b.layers[1].get_weights())
+    a.layers[0].trainable = True
+    for m in (a, b):
+        m.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(a.layers[0].kernel.data, b.layers[0].kernel.data)
+
+
+def test_unfrozen_layer_trains_with_train_on_batch_after_a_frozen_fit():
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+    m = _ones_model()
+    m.layers[0].trainable = False
+    m.fit(x, y, verbose=0)
+    m.layers[0].trainable = True
+    before = m.layers[0].kernel.data.copy()
+    m.train_on_batch(x, y)
+    assert not np.array_equal(before, m.layers[0].kernel.data)
+
+
+def test_train_on_batch_builds_an_unbuilt_model_and_updates_at_once():
+    m = snn.Sequential([Dense(1)])
+    m.compile("sgd", "mse")
+    m.train_on_batch(np.ones((8, 4), np.float32), np.ones((8, 1), np.float32))
+    assert m.optimizer.iterations == 1
+    assert all(w.grad is None for w in m.weights)
+
+
+def test_failed_fit_leaves_sequential_without_a_stale_output_shape():
+    m = snn.Sequential([Dense(4), Dense(3, activation="softmax")])
+    m.compile("adam", "categorical_crossentropy")
+    with pytest.raises(ValueError):
+        m.fit(np.ones((8, 5), np.float32), np.zeros(8, dtype=int), verbose=0)
+    m.add(Dense(2))
+    assert not m.built and m.count_params() == 0

@@ -203,6 +203,8 @@ class Model(Layer):
         """Undo a build that failed half-way: no half-built model is left behind."""
         for layer in layers:
             layer.built, layer._weights, layer.input_shape = False, [], None
+            if hasattr(layer, "_output_shape"):       # a Sequential forgets its derived shape too
+                layer._output_shape = None
 
     def _ensure_built(self, sample_shape):
         """Build for inputs of ``(None,) + sample_shape``; on failure leave every layer unbuilt."""
@@ -295,6 +297,15 @@ class Model(Layer):
             loss = loss + penalty
         return loss
 
+    def _setup_trainable(self):
+        """Decide which weights train now (``trainable`` may have changed since the last call):
+        only they need gradients, and no gradient is left over from before."""
+        self._trainable = self.trainable_weights
+        ids = {id(w) for w in self._trainable}
+        for w in self.weights:
+            w.requires_grad = id(w) in ids
+            w.grad = None
+
     def train_step(self, x, y, sample_weight=None):
         """Forward, loss, backward, update; returns (loss value, predictions array)."""
         y_pred = self(x, training=True)
@@ -303,9 +314,10 @@ class Model(Layer):
         variables = self._trainable
         self.optimizer.apply([v.grad for v in variables], variables)
         for v in variables:
-            v.grad = None
             if v.constraint is not None:
                 v.data[...] = v.constraint(v.data)
+        for v in self.weights:
+            v.grad = None
         return float(loss.data), y_pred.data
 
     def test_step(self, x, y, sample_weight=None):
@@ -412,10 +424,7 @@ class Model(Layer):
         if val is not None:
             self._validate_for(val, "validation")
 
-        self._trainable = self.trainable_weights
-        trainable_ids = {id(w) for w in self._trainable}
-        for w in self.weights:                       # frozen weights get no gradient
-            w.requires_grad = id(w) in trainable_ids
+        self._setup_trainable()
         steps = train.steps
         cbs = _callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                       verbose=verbose, epochs=epochs, steps=steps)
@@ -507,9 +516,10 @@ class Model(Layer):
 
     def train_on_batch(self, x, y, sample_weight=None):
         self._assert_compiled("train_on_batch")
-        self._trainable = self.trainable_weights
-        loss, _ = self.train_step(Tensor._make(_data.to_float_batch(_data.as_array(x, "x")), None),
-                                  _data.as_array(y, "y"), sample_weight)
+        x = _data.to_float_batch(_data.as_array(x, "x"))
+        self._ensure_built(x.shape[1:])
+        self._setup_trainable()
+        loss, _ = self.train_step(Tensor._make(x, None), _data.as_array(y, "y"), sample_weight)
         return loss
 
     def __call__(self, inputs, training=False):
