@@ -63,3 +63,20 @@ class Catalog:
         raise ValueError(f"could not interpret {self.kind} identifier {identifier!r}: expected None, a "
                          f"name (one of {sorted(self.snake)}), a config dict, {self._an(base)} or a "
                          f"callable {self.callable_form}.")
+
+
+class Configurable:
+    """``get_config`` (the constructor arguments; none here), ``from_config`` and a
+    ``repr`` built from them: shared by initializers and constraints."""
+
+    def get_config(self):
+        """The constructor arguments as a dict; ``cls.from_config(config)`` rebuilds the object."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ._catalog import Catalog
+from ._catalog import Catalog, Configurable
 
 #: Keras's fuzz factor ``backend.epsilon()``, added to norms before dividing by them.
 EPSILON = 1e-7
@@ -60,7 +60,7 @@ def _norms(w, axis):
     return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class of the constraints: ``c(w) -> w'`` on arrays (the base class returns ``w``).
 
     Subclass it and implement ``__call__(w)`` (and ``get_config`` if the constructor takes
@@ -69,18 +69,6 @@ class Constraint:
 
     def __call__(self, w):
         return w
-
-    def get_config(self):
-        """The constructor arguments as a dict; ``cls.from_config(config)`` rebuilds the constraint."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):

@@ -33,7 +33,7 @@ import numbers
 
 import numpy as np
 
-from ._catalog import Catalog
+from ._catalog import Catalog, Configurable
 from . import random as _random
 from .backend import DEFAULT_FLOAT
 
@@ -122,7 +122,7 @@ def _truncated_standard_normal(rng, shape):
 
 
 # ----------------------------------------------------------------- base classes
-class Initializer:
+class Initializer(Configurable):
     """Base class of the initializers: ``init(shape, dtype=None) -> numpy.ndarray``.
 
     Subclass it and implement ``__call__(shape, dtype=None)`` (and ``get_config`` if the
@@ -132,18 +132,6 @@ class Initializer:
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype=None).")
-
-    def get_config(self):
-        """The constructor arguments as a dict; ``cls.from_config(config)`` rebuilds the initializer."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _RandomInitializer(Initializer):

@@ -123,15 +123,11 @@ class LossFunctionWrapper(Loss):
         return _fl._reduce(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
 
 
-_CLASSES = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "sum_squared_error": SumSquaredError, "sse": SumSquaredError,
-    "huber": Huber, "huber_loss": Huber,
-    "binary_crossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-}
+_BY_FUNCTION = {cls.fn: cls for cls in (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber,
+                                         BinaryCrossentropy, CategoricalCrossentropy,
+                                         SparseCategoricalCrossentropy)}
+#: every name of ``functional.losses.LOSSES`` ('mse', 'huber_loss', ...) -> its class
+_CLASSES = {name: _BY_FUNCTION[fn] for name, fn in _fl.LOSSES.items()}
 _CLASSES.update({cls.__name__: cls for cls in set(_CLASSES.values())})
 
 

@@ -32,53 +32,44 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """Shared by the decays driven by ``p = step / decay_steps`` (``floor``-ed with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        self.initial_learning_rate = _num("initial_learning_rate", initial_learning_rate, 0.0)
+        self.decay_steps = _num("decay_steps", decay_steps, 0.0, low_open=True)
+        self.decay_rate = _num("decay_rate", decay_rate, 0.0)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def _progress(self, step):
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     With ``staircase=True`` the exponent is ``floor(step / decay_steps)``: the rate drops
     by a factor ``decay_rate`` every ``decay_steps`` steps instead of continuously.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        self.initial_learning_rate = _num("initial_learning_rate", initial_learning_rate, 0.0)
-        self.decay_steps = _num("decay_steps", decay_steps, 0.0, low_open=True)
-        self.decay_rate = _num("decay_rate", decay_rate, 0.0)
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``lr(step) = initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     With ``staircase=True``, ``step / decay_steps`` is replaced by ``floor(step / decay_steps)``.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        self.initial_learning_rate = _num("initial_learning_rate", initial_learning_rate, 0.0)
-        self.decay_steps = _num("decay_steps", decay_steps, 0.0, low_open=True)
-        self.decay_rate = _num("decay_rate", decay_rate, 0.0)
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
