@@ -6,12 +6,13 @@
   ``regularizers``, ``constraints``, ``callbacks``, ``models``: Keras's building blocks;
 * ``scratchnn.keras`` (and ``scratchnn.compat.tensorflow`` as ``tf``): the tf.keras layout;
 * ``scratchnn.datasets``: MNIST and Fashion-MNIST, cached and checksummed;
+* ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``gradcheck`` verifies any function's gradients numerically.
 """
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
-               optimizers, regularizers, utils)
+               optimizers, regularizers, saving, utils)
 from .gradcheck import GradcheckError, gradcheck
 from .models import Model, Sequential
 
@@ -19,5 +20,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "regularizers", "utils", "Model", "Sequential", "gradcheck",
+           "models", "optimizers", "regularizers", "saving", "utils", "Model", "Sequential", "gradcheck",
            "GradcheckError", "__version__"]

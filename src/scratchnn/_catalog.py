@@ -26,6 +26,9 @@ class Catalog:
             matches = {c for key, c in self.by_name.items() if key.lower() == str(name).lower()}
             found = matches.pop() if len(matches) == 1 else None
         if found is None:
+            from . import _custom
+            found = _custom.lookup(name, lambda obj: inspect.isclass(obj) and issubclass(obj, self.base))
+        if found is None:
             raise ValueError(f"unknown {self.kind} {name!r}; expected one of {sorted(self.snake)} "
                              f"(or a class name such as '{self.example}').")
         return found

@@ -9,6 +9,7 @@ per-sample losses with ``reduction='none'``).
 Keras's reduction names are accepted: ``'sum_over_batch_size'`` (the default:
 the mean over all values), ``'sum'`` and ``'none'`` (or None).
 """
+from . import _custom
 from .functional import losses as _fl
 from .functional.losses import (binary_crossentropy, categorical_crossentropy, huber,
                                 mean_absolute_error, mean_squared_error,
@@ -116,6 +117,20 @@ class LossFunctionWrapper(Loss):
         super().__init__(reduction, name or getattr(fn, "__name__", "loss"))
         self.function = fn
 
+    def get_config(self):
+        """The function is saved by name: a custom one must be registered to be loaded again."""
+        fn = self.function
+        return {**super().get_config(), "fn": _custom.name_of(fn) or getattr(fn, "__name__", repr(fn))}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        name = config.pop("fn")
+        fn = _fl.LOSSES.get(name) or _custom.lookup(name, callable)
+        if fn is None:
+            raise ValueError(f"unknown loss function {name!r}. " + _custom.HINT.format(name=name))
+        return cls(fn, **config)
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.function(y_true, y_pred)
         if values.ndim == 0:
@@ -139,14 +154,20 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
+        name = identifier.get("class_name")
+        cls = _CLASSES.get(name) or _custom.lookup(
+            name, lambda obj: isinstance(obj, type) and issubclass(obj, Loss))
         if cls is None:
-            raise ValueError(f"unknown loss class {identifier.get('class_name')!r}; valid: "
-                             f"{', '.join(sorted(k for k in _CLASSES if k[0].isupper()))}")
+            raise ValueError(f"unknown loss class {name!r}; valid: "
+                             f"{', '.join(sorted(k for k in _CLASSES if k[0].isupper()))}. "
+                             + _custom.HINT.format(name=name))
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
         cls = _CLASSES.get(identifier) or _CLASSES.get(identifier.lower())
         if cls is None:
+            custom = _custom.lookup(identifier)
+            if custom is not None:
+                return get(custom)
             raise ValueError(f"unknown loss {identifier!r}; valid names: "
                              f"{', '.join(sorted(k for k in _CLASSES if not k[0].isupper()))}")
         return cls()

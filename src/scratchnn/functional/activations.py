@@ -7,6 +7,7 @@ softmax) keep their output for the backward pass.
 """
 import numpy as np
 
+from .. import _custom
 from ..autograd import Function, Tensor
 from ..ops import _lift, exp, minimum, reshape
 from ..ops import max as reduce_max
@@ -318,7 +319,9 @@ def get_activation(identifier):
     if callable(identifier):
         return identifier
     if isinstance(identifier, str):
-        fn = ACTIVATIONS.get(identifier.lower())
+        fn = ACTIVATIONS.get(identifier.lower()) or _custom.lookup(identifier, callable)
         if fn is not None:
             return fn
+        raise ValueError(f"unknown activation {identifier!r}; valid names: "
+                         f"{', '.join(sorted(ACTIVATIONS))}. " + _custom.HINT.format(name=identifier))
     raise ValueError(f"unknown activation {identifier!r}; valid names: {', '.join(sorted(ACTIVATIONS))}")

@@ -7,9 +7,9 @@ The modules mirror Keras's layout (``keras.layers``, ``keras.optimizers``, ...)
 and hold the very same objects as ``scratchnn.layers`` etc.
 """
 from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,
-               models, optimizers, regularizers, utils)
+               models, optimizers, regularizers, saving, utils)
 from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "regularizers", "utils", "Input", "Model", "Sequential"]
+           "metrics", "models", "optimizers", "regularizers", "saving", "utils", "Input", "Model", "Sequential"]

@@ -4,12 +4,15 @@
 from ``{'class_name': ..., 'config': ...}`` dicts; custom layers are found by class
 name once registered with ``register(cls)``.
 """
+from .. import _custom
 from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .preprocessing import Normalization, Rescaling
 
 _REGISTRY = {cls.__name__: cls for cls in (
-    InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout)}
+    InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout,
+    Rescaling, Normalization)}
 
 
 def register(cls):
@@ -28,10 +31,11 @@ def serialize(layer):
 def deserialize(config):
     """A new layer from ``serialize``'s dict."""
     name = config.get("class_name")
-    cls = _REGISTRY.get(name)
+    cls = _REGISTRY.get(name) or _custom.lookup(
+        name, lambda obj: isinstance(obj, type) and issubclass(obj, Layer))
     if cls is None:
         raise ValueError(f"unknown layer class {name!r}; known: {', '.join(sorted(_REGISTRY))}. "
-                         "Register custom layers with scratchnn.layers.register.")
+                         + _custom.HINT.format(name=name))
     return cls.from_config(config.get("config", {}))
 
 
@@ -45,5 +49,5 @@ def get(identifier):
 
 
 __all__ = ["Layer", "Variable", "Input", "InputLayer", "Dense", "Flatten", "Activation", "Dropout",
-           "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "register", "serialize",
+           "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "Rescaling", "Normalization", "register", "serialize",
            "deserialize", "get"]

@@ -13,6 +13,8 @@ A layer's life (as in Keras):
 
 Subclass ``Layer`` and implement ``build`` and ``call`` to write your own.
 """
+import contextvars
+import math
 import re
 
 import numpy as np
@@ -24,6 +26,10 @@ from ..autograd import Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
 
 _name_counts = {}
+
+#: While a model is rebuilt from a file, the number of weight elements the file holds: a
+#: config that asks for more (an absurd ``units``) fails before anything is allocated.
+_weight_budget = contextvars.ContextVar("weight_budget", default=None)
 
 
 def unique_name(base):
@@ -119,6 +125,13 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         """Create, initialise and track a weight (``Variable``) of this layer."""
         shape = _shape_tuple(shape)
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
+        budget = _weight_budget.get()
+        if budget is not None:
+            size = math.prod(shape)
+            if size > budget[0]:
+                raise ValueError(f"layer '{self.name}': weight '{name}' of shape {shape} needs {size} "
+                                 f"values, more than the {budget[0]} left in the file")
+            budget[0] -= size
         values = _initializers.get(initializer)(shape, dtype=dtype)
         var = Variable(np.asarray(values, dtype=dtype), name=f"{self.name}/{name}", trainable=trainable,
                        regularizer=_regularizers.get(regularizer), constraint=_constraints.get(constraint))

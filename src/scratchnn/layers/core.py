@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _custom
 from .. import constraints as _constraints
 from .. import functional as F
 from .. import initializers as _initializers
@@ -15,7 +16,7 @@ def serialize_activation(fn):
     for name, known in F.ACTIVATIONS.items():
         if known is fn:
             return name
-    return getattr(fn, "__name__", str(fn))
+    return _custom.name_of(fn) or getattr(fn, "__name__", str(fn))
 
 
 def _serialize_or_none(module, obj):

@@ -28,6 +28,7 @@ Each class's docstring gives its formula.  Known differences from Keras 3 (all d
 counts as one sample); a scalar ``sample_weight`` weighs every sample (Keras weighs the
 batch mean); default names carry no ``_1`` suffix when a class is instantiated twice.
 """
+from .. import _custom
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                        categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
@@ -36,6 +37,7 @@ from .base import Mean, MeanMetricWrapper, Metric, Sum, as_array, snake_case
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .fscore import F1Score, FBetaScore
+from .report import classification_report, confusion_matrix, precision_recall_f1
 from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
                          RootMeanSquaredError, mean_absolute_error, mean_absolute_percentage_error,
                          mean_squared_error, root_mean_squared_error)
@@ -89,7 +91,8 @@ def deserialize(config):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError("a metric config must be a dict with 'class_name' and 'config' keys, "
                          f"got {config!r}")
-    cls = _CLASSES.get(config["class_name"])
+    cls = _CLASSES.get(config["class_name"]) or _custom.lookup(
+        config["class_name"], lambda obj: isinstance(obj, type) and issubclass(obj, Metric))
     if cls is None:
         raise ValueError(f"unknown metric class {config['class_name']!r}; expected one of {sorted(_CLASSES)}")
     return cls.from_config(config.get("config", {}))
@@ -125,6 +128,8 @@ def get(identifier, y_true=None, y_pred=None):
                 return Accuracy(name=identifier)
             return _accuracy_for(y_true, y_pred)(name=identifier)
         cls = _BY_NAME.get(identifier)
+        if cls is None and _custom.lookup(identifier) is not None:
+            return get(_custom.lookup(identifier), y_true, y_pred)
         if cls is None:
             raise ValueError(f"unknown metric {identifier!r}; expected 'accuracy', 'acc' or one of "
                              f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred)")
@@ -147,4 +152,5 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
            "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error",
+           "confusion_matrix", "classification_report", "precision_recall_f1",
            "get", "serialize", "deserialize"]

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from .. import _custom
 from ..autograd import Tensor
 from ..backend import DEFAULT_FLOAT
 
@@ -263,7 +264,7 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         config = super().get_config()
-        config["fn"] = getattr(self._fn, "__name__", self._fn)
+        config["fn"] = _custom.name_of(self._fn) or getattr(self._fn, "__name__", self._fn)
         config.update(self._fn_kwargs)
         return config
 
@@ -275,8 +276,9 @@ class MeanMetricWrapper(Mean):
         fn = config.pop("fn")
         if isinstance(fn, str):
             from . import _FUNCTIONS       # the built-in per-sample functions, by name
-            if fn not in _FUNCTIONS:
+            found = _FUNCTIONS.get(fn) or _custom.lookup(fn, callable)
+            if found is None:
                 raise ValueError(f"MeanMetricWrapper.from_config: unknown function {fn!r}; "
-                                 f"known: {sorted(_FUNCTIONS)}")
-            fn = _FUNCTIONS[fn]
+                                 f"known: {sorted(_FUNCTIONS)}. " + _custom.HINT.format(name=fn))
+            fn = found
         return cls(fn, **config)

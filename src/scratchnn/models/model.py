@@ -537,6 +537,28 @@ class Model(Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write architecture, weights, compile settings and optimizer state to one
+        ``.scratchnn`` file, atomically; ``scratchnn.models.load_model`` reads it back."""
+        from ..saving import save_model
+        return save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights alone (a safetensors file), atomically."""
+        from ..saving import save_weights
+        return save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        """Set the weights from ``save_weights``'s file (or a model file), checked before any is written."""
+        from ..saving import load_weights
+        load_weights(self, filepath)
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON (``scratchnn.models.model_from_json`` rebuilds it, fresh weights)."""
+        from ..saving import model_to_json
+        return model_to_json(self, **kwargs)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

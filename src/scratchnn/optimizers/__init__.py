@@ -8,6 +8,7 @@
 Each class's docstring gives its update rule and how it differs from PyTorch's.
 Learning-rate schedules live in ``scratchnn.optimizers.schedules``.
 """
+from .. import _custom
 from . import schedules
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -37,7 +38,8 @@ def deserialize(config):
 
 
 def _lookup(name):
-    cls = _BY_NAME.get(str(name).lower())
+    cls = _BY_NAME.get(str(name).lower()) or _custom.lookup(
+        name, lambda obj: isinstance(obj, type) and issubclass(obj, Optimizer))
     if cls is None:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(_BY_NAME)} "
                          "(case-insensitive).")

@@ -201,6 +201,12 @@ class Optimizer:
         """``[(name, value), ...]`` of optimizer-wide scalar state besides ``iterations``. Override."""
         return []
 
+    def _set_global_state(self, name, value):
+        """Restore one entry of ``_global_state()`` (it is stored as the attribute ``_<name>``)."""
+        if name not in dict(self._global_state()):
+            raise KeyError(f"{type(self).__name__} has no optimizer-wide state {name!r}")
+        setattr(self, f"_{name}", float(value))
+
     def _state_for(self, var):
         state = self._state.get(var)
         if state is None:

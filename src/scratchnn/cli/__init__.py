@@ -1,0 +1,169 @@
+"""The ``scratchnn`` command (also ``python -m scratchnn``).
+
+    scratchnn train                          # the course's MLP on MNIST, 5 epochs, a run folder
+    scratchnn train --dataset fashion_mnist --hidden 256,128 --dropout 0.2 --epochs 10
+    scratchnn evaluate runs/<name>           # test loss, accuracy and per-class report
+    scratchnn predict runs/<name> digit.png  # top-3 classes of a picture
+    scratchnn datasets list | fetch NAME | path [NAME]
+
+User errors print one line (no traceback): exit status 2 for bad arguments, 1 for failures.
+"""
+import argparse
+import sys
+
+from .errors import CLIError
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {value}")
+    return value
+
+
+def _learning_rate(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive learning rate, got {text}")
+    return value
+
+
+def _hidden(text):
+    try:
+        units = tuple(int(u) for u in text.split(",") if u.strip() != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected layer widths such as 128,64, got {text!r}") from None
+    if any(u < 1 for u in units):
+        raise argparse.ArgumentTypeError(f"layer widths must be positive, got {text!r}")
+    return units
+
+
+def parser():
+    from .. import optimizers
+    from ..functional import ACTIVATIONS
+    from .data import TASKS
+    from .train import MODELS
+    p = argparse.ArgumentParser(prog="scratchnn", description="Train, evaluate and use scratchnn networks.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser("train", help="train a network and write a run folder",
+                       description="Train a network on a dataset, evaluate it on the test set and write a "
+                                   "run folder (model, history.csv, plots, summary.txt).")
+    t.add_argument("--dataset", default="mnist", choices=list(TASKS), metavar="NAME",
+                   help=f"one of {', '.join(TASKS)} (default: mnist)")
+    t.add_argument("--model", default="mlp", choices=list(MODELS), help="network type (default: mlp)")
+    t.add_argument("--hidden", type=_hidden, metavar="UNITS",
+                   help="hidden layer widths, e.g. 128,64 (default: 50 for MNIST, as in the course)")
+    t.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS), metavar="NAME",
+                   help="hidden-layer activation (default: relu)")
+    t.add_argument("--optimizer", default="adam", choices=sorted(optimizers._BY_NAME), metavar="NAME",
+                   help=f"one of {', '.join(sorted(optimizers._BY_NAME))} (default: adam)")
+    t.add_argument("--lr", type=_learning_rate, help="learning rate (default: the optimizer's, 0.001 for adam)")
+    t.add_argument("--batch-size", type=_positive_int, help="samples per update (default: 32 for MNIST)")
+    t.add_argument("--epochs", type=_positive_int, help="passes over the training data (default: 5 for MNIST)")
+    t.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",
+                   help="last fraction of the training data held out for validation (default: 0.1; 0: none)")
+    t.add_argument("--early-stopping", type=_non_negative_int, metavar="PATIENCE",
+                   help="stop when the validation loss has not improved for PATIENCE epochs")
+    t.add_argument("--dropout", type=_fraction, default=0.0, metavar="RATE",
+                   help="dropout rate after each hidden layer (default: 0)")
+    t.add_argument("--seed", type=int, help="random seed (default: a fresh one, recorded in the run)")
+    t.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
+    t.add_argument("--name", help="run folder name (default: <date>-<time>-<dataset>)")
+    t.add_argument("--quiet", action="store_true", help="print only errors")
+
+    e = sub.add_parser("evaluate", help="test loss, accuracy and per-class precision/recall/F1 of a run")
+    e.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
+    e.add_argument("--dataset", metavar="NAME", help="the data to test on (default: the run's)")
+
+    pr = sub.add_parser("predict", help="classify pictures (PNG/JPEG) with a trained image model")
+    pr.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
+    pr.add_argument("images", metavar="IMAGE", nargs="+", help="picture files")
+    pr.add_argument("--top", type=_positive_int, default=3, help="how many classes to list (default: 3)")
+    pr.add_argument("--dataset", metavar="NAME", help="the data the model was trained on (default: the run's)")
+
+    d = sub.add_parser("datasets", help="list, fetch or locate datasets")
+    d.add_argument("action", choices=["list", "fetch", "path"])
+    d.add_argument("name", nargs="?", metavar="NAME", help="dataset name (for fetch and path)")
+    return p
+
+
+def datasets_command(args):
+    from .. import datasets
+    from .data import TASKS, task
+    if args.action == "list":
+        for name, spec in TASKS.items():
+            if spec.kind == "image":
+                cached = all((datasets.path(name) / f"{f}.gz").exists() for f in datasets.DATASETS[name].files)
+                where = "in the cache" if cached else "downloaded on first use"
+            else:
+                where = "ships with scratchnn"
+            print(f"{name:<14} {spec.description} ({where})")
+        return 0
+    if args.action == "path":
+        if args.name is None:
+            print(datasets.path())
+            return 0
+    if args.name is None:
+        raise CLIError(f"datasets {args.action} needs a dataset NAME: one of {', '.join(TASKS)}", usage=True)
+    try:
+        spec = task(args.name)
+    except KeyError as e:
+        raise CLIError(e.args[0], usage=True) from None
+    if spec.kind != "image":
+        print(f"{spec.name} ships with scratchnn: nothing to fetch" if args.action == "fetch"
+              else f"{spec.name} ships inside the package: scratchnn.datasets.load_{spec.name}()")
+        return 0
+    if args.action == "path":
+        print(datasets.path(spec.name))
+        return 0
+    try:
+        files = datasets.download(spec.name)
+    except OSError as e:
+        raise CLIError(str(e)) from None
+    for path in files.values():
+        print(path)
+    return 0
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    from . import train, use
+    args = parser().parse_args(argv)
+    commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
+                "datasets": datasets_command}
+    try:
+        return commands[args.command](args)
+    except CLIError as e:
+        print(f"scratchnn {args.command}: error: {e}", file=sys.stderr)
+        return 2 if e.usage else 1
+    except KeyboardInterrupt:
+        print(f"scratchnn {args.command}: interrupted", file=sys.stderr)
+        return 130

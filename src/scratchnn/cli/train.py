@@ -1,0 +1,174 @@
+"""``scratchnn train``: train a network, evaluate it on the test set, and write a run folder.
+
+    runs/<name>/
+        model.scratchnn         the trained model (load with scratchnn.models.load_model)
+        run.json                dataset, options, seed and test results (read by evaluate/predict)
+        history.csv             loss and metrics per epoch
+        summary.txt             the model summary, timings, test results and per-class report
+        learning_curves.png     loss and metrics per epoch, training vs validation
+        confusion_matrix.png    (classification) counts and row-normalised rates
+        misclassified.png       (images) test images the model got wrong
+"""
+import datetime
+import io
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+from .. import callbacks as _callbacks
+from .. import layers as _layers
+from .. import optimizers as _optimizers
+from ..models import Sequential
+from ..utils import set_random_seed
+from . import data as _data
+from .errors import CLIError
+
+MODELS = ("mlp",)
+
+
+def build_model(spec, x_train, y_train, num_classes, args):
+    """The network for ``spec``: input scaling, hidden Dense layers (+ Dropout), output layer."""
+    hidden = args.hidden if args.hidden is not None else spec.hidden
+    layers = [_layers.Input(shape=x_train.shape[1:])]
+    if spec.kind == "image":
+        layers += [_layers.Rescaling(1 / 255, name="rescale_pixels"), _layers.Flatten()]
+    else:
+        norm = _layers.Normalization(name="standardize")
+        layers.append(norm)
+    for units in hidden:
+        layers.append(_layers.Dense(units, activation=args.activation))
+        if args.dropout:
+            layers.append(_layers.Dropout(args.dropout))
+    if spec.task == "regression":
+        mean, var = float(y_train.mean()), float(y_train.var())
+        layers += [_layers.Dense(1), _layers.Normalization(axis=None, mean=mean, variance=var, invert=True,
+                                                           name="to_target_units")]
+        loss, metrics = "mse", ["mae"]
+    elif num_classes == 2:
+        layers.append(_layers.Dense(1, activation="sigmoid"))
+        loss, metrics = "binary_crossentropy", ["accuracy"]
+    else:
+        layers.append(_layers.Dense(num_classes, activation="softmax"))
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+    model = Sequential(layers, name=f"{spec.name}_{args.model}")
+    if spec.kind == "table":
+        model.get_layer("standardize").adapt(x_train)
+    optimizer = _optimizers.get(args.optimizer)
+    if args.lr is not None:
+        optimizer.learning_rate = args.lr
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    return model
+
+
+def _run_dir(args, spec):
+    name = args.name or f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{spec.name}"
+    path = os.path.join(args.out, name)
+    if os.path.exists(path) and os.listdir(path):
+        raise CLIError(f"the run folder {path} exists and is not empty; choose another --name")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def predict_labels(model, x, spec):
+    """Predicted class ids (and the raw outputs) for a classification model."""
+    out = model.predict(x, batch_size=256, verbose=0)
+    if out.shape[-1] == 1:
+        return (out[:, 0] >= 0.5).astype(np.int64), out
+    return out.argmax(axis=-1), out
+
+
+def run(args):
+    try:
+        spec = _data.task(args.dataset)
+    except KeyError as e:
+        raise CLIError(e.args[0], usage=True) from None
+    if args.model not in MODELS:
+        raise CLIError(f"unknown model {args.model!r}; choose one of: {', '.join(MODELS)}", usage=True)
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
+    set_random_seed(seed)
+    epochs = args.epochs if args.epochs is not None else spec.epochs
+    batch_size = args.batch_size if args.batch_size is not None else spec.batch_size
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+
+    t0 = time.perf_counter()
+    (x_train, y_train), (x_test, y_test), class_names = _data.load(spec, seed, verbose=not args.quiet)
+    t_data = time.perf_counter() - t0
+    num_classes = len(class_names)
+    model = build_model(spec, x_train, y_train, num_classes, args)
+    out_dir = _run_dir(args, spec)
+    say(f"scratchnn train: {spec.description}")
+    say(f"  {len(x_train)} training / {len(x_test)} test samples; seed {seed}; run folder {out_dir}")
+    summary = io.StringIO()
+    model.summary(print_fn=lambda line: summary.write(line + "\n"))
+    if not args.quiet:
+        print(summary.getvalue(), end="")
+
+    monitor = "val_loss" if args.validation_split else "loss"
+    cbs = [_callbacks.CSVLogger(os.path.join(out_dir, "history.csv"))]
+    if args.early_stopping is not None:
+        cbs.append(_callbacks.EarlyStopping(monitor=monitor, patience=args.early_stopping,
+                                            restore_best_weights=True, verbose=0 if args.quiet else 1))
+    t0 = time.perf_counter()
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        validation_split=args.validation_split, callbacks=cbs,
+                        verbose=0 if args.quiet else "auto")
+    t_train = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
+    t_eval = time.perf_counter() - t0
+    model.save(os.path.join(out_dir, "model.scratchnn"))
+
+    from .. import plot
+    from ..metrics import classification_report
+    test = {"loss": float(results["loss"]), **{k: float(v) for k, v in results.items() if k != "loss"}}
+    report = ""
+    plot.learning_curves(history, path=os.path.join(out_dir, "learning_curves.png"),
+                         title=f"{spec.name}: {model.name}")
+    if spec.task == "classification":
+        y_pred, outputs = predict_labels(model, x_test, spec)
+        labels = list(range(num_classes))
+        report = classification_report(y_test, y_pred, labels=labels, target_names=class_names, digits=4)
+        plot.confusion_matrix(y_test, y_pred, labels=class_names,
+                              path=os.path.join(out_dir, "confusion_matrix.png"),
+                              title=f"{spec.name} test set")
+        if spec.kind == "image":
+            plot.image_grid(x_test, y_test, outputs, labels=class_names, only_errors=True, n=25,
+                            path=os.path.join(out_dir, "misclassified.png"),
+                            title=f"{spec.name}: misclassified test images")
+    record = {"dataset": spec.name, "kind": spec.kind, "task": spec.task, "class_names": class_names,
+              "seed": seed, "epochs_run": len(history.epoch), "batch_size": batch_size,
+              "options": {k: v for k, v in vars(args).items() if k not in ("func",)},
+              "test": test, "seconds": {"data": t_data, "train": t_train, "evaluate": t_eval}}
+    with open(os.path.join(out_dir, "run.json"), "w") as f:
+        json.dump(record, f, indent=2, default=list)
+    text = _summary_text(spec, model, record, summary.getvalue(), report)
+    with open(os.path.join(out_dir, "summary.txt"), "w") as f:
+        f.write(text)
+    say("")
+    say(_results_line(test))
+    say(f"time: data {t_data:.1f} s, training {t_train:.1f} s, test {t_eval:.1f} s")
+    say(f"wrote {out_dir}/: " + ", ".join(sorted(os.listdir(out_dir))))
+    return 0
+
+
+def _results_line(test):
+    return "test " + ", ".join(f"{k} {v:.4f}" for k, v in test.items())
+
+
+def _summary_text(spec, model, record, summary, report):
+    lines = [f"scratchnn run on {spec.name} ({spec.description})",
+             f"command: scratchnn {' '.join(sys.argv[1:])}",
+             f"date: {datetime.datetime.now().isoformat(timespec='seconds')}; python {platform.python_version()}; "
+             f"numpy {np.__version__}",
+             f"seed: {record['seed']}; epochs run: {record['epochs_run']}; batch size: {record['batch_size']}; "
+             f"optimizer: {type(model.optimizer).__name__}(learning_rate={model.optimizer.learning_rate:g})",
+             "", summary.rstrip(), "",
+             _results_line(record["test"]),
+             "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in record["seconds"].items())]
+    if report:
+        lines += ["", "per-class results on the test set:", report.rstrip()]
+    return "\n".join(lines) + "\n"
