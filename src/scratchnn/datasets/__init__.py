@@ -1,4 +1,5 @@
-"""Datasets: MNIST and Fashion-MNIST, downloaded once, verified and cached.
+"""Datasets: MNIST and Fashion-MNIST (downloaded once, verified and cached), small tabular sets
+shipped with the package, and seedable toy generators for teaching.
 
     from scratchnn.datasets import mnist, fashion_mnist
     (x_train, y_train), (x_test, y_test) = mnist.load_data()          # uint8, like Keras
@@ -6,7 +7,24 @@
     from scratchnn.datasets import load_mnist                         # "Deep Learning from Scratch"
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, flatten=True, one_hot_label=False)
 
-Each file is looked for, in order, in:
+    from scratchnn.datasets import load_iris, moons, logic_gate       # no download, no network
+    x, y = load_iris()                        # also load_breast_cancer(), load_diabetes()
+    x, y = moons(500, noise=0.1, random_state=0)
+    x, y = logic_gate("xor")
+
+Shipped (``tabular``): ``load_breast_cancer``, ``load_iris``, ``load_diabetes`` return a
+``TabularDataset`` (``x``, ``y``, ``feature_names``, ``target_names``, ``description``; it unpacks
+as ``x, y``); the values are scikit-learn's copies of the public datasets, see
+``datasets/data/README.md``. Generators (``toy``): ``logic_gate``, ``spirals``, ``moons``,
+``circles``, ``blobs``, ``linear_regression``, ``polynomial_regression``; ``random_state=None``
+draws from scratchnn's global generator, so ``scratchnn.utils.set_random_seed`` makes them
+repeatable.
+
+``list()`` names the downloaded datasets, then the shipped ones. ``path(name)`` and
+``download(name)`` accept both: for a shipped dataset nothing is fetched; ``path`` gives the
+package's data folder and ``download`` the ``{file name: path}`` of its file.
+
+Each file of a downloaded dataset is looked for, in order, in:
 
 1. the cache, ``$SCRATCHNN_HOME/datasets/<folder>/`` (default ``~/.cache/scratchnn/datasets``;
    ``path(name)`` gives the folder, ``list()`` the dataset names);
@@ -28,32 +46,59 @@ import builtins as _builtins
 
 import numpy as np
 
-from . import fashion_mnist, idx, mnist
+from . import fashion_mnist, idx, mnist, tabular, toy
 from ._fetch import DatasetUnavailableError
 from ._fetch import cache_root as _cache_root
 from ._fetch import dataset_dir as _dataset_dir
 from ._fetch import fetch as _fetch_files
 from ._registry import DATASETS, canonical_name
 from .idx import IDXFormatError, read_idx, write_idx
+from .tabular import TabularDataset, load_breast_cancer, load_diabetes, load_iris
+from .toy import blobs, circles, linear_regression, logic_gate, moons, polynomial_regression, spirals
 
 
 def list():  # shadows the builtin here on purpose: the CLI calls ``scratchnn.datasets.list()``
-    """The names of the available datasets: ``["mnist", "fashion_mnist"]``."""
-    return _builtins.list(DATASETS)
+    """The names of the available datasets, the downloaded ones then those shipped with the
+    package: ``["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes"]``."""
+    return [*DATASETS, *tabular.NAMES]
+
+
+def _shipped(name):
+    """``name``'s canonical form if it is a dataset shipped with the package, else None."""
+    key = str(name).strip().lower().replace("-", "_")
+    return key if key in tabular.NAMES else None
+
+
+def _downloaded(name):
+    """The ``DatasetInfo`` of downloaded dataset ``name``; a ``ValueError`` naming every dataset
+    for an unknown name."""
+    try:
+        return DATASETS[canonical_name(name)]
+    except ValueError:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)} (downloaded) "
+                         f"or {_builtins.list(tabular.NAMES)} (shipped with the package).") from None
 
 
 def path(name=None):
     """The cache folder of dataset ``name`` (``"mnist"``, ``"fashion_mnist"``; ``-`` is read as
-    ``_``), or of all datasets when ``name`` is None. The folder may not exist yet."""
+    ``_``), or of all datasets when ``name`` is None. The folder may not exist yet. For a
+    dataset shipped with the package (``"iris"``, ...) the package's data folder holding its
+    file (nothing is cached for those)."""
     if name is None:
         return _cache_root()
-    return _dataset_dir(DATASETS[canonical_name(name)])
+    if _shipped(name):
+        return tabular.data_file(_shipped(name)).parent
+    return _dataset_dir(_downloaded(name))
 
 
 def download(name, verbose=True):
     """Make sure every file of dataset ``name`` is in the cache and intact (fetching what is
-    missing); returns ``{file name: path of the cached .gz file}``."""
-    info = DATASETS[canonical_name(name)]
+    missing); returns ``{file name: path of the cached .gz file}``. A dataset shipped with the
+    package needs no download: ``{file name: path of its .csv.gz file in the package}``."""
+    if _shipped(name):
+        file = tabular.data_file(_shipped(name))
+        return {file.name: file}
+    info = _downloaded(name)
     _fetch_files(info, verbose=verbose)
     folder = _dataset_dir(info)
     return {filename: folder / f"{filename}.gz" for filename in info.files}
@@ -83,4 +128,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=Tru
 
 
 __all__ = ["mnist", "fashion_mnist", "idx", "load_mnist", "download", "DATASETS",
-           "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name"]
+           "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name",
+           "tabular", "toy", "TabularDataset", "load_breast_cancer", "load_iris", "load_diabetes",
+           "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
+           "polynomial_regression"]
