@@ -85,9 +85,11 @@ def parser():
                    help="hidden-layer activation (default: relu)")
     t.add_argument("--optimizer", default="adam", choices=sorted(optimizers._BY_NAME), metavar="NAME",
                    help=f"one of {', '.join(sorted(optimizers._BY_NAME))} (default: adam)")
-    t.add_argument("--lr", type=_learning_rate, help="learning rate (default: the optimizer's, 0.001 for adam)")
+    t.add_argument("--lr", type=_learning_rate,
+                   help="learning rate (default: the optimizer's, 0.001 for adam)")
     t.add_argument("--batch-size", type=_positive_int, help="samples per update (default: 32 for MNIST)")
-    t.add_argument("--epochs", type=_positive_int, help="passes over the training data (default: 5 for MNIST)")
+    t.add_argument("--epochs", type=_positive_int,
+                   help="passes over the training data (default: 5 for MNIST)")
     t.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",
                    help="last fraction of the training data held out for validation (default: 0.1; 0: none)")
     t.add_argument("--early-stopping", type=_non_negative_int, metavar="PATIENCE",
@@ -107,7 +109,8 @@ def parser():
     pr.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
     pr.add_argument("images", metavar="IMAGE", nargs="+", help="picture files")
     pr.add_argument("--top", type=_positive_int, default=3, help="how many classes to list (default: 3)")
-    pr.add_argument("--dataset", metavar="NAME", help="the data the model was trained on (default: the run's)")
+    pr.add_argument("--dataset", metavar="NAME",
+                    help="the data the model was trained on (default: the run's)")
 
     d = sub.add_parser("datasets", help="list, fetch or locate datasets")
     d.add_argument("action", choices=["list", "fetch", "path"])
@@ -121,7 +124,8 @@ def datasets_command(args):
     if args.action == "list":
         for name, spec in TASKS.items():
             if spec.kind == "image":
-                cached = all((datasets.path(name) / f"{f}.gz").exists() for f in datasets.DATASETS[name].files)
+                folder = datasets.path(name)
+                cached = all((folder / f"{f}.gz").exists() for f in datasets.DATASETS[name].files)
                 where = "in the cache" if cached else "downloaded on first use"
             else:
                 where = "ships with scratchnn"

@@ -162,9 +162,11 @@ def _results_line(test):
 def _summary_text(spec, model, record, summary, report):
     lines = [f"scratchnn run on {spec.name} ({spec.description})",
              f"command: scratchnn {' '.join(sys.argv[1:])}",
-             f"date: {datetime.datetime.now().isoformat(timespec='seconds')}; python {platform.python_version()}; "
+             f"date: {datetime.datetime.now().isoformat(timespec='seconds')}; "
+             f"python {platform.python_version()}; "
              f"numpy {np.__version__}",
-             f"seed: {record['seed']}; epochs run: {record['epochs_run']}; batch size: {record['batch_size']}; "
+             f"seed: {record['seed']}; epochs run: {record['epochs_run']}; "
+             f"batch size: {record['batch_size']}; "
              f"optimizer: {type(model.optimizer).__name__}(learning_rate={model.optimizer.learning_rate:g})",
              "", summary.rstrip(), "",
              _results_line(record["test"]),

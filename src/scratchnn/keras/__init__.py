@@ -12,4 +12,5 @@ from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "regularizers", "saving", "utils", "Input", "Model", "Sequential"]
+           "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+           "Input", "Model", "Sequential"]

@@ -49,5 +49,6 @@ def get(identifier):
 
 
 __all__ = ["Layer", "Variable", "Input", "InputLayer", "Dense", "Flatten", "Activation", "Dropout",
-           "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "Rescaling", "Normalization", "register", "serialize",
+           "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "Rescaling", "Normalization",
+           "register", "serialize",
            "deserialize", "get"]

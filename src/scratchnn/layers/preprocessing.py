@@ -73,7 +73,8 @@ class Normalization(Layer):
         """Set ``mean`` and ``variance`` from ``data`` (an array of samples)."""
         data = np.asarray(data, dtype=np.float64)
         if data.ndim < 1 or len(data) == 0:
-            raise ValueError(f"Normalization.adapt: expected a non-empty batch of samples, got shape {data.shape}")
+            raise ValueError("Normalization.adapt: expected a non-empty batch of samples, "
+                             f"got shape {data.shape}")
         if not self.built:
             self._build_once((None,) + data.shape[1:])
         elif self.axis is not None and data.shape[self.axis] != self.mean.shape[0]:

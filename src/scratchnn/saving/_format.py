@@ -392,7 +392,8 @@ def _assign_checked(variables, tensors, part, path):
     for var, (key, arr) in zip(variables, tensors):
         if arr.shape != var.data.shape or arr.dtype != var.data.dtype:
             raise ModelFormatError(part, f"tensor {key!r} is {arr.dtype.name}{list(arr.shape)}; the model's "
-                                   f"weight '{var.name}' is {var.data.dtype.name}{list(var.data.shape)}", path)
+                                   f"weight '{var.name}' is {var.data.dtype.name}{list(var.data.shape)}",
+                                   path)
     for var, (_, arr) in zip(variables, tensors):
         var.data[...] = arr
 
@@ -488,10 +489,11 @@ def _compile_from(model, config, path):
             raise ValueError("compile_config must be an object")
         opt = _optimizers.deserialize(config["optimizer"])
         loss = config.get("loss")
+        def metric_list(key):
+            return [_metrics.get(m) if isinstance(m, dict) else m for m in config.get(key, [])]
+
         model.compile(optimizer=opt, loss=None if loss is None else _losses.get(loss),
-                      metrics=[_metrics.get(m) if isinstance(m, dict) else m for m in config.get("metrics", [])],
-                      weighted_metrics=[_metrics.get(m) if isinstance(m, dict) else m
-                                        for m in config.get("weighted_metrics", [])],
+                      metrics=metric_list("metrics"), weighted_metrics=metric_list("weighted_metrics"),
                       loss_weights=config.get("loss_weights"))
     except ModelFormatError:
         raise
