@@ -6,13 +6,14 @@
   ``regularizers``, ``constraints``, ``callbacks``, ``models``: Keras's building blocks;
 * ``scratchnn.keras`` (and ``scratchnn.compat.tensorflow`` as ``tf``): the tf.keras layout;
 * ``scratchnn.datasets``: MNIST and Fashion-MNIST, cached and checksummed;
+* ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches;
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``gradcheck`` verifies any function's gradients numerically.
 """
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
-               optimizers, regularizers, saving, utils)
+               optimizers, preprocessing, regularizers, saving, utils)
 from .gradcheck import GradcheckError, gradcheck
 from .models import Model, Sequential
 
@@ -20,5 +21,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "regularizers", "saving", "utils", "Model", "Sequential", "gradcheck",
+           "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model", "Sequential", "gradcheck",
            "GradcheckError", "__version__"]

@@ -10,7 +10,10 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     ``to_categorical([0, 2], 3)`` -> ``[[1, 0, 0], [0, 0, 1]]``.  A trailing axis of
     length 1 is dropped first, as Keras does.
     """
-    y = np.asarray(getattr(y, "data", y))
+    from .autograd import Tensor
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 1):
+        raise ValueError(f"to_categorical: num_classes must be a positive integer, got {num_classes!r}")
     if y.dtype.kind == "f":
         if not np.all(np.mod(y, 1) == 0):
             raise ValueError("to_categorical: labels must be integers, got non-integer values")
