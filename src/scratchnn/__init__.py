@@ -6,6 +6,7 @@
   ``regularizers``, ``constraints``, ``callbacks``, ``models``: Keras's building blocks;
 * ``scratchnn.keras`` (and ``scratchnn.compat.tensorflow`` as ``tf``): the tf.keras layout;
 * ``scratchnn.datasets``: MNIST and Fashion-MNIST, cached and checksummed;
+* ``scratchnn.plot``: learning curves, confusion matrices, image grids, decision boundaries;
 * ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches;
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``gradcheck`` verifies any function's gradients numerically.
@@ -19,7 +20,15 @@ from .models import Model, Sequential
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # ``scratchnn.plot`` is imported on first use, so ``import scratchnn`` does not load matplotlib.
+    if name == "plot":
+        import importlib
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'scratchnn' has no attribute {name!r}")
+
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model", "Sequential", "gradcheck",
-           "GradcheckError", "__version__"]
+           "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model",
+           "Sequential", "gradcheck", "GradcheckError", "__version__"]
