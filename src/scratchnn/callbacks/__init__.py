@@ -8,16 +8,18 @@
 * ``Callback``: base class (override the ``on_*`` hooks); ``CallbackList`` drives a list;
 * ``History`` (added by ``fit`` and returned by it), ``ProgbarLogger`` (the progress line);
 * ``EarlyStopping``, ``ReduceLROnPlateau``, ``LearningRateScheduler``, ``TerminateOnNaN``;
-* ``CSVLogger``, ``LambdaCallback``.
+* ``CSVLogger``, ``LambdaCallback``;
+* ``ModelCheckpoint`` (save every epoch or the best), ``BackupAndRestore`` (resume a killed run).
 """
 from .base import Callback, CallbackList, History, LambdaCallback
 from .control import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, metric_direction
+from .checkpoint import BackupAndRestore, ModelCheckpoint
 from .csv_logger import CSVLogger
 from .progbar import ProgbarLogger
 
 _CLASSES = {cls.__name__.lower(): cls for cls in (
     Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
-    TerminateOnNaN, CSVLogger, LambdaCallback)}
+    TerminateOnNaN, CSVLogger, LambdaCallback, ModelCheckpoint, BackupAndRestore)}
 
 
 def get(identifier):
@@ -46,4 +48,5 @@ def _lookup(name):
 
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ReduceLROnPlateau",
-           "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "get"]
+           "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "ModelCheckpoint",
+           "BackupAndRestore", "get"]

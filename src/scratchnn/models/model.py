@@ -12,6 +12,7 @@ means of the loss and the metrics, and reports to the callbacks (the progress
 bar, History, EarlyStopping, ...).  Subclass ``Model`` and write ``call`` to
 build your own architecture; ``fit`` works the same.
 """
+import math
 import warnings
 
 import numpy as np
@@ -24,6 +25,7 @@ from .. import random as _random
 from ..autograd import Tensor, no_grad
 from ..layers.base import Layer, format_shape
 from . import data as _data
+from .interrupt import GracefulInterrupt
 from .summary import print_summary
 
 
@@ -432,25 +434,38 @@ class Model(Layer):
         rng = _random.generator()
         self.stop_training = False
         logs = {}
+        self.interrupted = False
+        nonfinite_seen = False
         cbs.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            self._reset_metrics(tracker)
-            cbs.on_epoch_begin(epoch)
-            for step, (xb, yb, wb) in enumerate(train.batches(rng)):
-                cbs.on_train_batch_begin(step)
-                loss, y_pred = self.train_step(Tensor._make(xb, None), yb, wb)
-                logs = self._update_metrics(yb, y_pred, wb, tracker, loss, len(xb))
-                cbs.on_train_batch_end(step, logs)
+        # BackupAndRestore found an interrupted run: continue after its last completed epoch.
+        initial_epoch = self.__dict__.pop("_resume_epoch", initial_epoch)
+        with GracefulInterrupt() as interrupt:
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics(tracker)
+                cbs.on_epoch_begin(epoch)
+                step = 0
+                for step, (xb, yb, wb) in enumerate(train.batches(rng)):
+                    cbs.on_train_batch_begin(step)
+                    loss, y_pred = self.train_step(Tensor._make(xb, None), yb, wb)
+                    if not nonfinite_seen and not math.isfinite(loss):
+                        nonfinite_seen = True
+                        _warn_nonfinite(loss, epoch, step, cbs.callbacks)
+                    logs = self._update_metrics(yb, y_pred, wb, tracker, loss, len(xb))
+                    cbs.on_train_batch_end(step, logs)
+                    if self.stop_training or interrupt.requested:
+                        break
+                if interrupt.requested:          # the partial epoch is not logged
+                    self.interrupted = True
+                    _print_interrupt(epoch, step, self.history)
+                    break
+                epoch_logs = dict(logs)
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._run_evaluation(val, callbacks=cbs, verbose=0)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                logs = epoch_logs
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_evaluation(val, callbacks=cbs, verbose=0)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
-            if self.stop_training:
-                break
         cbs.on_train_end(logs)
         return self.history
 
@@ -561,6 +576,22 @@ class Model(Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _warn_nonfinite(loss, epoch, step, callbacks):
+    if any(type(cb).__name__ == "TerminateOnNaN" for cb in callbacks):
+        return                                  # it stops training and says so itself
+    warnings.warn(f"the loss became {float(loss)} at epoch {epoch + 1}, batch {step + 1}: training "
+                  "diverged (learning rate too high? unscaled inputs? log of 0?). The weights are "
+                  "probably NaN from here on; add callbacks=[TerminateOnNaN()] to stop at once.",
+                  RuntimeWarning, stacklevel=3)
+
+
+def _print_interrupt(epoch, step, history):
+    import sys
+    done = len(history.epoch) if history is not None else 0
+    print(f"\nTraining interrupted at epoch {epoch + 1}, batch {step + 1}: the model keeps the weights "
+          f"after that batch; the history holds the {done} completed epoch(s).", file=sys.stderr)
 
 
 def _unique(weights):

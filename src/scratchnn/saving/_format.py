@@ -413,9 +413,9 @@ def _sorted_by_index(tensors, part, path):
 
 
 def _restore_optimizer(model, tensors, path):
+    """Check ``tensors`` against the model's optimizer; returns a function that writes them."""
     opt = model.optimizer
-    keys = [weight_key(i, w) for i, w in enumerate(model.weights)]
-    by_key = dict(zip(keys, model.weights))
+    weights = model.weights
     slots = [name for name, _ in opt._slot_specs()]
     globals_ = dict(opt._global_state())
     pending = []
@@ -430,7 +430,8 @@ def _restore_optimizer(model, tensors, path):
             if rest not in globals_ or arr.shape != () or not np.isfinite(arr):
                 raise ModelFormatError(OPTIMIZER, f"unexpected optimizer-wide state {key!r}", path)
             continue
-        var = by_key.get(rest)
+        index = rest.split("/", 1)[0]          # weights are matched by index, as in load_weights
+        var = weights[int(index)] if index.isdigit() and int(index) < len(weights) else None
         if head not in slots or var is None:
             raise ModelFormatError(OPTIMIZER, f"tensor {key!r} matches no slot of {type(opt).__name__} "
                                    f"({slots}) and weight of the model", path)
@@ -440,12 +441,15 @@ def _restore_optimizer(model, tensors, path):
         pending.append((var, head, arr))
     if "iterations" not in tensors:
         raise ModelFormatError(OPTIMIZER, "has no 'iterations'", path)
-    opt.iterations = int(tensors["iterations"])
-    for key, arr in tensors.items():
-        if key.startswith("global/"):
-            opt._set_global_state(key[len("global/"):], float(arr))
-    for var, slot, arr in pending:
-        opt._state_for(var)[slot][...] = arr
+
+    def apply():
+        opt.iterations = int(tensors["iterations"])
+        for key, arr in tensors.items():
+            if key.startswith("global/"):
+                opt._set_global_state(key[len("global/"):], float(arr))
+        for var, slot, arr in pending:
+            opt._state_for(var)[slot][...] = arr
+    return apply
 
 
 def load_model(filepath, custom_objects=None, compile=True):
@@ -479,7 +483,7 @@ def load_model(filepath, custom_objects=None, compile=True):
         if compile and compile_config is not None:
             _compile_from(model, compile_config, path)
             if OPTIMIZER in members:
-                _restore_optimizer(model, _parse_tensors(members[OPTIMIZER], OPTIMIZER, path), path)
+                _restore_optimizer(model, _parse_tensors(members[OPTIMIZER], OPTIMIZER, path), path)()
     return model
 
 
@@ -519,6 +523,28 @@ def load_weights(model, filepath):
     if not model.built:
         raise ValueError("load_weights needs a built model (give it an input_shape or call build() first)")
     _assign_checked(model.weights, _sorted_by_index(tensors, part, path), part, path)
+
+
+def load_training_state(model, filepath):
+    """Set ``model``'s weights and its optimizer's state (step count, moments) from a model file
+    saved from the same architecture, checking everything first (used to resume training)."""
+    path = os.fspath(filepath)
+    members = _read_members(path)
+    weights = _parse_tensors(members[WEIGHTS], WEIGHTS, path)
+    ordered = _sorted_by_index(weights, WEIGHTS, path)
+    optimizer = _parse_tensors(members[OPTIMIZER], OPTIMIZER, path) if OPTIMIZER in members else None
+    if len(ordered) != len(model.weights):
+        raise ModelFormatError(WEIGHTS, f"holds {len(ordered)} weight tensors; the model has "
+                               f"{len(model.weights)}", path)
+    for var, (key, arr) in zip(model.weights, ordered):        # check all before writing any
+        if arr.shape != var.data.shape or arr.dtype != var.data.dtype:
+            raise ModelFormatError(WEIGHTS, f"tensor {key!r} does not match weight '{var.name}'", path)
+    restore = None
+    if optimizer is not None and getattr(model, "optimizer", None) is not None:
+        restore = _restore_optimizer(model, optimizer, path)
+    _assign_checked(model.weights, ordered, WEIGHTS, path)
+    if restore is not None:
+        restore()
 
 
 def model_to_json(model, **kwargs):

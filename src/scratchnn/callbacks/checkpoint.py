@@ -1,0 +1,225 @@
+"""Callbacks that write training to disk: ``ModelCheckpoint`` and ``BackupAndRestore``.
+
+Both write through ``scratchnn.saving`` (atomic writes: a crash never leaves a broken file).
+"""
+import json
+import math
+import os
+import warnings
+
+import numpy as np
+
+from .. import random as _random
+from ..saving._atomic import atomic_write
+from .base import Callback, _print
+from .control import _check_mode, _float, metric_direction
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or its weights) at the end of every epoch, or only when it improves.
+
+    * ``filepath`` may hold ``{epoch}`` (1-based, as Keras numbers files) and any log key,
+      e.g. ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.scratchnn"``. A whole model is written
+      to a ``.scratchnn`` file; ``save_weights_only=True`` writes the weights alone to a
+      ``.safetensors`` file (the suffix is checked, as Keras checks ``.keras``/``.weights.h5``).
+    * ``save_best_only=True``: save only when ``monitor`` beats the best value so far
+      (lower for ``mode='min'``, higher for ``'max'``; ``'auto'`` decides from the name, as
+      ``EarlyStopping`` does). ``initial_value_threshold`` is the value to beat at first.
+    * ``save_freq``: ``'epoch'`` or a number of batches.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__()
+        self.filepath = os.fspath(filepath)
+        suffix = ".safetensors" if save_weights_only else ".scratchnn"
+        if not self.filepath.endswith(suffix):
+            what = "weights (save_weights_only=True)" if save_weights_only else "a whole model"
+            raise ValueError(f"ModelCheckpoint: filepath must end in {suffix!r} to save {what}, "
+                             f"got {self.filepath!r}")
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError("ModelCheckpoint: save_freq must be 'epoch' or a positive integer, "
+                             f"got {save_freq!r}")
+        self.monitor, self.verbose = monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.mode = _check_mode("ModelCheckpoint", mode)
+        self.save_freq = save_freq
+        self.initial_value_threshold = initial_value_threshold
+        self.best = initial_value_threshold
+        self._batches = 0
+        self._epoch = 0
+
+    def _maximize(self):
+        mode = self.mode if self.mode != "auto" else metric_direction(self.monitor, self.model)
+        if mode is None:
+            raise ValueError(f"ModelCheckpoint: cannot tell whether {self.monitor!r} should be minimized or "
+                             "maximized; pass mode='min' or mode='max'.")
+        return mode == "max"
+
+    def on_train_begin(self, logs=None):
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches += 1
+            if self._batches % self.save_freq == 0:
+                self._save(self._epoch, logs or {}, batch=batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs or {})
+
+    def _save(self, epoch, logs, batch=None):
+        path = self._path(epoch, logs, batch)
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                warnings.warn(f"ModelCheckpoint: can save the best model only with {self.monitor} available "
+                              f"in the logs (keys: {', '.join(logs)}); skipping.", stacklevel=2)
+                return
+            value = _float(value)
+            better = self.best is None or (value > self.best if self._maximize() else value < self.best)
+            if not (math.isfinite(value) and better):
+                if self.verbose:
+                    _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose:
+                previous = "inf" if self.best is None else f"{self.best:.5f}"
+                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {value:.5f}, "
+                       f"saving model to {path}")
+            self.best = value
+        elif self.verbose:
+            _print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+    def _path(self, epoch, logs, batch):
+        values = {k: _float(v) if np.ndim(v) == 0 else v for k, v in logs.items()}
+        try:
+            return self.filepath.format(epoch=epoch + 1, batch=(batch or 0) + 1, **values)
+        except KeyError as e:
+            raise KeyError(f"ModelCheckpoint: filepath {self.filepath!r} names {e.args[0]!r}, which is not "
+                           f"in the logs (keys: epoch, batch, {', '.join(logs)})") from None
+
+
+class BackupAndRestore(Callback):
+    """Resume an interrupted ``fit`` from the last completed epoch, as if it never stopped.
+
+    At the end of every epoch the model (weights and optimizer state), the epoch number, the
+    history so far and the state of scratchnn's random generators (shuffling, dropout) are
+    written to ``backup_dir``. When ``fit`` starts and finds a backup, it restores all of that
+    and continues with the next epoch, so a run killed at any moment and started again with the
+    same command ends with exactly the weights and history of an uninterrupted run. The backup
+    is deleted when ``fit`` completes (``delete_checkpoint=False`` keeps it).
+
+    Not restored (as in Keras): the internal counters of other callbacks (``EarlyStopping``'s
+    patience, ``ReduceLROnPlateau``'s wait), which start afresh after a resume.
+    """
+
+    STATE = "state.json"
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("BackupAndRestore: backup_dir must be a directory path")
+        if save_freq != "epoch":
+            raise ValueError(f"BackupAndRestore: only save_freq='epoch' is supported, got {save_freq!r} "
+                             "(an interrupted run resumes from its last completed epoch)")
+        self.backup_dir = os.fspath(backup_dir)
+        self.delete_checkpoint = delete_checkpoint
+        self._restored_epochs = None
+
+    # ----------------------------------------------------------------- helpers
+    def _rngs(self):
+        """The generators whose state decides the rest of training: the global one and any
+        layer's own (a layer built with ``seed=``)."""
+        rngs = {"global": _random.generator()}
+        for layer in self.model._walk():
+            rng = getattr(layer, "_rng", None)
+            if isinstance(rng, np.random.Generator):
+                rngs[f"layer:{layer.name}"] = rng
+        return rngs
+
+    def _read_state(self):
+        path = os.path.join(self.backup_dir, self.STATE)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    # ----------------------------------------------------------------- hooks
+    def on_train_begin(self, logs=None):
+        self._restored_epochs = None
+        state = self._read_state()
+        if state is None:
+            return
+        from ..saving._format import load_training_state
+        load_training_state(self.model, os.path.join(self.backup_dir, state["model_file"]))
+        rngs = self._rngs()
+        for name, rng_state in state["rngs"].items():
+            if name in rngs:
+                rngs[name].bit_generator.state = rng_state
+        history = self.model.history
+        history.history = {k: [_decode(v) for v in values] for k, values in state["history"].items()}
+        self._restored_epochs = list(state["epochs"])
+        self.model._resume_epoch = state["epoch"] + 1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._restored_epochs is not None:      # History cleared its epoch list after our restore
+            self.model.history.epoch = list(self._restored_epochs)
+            self._restored_epochs = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        name = f"epoch-{epoch + 1:05d}.scratchnn"
+        self.model.save(os.path.join(self.backup_dir, name))
+        history = self.model.history
+        logs = dict(logs or {})
+        full = {k: list(v) for k, v in history.history.items()}     # History runs after us: add this epoch
+        for key, value in logs.items():
+            full.setdefault(key, []).append(value)
+        state = {"epoch": epoch, "model_file": name, "epochs": list(history.epoch) + [epoch],
+                 "history": {k: [_encode(v) for v in values] for k, values in full.items()},
+                 "rngs": {n: rng.bit_generator.state for n, rng in self._rngs().items()}}
+        with atomic_write(os.path.join(self.backup_dir, self.STATE), "w") as f:
+            json.dump(state, f)
+        for old in os.listdir(self.backup_dir):    # only after state.json names the new file
+            if old.startswith("epoch-") and old != name:
+                os.remove(os.path.join(self.backup_dir, old))
+
+    def on_train_end(self, logs=None):
+        if self._restored_epochs is not None:      # resumed after the last epoch: nothing ran
+            self.model.history.epoch = list(self._restored_epochs)
+            self._restored_epochs = None
+        # fit completed: delete the backup (a killed run never gets here; an interrupted one keeps it)
+        if self.delete_checkpoint and not getattr(self.model, "interrupted", False):
+            self._delete()
+
+    def _delete(self):
+        if not os.path.isdir(self.backup_dir):
+            return
+        for name in os.listdir(self.backup_dir):
+            if name == self.STATE or name.startswith("epoch-"):
+                os.remove(os.path.join(self.backup_dir, name))
+        try:
+            os.rmdir(self.backup_dir)
+        except OSError:      # the user keeps other files there
+            pass
+
+
+def _encode(value):
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return float(arr)
+    return {"array": arr.tolist(), "dtype": arr.dtype.name}
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        return np.asarray(value["array"], dtype=value["dtype"])
+    return value
