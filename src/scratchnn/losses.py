@@ -155,6 +155,8 @@ def get(identifier):
         return identifier()
     if isinstance(identifier, dict):
         name = identifier.get("class_name")
+        if name == "LossFunctionWrapper":
+            return LossFunctionWrapper.from_config(identifier.get("config", {}))
         cls = _CLASSES.get(name) or _custom.lookup(
             name, lambda obj: isinstance(obj, type) and issubclass(obj, Loss))
         if cls is None:

@@ -132,7 +132,8 @@ def get(identifier, y_true=None, y_pred=None):
             return get(_custom.lookup(identifier), y_true, y_pred)
         if cls is None:
             raise ValueError(f"unknown metric {identifier!r}; expected 'accuracy', 'acc' or one of "
-                             f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred)")
+                             f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred). "
+                             + _custom.HINT.format(name=identifier))
         metric = cls()
         metric.name = identifier
         return metric

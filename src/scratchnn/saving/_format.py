@@ -307,9 +307,16 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:30]} is too large for a float")
+    return value
+
+
 def _parse_json(data, part, path):
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise ModelFormatError(part, f"is not valid JSON ({str(e)[:200]})", path) from None
     if not isinstance(value, dict):
@@ -403,7 +410,7 @@ def _sorted_by_index(tensors, part, path):
     indexed = []
     for key, arr in tensors.items():
         head = key.split("/", 1)[0]
-        if not head.isdigit():
+        if not (head.isascii() and head.isdigit()):
             raise ModelFormatError(part, f"tensor key {key!r} does not start with a weight index", path)
         indexed.append((int(head), key, arr))
     indexed.sort()
@@ -421,7 +428,7 @@ def _restore_optimizer(model, tensors, path):
     pending = []
     for key, arr in tensors.items():
         if key == "iterations":
-            if arr.shape != () or arr.dtype.kind not in "iu" or int(arr) < 0:
+            if arr.shape != () or arr.dtype not in (np.int32, np.int64) or not 0 <= int(arr) < 2**62:
                 raise ModelFormatError(OPTIMIZER, f"'iterations' must be a non-negative integer scalar, "
                                        f"got {arr.dtype.name}{list(arr.shape)}", path)
             continue
@@ -431,7 +438,8 @@ def _restore_optimizer(model, tensors, path):
                 raise ModelFormatError(OPTIMIZER, f"unexpected optimizer-wide state {key!r}", path)
             continue
         index = rest.split("/", 1)[0]          # weights are matched by index, as in load_weights
-        var = weights[int(index)] if index.isdigit() and int(index) < len(weights) else None
+        known = index.isascii() and index.isdigit() and int(index) < len(weights)
+        var = weights[int(index)] if known else None
         if head not in slots or var is None:
             raise ModelFormatError(OPTIMIZER, f"tensor {key!r} matches no slot of {type(opt).__name__} "
                                    f"({slots}) and weight of the model", path)
@@ -494,7 +502,11 @@ def _compile_from(model, config, path):
         opt = _optimizers.deserialize(config["optimizer"])
         loss = config.get("loss")
         def metric_list(key):
-            return [_metrics.get(m) if isinstance(m, dict) else m for m in config.get(key, [])]
+            entries = config.get(key, [])
+            if not isinstance(entries, list) or not all(isinstance(m, (str, dict)) for m in entries):
+                raise ValueError(f"{key} must be a list of metric names or {{class_name, config}} objects, "
+                                 f"got {entries!r:.200}")
+            return [_metrics.get(m) if isinstance(m, dict) else m for m in entries]
 
         model.compile(optimizer=opt, loss=None if loss is None else _losses.get(loss),
                       metrics=metric_list("metrics"), weighted_metrics=metric_list("weighted_metrics"),
@@ -554,7 +566,7 @@ def model_to_json(model, **kwargs):
 
 def model_from_json(text, custom_objects=None):
     """Rebuild a model (fresh weights) from ``to_json``'s string."""
-    spec = json.loads(text, parse_constant=_reject_constant)
+    spec = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     return model_from_config(spec, custom_objects)
 
 
