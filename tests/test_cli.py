@@ -62,7 +62,8 @@ def test_train_on_mnist_writes_a_complete_run_folder(mnist_run):
     rows = _history(mnist_run / "history.csv")
     assert len(rows) == 1 and {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0])
     summary = (mnist_run / "summary.txt").read_text()
-    assert "dense (Dense)" in summary and "39,760" in summary            # the course's network
+    assert "hidden_1 (Dense)" in summary and "39,760" in summary         # the course's network
+    assert "command: scratchnn train --out" in summary
     assert "macro avg" in summary and f"{record['test']['accuracy']:.4f}" in summary
 
 

@@ -582,6 +582,10 @@ _BUILTIN_LAYERS = {
     "Maxout": lambda: L.Maxout(3),
     "Rescaling": lambda: L.Rescaling(1 / 255, offset=-0.5),
     "Normalization": lambda: L.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.25]),
+    "Conv2D": lambda: L.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu",
+                               kernel_regularizer=R.L2(0.1)),
+    "MaxPooling2D": lambda: L.MaxPooling2D(3, strides=2, padding="same"),
+    "AveragePooling2D": lambda: L.AveragePooling2D((2, 1)),
 }
 
 

@@ -101,7 +101,10 @@ class Function:
                                 (None for an input that needs none)
 
     ``self.needs_grad[i]`` tells ``backward`` whether input ``i`` wants a
-    gradient, so it can skip work; ``self.xp`` is the array module (NumPy).
+    gradient, so it can skip work; it is set before ``forward`` runs and is
+    empty when no graph is recorded, so ``forward`` can skip saving what only
+    ``backward`` needs (``if self.needs_grad: ...``); ``self.xp`` is the array
+    module (NumPy).
     A gradient may be returned in the broadcast (output) shape: the engine sums
     it back to the input's shape.  ``backward`` must not modify ``grad`` in place.
     """
@@ -114,17 +117,19 @@ class Function:
         """Run ``forward`` on the inputs' data; record the graph if a gradient is needed."""
         fn = cls()
         fn.xp = array_module(inputs[0].data)
+        record = False
+        if _grad_enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                fn.needs_grad, record = needs, True
         try:
             out = fn.forward(*[t.data for t in inputs], **params)
         except ValueError as err:
             shapes = " and ".join(str(t.shape) for t in inputs)
             raise ValueError(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}: {err}") from None
-        if _grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
-            if True in needs:
-                fn.inputs = inputs
-                fn.needs_grad = needs
-                return Tensor._make(out, fn)
+        if record:
+            fn.inputs = inputs
+            return Tensor._make(out, fn)
         return Tensor._make(out, None)
 
     def forward(self, *arrays, **params):

@@ -160,7 +160,9 @@ def datasets_command(args):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     from . import train, use
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
+    args.argv = argv
     commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
                 "datasets": datasets_command}
     try:

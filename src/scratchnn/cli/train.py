@@ -14,7 +14,6 @@ import io
 import json
 import os
 import platform
-import sys
 import time
 
 import numpy as np
@@ -35,24 +34,25 @@ def build_model(spec, x_train, y_train, num_classes, args):
     hidden = args.hidden if args.hidden is not None else spec.hidden
     layers = [_layers.Input(shape=x_train.shape[1:])]
     if spec.kind == "image":
-        layers += [_layers.Rescaling(1 / 255, name="rescale_pixels"), _layers.Flatten()]
+        layers += [_layers.Rescaling(1 / 255, name="rescale_pixels"), _layers.Flatten(name="flatten")]
     else:
         norm = _layers.Normalization(name="standardize")
         layers.append(norm)
-    for units in hidden:
-        layers.append(_layers.Dense(units, activation=args.activation))
+    for i, units in enumerate(hidden, start=1):
+        layers.append(_layers.Dense(units, activation=args.activation, name=f"hidden_{i}"))
         if args.dropout:
-            layers.append(_layers.Dropout(args.dropout))
+            layers.append(_layers.Dropout(args.dropout, name=f"dropout_{i}"))
     if spec.task == "regression":
         mean, var = float(y_train.mean()), float(y_train.var())
-        layers += [_layers.Dense(1), _layers.Normalization(axis=None, mean=mean, variance=var, invert=True,
-                                                           name="to_target_units")]
+        layers += [_layers.Dense(1, name="output"),
+                   _layers.Normalization(axis=None, mean=mean, variance=var, invert=True,
+                                         name="to_target_units")]
         loss, metrics = "mse", ["mae"]
     elif num_classes == 2:
-        layers.append(_layers.Dense(1, activation="sigmoid"))
+        layers.append(_layers.Dense(1, activation="sigmoid", name="output"))
         loss, metrics = "binary_crossentropy", ["accuracy"]
     else:
-        layers.append(_layers.Dense(num_classes, activation="softmax"))
+        layers.append(_layers.Dense(num_classes, activation="softmax", name="output"))
         loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
     model = Sequential(layers, name=f"{spec.name}_{args.model}")
     if spec.kind == "table":
@@ -141,7 +141,8 @@ def run(args):
                             title=f"{spec.name}: misclassified test images")
     record = {"dataset": spec.name, "kind": spec.kind, "task": spec.task, "class_names": class_names,
               "seed": seed, "epochs_run": len(history.epoch), "batch_size": batch_size,
-              "options": {k: v for k, v in vars(args).items() if k not in ("func",)},
+              "command": " ".join(["scratchnn"] + list(getattr(args, "argv", []))),
+              "options": {k: v for k, v in vars(args).items() if k != "argv"},
               "test": test, "seconds": {"data": t_data, "train": t_train, "evaluate": t_eval}}
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(record, f, indent=2, default=list)
@@ -161,7 +162,7 @@ def _results_line(test):
 
 def _summary_text(spec, model, record, summary, report):
     lines = [f"scratchnn run on {spec.name} ({spec.description})",
-             f"command: scratchnn {' '.join(sys.argv[1:])}",
+             f"command: {record['command']}",
              f"date: {datetime.datetime.now().isoformat(timespec='seconds')}; "
              f"python {platform.python_version()}; "
              f"numpy {np.__version__}",

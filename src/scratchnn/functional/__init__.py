@@ -15,6 +15,7 @@ from .losses import (LOSSES, binary_crossentropy, categorical_crossentropy, get_
                      mean_absolute_error, mean_squared_error, sparse_categorical_crossentropy,
                      sum_squared_error)
 from ._special import erf
+from .conv import avg_pool2d, conv2d, max_pool2d
 from .nn import dense, dropout
 
 mse = mean_squared_error

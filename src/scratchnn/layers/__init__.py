@@ -7,12 +7,13 @@ name once registered with ``register(cls)``.
 from .. import _custom
 from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
+from .convolutional import AveragePooling2D, AvgPool2D, Conv2D, MaxPool2D, MaxPooling2D
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .preprocessing import Normalization, Rescaling
 
 _REGISTRY = {cls.__name__: cls for cls in (
     InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout,
-    Rescaling, Normalization)}
+    Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D)}
 
 
 def register(cls):
@@ -50,5 +51,5 @@ def get(identifier):
 
 __all__ = ["Layer", "Variable", "Input", "InputLayer", "Dense", "Flatten", "Activation", "Dropout",
            "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "Rescaling", "Normalization",
-           "register", "serialize",
+           "Conv2D", "MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D", "register", "serialize",
            "deserialize", "get"]

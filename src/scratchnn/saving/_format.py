@@ -264,7 +264,8 @@ def _read_members(path):
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError) as e:         # NotImplementedError: a zip version zipfile cannot read
         raise ModelFormatError("file", f"not a readable zip archive ({e})", path) from None
     with zf:
         infos = zf.infolist()
@@ -272,9 +273,8 @@ def _read_members(path):
         for name in names:
             if name not in _ALLOWED:
                 escape = name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
-                raise ModelFormatError(name, ("a member name that escapes the archive" if escape else
-                                              "an unexpected member") + f"; expected only {list(_ALLOWED)}",
-                                       path)
+                what = "a member name that escapes the archive" if escape else "an unexpected member"
+                raise ModelFormatError(name or "file", f"{what}; expected only {list(_ALLOWED)}", path)
         if len(set(names)) != len(names):
             raise ModelFormatError("file", "a member appears twice", path)
         missing = [n for n in _REQUIRED if n not in names]

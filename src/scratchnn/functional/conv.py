@@ -1,0 +1,259 @@
+"""Convolution and pooling over images, channels last: inputs are (N, H, W, C), as in Keras.
+
+How a convolution becomes one matrix product (im2col)
+-----------------------------------------------------
+A 2-D convolution slides a (kh, kw) window over the (padded) image with a stride s; at each
+output position (i, j) it multiplies the window's kh*kw*C values by the kernel's and sums:
+
+    y[n, i, j, f] = b[f] + sum_{a, c, ch} x[n, i*s + a*d, j*s + c*d, ch] * W[a, c, ch, f]
+
+(d is the dilation: the gap between kernel taps). ``sliding_windows`` views every window at
+once without copying: an array of shape (N, Ho, Wo, kh, kw, C) whose entries alias x. Copying
+that view into a matrix "cols" of shape (N*Ho*Wo, kh*kw*C) (the im2col step) turns the whole
+convolution into ``cols @ W.reshape(kh*kw*C, F)``, a single large product that BLAS runs fast.
+
+The backward pass, with g = dL/dy of shape (N, Ho, Wo, F):
+
+    dW = cols^T @ g          (every window times the gradient of the output it produced)
+    db = sum of g over N, Ho, Wo
+    dx: each window's gradient ``g @ W^T`` is added back where the window came from (col2im).
+        Windows overlap when the stride is smaller than the kernel, so this is a sum: we do it
+        as kh*kw strided slice additions, one per kernel tap (never one per pixel).
+
+Padding follows Keras/TensorFlow: ``'valid'`` uses no padding; ``'same'`` pads so that
+Ho = ceil(H / s), with the total padding max((Ho - 1)*s + (kh - 1)*d + 1 - H, 0) split as
+floor(total / 2) before and the rest after (so an even kernel pads more at the bottom/right).
+"""
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd import Function
+from ..ops import _lift
+
+
+def _pair(value, name):
+    if isinstance(value, (int, np.integer)):
+        value = (int(value), int(value))
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if any(v < 1 for v in value):
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def same_padding(size, kernel, stride, dilation=1):
+    """(before, after) padding of one axis for Keras's 'same': the output has ceil(size / stride)."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def output_size(size, kernel, stride, padding, dilation=1):
+    """Output length of one axis: floor((size + pads - effective kernel) / stride) + 1."""
+    if padding == "same":
+        return math.ceil(size / stride)
+    span = (kernel - 1) * dilation + 1
+    return (size - span) // stride + 1 if size >= span else 0
+
+
+def _pads(shape_hw, kernel, strides, padding, dilation):
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding == "same":
+        return tuple(same_padding(n, k, s, d) for n, k, s, d in zip(shape_hw, kernel, strides, dilation))
+    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+
+
+def sliding_windows(x, kernel, strides, dilation=(1, 1)):
+    """A read-only view of shape (N, Ho, Wo, kh, kw, C): every window of the (already padded)
+    x, without copying anything (the strides of the view step through x's memory)."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilation
+    ho = (h - (kh - 1) * dh - 1) // sh + 1
+    wo = (w - (kw - 1) * dw - 1) // sw + 1
+    s0, s1, s2, s3 = x.strides
+    return as_strided(x, shape=(n, ho, wo, kh, kw, c), strides=(s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+                      writeable=False)
+
+
+def _pad_hw(x, pads, value=0.0):
+    (top, bottom), (left, right) = pads
+    if not (top or bottom or left or right):
+        return x
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+
+
+def _scatter_windows(dwin, padded_shape, strides, dilation, out_dtype):
+    """col2im: add each window's gradient (N, Ho, Wo, kh, kw, C) back into an array of the
+    padded input's shape; one strided addition per kernel tap (a, c)."""
+    n, ho, wo, kh, kw, _ = dwin.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    dxp = np.zeros(padded_shape, dtype=out_dtype)
+    for a in range(kh):
+        for c in range(kw):
+            dxp[:, a * dh:a * dh + sh * (ho - 1) + 1:sh, c * dw:c * dw + sw * (wo - 1) + 1:sw, :] += \
+                dwin[:, :, :, a, c, :]
+    return dxp
+
+
+def _unpad(dxp, pads):
+    (top, bottom), (left, right) = pads
+    h, w = dxp.shape[1], dxp.shape[2]
+    return dxp[:, top:h - bottom, left:w - right, :]
+
+
+class Conv2D(Function):
+    """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas."""
+
+    def forward(self, x, kernel, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+        kh, kw, cin, cout = kernel.shape
+        xp = _pad_hw(x, pads)
+        windows = sliding_windows(xp, (kh, kw), strides, dilation)
+        n, ho, wo = windows.shape[:3]
+        cols = windows.reshape(n * ho * wo, kh * kw * cin)          # the im2col copy
+        y = cols @ kernel.reshape(kh * kw * cin, cout)
+        if bias is not None:
+            y += bias
+        if not self.needs_grad:                  # inference: keep nothing for a backward pass
+            return y.reshape(n, ho, wo, cout)
+        self.cols, self.kernel, self.xp_shape, self.x_dtype = cols, kernel, xp.shape, x.dtype
+        self.strides, self.pads, self.dilation, self.out_hw = strides, pads, dilation, (ho, wo)
+        return y.reshape(n, ho, wo, cout)
+
+    def backward(self, g):
+        kh, kw, cin, cout = self.kernel.shape
+        g2 = g.reshape(-1, cout)
+        dx = dkernel = dbias = None
+        if self.needs_grad[0]:
+            ho, wo = self.out_hw
+            dwin = (g2 @ self.kernel.reshape(-1, cout).T).reshape(g.shape[0], ho, wo, kh, kw, cin)
+            dx = _unpad(_scatter_windows(dwin, self.xp_shape, self.strides, self.dilation, self.x_dtype),
+                        self.pads)
+        if self.needs_grad[1]:
+            dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
+        if len(self.needs_grad) > 2 and self.needs_grad[2]:
+            dbias = g2.sum(axis=0)
+        return (dx, dkernel) if len(self.needs_grad) == 2 else (dx, dkernel, dbias)
+
+
+def _check_image(x, who):
+    if x.ndim != 4:
+        raise ValueError(f"{who}: expected a batch of images of shape (N, H, W, C), got shape {x.shape}")
+
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    """2-D convolution, channels last. x: (N, H, W, C_in); kernel: (kh, kw, C_in, C_out) (Keras's
+    layout); bias: (C_out,). Returns (N, Ho, Wo, C_out). ``padding``: 'valid' or 'same'."""
+    x = _lift(x)
+    kernel = _lift(kernel, x)
+    _check_image(x, "conv2d")
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(f"conv2d: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
+                         f"expected (kh, kw, {x.shape[3]}, filters)")
+    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError("conv2d: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
+    pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
+    for axis, (n, k, d, p) in enumerate(zip(x.shape[1:3], kernel.shape[:2], dilation, pads)):
+        if n + sum(p) < (k - 1) * d + 1:
+            raise ValueError(f"conv2d: the kernel ({kernel.shape[0]}x{kernel.shape[1]}, dilation {dilation}) "
+                             f"is larger than the {'padded ' if sum(p) else ''}input "
+                             f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
+    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
+    return Conv2D.apply(*args, strides=strides, pads=pads, dilation=dilation)
+
+
+class MaxPool2D(Function):
+    """y = the maximum of each window; the gradient goes to the (first) position of that maximum.
+
+    Forward: the running maximum over the kh*kw taps of the window, each tap a strided slice
+    of x (kh*kw elementwise ``maximum`` passes, no copy of the windows); then, for each output,
+    the index of the first tap (row-major) that holds the maximum: on ties, e.g. a window of
+    ReLU zeros, only that one gets the gradient, as in PyTorch and TensorFlow.
+    Backward: one pass per tap, ``dx[tap] (+)= g * (index == tap)``; windows that overlap and
+    share a maximum each add their own gradient.
+    """
+
+    @staticmethod
+    def _taps(pool, strides, out_hw):
+        (kh, kw), (sh, sw), (ho, wo) = pool, strides, out_hw
+        for a in range(kh):
+            for b in range(kw):
+                yield (slice(None), slice(a, a + sh * (ho - 1) + 1, sh), slice(b, b + sw * (wo - 1) + 1, sw),
+                       slice(None))
+
+    def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
+        xp = _pad_hw(x, pads, value=-np.inf)
+        ho = (xp.shape[1] - pool[0]) // strides[0] + 1
+        wo = (xp.shape[2] - pool[1]) // strides[1] + 1
+        taps = list(self._taps(pool, strides, (ho, wo)))
+        y = xp[taps[0]].copy()
+        for tap in taps[1:]:
+            np.maximum(y, xp[tap], out=y)
+        if self.needs_grad:
+            index = np.zeros(y.shape, dtype=np.uint8)
+            for t in range(len(taps) - 1, 0, -1):      # backwards, so the first equal tap wins
+                np.copyto(index, t, where=xp[taps[t]] == y)
+            self.index, self.taps, self.xp_shape, self.pads = index, taps, xp.shape, pads
+            self.overlap = strides[0] < pool[0] or strides[1] < pool[1]
+        return y
+
+    def backward(self, g):
+        dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+        for t, tap in enumerate(self.taps):
+            if self.overlap:
+                dxp[tap] += np.where(self.index == t, g, 0)
+            else:                                        # each input cell is in one window only
+                np.multiply(g, self.index == t, out=dxp[tap])
+        return _unpad(dxp, self.pads)
+
+
+class AvgPool2D(Function):
+    """y = the mean of each window. With 'same' padding the padded cells are not counted (the
+    divisor is the number of real pixels in the window, as in Keras). dx: g / count to every
+    pixel of the window."""
+
+    def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
+        xp = _pad_hw(x, pads)
+        windows = sliding_windows(xp, pool, strides)
+        total = windows.sum(axis=(3, 4))
+        ones = _pad_hw(np.ones((1,) + x.shape[1:3] + (1,), dtype=x.dtype), pads)
+        count = sliding_windows(ones, pool, strides).sum(axis=(3, 4))     # (1, Ho, Wo, 1)
+        self.count, self.xp_shape, self.dtype = count, xp.shape, x.dtype
+        self.pool, self.strides, self.pads = pool, strides, pads
+        return total / count
+
+    def backward(self, g):
+        kh, kw = self.pool
+        share = g / self.count
+        n, ho, wo, c = g.shape
+        dwin = np.broadcast_to(share[:, :, :, None, None, :], (n, ho, wo, kh, kw, c))
+        return _unpad(_scatter_windows(dwin, self.xp_shape, self.strides, (1, 1), self.dtype), self.pads)
+
+
+def _pool(cls, who, x, pool_size, strides, padding):
+    x = _lift(x)
+    _check_image(x, who)
+    pool = _pair(pool_size, "pool_size")
+    strides = pool if strides is None else _pair(strides, "strides")
+    pads = _pads(x.shape[1:3], pool, strides, padding, (1, 1))
+    ho = output_size(x.shape[1], pool[0], strides[0], padding)
+    wo = output_size(x.shape[2], pool[1], strides[1], padding)
+    if ho < 1 or wo < 1:
+        raise ValueError(f"{who}: a {pool[0]}x{pool[1]} window with '{padding}' padding does not fit "
+                         f"an input of {x.shape[1]}x{x.shape[2]}: the output would be empty")
+    return cls.apply(x, pool=pool, strides=strides, pads=pads)
+
+
+def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Max pooling, channels last: (N, H, W, C) -> (N, Ho, Wo, C). ``strides`` defaults to the
+    pool size (non-overlapping windows)."""
+    return _pool(MaxPool2D, "max_pool2d", x, pool_size, strides, padding)
+
+
+def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Average pooling, channels last; with 'same' padding, padded cells are not counted."""
+    return _pool(AvgPool2D, "avg_pool2d", x, pool_size, strides, padding)

@@ -1,0 +1,171 @@
+"""Convolution and pooling layers, channels last ``(N, H, W, C)`` (Keras names, arguments, defaults).
+
+The computation lives in ``scratchnn.functional.conv`` (``conv2d``, ``max_pool2d``,
+``avg_pool2d``), whose docstring explains the sliding window, im2col and the backward pass.
+"""
+from .. import constraints as _constraints
+from .. import functional as F
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ..functional.conv import _pair, output_size
+from .base import Layer, format_shape
+from .core import _serialize_or_none, serialize_activation
+
+
+def _padding(value, who):
+    padding = str(value).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{who}: padding must be 'valid' or 'same', got {value!r}")
+    return padding
+
+
+def _channels_last(data_format, who):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{who}: only data_format='channels_last' (N, H, W, C) is supported, "
+                         f"got {data_format!r}")
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``y = activation(conv2d(x, kernel) + bias)``.
+
+    ``filters`` kernels of shape ``kernel_size`` slide over the image with ``strides``; each
+    produces one output channel. Kernel shape (kh, kw, C_in, filters), as in Keras; parameters
+    kh * kw * C_in * filters + filters. ``padding='same'`` keeps H/strides x W/strides.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        who = f"Conv2D '{self.name}'"
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
+            raise ValueError(f"{who}: filters must be a positive integer, got {filters!r}")
+        if groups != 1:
+            raise ValueError(f"{who}: groups={groups!r} is not supported (only 1)")
+        _channels_last(data_format, who)
+        self.filters = filters
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
+        self.padding = _padding(padding, who)
+        self.activation = F.get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
+        self.kernel = self.bias = None
+
+    def _check_input(self, shape):
+        if len(shape) != 4:
+            raise ValueError(f"Conv2D '{self.name}' expects images of shape (batch, height, width, "
+                             f"channels), got shape {format_shape(shape)}")
+        if self.built and shape[-1] != self.kernel.shape[2]:
+            raise ValueError(f"Conv2D '{self.name}' was built for {self.kernel.shape[2]} input channels, "
+                             f"got input of shape {format_shape(shape)}")
+
+    def build(self, input_shape):
+        self._check_input(input_shape)
+        self.compute_output_shape(input_shape)          # the kernel must fit the input
+        kh, kw = self.kernel_size
+        self.kernel = self.add_weight("kernel", (kh, kw, input_shape[-1], self.filters),
+                                      self.kernel_initializer, self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs, training=False):
+        y = F.conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                     dilation_rate=self.dilation_rate)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        out = []
+        for size, k, s, d, axis in zip((h, w), self.kernel_size, self.strides, self.dilation_rate,
+                                       ("height", "width")):
+            if size is None:
+                out.append(None)
+                continue
+            o = output_size(size, k, s, self.padding, d)
+            if o < 1:
+                kh, kw = self.kernel_size
+                raise ValueError(f"Conv2D '{self.name}': a {kh}x{kw} kernel (dilation {self.dilation_rate}) "
+                                 f"with padding '{self.padding}' does not fit input of shape "
+                                 f"{format_shape(input_shape)} along the {axis}")
+            out.append(o)
+        return (n, out[0], out[1], self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides), "padding": self.padding,
+                "dilation_rate": list(self.dilation_rate),
+                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
+                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
+                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
+                "kernel_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
+                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+
+
+class _Pooling2D(Layer):
+    _fn = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        who = f"{type(self).__name__} '{self.name}'"
+        _channels_last(data_format, who)
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
+        self.padding = _padding(padding, who)
+
+    def _check_input(self, shape):
+        if len(shape) != 4:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects images of shape "
+                             f"(batch, height, width, channels), got shape {format_shape(shape)}")
+
+    def build(self, input_shape):
+        self._check_input(input_shape)
+        self.compute_output_shape(input_shape)
+
+    def call(self, inputs, training=False):
+        return type(self)._fn(inputs, self.pool_size, self.strides, self.padding)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        out = [None if size is None else output_size(size, k, s, self.padding)
+               for size, k, s in zip((h, w), self.pool_size, self.strides)]
+        if any(o is not None and o < 1 for o in out):
+            ph, pw = self.pool_size
+            raise ValueError(f"{type(self).__name__} '{self.name}': a {ph}x{pw} "
+                             f"window with padding '{self.padding}' does not fit input of shape "
+                             f"{format_shape(input_shape)}: the output would be empty")
+        return (n, out[0], out[1], c)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
+                "padding": self.padding}
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max pooling: each output is the largest value of its ``pool_size`` window (per channel);
+    ``strides`` defaults to ``pool_size``. It keeps the strongest response of each region."""
+    _fn = staticmethod(F.max_pool2d)
+
+
+class AveragePooling2D(_Pooling2D):
+    """Average pooling: each output is the mean of its ``pool_size`` window (per channel)."""
+    _fn = staticmethod(F.avg_pool2d)
+
+
+MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
