@@ -60,6 +60,11 @@ CASES = {
             "title": "reference lecture program: 784-50-10 (relu, softmax), batch 32, Adam(1e-3)"},
     "wide": {"hidden": (512, 256), "batch_size": 128,
              "title": "MLP 784-512-256-10 (relu, softmax), batch 128, Adam(1e-3)"},
+    # the convolutional cases of bench/cnn.py (no hand-written NumPy loop for them)
+    "cnn": {"cnn": True, "batch_norm": False, "batch_size": 128,
+            "title": "CNN Conv(32,3)-Pool-Conv(64,3)-Pool-Dense(128)-Dropout(.5)-Dense(10), batch 128, Adam"},
+    "cnn_bn": {"cnn": True, "batch_norm": True, "batch_size": 128,
+               "title": "the same CNN with BatchNormalization after each convolution"},
 }
 FRAMEWORKS = ("scratchnn", "torch", "tfkeras", "numpy")
 LR, EPS = 1e-3, 1e-7
@@ -134,11 +139,21 @@ class EpochClock:
         self.times.append(time.perf_counter() - start)
 
 
-def build_keras_model(keras, hidden):
-    """The lecture program's model, written once for scratchnn's keras and for tf.keras."""
-    layers = [keras.layers.Flatten(input_shape=(28, 28))]
-    layers += [keras.layers.Dense(units, activation="relu") for units in hidden]
-    layers.append(keras.layers.Dense(10, activation="softmax"))
+def build_keras_model(keras, case):
+    """The lecture program's model (or the CNN), written once for scratchnn's keras and tf.keras."""
+    L = keras.layers
+    if case.get("cnn"):
+        layers = [L.Reshape((28, 28, 1), input_shape=(28, 28))]
+        for filters in (32, 64):
+            layers.append(L.Conv2D(filters, 3, activation=None if case["batch_norm"] else "relu"))
+            if case["batch_norm"]:
+                layers += [L.BatchNormalization(), L.Activation("relu")]
+            layers.append(L.MaxPooling2D(2))
+        layers += [L.Flatten(), L.Dense(128, activation="relu"), L.Dropout(0.5)]
+    else:
+        layers = [L.Flatten(input_shape=(28, 28))]
+        layers += [L.Dense(units, activation="relu") for units in case["hidden"]]
+    layers.append(L.Dense(10, activation="softmax"))
     model = keras.models.Sequential(layers)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=LR, epsilon=EPS),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -155,7 +170,7 @@ def keras_train(keras, data, case, epochs, clock):
         def on_epoch_end(self, epoch, logs=None):
             clock.epoch_end()
 
-    model = build_keras_model(keras, case["hidden"])
+    model = build_keras_model(keras, case)
     clock.fit_start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=case["batch_size"], epochs=epochs, shuffle=True,
               verbose=0, callbacks=[Timer()])
@@ -192,11 +207,22 @@ def setup_torch(seed):
     def train(data, case, epochs, clock):
         (x_train, y_train), (x_test, y_test) = data
         x, y = torch.from_numpy(x_train), torch.from_numpy(y_train)   # pre-made, no copy
-        sizes = (784,) + case["hidden"] + (10,)
-        layers = [nn.Flatten()]
-        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-            layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-        layers.append(nn.Linear(sizes[-2], sizes[-1]))
+        if case.get("cnn"):
+            layers, channels = [nn.Unflatten(1, (1, 28))], 1       # (N, 28, 28) -> (N, 1, 28, 28)
+            for filters in (32, 64):
+                layers.append(nn.Conv2d(channels, filters, 3))
+                if case["batch_norm"]:
+                    layers.append(nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01))
+                layers += [nn.ReLU(), nn.MaxPool2d(2)]
+                channels = filters
+            layers += [nn.Flatten(), nn.Linear(64 * 5 * 5, 128), nn.ReLU(), nn.Dropout(0.5),
+                       nn.Linear(128, 10)]
+        else:
+            sizes = (784,) + case["hidden"] + (10,)
+            layers = [nn.Flatten()]
+            for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+                layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+            layers.append(nn.Linear(sizes[-2], sizes[-1]))
         model = nn.Sequential(*layers)
         loss_fn = nn.CrossEntropyLoss()
         optimizer = torch.optim.Adam(model.parameters(), lr=LR, eps=EPS)
@@ -217,7 +243,7 @@ def setup_torch(seed):
             clock.times.append(time.perf_counter() - start)
         model.eval()
         with torch.no_grad():
-            pred = model(torch.from_numpy(x_test)).argmax(dim=1).numpy()
+            pred = torch.cat([model(xb).argmax(dim=1) for xb in torch.from_numpy(x_test).split(1000)]).numpy()
         return float((pred == y_test).mean())
 
     return info, train
@@ -431,11 +457,11 @@ def print_case(case_name, rows, notes):
               f"{fmt_mib(r['rss_data']):>9}{fmt_mib(r['peak']):>9}{fmt_mib(train_plus):>11}{ratios}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
+def main(description=__doc__, default_cases="ref,wide"):
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=None, help="epochs per run (default 5; 1 with --quick)")
-    parser.add_argument("--cases", default="ref,wide", help="comma-separated: ref, wide")
+    parser.add_argument("--cases", default=default_cases, help=f"comma-separated: {', '.join(CASES)}")
     parser.add_argument("--frameworks", default="scratchnn,torch,numpy,tfkeras",
                         help="comma-separated: scratchnn, torch, numpy, tfkeras")
     parser.add_argument("--quick", action="store_true", help="1 epoch on 10000 samples: a smoke test")
@@ -485,6 +511,9 @@ def main():
         rows, notes = {}, dict(skipped)
         for fw in FRAMEWORKS:
             if fw not in frameworks or fw in skipped:
+                continue
+            if fw == "numpy" and CASES[case].get("cnn"):
+                notes[fw] = "no hand-written NumPy CNN loop (MLP cases only)"
                 continue
             python = args.tf_python if fw == "tfkeras" else sys.executable
             result, error = run_worker(python, fw, case, args)

@@ -303,6 +303,10 @@ class Model(Layer):
         """Decide which weights train now (``trainable`` may have changed since the last call):
         only they need gradients, and no gradient is left over from before."""
         self._trainable = self.trainable_weights
+        if not self._trainable and self.weights:
+            warnings.warn(f"model '{self.name}' has no trainable weights (all are frozen): training will "
+                          "not change it. Set trainable=True on the layers you want to train.",
+                          UserWarning, stacklevel=3)
         ids = {id(w) for w in self._trainable}
         for w in self.weights:
             w.requires_grad = id(w) in ids
@@ -312,8 +316,10 @@ class Model(Layer):
         """Forward, loss, backward, update; returns (loss value, predictions array)."""
         y_pred = self(x, training=True)
         loss = self.compute_loss(y, y_pred, sample_weight)
-        loss.backward()
         variables = self._trainable
+        if not variables:                      # a frozen model: nothing to update (Keras warns too)
+            return float(loss.data), y_pred.data
+        loss.backward()
         self.optimizer.apply([v.grad for v in variables], variables)
         for v in variables:
             if v.constraint is not None:
