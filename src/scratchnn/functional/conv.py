@@ -86,16 +86,22 @@ def _pad_hw(x, pads, value=0.0):
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
 
 
+def tap(a, c, out_hw, strides, dilation=(1, 1)):
+    """The index of the input pixels that kernel tap (a, c) reads for every output position:
+    rows a*d, a*d + s, ..., a*d + s*(Ho - 1) (and likewise for the columns), as slices."""
+    (ho, wo), (sh, sw), (dh, dw) = out_hw, strides, dilation
+    return (slice(None), slice(a * dh, a * dh + sh * (ho - 1) + 1, sh),
+            slice(c * dw, c * dw + sw * (wo - 1) + 1, sw), slice(None))
+
+
 def _scatter_windows(dwin, padded_shape, strides, dilation, out_dtype):
     """col2im: add each window's gradient (N, Ho, Wo, kh, kw, C) back into an array of the
     padded input's shape; one strided addition per kernel tap (a, c)."""
     n, ho, wo, kh, kw, _ = dwin.shape
-    (sh, sw), (dh, dw) = strides, dilation
     dxp = np.zeros(padded_shape, dtype=out_dtype)
     for a in range(kh):
         for c in range(kw):
-            dxp[:, a * dh:a * dh + sh * (ho - 1) + 1:sh, c * dw:c * dw + sw * (wo - 1) + 1:sw, :] += \
-                dwin[:, :, :, a, c, :]
+            dxp[tap(a, c, (ho, wo), strides, dilation)] += dwin[:, :, :, a, c, :]
     return dxp
 
 
@@ -128,10 +134,15 @@ class Conv2D(Function):
         g2 = g.reshape(-1, cout)
         dx = dkernel = dbias = None
         if self.needs_grad[0]:
+            # col2im, one kernel tap at a time: the tap's share of every window's gradient,
+            # g @ W[a, c]^T, goes back to the input pixels that tap read (a strided slice).
             ho, wo = self.out_hw
-            dwin = (g2 @ self.kernel.reshape(-1, cout).T).reshape(g.shape[0], ho, wo, kh, kw, cin)
-            dx = _unpad(_scatter_windows(dwin, self.xp_shape, self.strides, self.dilation, self.x_dtype),
-                        self.pads)
+            dxp = np.zeros(self.xp_shape, dtype=self.x_dtype)
+            for a in range(kh):
+                for c in range(kw):
+                    share = (g2 @ self.kernel[a, c].T).reshape(g.shape[0], ho, wo, cin)
+                    dxp[tap(a, c, self.out_hw, self.strides, self.dilation)] += share
+            dx = _unpad(dxp, self.pads)
         if self.needs_grad[1]:
             dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
         if len(self.needs_grad) > 2 and self.needs_grad[2]:
@@ -177,22 +188,14 @@ class MaxPool2D(Function):
     share a maximum each add their own gradient.
     """
 
-    @staticmethod
-    def _taps(pool, strides, out_hw):
-        (kh, kw), (sh, sw), (ho, wo) = pool, strides, out_hw
-        for a in range(kh):
-            for b in range(kw):
-                yield (slice(None), slice(a, a + sh * (ho - 1) + 1, sh), slice(b, b + sw * (wo - 1) + 1, sw),
-                       slice(None))
-
     def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
         xp = _pad_hw(x, pads, value=-np.inf)
         ho = (xp.shape[1] - pool[0]) // strides[0] + 1
         wo = (xp.shape[2] - pool[1]) // strides[1] + 1
-        taps = list(self._taps(pool, strides, (ho, wo)))
+        taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
         y = xp[taps[0]].copy()
-        for tap in taps[1:]:
-            np.maximum(y, xp[tap], out=y)
+        for where in taps[1:]:
+            np.maximum(y, xp[where], out=y)
         if self.needs_grad:
             index = np.zeros(y.shape, dtype=np.uint8)
             for t in range(len(taps) - 1, 0, -1):      # backwards, so the first equal tap wins
@@ -203,11 +206,11 @@ class MaxPool2D(Function):
 
     def backward(self, g):
         dxp = np.zeros(self.xp_shape, dtype=g.dtype)
-        for t, tap in enumerate(self.taps):
+        for t, where in enumerate(self.taps):
             if self.overlap:
-                dxp[tap] += np.where(self.index == t, g, 0)
+                dxp[where] += np.where(self.index == t, g, 0)
             else:                                        # each input cell is in one window only
-                np.multiply(g, self.index == t, out=dxp[tap])
+                np.multiply(g, self.index == t, out=dxp[where])
         return _unpad(dxp, self.pads)
 
 
