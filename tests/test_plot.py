@@ -513,3 +513,29 @@ def test_feature_maps_one_tile_per_channel(rng):
         plot.feature_maps(np.zeros((2, 6, 6, 5)))
     with pytest.raises(ValueError, match=r"\(H, W, C\)"):
         plot.feature_maps(np.zeros((6, 6)))
+
+
+def test_filters_of_a_layer_and_feature_maps_of_a_model():
+    import scratchnn as snn
+    from scratchnn import layers as L
+    snn.utils.set_random_seed(0)
+    model = snn.Sequential([L.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu", name="c1"),
+                            L.MaxPooling2D(2, name="pool"), L.Flatten(), L.Dense(3)])
+    image = np.random.default_rng(0).random((12, 12, 1)).astype(np.float32)
+
+    def tiles(fig):
+        return [ax for ax in fig.axes if ax.images]
+
+    fig = plot.filters(model.get_layer("c1"))
+    assert len(tiles(fig)) == 4 and "c1" in fig._suptitle.get_text()
+    shown = tiles(fig)[2].images[0].get_array()
+    kernel = model.get_layer("c1").kernel.data[:, :, 0, 2]
+    np.testing.assert_allclose(shown, (kernel - kernel.min()) / (kernel.max() - kernel.min()), rtol=1e-6)
+    for layer, channels, side in (("c1", 4, 10), (1, 4, 5)):
+        fig = plot.feature_maps(model, image, layer)
+        assert len(tiles(fig)) == channels
+        assert tiles(fig)[0].images[0].get_array().shape == (side, side)
+    with pytest.raises(ValueError, match="give the image and the layer"):
+        plot.feature_maps(model, image)
+    with pytest.raises(ValueError, match="one image: got a batch of 2"):
+        plot.feature_maps(model, np.stack([image, image]), "c1")

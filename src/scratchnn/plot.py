@@ -874,8 +874,9 @@ def _tiles_figure(tiles, captions, title, cmap, tile_size=1.25):
 def filters(weights, path=None, title=None, cmap="gray"):
     """Show what each convolution filter (or each hidden unit) responds to, one tile per filter.
 
-    ``weights``: a Conv2D kernel of shape ``(kh, kw, in_channels, out_channels)`` (Keras's
-    layout; ``layer.kernel`` or ``layer.get_weights()[0]``) gives one tile per output channel:
+    ``weights``: a ``Conv2D`` or ``Dense`` layer (its kernel is shown), or a kernel. A Conv2D
+    kernel of shape ``(kh, kw, in_channels, out_channels)`` (Keras's layout; ``layer.kernel``
+    or ``layer.get_weights()[0]``) gives one tile per output channel:
     in colour when ``in_channels == 3`` (the first layer of an RGB network), otherwise the
     weights applied to the first input channel. A Dense kernel of shape ``(H*W, units)``
     whose inputs are square images (e.g. ``(784, 128)`` on MNIST) gives one ``H x W`` tile per
@@ -887,7 +888,11 @@ def filters(weights, path=None, title=None, cmap="gray"):
 
     Returns the figure; ``path`` also saves it.
     """
-    w = _array(weights, "weights")
+    if getattr(weights, "kernel", None) is not None:        # a layer: show its kernel
+        name = getattr(weights, "name", "layer")
+        weights = weights.kernel
+        title = title or f"filters of '{name}'"
+    w = _array(getattr(weights, "data", weights), "weights")
     if w.dtype.kind not in "biuf":
         raise ValueError(f"weights must be numbers, got dtype {w.dtype}")
     if w.ndim == 4:
@@ -916,11 +921,42 @@ def filters(weights, path=None, title=None, cmap="gray"):
     return fig
 
 
-def feature_maps(maps, path=None, title=None, cmap="viridis"):
+def _activations_at(model, image, layer):
+    """The output of ``layer`` (a name, an index or the layer) of a Sequential ``model`` for one
+    ``image`` (``(H, W, C)`` or a batch of one), computed in inference mode."""
+    from .autograd import Tensor, no_grad
+    layers = list(getattr(model, "layers", []))
+    if not layers:
+        raise ValueError("feature_maps(model, image, layer) needs a Sequential model with layers")
+    if isinstance(layer, int):
+        target = layers[layer]
+    elif isinstance(layer, str):
+        target = model.get_layer(layer)
+    else:
+        target = layer
+    if not any(target is candidate for candidate in layers):
+        raise ValueError(f"layer {getattr(target, 'name', target)!r} is not one of the model's layers: "
+                         f"{[candidate.name for candidate in layers]}")
+    x = _array(getattr(image, "data", image), "image")
+    if model.input_shape is not None and x.ndim == len(model.input_shape) - 1:
+        x = x[None]                                  # one sample -> a batch of one
+    if x.shape[0] != 1:
+        raise ValueError(f"feature_maps shows one image: got a batch of {x.shape[0]} (shape {x.shape})")
+    out = Tensor(x.astype(model.dtype) if x.dtype != model.dtype else x)
+    with no_grad():
+        for candidate in layers:
+            out = candidate(out, training=False)
+            if candidate is target:
+                return out.data, target.name
+    raise AssertionError("unreachable")
+
+
+def feature_maps(maps, image=None, layer=None, path=None, title=None, cmap="viridis"):
     """Show the activations of a convolution layer for one input: one tile per channel.
 
-    ``maps``: ``(H, W, C)`` or ``(1, H, W, C)`` (a batch of one, channels last), e.g.
-    ``conv_model.predict(x[:1])``.
+    ``feature_maps(model, image, layer)``: the output of ``layer`` (its name, its index, or the
+    layer) of a Sequential ``model`` for one ``image``; or ``feature_maps(maps)`` with the maps
+    themselves, ``(H, W, C)`` or ``(1, H, W, C)`` (a batch of one, channels last).
 
     How to read it: each tile is where in the image that channel fires (bright = strong), scaled
     to its own min..max. A tile marked "(flat)" is constant over the image, e.g. a ReLU
@@ -928,6 +964,11 @@ def feature_maps(maps, path=None, title=None, cmap="viridis"):
 
     Returns the figure; ``path`` also saves it.
     """
+    if hasattr(maps, "layers") and hasattr(maps, "predict"):     # a model: compute the maps
+        if image is None or layer is None:
+            raise ValueError("feature_maps(model, image, layer): give the image and the layer to look at")
+        maps, name = _activations_at(maps, image, layer)
+        title = title or f"feature maps of '{name}'"
     m = _array(maps, "maps")
     if m.ndim == 4:
         if m.shape[0] != 1:
