@@ -247,3 +247,26 @@ def test_python_dash_m_and_console_script():
     from importlib.metadata import entry_points
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("scratchnn") == "scratchnn.cli:main"
+
+
+def test_cnn_model_option(home, capsys):
+    import argparse
+
+    from scratchnn.cli import data, train
+    args = argparse.Namespace(model="cnn", hidden=None, activation="relu", dropout=0.0, optimizer="adam",
+                              lr=None)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, 64)
+    model = train.build_model(data.task("mnist"), x, y, 10, args)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Rescaling", "Reshape", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten",
+                     "Dense", "Dropout", "Dense"]
+    assert model.count_params() == 225034                        # the course's reference CNN
+    assert model.get_layer("dropout_1").rate == 0.5
+    history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert main(["train", "--model", "cnn", "--dataset", "iris"]) == 2
+    assert "needs an image dataset" in capsys.readouterr().err
+    assert main(["train", "--model", "cnn", "--hidden", "64"]) == 2
+    assert "the cnn's layers are fixed" in capsys.readouterr().err

@@ -78,7 +78,9 @@ def parser():
                                    "run folder (model, history.csv, plots, summary.txt).")
     t.add_argument("--dataset", default="mnist", choices=list(TASKS), metavar="NAME",
                    help=f"one of {', '.join(TASKS)} (default: mnist)")
-    t.add_argument("--model", default="mlp", choices=list(MODELS), help="network type (default: mlp)")
+    t.add_argument("--model", default="mlp", choices=list(MODELS),
+                   help="mlp (Dense layers, see --hidden) or cnn (two Conv2D+MaxPooling2D blocks, "
+                        "Dense(128), Dropout; images only) (default: mlp)")
     t.add_argument("--hidden", type=_hidden, metavar="UNITS",
                    help="hidden layer widths, e.g. 128,64 (default: 50 for MNIST, as in the course)")
     t.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS), metavar="NAME",
@@ -87,7 +89,8 @@ def parser():
                    help=f"one of {', '.join(sorted(optimizers._BY_NAME))} (default: adam)")
     t.add_argument("--lr", type=_learning_rate,
                    help="learning rate (default: the optimizer's, 0.001 for adam)")
-    t.add_argument("--batch-size", type=_positive_int, help="samples per update (default: 32 for MNIST)")
+    t.add_argument("--batch-size", type=_positive_int,
+                   help="samples per update (default: 32 for the MNIST mlp, 128 for the cnn)")
     t.add_argument("--epochs", type=_positive_int,
                    help="passes over the training data (default: 5 for MNIST)")
     t.add_argument("--validation-split", type=_fraction, default=0.1, metavar="FRACTION",

@@ -26,7 +26,18 @@ from ..utils import set_random_seed
 from . import data as _data
 from .errors import CLIError
 
-MODELS = ("mlp",)
+MODELS = ("mlp", "cnn")
+
+
+def _cnn_layers(args):
+    """The course's reference CNN: two 3x3 convolutions (32 and 64 filters) each followed by 2x2
+    max-pooling, then Dense(128) with Dropout(0.5) (``--dropout`` overrides the rate)."""
+    act = args.activation
+    return [_layers.Reshape((28, 28, 1), name="add_channel_axis"),
+            _layers.Conv2D(32, 3, activation=act, name="conv_1"), _layers.MaxPooling2D(2, name="pool_1"),
+            _layers.Conv2D(64, 3, activation=act, name="conv_2"), _layers.MaxPooling2D(2, name="pool_2"),
+            _layers.Flatten(name="flatten"), _layers.Dense(128, activation=act, name="hidden_1"),
+            _layers.Dropout(args.dropout or 0.5, name="dropout_1")]
 
 
 def build_model(spec, x_train, y_train, num_classes, args):
@@ -34,14 +45,18 @@ def build_model(spec, x_train, y_train, num_classes, args):
     hidden = args.hidden if args.hidden is not None else spec.hidden
     layers = [_layers.Input(shape=x_train.shape[1:])]
     if spec.kind == "image":
-        layers += [_layers.Rescaling(1 / 255, name="rescale_pixels"), _layers.Flatten(name="flatten")]
+        layers.append(_layers.Rescaling(1 / 255, name="rescale_pixels"))
     else:
-        norm = _layers.Normalization(name="standardize")
-        layers.append(norm)
-    for i, units in enumerate(hidden, start=1):
-        layers.append(_layers.Dense(units, activation=args.activation, name=f"hidden_{i}"))
-        if args.dropout:
-            layers.append(_layers.Dropout(args.dropout, name=f"dropout_{i}"))
+        layers.append(_layers.Normalization(name="standardize"))
+    if args.model == "cnn":
+        layers += _cnn_layers(args)
+    else:
+        if spec.kind == "image":
+            layers.append(_layers.Flatten(name="flatten"))
+        for i, units in enumerate(hidden, start=1):
+            layers.append(_layers.Dense(units, activation=args.activation, name=f"hidden_{i}"))
+            if args.dropout:
+                layers.append(_layers.Dropout(args.dropout, name=f"dropout_{i}"))
     if spec.task == "regression":
         mean, var = float(y_train.mean()), float(y_train.var())
         layers += [_layers.Dense(1, name="output"),
@@ -88,10 +103,16 @@ def run(args):
         raise CLIError(e.args[0], usage=True) from None
     if args.model not in MODELS:
         raise CLIError(f"unknown model {args.model!r}; choose one of: {', '.join(MODELS)}", usage=True)
+    if args.model == "cnn" and spec.kind != "image":
+        raise CLIError(f"--model cnn needs an image dataset (mnist, fashion_mnist), not {spec.name}",
+                       usage=True)
+    if args.model == "cnn" and args.hidden is not None:
+        raise CLIError("--hidden sets the layers of the mlp; the cnn's layers are fixed", usage=True)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
     set_random_seed(seed)
     epochs = args.epochs if args.epochs is not None else spec.epochs
-    batch_size = args.batch_size if args.batch_size is not None else spec.batch_size
+    batch_size = args.batch_size if args.batch_size is not None else (
+        128 if args.model == "cnn" else spec.batch_size)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
 
     t0 = time.perf_counter()
