@@ -192,6 +192,9 @@ class MaxPool2D(Function):
         xp = _pad_hw(x, pads, value=-np.inf)
         ho = (xp.shape[1] - pool[0]) // strides[0] + 1
         wo = (xp.shape[2] - pool[1]) // strides[1] + 1
+        self.blocks = pool == strides and pool[0] * pool[1] <= 16
+        if self.blocks:
+            return self._forward_blocks(xp, pool, (ho, wo), pads)
         taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
         y = xp[taps[0]].copy()
         for where in taps[1:]:
@@ -204,7 +207,40 @@ class MaxPool2D(Function):
             self.overlap = strides[0] < pool[0] or strides[1] < pool[1]
         return y
 
+    # The common case, windows that tile the image (stride == pool size, e.g. 2x2 with stride 2):
+    # the (cropped) image reshaped to (N, Ho, kh, Wo, kw, C) is a view whose axes 2 and 4 walk
+    # each window, so the maximum is one reduction and the routing one broadcast comparison.
+    _FIRST = {}       # number of taps -> table: bit pattern of the taps equal to the max -> first one
+
+    def _forward_blocks(self, xp, pool, out_hw, pads):
+        (kh, kw), (ho, wo) = pool, out_hw
+        n, c = xp.shape[0], xp.shape[3]
+        x6 = xp[:, :ho * kh, :wo * kw, :].reshape(n, ho, kh, wo, kw, c)
+        y = x6.max(axis=(2, 4))
+        if self.needs_grad:
+            taps = kh * kw
+            if taps not in self._FIRST:            # highest set bit = first tap in row-major order
+                codes = np.arange(1, 2 ** taps)
+                table = np.zeros(2 ** taps, dtype=np.uint8)
+                table[1:] = taps - 1 - np.floor(np.log2(codes)).astype(np.int64)
+                MaxPool2D._FIRST[taps] = table
+            bits = (2 ** np.arange(taps - 1, -1, -1)).astype(np.int32).reshape(1, 1, kh, 1, kw, 1)
+            code = ((x6 == y[:, :, None, :, None, :]) * bits).sum(axis=(2, 4), dtype=np.int32)
+            self.index = self._FIRST[taps][code]
+            self.pool, self.xp_shape, self.pads = pool, xp.shape, pads
+        return y
+
+    def _backward_blocks(self, g):
+        (kh, kw), (n, ho, wo, c) = self.pool, g.shape
+        order = np.arange(kh * kw, dtype=np.uint8).reshape(1, 1, kh, 1, kw, 1)
+        routed = (self.index[:, :, None, :, None, :] == order) * g[:, :, None, :, None, :]
+        dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+        dxp[:, :ho * kh, :wo * kw, :] = routed.reshape(n, ho * kh, wo * kw, c)
+        return _unpad(dxp, self.pads)
+
     def backward(self, g):
+        if self.blocks:
+            return self._backward_blocks(g)
         dxp = np.zeros(self.xp_shape, dtype=g.dtype)
         for t, where in enumerate(self.taps):
             if self.overlap:
