@@ -586,6 +586,23 @@ _BUILTIN_LAYERS = {
                                kernel_regularizer=R.L2(0.1)),
     "MaxPooling2D": lambda: L.MaxPooling2D(3, strides=2, padding="same"),
     "AveragePooling2D": lambda: L.AveragePooling2D((2, 1)),
+    "BatchNormalization": lambda: L.BatchNormalization(momentum=0.9, epsilon=1e-5, center=False,
+                                                       gamma_regularizer=R.L2(0.01),
+                                                       gamma_constraint=C.NonNeg()),
+    "LayerNormalization": lambda: L.LayerNormalization(axis=[1, 2], scale=False,
+                                                       beta_initializer="ones"),
+    "SpatialDropout2D": lambda: L.SpatialDropout2D(0.25, seed=3),
+    "Conv2DTranspose": lambda: L.Conv2DTranspose(3, (3, 2), strides=2, padding="same", output_padding=(1, 1),
+                                                 activation="relu", kernel_regularizer=R.L2(0.1)),
+    "DepthwiseConv2D": lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same",
+                                                 depthwise_constraint=C.NonNeg(), use_bias=False),
+    "Conv1D": lambda: L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh"),
+    "MaxPooling1D": lambda: L.MaxPooling1D(3, strides=2, padding="same"),
+    "UpSampling2D": lambda: L.UpSampling2D((2, 3)),
+    "ZeroPadding2D": lambda: L.ZeroPadding2D(((1, 2), (0, 3))),
+    "Cropping2D": lambda: L.Cropping2D((1, 2)),
+    "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(keepdims=True),
+    "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
 }
 
 

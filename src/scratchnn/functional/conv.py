@@ -33,14 +33,21 @@ from ..autograd import Function
 from ..ops import _lift
 
 
-def _pair(value, name):
-    if isinstance(value, (int, np.integer)):
+def _pair(value, name, who=None):
+    """``3`` -> ``(3, 3)``; checks a pair of positive ints (``who`` prefixes the error)."""
+    prefix = f"{who}: " if who else ""
+    original = value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = (int(value), int(value))
-    value = tuple(value)
-    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    try:
+        value = tuple(value)
+    except TypeError:
+        value = ()
+    is_int = [isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value]
+    if len(value) != 2 or not all(is_int):
+        raise ValueError(f"{prefix}{name} must be an int or a pair of ints, got {original!r}")
     if any(v < 1 for v in value):
-        raise ValueError(f"{name} must be positive, got {value!r}")
+        raise ValueError(f"{prefix}{name} must be positive, got {original!r}")
     return tuple(int(v) for v in value)
 
 
@@ -200,8 +207,8 @@ class MaxPool2D(Function):
         for where in taps[1:]:
             np.maximum(y, xp[where], out=y)
         if self.needs_grad:
-            index = np.zeros(y.shape, dtype=np.uint8)
-            for t in range(len(taps) - 1, 0, -1):      # backwards, so the first equal tap wins
+            index = np.zeros(y.shape, dtype=np.uint8 if len(taps) <= 256 else np.int32)
+            for t in range(len(taps) - 1, -1, -1):     # backwards, so the first equal tap wins
                 np.copyto(index, t, where=xp[taps[t]] == y)
             self.index, self.taps, self.xp_shape, self.pads = index, taps, xp.shape, pads
             self.overlap = strides[0] < pool[0] or strides[1] < pool[1]

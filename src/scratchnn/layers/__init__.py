@@ -8,12 +8,22 @@ from .. import _custom
 from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
 from .convolutional import AveragePooling2D, AvgPool2D, Conv2D, MaxPool2D, MaxPooling2D
+from .convolutional_more import (Conv1D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D,
+                                 GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool1D,
+                                 MaxPooling1D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
+from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 
 _REGISTRY = {cls.__name__: cls for cls in (
     InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout,
     Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D)}
+_REGISTRY.update({cls.__name__: cls for cls in (      # convolutional_more, reshaping
+    Conv2DTranspose, DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+    UpSampling2D, ZeroPadding2D, Cropping2D)})
+_REGISTRY.update({cls.__name__: cls for cls in (      # normalization
+    BatchNormalization, LayerNormalization, SpatialDropout2D)})
 
 
 def register(cls):
@@ -53,3 +63,7 @@ __all__ = ["Layer", "Variable", "Input", "InputLayer", "Dense", "Flatten", "Acti
            "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "Maxout", "Rescaling", "Normalization",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D", "register", "serialize",
            "deserialize", "get"]
+__all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "MaxPool1D",
+            "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+            "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
+__all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]

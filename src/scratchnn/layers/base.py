@@ -40,7 +40,10 @@ def unique_name(base):
 
 
 def snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    """Keras's automatic names: 'Dense' -> 'dense', 'MaxPooling2D' -> 'max_pooling2d',
+    'Conv2D' -> 'conv2d', 'LeakyReLU' -> 'leaky_re_lu', 'InputLayer' -> 'input_layer'."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Variable(Tensor):

@@ -46,9 +46,9 @@ class Conv2D(Layer):
             raise ValueError(f"{who}: groups={groups!r} is not supported (only 1)")
         _channels_last(data_format, who)
         self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.strides = _pair(strides, "strides")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.kernel_size = _pair(kernel_size, "kernel_size", who)
+        self.strides = _pair(strides, "strides", who)
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", who)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
         self.padding = _padding(padding, who)
@@ -70,6 +70,7 @@ class Conv2D(Layer):
         if self.built and shape[-1] != self.kernel.shape[2]:
             raise ValueError(f"Conv2D '{self.name}' was built for {self.kernel.shape[2]} input channels, "
                              f"got input of shape {format_shape(shape)}")
+        self.compute_output_shape(shape)             # the kernel must fit this input too
 
     def build(self, input_shape):
         self._check_input(input_shape)
@@ -88,6 +89,9 @@ class Conv2D(Layer):
         return self.activation(y)
 
     def compute_output_shape(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"Conv2D '{self.name}' expects images of shape (batch, height, width, "
+                             f"channels), got shape {format_shape(input_shape)}")
         n, h, w, _ = input_shape
         out = []
         for size, k, s, d, axis in zip((h, w), self.kernel_size, self.strides, self.dilation_rate,
@@ -125,14 +129,15 @@ class _Pooling2D(Layer):
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
         _channels_last(data_format, who)
-        self.pool_size = _pair(pool_size, "pool_size")
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides")
+        self.pool_size = _pair(pool_size, "pool_size", who)
+        self.strides = self.pool_size if strides is None else _pair(strides, "strides", who)
         self.padding = _padding(padding, who)
 
     def _check_input(self, shape):
         if len(shape) != 4:
             raise ValueError(f"{type(self).__name__} '{self.name}' expects images of shape "
                              f"(batch, height, width, channels), got shape {format_shape(shape)}")
+        self.compute_output_shape(shape)             # the window must fit this input
 
     def build(self, input_shape):
         self._check_input(input_shape)
@@ -142,6 +147,9 @@ class _Pooling2D(Layer):
         return type(self)._fn(inputs, self.pool_size, self.strides, self.padding)
 
     def compute_output_shape(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects images of shape "
+                             f"(batch, height, width, channels), got shape {format_shape(input_shape)}")
         n, h, w, c = input_shape
         out = [None if size is None else output_size(size, k, s, self.padding)
                for size, k, s in zip((h, w), self.pool_size, self.strides)]

@@ -50,6 +50,23 @@ class Model(Layer):
         self._warned_from_logits = False
 
     # ------------------------------------------------------------- layer tracking
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable_flag", True)
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezing (or unfreezing) a model does the same to every layer in it, as in Keras, so a
+        frozen BatchNormalization inside also stops updating its moving statistics."""
+        value = bool(value)
+        self.__dict__["_trainable_flag"] = value
+        try:
+            layers = self.layers
+        except AttributeError:          # still inside __init__: no layers yet
+            return
+        for layer in layers:
+            layer.trainable = value
+
     def __setattr__(self, name, value):
         if not name.startswith("_") and (isinstance(value, Layer) or (
                 isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value))):
@@ -384,6 +401,11 @@ class Model(Layer):
                 self._ensure_built(data.x.shape[1:])
                 for layer in self._first_layers():
                     layer._check_input((None,) + data.x.shape[1:])
+                expected = self.input_shape          # the declared Input(shape), which layers may not check
+                if expected is not None and (len(expected) != data.x.ndim or any(
+                        e is not None and e != s for e, s in zip(expected[1:], data.x.shape[1:]))):
+                    raise ValueError(f"model '{self.name}' expects inputs of shape {format_shape(expected)}, "
+                                     f"got {what} data of shape {format_shape(data.x.shape)}")
                 if data.y is not None and self.loss is not None:
                     self._check_targets(data.y)
             except Exception:
