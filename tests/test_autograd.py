@@ -1056,3 +1056,15 @@ def test_the_same_no_grad_object_can_be_nested():
             assert not scratchnn.is_grad_enabled()
         assert not scratchnn.is_grad_enabled()
     assert scratchnn.is_grad_enabled()
+
+
+def test_allocator_tuning_is_applied_once_and_can_be_turned_off():
+    import subprocess
+    import sys
+    code = "import scratchnn, scratchnn.backend as b; print(b.allocator_tuned, b.tune_allocator())"
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "SCRATCHNN_TUNE_MALLOC": "0"})
+    if sys.platform.startswith("linux"):
+        assert on.stdout.split() == ["True", "True"]
+    assert off.stdout.split() == ["False", "False"]

@@ -787,3 +787,22 @@ def test_conv_and_pool_are_vectorized(rng):
     elapsed = time.perf_counter() - start
     assert x.grad.shape == x.shape and kernel.grad.shape == kernel.shape
     assert elapsed < 2.0, f"conv/pool forward+backward took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_fused_relu_equals_conv_then_relu(rng, padding):
+    x = rng.normal(size=(2, 7, 6, 3))
+    w, b = rng.normal(size=(3, 2, 3, 4)), rng.normal(size=4)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding, relu=True), x, w, b)
+    outs, grads = [], []
+    for fused in (True, False):
+        xs, ws, bs = (Tensor(a, requires_grad=True, dtype=np.float64) for a in (x, w, b))
+        y = F.conv2d(xs, ws, bs, padding=padding, relu=True) if fused else \
+            F.relu(F.conv2d(xs, ws, bs, padding=padding))
+        (y * Tensor(np.arange(y.size).reshape(y.shape) % 5, dtype=np.float64)).sum().backward()
+        outs.append(y.data)
+        grads.append((xs.grad, ws.grad, bs.grad))
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12)
+    for a, c in zip(*grads):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    assert (outs[0] == 0).any() and (outs[0] > 0).any()          # the ReLU did cut something

@@ -16,7 +16,10 @@ from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
                optimizers, preprocessing, regularizers, saving, utils)
 from .gradcheck import GradcheckError, gradcheck
+from .backend import tune_allocator as _tune_allocator
 from .models import Model, Sequential
+
+_tune_allocator()        # reuse freed memory across training steps (see backend.tune_allocator)
 
 __version__ = "0.1.0"
 

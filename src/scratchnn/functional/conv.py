@@ -119,9 +119,13 @@ def _unpad(dxp, pads):
 
 
 class Conv2D(Function):
-    """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas."""
+    """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas.
 
-    def forward(self, x, kernel, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    ``relu=True`` fuses the ReLU that usually follows: y = max(im2col(x) @ W + b, 0) in place,
+    and the backward first masks g with (y > 0), so no separate activation array is made."""
+
+    def forward(self, x, kernel, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                relu=False):
         kh, kw, cin, cout = kernel.shape
         xp = _pad_hw(x, pads)
         windows = sliding_windows(xp, (kh, kw), strides, dilation)
@@ -130,8 +134,11 @@ class Conv2D(Function):
         y = cols @ kernel.reshape(kh * kw * cin, cout)
         if bias is not None:
             y += bias
+        if relu:
+            np.maximum(y, 0, out=y)
         if not self.needs_grad:                  # inference: keep nothing for a backward pass
             return y.reshape(n, ho, wo, cout)
+        self.y = y if relu else None
         self.cols, self.kernel, self.xp_shape, self.x_dtype = cols, kernel, xp.shape, x.dtype
         self.strides, self.pads, self.dilation, self.out_hw = strides, pads, dilation, (ho, wo)
         return y.reshape(n, ho, wo, cout)
@@ -139,16 +146,20 @@ class Conv2D(Function):
     def backward(self, g):
         kh, kw, cin, cout = self.kernel.shape
         g2 = g.reshape(-1, cout)
+        if self.y is not None:                   # through the fused ReLU: dy = g * (y > 0)
+            g2 = g2 * (self.y > 0)
         dx = dkernel = dbias = None
         if self.needs_grad[0]:
             # col2im, one kernel tap at a time: the tap's share of every window's gradient,
             # g @ W[a, c]^T, goes back to the input pixels that tap read (a strided slice).
             ho, wo = self.out_hw
             dxp = np.zeros(self.xp_shape, dtype=self.x_dtype)
+            share = np.empty((g2.shape[0], cin), dtype=np.result_type(g2, self.kernel))   # reused per tap
+            windows = share.reshape(g.shape[0], ho, wo, cin)
             for a in range(kh):
                 for c in range(kw):
-                    share = (g2 @ self.kernel[a, c].T).reshape(g.shape[0], ho, wo, cin)
-                    dxp[tap(a, c, self.out_hw, self.strides, self.dilation)] += share
+                    np.matmul(g2, self.kernel[a, c].T, out=share)
+                    dxp[tap(a, c, self.out_hw, self.strides, self.dilation)] += windows
             dx = _unpad(dxp, self.pads)
         if self.needs_grad[1]:
             dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
@@ -162,9 +173,11 @@ def _check_image(x, who):
         raise ValueError(f"{who}: expected a batch of images of shape (N, H, W, C), got shape {x.shape}")
 
 
-def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False):
     """2-D convolution, channels last. x: (N, H, W, C_in); kernel: (kh, kw, C_in, C_out) (Keras's
-    layout); bias: (C_out,). Returns (N, Ho, Wo, C_out). ``padding``: 'valid' or 'same'."""
+    layout); bias: (C_out,). Returns (N, Ho, Wo, C_out). ``padding``: 'valid' or 'same'.
+    ``relu=True`` returns relu(conv2d(...)) computed in one step (what ``Conv2D(activation='relu')``
+    uses)."""
     x = _lift(x)
     kernel = _lift(kernel, x)
     _check_image(x, "conv2d")
@@ -181,79 +194,68 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
                              f"is larger than the {'padded ' if sum(p) else ''}input "
                              f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
     args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
-    return Conv2D.apply(*args, strides=strides, pads=pads, dilation=dilation)
+    return Conv2D.apply(*args, strides=strides, pads=pads, dilation=dilation, relu=bool(relu))
 
 
 class MaxPool2D(Function):
     """y = the maximum of each window; the gradient goes to the (first) position of that maximum.
 
     Forward: the running maximum over the kh*kw taps of the window, each tap a strided slice
-    of x (kh*kw elementwise ``maximum`` passes, no copy of the windows); then, for each output,
-    the index of the first tap (row-major) that holds the maximum: on ties, e.g. a window of
-    ReLU zeros, only that one gets the gradient, as in PyTorch and TensorFlow.
-    Backward: one pass per tap, ``dx[tap] (+)= g * (index == tap)``; windows that overlap and
-    share a maximum each add their own gradient.
+    of x (kh*kw elementwise ``maximum`` passes, no copy of the windows). Then, for every output,
+    which tap held the maximum: the taps equal to it are recorded as the bits of a small integer
+    (tap 0 the highest bit) and a table maps that bit pattern to its first set tap, so on ties
+    (e.g. a window of ReLU zeros) only the first tap in row-major order gets the gradient, as in
+    PyTorch and TensorFlow. Backward: one pass per tap, ``dx[tap] (+)= g * (index == tap)``;
+    windows that overlap and share a maximum each add their own gradient.
     """
+
+    _FIRST = {}       # number of taps -> table: bit pattern of the taps equal to the max -> first one
+
+    @classmethod
+    def _first_tap_table(cls, taps):
+        if taps not in cls._FIRST:                 # the highest set bit is the first tap
+            table = np.zeros(2 ** taps, dtype=np.uint8)
+            table[1:] = taps - 1 - np.floor(np.log2(np.arange(1, 2 ** taps))).astype(np.int64)
+            cls._FIRST[taps] = table
+        return cls._FIRST[taps]
 
     def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
         xp = _pad_hw(x, pads, value=-np.inf)
         ho = (xp.shape[1] - pool[0]) // strides[0] + 1
         wo = (xp.shape[2] - pool[1]) // strides[1] + 1
-        self.blocks = pool == strides and pool[0] * pool[1] <= 16
-        if self.blocks:
-            return self._forward_blocks(xp, pool, (ho, wo), pads)
         taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
         y = xp[taps[0]].copy()
         for where in taps[1:]:
             np.maximum(y, xp[where], out=y)
         if self.needs_grad:
-            index = np.zeros(y.shape, dtype=np.uint8 if len(taps) <= 256 else np.int32)
-            for t in range(len(taps) - 1, -1, -1):     # backwards, so the first equal tap wins
-                np.copyto(index, t, where=xp[taps[t]] == y)
-            self.index, self.taps, self.xp_shape, self.pads = index, taps, xp.shape, pads
+            self.index = self._argmax_first(xp, y, taps)
+            self.taps, self.xp_shape, self.pads = taps, xp.shape, pads
             self.overlap = strides[0] < pool[0] or strides[1] < pool[1]
         return y
 
-    # The common case, windows that tile the image (stride == pool size, e.g. 2x2 with stride 2):
-    # the (cropped) image reshaped to (N, Ho, kh, Wo, kw, C) is a view whose axes 2 and 4 walk
-    # each window, so the maximum is one reduction and the routing one broadcast comparison.
-    _FIRST = {}       # number of taps -> table: bit pattern of the taps equal to the max -> first one
-
-    def _forward_blocks(self, xp, pool, out_hw, pads):
-        (kh, kw), (ho, wo) = pool, out_hw
-        n, c = xp.shape[0], xp.shape[3]
-        x6 = xp[:, :ho * kh, :wo * kw, :].reshape(n, ho, kh, wo, kw, c)
-        y = x6.max(axis=(2, 4))
-        if self.needs_grad:
-            taps = kh * kw
-            if taps not in self._FIRST:            # highest set bit = first tap in row-major order
-                codes = np.arange(1, 2 ** taps)
-                table = np.zeros(2 ** taps, dtype=np.uint8)
-                table[1:] = taps - 1 - np.floor(np.log2(codes)).astype(np.int64)
-                MaxPool2D._FIRST[taps] = table
-            bits = (2 ** np.arange(taps - 1, -1, -1)).astype(np.int32).reshape(1, 1, kh, 1, kw, 1)
-            code = ((x6 == y[:, :, None, :, None, :]) * bits).sum(axis=(2, 4), dtype=np.int32)
-            self.index = self._FIRST[taps][code]
-            self.pool, self.xp_shape, self.pads = pool, xp.shape, pads
-        return y
-
-    def _backward_blocks(self, g):
-        (kh, kw), (n, ho, wo, c) = self.pool, g.shape
-        order = np.arange(kh * kw, dtype=np.uint8).reshape(1, 1, kh, 1, kw, 1)
-        routed = (self.index[:, :, None, :, None, :] == order) * g[:, :, None, :, None, :]
-        dxp = np.zeros(self.xp_shape, dtype=g.dtype)
-        dxp[:, :ho * kh, :wo * kw, :] = routed.reshape(n, ho * kh, wo * kw, c)
-        return _unpad(dxp, self.pads)
+    def _argmax_first(self, xp, y, taps):
+        equal = np.empty(y.shape, dtype=bool)
+        if len(taps) <= 16:
+            code = np.zeros(y.shape, dtype=np.uint8 if len(taps) <= 8 else np.uint16)
+            for t, where in enumerate(taps):
+                np.equal(xp[where], y, out=equal)
+                code |= equal.astype(code.dtype) << (len(taps) - 1 - t)
+            return self._first_tap_table(len(taps))[code]
+        index = np.zeros(y.shape, dtype=np.int32)      # large windows: overwrite from the last tap back
+        for t in range(len(taps) - 1, -1, -1):
+            np.equal(xp[taps[t]], y, out=equal)
+            index[equal] = t
+        return index
 
     def backward(self, g):
-        if self.blocks:
-            return self._backward_blocks(g)
         dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+        hit = np.empty(g.shape, dtype=bool)
         for t, where in enumerate(self.taps):
+            np.equal(self.index, t, out=hit)
             if self.overlap:
-                dxp[where] += np.where(self.index == t, g, 0)
+                dxp[where] += g * hit
             else:                                        # each input cell is in one window only
-                np.multiply(g, self.index == t, out=dxp[where])
+                np.multiply(g, hit, out=dxp[where])
         return _unpad(dxp, self.pads)
 
 

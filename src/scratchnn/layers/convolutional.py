@@ -84,9 +84,10 @@ class Conv2D(Layer):
                                         constraint=self.bias_constraint)
 
     def call(self, inputs, training=False):
+        fuse = self.activation is F.relu          # the common case: one fused op, one array
         y = F.conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-                     dilation_rate=self.dilation_rate)
-        return self.activation(y)
+                     dilation_rate=self.dilation_rate, relu=fuse)
+        return y if fuse else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 4:
