@@ -85,7 +85,8 @@ def test_backup_and_restore_resumes_exactly(tmp_path, crash_epochs):
         state = json.loads((backup / "state.json").read_text()) if at > 0 else None
         if state is not None:
             assert state["epoch"] == at - 1                      # the last completed epoch
-            assert sorted(os.listdir(backup)) == [f"epoch-{at:05d}.scratchnn", "state.json"]
+            assert sorted(os.listdir(backup)) == [f"epoch-{at:05d}.optimizer.safetensors",
+                                                  f"epoch-{at:05d}.weights.safetensors", "state.json"]
     model = _model()
     history = model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup)])
     for a, b in zip(reference.get_weights(), model.get_weights()):
@@ -290,3 +291,81 @@ def test_ctrl_c_stops_after_the_batch_and_keeps_history(tmp_path):
     assert words[-2:] == ["True", "True"]               # model.interrupted, and predictions are finite
     assert "Training interrupted at epoch" in err and "Traceback" not in err
     assert (tmp_path / "b" / "state.json").exists()     # the backup stays, to resume from
+
+
+# ------------------------------------------------------------------ review regressions
+class _Net(snn.Model):                      # a subclassed model that is NOT registered
+    def __init__(self):
+        super().__init__()
+        self.hidden = L.Dense(8, activation="relu")
+        self.out = L.Dense(3, activation="softmax")
+
+    def call(self, x, training=False):
+        return self.out(self.hidden(x))
+
+
+def _subclassed():
+    snn.utils.set_random_seed(4)
+    model = _Net()
+    model.compile(optimizer=snn.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+                  loss="sparse_categorical_crossentropy")
+    return model
+
+
+class _LowerLR(C.Callback):
+    """Changes the learning rate at the end of epoch 1, as ReduceLROnPlateau would."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            self.model.optimizer.learning_rate = 0.005
+
+
+def test_backup_resumes_unregistered_models_and_a_changed_learning_rate(tmp_path):
+    x, y = _data()
+    reference = _subclassed()
+    reference.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[_LowerLR()])
+    model = _subclassed()
+    with pytest.raises(_Crash.Crash):
+        model.fit(x, y, epochs=5, batch_size=16, verbose=0,
+                  callbacks=[C.BackupAndRestore(tmp_path / "b"), _LowerLR(), _Crash(3)])
+    model = _subclassed()
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0,
+              callbacks=[C.BackupAndRestore(tmp_path / "b"), _LowerLR()])
+    assert model.optimizer.learning_rate == pytest.approx(0.005)
+    for a, b in zip(reference.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_backup_with_history_passed_first_logs_each_epoch_once(tmp_path):
+    x, y = _data()
+    model = _model()
+    with pytest.raises(_Crash.Crash):
+        model.fit(x, y, **FIT, callbacks=[C.History(), C.BackupAndRestore(tmp_path / "b"), _Crash(2)])
+    state = json.loads((tmp_path / "b" / "state.json").read_text())
+    assert state["epochs"] == [0, 1] and len(state["history"]["loss"]) == 2
+    history = _model().fit(x, y, **FIT, callbacks=[C.History(), C.BackupAndRestore(tmp_path / "b")])
+    assert history.epoch == list(range(6)) and len(history.history["loss"]) == 6
+
+
+def test_checkpoint_verbose_with_a_non_finite_first_value(tmp_path, capsys):
+    model, x, y = _diverging()
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        model.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[
+            C.ModelCheckpoint(tmp_path / "m.scratchnn", monitor="loss", save_best_only=True, verbose=1)])
+    assert "did not improve from inf" in capsys.readouterr().out
+    assert not (tmp_path / "m.scratchnn").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+def test_ctrl_c_during_the_last_epochs_callbacks_is_not_lost():
+    x, y = _data()
+    model = _model()
+
+    class CtrlC(C.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 5:
+                os.kill(os.getpid(), signal.SIGINT)     # lands during the last epoch's callbacks
+
+    history = model.fit(x, y, **FIT, callbacks=[CtrlC()])
+    assert model.interrupted and len(history.history["loss"]) == 6
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # handler put back

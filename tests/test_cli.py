@@ -157,6 +157,7 @@ def test_train_regression_and_early_stopping(home):
     rows = _history(run / "history.csv")
     assert len(rows) == record["epochs_run"] <= 40
     assert not (run / "confusion_matrix.png").exists()
+    assert main(["evaluate", str(run)]) == 0               # the regression model loads back (0-d weights)
 
 
 def test_same_seed_same_model(home):
@@ -253,7 +254,7 @@ def test_cnn_model_option(home, capsys):
     import argparse
 
     from scratchnn.cli import data, train
-    args = argparse.Namespace(model="cnn", hidden=None, activation="relu", dropout=0.0, optimizer="adam",
+    args = argparse.Namespace(model="cnn", hidden=None, activation="relu", dropout=None, optimizer="adam",
                               lr=None)
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
@@ -266,7 +267,20 @@ def test_cnn_model_option(home, capsys):
     assert model.get_layer("dropout_1").rate == 0.5
     history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+    args.dropout = 0.0                                   # --dropout 0 means no dropout, also for the cnn
+    assert train.build_model(data.task("mnist"), x, y, 10, args).get_layer("dropout_1").rate == 0.0
     assert main(["train", "--model", "cnn", "--dataset", "iris"]) == 2
     assert "needs an image dataset" in capsys.readouterr().err
     assert main(["train", "--model", "cnn", "--hidden", "64"]) == 2
     assert "the cnn's layers are fixed" in capsys.readouterr().err
+
+
+def test_evaluate_a_table_model_without_its_run_record(home, capsys):
+    assert _train(home / "runs", "t", "--dataset", "iris", "--epochs", "3", "--seed", "0") == 0
+    lone = home / "lone"
+    lone.mkdir()
+    (lone / "m.scratchnn").write_bytes((home / "runs" / "t" / "model.scratchnn").read_bytes())
+    capsys.readouterr()
+    assert main(["evaluate", str(lone / "m.scratchnn"), "--dataset", "iris"]) == 0
+    out = capsys.readouterr().out
+    assert "evaluating on all 150 rows of iris" in out and "(150 samples)" in out

@@ -908,7 +908,8 @@ def test_empty_zip_names_the_missing_member(tmp_path):
 
 
 def test_directory_and_missing_path(tmp_path):
-    expect_format_error(tmp_path, "file")
+    with pytest.raises(IsADirectoryError):           # OSErrors that are not about the format stay OSErrors
+        load_model(tmp_path)
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "does-not-exist.scratchnn")
 
@@ -1630,3 +1631,20 @@ def test_budget_does_not_apply_outside_loading():
     big = snn.Sequential([Dense(300, input_shape=(300,))])          # no limit when not loading
     assert big.count_params() == 300 * 301
     assert math.isfinite(float(big.predict(np.ones((1, 300), np.float32), verbose=0).sum()))
+
+
+def test_scalar_weights_round_trip(tmp_path):
+    """0-d weights (Normalization(axis=None)'s mean and variance) keep their shape in files."""
+    from scratchnn import layers as L
+    norm = L.Normalization(axis=None)
+    model = snn.Sequential([L.Input((3,)), norm, L.Dense(1)])
+    norm.adapt(np.arange(12.0).reshape(4, 3))
+    model.compile("sgd", "mse")
+    model.save(tmp_path / "m.scratchnn")
+    loaded = load_model(tmp_path / "m.scratchnn")
+    assert loaded.weights[0].data.shape == () and loaded.weights[0].data == norm.mean.data
+    model.save_weights(tmp_path / "w.safetensors")
+    other = snn.Sequential([L.Input((3,)), L.Normalization(axis=None), L.Dense(1)])
+    other.load_weights(tmp_path / "w.safetensors")
+    ones = np.ones((2, 3))
+    np.testing.assert_array_equal(other.predict(ones, verbose=0), model.predict(ones, verbose=0))

@@ -82,12 +82,12 @@ class ModelCheckpoint(Callback):
                 return
             value = _float(value)
             better = self.best is None or (value > self.best if self._maximize() else value < self.best)
+            previous = "inf" if self.best is None else f"{self.best:.5f}"
             if not (math.isfinite(value) and better):
                 if self.verbose:
-                    _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                    _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}")
                 return
             if self.verbose:
-                previous = "inf" if self.best is None else f"{self.best:.5f}"
                 _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {value:.5f}, "
                        f"saving model to {path}")
             self.best = value
@@ -110,9 +110,11 @@ class ModelCheckpoint(Callback):
 class BackupAndRestore(Callback):
     """Resume an interrupted ``fit`` from the last completed epoch, as if it never stopped.
 
-    At the end of every epoch the model (weights and optimizer state), the epoch number, the
-    history so far and the state of scratchnn's random generators (shuffling, dropout) are
-    written to ``backup_dir``. When ``fit`` starts and finds a backup, it restores all of that
+    At the end of every epoch the weights, the optimizer's state (step count, moments, and its
+    learning rate when a callback such as ``ReduceLROnPlateau`` changed it), the epoch number,
+    the history so far and the state of scratchnn's random generators (shuffling, dropout) are
+    written to ``backup_dir`` (safetensors and JSON; the architecture is not needed, so custom
+    layers and models need no registration). When ``fit`` starts and finds a backup, it restores all of that
     and continues with the next epoch, so a run killed at any moment and started again with the
     same command ends with exactly the weights and history of an uninterrupted run. The backup
     is deleted when ``fit`` completes (``delete_checkpoint=False`` keeps it).
@@ -159,7 +161,11 @@ class BackupAndRestore(Callback):
         if state is None:
             return
         from ..saving._format import load_training_state
-        load_training_state(self.model, os.path.join(self.backup_dir, state["model_file"]))
+        optimizer_file = state.get("optimizer_file")
+        load_training_state(self.model, os.path.join(self.backup_dir, state["weights_file"]),
+                            None if optimizer_file is None else os.path.join(self.backup_dir, optimizer_file))
+        if state.get("learning_rate") is not None:
+            self.model.optimizer.learning_rate = state["learning_rate"]
         rngs = self._rngs()
         for name, rng_state in state["rngs"].items():
             if name in rngs:
@@ -175,21 +181,31 @@ class BackupAndRestore(Callback):
             self._restored_epochs = None
 
     def on_epoch_end(self, epoch, logs=None):
+        from ..optimizers.schedules import LearningRateSchedule
+        from ..saving._format import save_training_state
         os.makedirs(self.backup_dir, exist_ok=True)
-        name = f"epoch-{epoch + 1:05d}.scratchnn"
-        self.model.save(os.path.join(self.backup_dir, name))
+        optimizer = getattr(self.model, "optimizer", None)
+        weights_file = f"epoch-{epoch + 1:05d}.weights.safetensors"
+        optimizer_file = f"epoch-{epoch + 1:05d}.optimizer.safetensors" if optimizer is not None else None
+        save_training_state(self.model, os.path.join(self.backup_dir, weights_file),
+                            None if optimizer_file is None else os.path.join(self.backup_dir, optimizer_file))
+        lr = getattr(optimizer, "_learning_rate", None)
         history = self.model.history
-        logs = dict(logs or {})
-        full = {k: list(v) for k, v in history.history.items()}     # History runs after us: add this epoch
-        for key, value in logs.items():
-            full.setdefault(key, []).append(value)
-        state = {"epoch": epoch, "model_file": name, "epochs": list(history.epoch) + [epoch],
-                 "history": {k: [_encode(v) for v in values] for k, values in full.items()},
+        full = {k: list(v) for k, v in history.history.items()}
+        epochs = list(history.epoch)
+        if not (epochs and epochs[-1] == epoch):    # History (usually after us) has not logged it yet
+            epochs.append(epoch)
+            for key, value in dict(logs or {}).items():
+                full.setdefault(key, []).append(value)
+        state = {"epoch": epoch, "weights_file": weights_file, "optimizer_file": optimizer_file,
+                 "learning_rate": None if callable(lr) or isinstance(lr, LearningRateSchedule) or lr is None
+                 else float(lr),
+                 "epochs": epochs, "history": {k: [_encode(v) for v in values] for k, values in full.items()},
                  "rngs": {n: rng.bit_generator.state for n, rng in self._rngs().items()}}
         with atomic_write(os.path.join(self.backup_dir, self.STATE), "w") as f:
             json.dump(state, f)
-        for old in os.listdir(self.backup_dir):    # only after state.json names the new file
-            if old.startswith("epoch-") and old != name:
+        for old in os.listdir(self.backup_dir):    # only after state.json names the new files
+            if old.startswith("epoch-") and old not in (weights_file, optimizer_file):
                 os.remove(os.path.join(self.backup_dir, old))
 
     def on_train_end(self, logs=None):

@@ -97,8 +97,8 @@ def parser():
                    help="last fraction of the training data held out for validation (default: 0.1; 0: none)")
     t.add_argument("--early-stopping", type=_non_negative_int, metavar="PATIENCE",
                    help="stop when the validation loss has not improved for PATIENCE epochs")
-    t.add_argument("--dropout", type=_fraction, default=0.0, metavar="RATE",
-                   help="dropout rate after each hidden layer (default: 0)")
+    t.add_argument("--dropout", type=_fraction, default=None, metavar="RATE",
+                   help="dropout rate after each hidden layer (default: 0 for the mlp, 0.5 for the cnn)")
     t.add_argument("--seed", type=int, help="random seed (default: a fresh one, recorded in the run)")
     t.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     t.add_argument("--name", help="run folder name (default: <date>-<time>-<dataset>)")

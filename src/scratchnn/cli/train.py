@@ -37,7 +37,7 @@ def _cnn_layers(args):
             _layers.Conv2D(32, 3, activation=act, name="conv_1"), _layers.MaxPooling2D(2, name="pool_1"),
             _layers.Conv2D(64, 3, activation=act, name="conv_2"), _layers.MaxPooling2D(2, name="pool_2"),
             _layers.Flatten(name="flatten"), _layers.Dense(128, activation=act, name="hidden_1"),
-            _layers.Dropout(args.dropout or 0.5, name="dropout_1")]
+            _layers.Dropout(0.5 if args.dropout is None else args.dropout, name="dropout_1")]
 
 
 def build_model(spec, x_train, y_train, num_classes, args):

@@ -45,7 +45,16 @@ def evaluate(args):
     from .train import predict_labels
     model, record = open_run(args.run, args.dataset)
     spec = _data.task(record["dataset"])
-    _, (x_test, y_test), class_names = _data.load(spec, record.get("seed", 0), verbose=False)
+    if spec.kind == "table" and "seed" not in record:
+        # Without the run's seed the 80/20 split of training is unknown: test on every row, and say so.
+        from .. import datasets
+        table = datasets.tabular.load(spec.name)
+        x_test, y_test = table.x, (table.y.reshape(-1, 1) if spec.task == "regression" else table.y)
+        class_names = list(table.target_names)
+        print(f"note: no run.json with the training split beside the model: evaluating on all {len(x_test)} "
+              f"rows of {spec.name}, including the ones it was trained on")
+    else:
+        _, (x_test, y_test), class_names = _data.load(spec, record.get("seed", 0), verbose=False)
     class_names = record.get("class_names") or class_names
     results = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     results = {"loss": results["loss"], **{k: v for k, v in results.items() if k != "loss"}}

@@ -110,7 +110,10 @@ class Layer(metaclass=_BuildWhenShapeKnown):
                             f"{', '.join(sorted(kwargs))}")
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
         self.trainable = bool(trainable)
-        self.dtype = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
+        try:
+            self.dtype = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
+        except TypeError:
+            self.dtype = None
         if self.dtype not in (np.float16, np.float32, np.float64):
             raise ValueError(f"{type(self).__name__}: dtype must be float16, float32 or float64, "
                              f"got {dtype!r}")

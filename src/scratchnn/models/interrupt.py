@@ -16,6 +16,7 @@ class GracefulInterrupt:
     def __init__(self):
         self.requested = False
         self._previous = None
+        self._installed = False
 
     def _handle(self, signum, frame):
         if self.requested:                     # second Ctrl-C: the user means it
@@ -26,12 +27,15 @@ class GracefulInterrupt:
         if threading.current_thread() is threading.main_thread():
             try:
                 self._previous = signal.signal(signal.SIGINT, self._handle)
+                self._installed = True
             except (ValueError, OSError):      # e.g. an embedded interpreter without signals
                 self._previous = None
         return self
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        if self._installed:
+            # None: the previous handler was not installed from Python; Python's own is the best guess
+            previous = self._previous if self._previous is not None else signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
+            self._installed = False
         return False

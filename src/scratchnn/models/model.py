@@ -464,6 +464,7 @@ class Model(Layer):
         logs = {}
         self.interrupted = False
         nonfinite_seen = False
+        self.__dict__.pop("_resume_epoch", None)        # never a leftover from a failed fit
         cbs.on_train_begin()
         # BackupAndRestore found an interrupted run: continue after its last completed epoch.
         initial_epoch = self.__dict__.pop("_resume_epoch", initial_epoch)
@@ -492,6 +493,10 @@ class Model(Layer):
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
+                if interrupt.requested:          # Ctrl-C during validation or the epoch's callbacks
+                    self.interrupted = True
+                    _print_interrupt(epoch, step, self.history, completed=True)
+                    break
                 if self.stop_training:
                     break
         cbs.on_train_end(logs)
@@ -615,11 +620,12 @@ def _warn_nonfinite(loss, epoch, step, callbacks):
                   RuntimeWarning, stacklevel=3)
 
 
-def _print_interrupt(epoch, step, history):
+def _print_interrupt(epoch, step, history, completed=False):
     import sys
     done = len(history.epoch) if history is not None else 0
-    print(f"\nTraining interrupted at epoch {epoch + 1}, batch {step + 1}: the model keeps the weights "
-          f"after that batch; the history holds the {done} completed epoch(s).", file=sys.stderr)
+    where = f"at the end of epoch {epoch + 1}" if completed else f"at epoch {epoch + 1}, batch {step + 1}"
+    print(f"\nTraining interrupted {where}: the model keeps the weights of that moment; the history "
+          f"holds the {done} completed epoch(s).", file=sys.stderr)
 
 
 def _unique(weights):

@@ -161,7 +161,8 @@ def weight_key(index, variable):
 
 
 def _weight_tensors(model):
-    return {weight_key(i, w): np.ascontiguousarray(w.data) for i, w in enumerate(model.weights)}
+    # np.require keeps 0-d weights 0-d (np.ascontiguousarray would make them shape (1,))
+    return {weight_key(i, w): np.require(w.data, requirements="C") for i, w in enumerate(model.weights)}
 
 
 def _optimizer_tensors(model):
@@ -174,7 +175,7 @@ def _optimizer_tensors(model):
         if id(var) not in keys:        # state of a variable that is not this model's: not saved
             continue
         for slot, arr in state.items():
-            tensors[f"{slot}/{keys[id(var)]}"] = np.ascontiguousarray(arr)
+            tensors[f"{slot}/{keys[id(var)]}"] = np.require(arr, requirements="C")
     return tensors
 
 
@@ -262,8 +263,8 @@ def save_weights(model, filepath, overwrite=True):
 def _read_members(path):
     try:
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise                                   # not a format problem: the OSError says what is wrong
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
             NotImplementedError) as e:         # NotImplementedError: a zip version zipfile cannot read
         raise ModelFormatError("file", f"not a readable zip archive ({e})", path) from None
@@ -527,34 +528,49 @@ def load_weights(model, filepath):
         members = _read_members(path)
         tensors, part = _parse_tensors(members[WEIGHTS], WEIGHTS, path), WEIGHTS
     else:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TENSOR_FILE_BYTES + 1)
-        if len(data) > MAX_TENSOR_FILE_BYTES:
-            raise ModelFormatError("file", f"larger than {MAX_TENSOR_FILE_BYTES} bytes", path)
-        tensors, part = _parse_tensors(data, "file", path), "file"
+        tensors, part = _read_tensor_file(path), "file"
     if not model.built:
         raise ValueError("load_weights needs a built model (give it an input_shape or call build() first)")
     _assign_checked(model.weights, _sorted_by_index(tensors, part, path), part, path)
 
 
-def load_training_state(model, filepath):
-    """Set ``model``'s weights and its optimizer's state (step count, moments) from a model file
-    saved from the same architecture, checking everything first (used to resume training)."""
-    path = os.fspath(filepath)
-    members = _read_members(path)
-    weights = _parse_tensors(members[WEIGHTS], WEIGHTS, path)
-    ordered = _sorted_by_index(weights, WEIGHTS, path)
-    optimizer = _parse_tensors(members[OPTIMIZER], OPTIMIZER, path) if OPTIMIZER in members else None
+def save_training_state(model, weights_path, optimizer_path=None):
+    """Write the weights (and the optimizer's state, when ``optimizer_path`` is given) as two
+    safetensors files, atomically: what resuming needs, for any model (no architecture, so
+    unregistered custom layers and models are fine)."""
+    data = _tensor_bytes(_weight_tensors(model), "weights")
+    with atomic_write(weights_path) as f:
+        f.write(data)
+    if optimizer_path is not None:
+        data = _tensor_bytes(_optimizer_tensors(model), "optimizer")
+        with atomic_write(optimizer_path) as f:
+            f.write(data)
+
+
+def _read_tensor_file(path):
+    with open(path, "rb") as f:
+        data = f.read(MAX_TENSOR_FILE_BYTES + 1)
+    if len(data) > MAX_TENSOR_FILE_BYTES:
+        raise ModelFormatError("file", f"larger than {MAX_TENSOR_FILE_BYTES} bytes", path)
+    return _parse_tensors(data, "file", path)
+
+
+def load_training_state(model, weights_path, optimizer_path=None):
+    """Set ``model``'s weights and its optimizer's state from ``save_training_state``'s files,
+    checking everything before changing anything (used to resume training)."""
+    weights_path = os.fspath(weights_path)
+    ordered = _sorted_by_index(_read_tensor_file(weights_path), "file", weights_path)
     if len(ordered) != len(model.weights):
-        raise ModelFormatError(WEIGHTS, f"holds {len(ordered)} weight tensors; the model has "
-                               f"{len(model.weights)}", path)
+        raise ModelFormatError("file", f"holds {len(ordered)} weight tensors; the model has "
+                               f"{len(model.weights)}", weights_path)
     for var, (key, arr) in zip(model.weights, ordered):        # check all before writing any
         if arr.shape != var.data.shape or arr.dtype != var.data.dtype:
-            raise ModelFormatError(WEIGHTS, f"tensor {key!r} does not match weight '{var.name}'", path)
+            raise ModelFormatError("file", f"tensor {key!r} does not match weight '{var.name}'", weights_path)
     restore = None
-    if optimizer is not None and getattr(model, "optimizer", None) is not None:
-        restore = _restore_optimizer(model, optimizer, path)
-    _assign_checked(model.weights, ordered, WEIGHTS, path)
+    if optimizer_path is not None and getattr(model, "optimizer", None) is not None:
+        optimizer_path = os.fspath(optimizer_path)
+        restore = _restore_optimizer(model, _read_tensor_file(optimizer_path), optimizer_path)
+    _assign_checked(model.weights, ordered, "file", weights_path)
     if restore is not None:
         restore()
 
