@@ -3,13 +3,10 @@
 The computation lives in ``scratchnn.functional.conv`` (``conv2d``, ``max_pool2d``,
 ``avg_pool2d``), whose docstring explains the sliding window, im2col and the backward pass.
 """
-from .. import constraints as _constraints
 from .. import functional as F
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..functional.conv import _pair, output_size
 from .base import Layer, format_shape
-from .core import _serialize_or_none, serialize_activation
+from .core import KernelBiasMixin
 
 
 def _padding(value, who):
@@ -25,7 +22,7 @@ def _channels_last(data_format, who):
                          f"got {data_format!r}")
 
 
-class Conv2D(Layer):
+class Conv2D(KernelBiasMixin, Layer):
     """2-D convolution: ``y = activation(conv2d(x, kernel) + bias)``.
 
     ``filters`` kernels of shape ``kernel_size`` slide over the image with ``strides``; each
@@ -52,16 +49,8 @@ class Conv2D(Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
         self.padding = _padding(padding, who)
-        self.activation = F.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.kernel = self.bias = None
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
 
     def _check_input(self, shape):
         if len(shape) != 4:
@@ -76,12 +65,7 @@ class Conv2D(Layer):
         self._check_input(input_shape)
         self.compute_output_shape(input_shape)          # the kernel must fit the input
         kh, kw = self.kernel_size
-        self.kernel = self.add_weight("kernel", (kh, kw, input_shape[-1], self.filters),
-                                      self.kernel_initializer, self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        self._add_kernel_and_bias((kh, kw, input_shape[-1], self.filters), self.filters)
 
     def call(self, inputs, training=False):
         fuse = self.activation is F.relu          # the common case: one fused op, one array
@@ -112,15 +96,7 @@ class Conv2D(Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding,
-                "dilation_rate": list(self.dilation_rate),
-                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
-                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
-                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
-                "kernel_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
-                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+                "dilation_rate": list(self.dilation_rate), **self._kernel_config()}
 
 
 class _Pooling2D(Layer):

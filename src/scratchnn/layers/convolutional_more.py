@@ -5,15 +5,12 @@
 The computation lives in ``scratchnn.functional.conv_more`` (its docstring gives the
 formulas of the transposed and depthwise convolutions and their backward passes).
 """
-from .. import constraints as _constraints
 from .. import functional as F
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..functional import conv_more as _cm
 from ..functional.conv import _pair, output_size
 from .base import Layer, format_shape
 from .convolutional import _channels_last, _padding
-from .core import _serialize_or_none, serialize_activation
+from .core import KernelBiasMixin
 
 
 def _positive_int(value, name, who):
@@ -29,27 +26,13 @@ def _pair_for(value, name, who):
         raise ValueError(f"{who}: {err}") from None
 
 
-class _WeightedConv(Layer):
+class _WeightedConv(KernelBiasMixin, Layer):
     """What the convolution layers with a kernel and a bias share: the activation, the
     initializers/regularizers/constraints (``prefix`` = 'kernel' or 'depthwise', as Keras names
     the arguments), the rank and channel checks, and their part of the config."""
     _rank = 4                 # input rank: (N, H, W, C)
     _what = "images of shape (batch, height, width, channels)"
     _prefix = "kernel"
-
-    def _init_weights_args(self, activation, use_bias, kernel_initializer, bias_initializer,
-                           kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
-                           bias_constraint):
-        self.activation = F.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.kernel = self.bias = None
 
     @property
     def _who(self):
@@ -68,23 +51,8 @@ class _WeightedConv(Layer):
         if self.built:
             self.compute_output_shape(shape)                  # the kernel must still fit
 
-    def _add_weights(self, kernel_shape, bias_units):
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
-                                      self.kernel_regularizer, constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (bias_units,), self.bias_initializer, self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-
     def _weights_config(self):
-        p = self._prefix
-        return {"activation": serialize_activation(self.activation), "use_bias": self.use_bias,
-                f"{p}_initializer": _initializers.serialize(self.kernel_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer),
-                f"{p}_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
-                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
-                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
-                f"{p}_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
-                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+        return self._kernel_config(self._prefix)
 
 
 class Conv2DTranspose(_WeightedConv):
@@ -113,7 +81,7 @@ class Conv2DTranspose(_WeightedConv):
             raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
         self.padding = _padding(padding, who)
         self.output_padding = _cm.check_output_padding(output_padding, self.strides, who)
-        self._init_weights_args(activation, use_bias, kernel_initializer, bias_initializer,
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
                                 kernel_regularizer, bias_regularizer, activity_regularizer,
                                 kernel_constraint, bias_constraint)
 
@@ -123,7 +91,7 @@ class Conv2DTranspose(_WeightedConv):
     def build(self, input_shape):
         self._check_input(input_shape)
         self.compute_output_shape(input_shape)
-        self._add_weights(self.kernel_size + (self.filters, input_shape[-1]), self.filters)
+        self._add_kernel_and_bias(self.kernel_size + (self.filters, input_shape[-1]), self.filters)
 
     def call(self, inputs, training=False):
         y = F.conv2d_transpose(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
@@ -165,7 +133,7 @@ class DepthwiseConv2D(_WeightedConv):
         self.strides = _pair_for(strides, "strides", who)
         self.dilation_rate = _pair_for(dilation_rate, "dilation_rate", who)
         self.padding = _padding(padding, who)
-        self._init_weights_args(activation, use_bias, depthwise_initializer, bias_initializer,
+        self._set_kernel_args(activation, use_bias, depthwise_initializer, bias_initializer,
                                 depthwise_regularizer, bias_regularizer, activity_regularizer,
                                 depthwise_constraint, bias_constraint)
 
@@ -176,7 +144,7 @@ class DepthwiseConv2D(_WeightedConv):
         self._check_input(input_shape)
         self.compute_output_shape(input_shape)
         c = input_shape[-1]
-        self._add_weights(self.kernel_size + (c, self.depth_multiplier), c * self.depth_multiplier)
+        self._add_kernel_and_bias(self.kernel_size + (c, self.depth_multiplier), c * self.depth_multiplier)
 
     def call(self, inputs, training=False):
         y = F.depthwise_conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
@@ -236,7 +204,7 @@ class Conv1D(_WeightedConv):
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same", "causal"):
             raise ValueError(f"{who}: padding must be 'valid', 'same' or 'causal', got {padding!r}")
-        self._init_weights_args(activation, use_bias, kernel_initializer, bias_initializer,
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
                                 kernel_regularizer, bias_regularizer, activity_regularizer,
                                 kernel_constraint, bias_constraint)
 
@@ -246,7 +214,7 @@ class Conv1D(_WeightedConv):
     def build(self, input_shape):
         self._check_input(input_shape)
         self.compute_output_shape(input_shape)
-        self._add_weights(self.kernel_size + (input_shape[-1], self.filters), self.filters)
+        self._add_kernel_and_bias(self.kernel_size + (input_shape[-1], self.filters), self.filters)
 
     def call(self, inputs, training=False):
         y = F.conv1d(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,

@@ -23,6 +23,42 @@ def _serialize_or_none(module, obj):
     return None if obj is None else module.serialize(obj)
 
 
+class KernelBiasMixin:
+    """What the layers with a kernel and a bias (Dense, the convolutions) share: the activation,
+    ``use_bias``, and the initializer/regularizer/constraint of each weight, as Keras names them
+    (``prefix`` 'kernel', or 'depthwise' for DepthwiseConv2D), in their arguments and config."""
+
+    def _set_kernel_args(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint):
+        self.activation = F.get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
+        self.kernel = self.bias = None
+
+    def _add_kernel_and_bias(self, kernel_shape, bias_units):
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer,
+                                      self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (bias_units,), self.bias_initializer, self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def _kernel_config(self, prefix="kernel"):
+        return {"activation": serialize_activation(self.activation), "use_bias": self.use_bias,
+                f"{prefix}_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer),
+                f"{prefix}_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
+                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
+                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
+                f"{prefix}_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
+                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+
+
 class InputLayer(Layer):
     """Declares the shape of the model's inputs (without the batch axis); computes nothing."""
 
@@ -51,7 +87,7 @@ def Input(shape=None, batch_size=None, name=None, dtype=None):
     return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype)
 
 
-class Dense(Layer):
+class Dense(KernelBiasMixin, Layer):
     """Fully connected layer: ``y = activation(x W + b)``.
 
     x: (batch, ..., n_in); W ("kernel"): (n_in, units), initialised with
@@ -68,27 +104,15 @@ class Dense(Layer):
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self.activation = F.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                              bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         n_in = input_shape[-1]
         if n_in is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known, "
                              f"got input shape {format_shape(input_shape)}")
-        self.kernel = self.add_weight("kernel", (n_in, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
-                                        self.bias_regularizer, constraint=self.bias_constraint)
+        self._add_kernel_and_bias((n_in, self.units), self.units)
 
     def _check_input(self, shape):
         """Like Keras's InputSpec for Dense: at least 2 axes, and the last one fixed at build."""
@@ -105,15 +129,7 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
-                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
-                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
-                "kernel_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
-                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+        return {**super().get_config(), "units": self.units, **self._kernel_config()}
 
 
 class Flatten(Layer):
