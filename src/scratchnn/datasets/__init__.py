@@ -16,7 +16,8 @@ Shipped (``tabular``): ``load_breast_cancer``, ``load_iris``, ``load_diabetes`` 
 ``TabularDataset`` (``x``, ``y``, ``feature_names``, ``target_names``, ``description``; it unpacks
 as ``x, y``); the values are scikit-learn's copies of the public datasets, see
 ``datasets/data/README.md``. Generators (``toy``): ``logic_gate``, ``spirals``, ``moons``,
-``circles``, ``blobs``, ``linear_regression``, ``polynomial_regression``; ``random_state=None``
+``circles``, ``blobs``, ``linear_regression``, ``polynomial_regression``, and ``shapes``
+(images of circles and squares with per-pixel labels, for segmentation); ``random_state=None``
 draws from scratchnn's global generator, so ``scratchnn.utils.set_random_seed`` makes them
 repeatable.
 
@@ -54,7 +55,7 @@ from ._fetch import fetch as _fetch_files
 from ._registry import DATASETS, canonical_name
 from .idx import IDXFormatError, read_idx, write_idx
 from .tabular import TabularDataset, load_breast_cancer, load_diabetes, load_iris
-from .toy import blobs, circles, linear_regression, logic_gate, moons, polynomial_regression, spirals
+from .toy import blobs, circles, linear_regression, logic_gate, moons, polynomial_regression, shapes, spirals
 
 
 def list():  # shadows the builtin here on purpose: the CLI calls ``scratchnn.datasets.list()``
@@ -131,4 +132,4 @@ __all__ = ["mnist", "fashion_mnist", "idx", "load_mnist", "download", "DATASETS"
            "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name",
            "tabular", "toy", "TabularDataset", "load_breast_cancer", "load_iris", "load_diabetes",
            "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
-           "polynomial_regression"]
+           "polynomial_regression", "shapes"]

@@ -1,4 +1,5 @@
-"""Seedable toy datasets for teaching: logic gates, spirals, moons, circles, blobs, regressions.
+"""Seedable toy datasets for teaching: logic gates, spirals, moons, circles, blobs, regressions,
+and images of shapes with per-pixel labels (``shapes``, for segmentation).
 
     from scratchnn.datasets import moons, spirals, logic_gate, linear_regression
     x, y = logic_gate("xor")                      # x float32 (4, 2), y float32 (4, 1)
@@ -249,5 +250,57 @@ def polynomial_regression(n_samples=100, coefficients=(1.0, -2.0, 0.5), noise=1.
     return x.astype(np.float32), y.astype(np.float32)
 
 
+# ----------------------------------------------------------------------------- images
+
+def shapes(n_samples=200, size=32, max_shapes=3, noise=0.05, random_state=None):
+    """Grey-level images of filled circles and squares with per-pixel labels, for semantic
+    segmentation.
+
+    Each image gets between 1 and ``max_shapes`` shapes (uniformly), each a filled circle or a
+    filled axis-aligned square (even odds), drawn in turn in intensity 1 on a background of 0;
+    shapes may overlap, a later one is drawn on top of the earlier ones. A square has an integer
+    side ``s`` in ``[round(0.2 size), round(0.5 size)]`` (at least 2) and is aligned with the
+    pixel grid; a circle has a real radius in ``[s_min / 2, s_max / 2]`` and a real centre, and
+    covers the pixels whose centre (``i + 0.5``) lies in the disc. Every shape lies wholly inside
+    the image, so every image has at least one labelled pixel. Gaussian noise with standard
+    deviation ``noise`` is then added and the values clipped to [0, 1] (with ``noise=0`` the
+    pixels are exactly 0 or 1; the same seed gives the same shapes whatever ``noise`` is).
+    Returns ``x`` float32 (n, size, size, 1) and ``y`` int64 (n, size, size): 0 background,
+    1 circle, 2 square. ``size`` must be at least 8.
+    """
+    n = _count("n_samples", n_samples)
+    size = _count("size", size, minimum=8)
+    max_shapes = _count("max_shapes", max_shapes)
+    noise = _real("noise", noise, minimum=0)
+    rng = _rng(random_state)
+    side_min = max(2, round(0.2 * size))
+    side_max = max(side_min, round(0.5 * size))
+    k = (n, max_shapes)
+    count = rng.integers(1, max_shapes + 1, size=n)
+    is_circle = rng.uniform(size=k) < 0.5
+    side = rng.integers(side_min, side_max + 1, size=k)                       # squares
+    row0 = np.floor(rng.uniform(size=k) * (size - side + 1)).astype(np.int64)
+    col0 = np.floor(rng.uniform(size=k) * (size - side + 1)).astype(np.int64)
+    radius = rng.uniform(side_min / 2, side_max / 2, size=k)                  # circles
+    centre_y = radius + rng.uniform(size=k) * (size - 2 * radius)
+    centre_x = radius + rng.uniform(size=k) * (size - 2 * radius)
+
+    rows = np.arange(size)[None, :, None]                                   # (1, size, 1)
+    cols = np.arange(size)[None, None, :]                                   # (1, 1, size)
+    y = np.zeros((n, size, size), dtype=np.int64)
+    for j in range(max_shapes):  # one pass per shape slot, over all images at once
+        r, c, s = (a[:, j, None, None] for a in (row0, col0, side))          # (n, 1, 1) each
+        cy, cx, radius_j = (a[:, j, None, None] for a in (centre_y, centre_x, radius))
+        circle = is_circle[:, j, None, None]
+        square = (rows >= r) & (rows < r + s) & (cols >= c) & (cols < c + s)
+        disc = (rows + 0.5 - cy) ** 2 + (cols + 0.5 - cx) ** 2 <= radius_j ** 2
+        drawn = np.where(circle, disc, square) & (j < count)[:, None, None]
+        y = np.where(drawn, np.where(circle, 1, 2), y)
+    x = (y > 0).astype(np.float64)[..., None]
+    if noise > 0:
+        x = np.clip(x + rng.normal(0.0, noise, size=x.shape), 0.0, 1.0)
+    return x.astype(np.float32), y
+
+
 __all__ = ["LOGIC_GATES", "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
-           "polynomial_regression"]
+           "polynomial_regression", "shapes"]
