@@ -130,6 +130,7 @@ class EpochClock:
         self.fit_start = None
         self.begin = None
         self.times = []
+        self.infer = None         # test images per second (batches of 1000, inference mode)
 
     def epoch_begin(self):
         self.begin = time.perf_counter()
@@ -174,7 +175,9 @@ def keras_train(keras, data, case, epochs, clock):
     clock.fit_start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=case["batch_size"], epochs=epochs, shuffle=True,
               verbose=0, callbacks=[Timer()])
+    start = time.perf_counter()
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    clock.infer = len(x_test) / (time.perf_counter() - start)
     return float(accuracy)
 
 
@@ -242,8 +245,10 @@ def setup_torch(seed):
                 running += loss.item()
             clock.times.append(time.perf_counter() - start)
         model.eval()
+        start = time.perf_counter()
         with torch.no_grad():
             pred = torch.cat([model(xb).argmax(dim=1) for xb in torch.from_numpy(x_test).split(1000)]).numpy()
+        clock.infer = len(x_test) / (time.perf_counter() - start)
         return float((pred == y_test).mean())
 
     return info, train
@@ -311,7 +316,9 @@ def setup_numpy(seed):
                     vi += f32(1 - beta2) * (g * g - vi)
                     p -= lr_t * mi / (np.sqrt(vi) + f32(EPS))
             clock.times.append(time.perf_counter() - start)
+        start = time.perf_counter()
         _, logits = forward(x_test.reshape(len(x_test), -1))
+        clock.infer = len(x_test) / (time.perf_counter() - start)
         return float((logits.argmax(axis=1) == y_test).mean())
 
     return {}, train
@@ -333,7 +340,7 @@ def worker(framework, case_name, epochs, n_train, seed):
     accuracy = train(data, CASES[case_name], epochs, clock)
     train_hwm = proc_status_kib("VmHWM") if reset else None
     peak = maxrss_bytes()
-    result = {"framework": framework, "case": case_name, "epoch_times": clock.times,
+    result = {"framework": framework, "case": case_name, "epoch_times": clock.times, "infer": clock.infer,
               "test_accuracy": accuracy, "info": info, "n_train": len(data[0][0]),
               "rss_start": rss_start and rss_start * 1024, "rss_import": rss_import and rss_import * 1024,
               "rss_data": rss_data and rss_data * 1024, "peak": max(peak, load_peak),
@@ -425,7 +432,7 @@ def print_case(case_name, rows, notes):
     case = CASES[case_name]
     print(f"\n[{case_name}] {case['title']}")
     header = (f"  {'framework':<10}{'1st ep s':>9}{'s/epoch':>9}{'test acc':>9}"
-              f"{'data MiB':>9}{'peak MiB':>9}{'train +MiB':>11}{'/torch':>8}{'/numpy':>8}")
+              f"{'data MiB':>9}{'peak MiB':>9}{'train +MiB':>11}{'/torch':>8}{'/numpy':>8}{'infer/s':>9}")
     print(header)
     print("  " + "-" * (len(header) - 2))
 
@@ -454,7 +461,8 @@ def print_case(case_name, rows, notes):
                 ratios += f"{'-':>7} "
         train_plus = r["train_peak"] - r["rss_data"] if r["rss_data"] is not None else None
         print(f"  {fw:<10}{fmt_time(first):>9}{fmt_time(steady):>9}{r['test_accuracy']:>9.4f}"
-              f"{fmt_mib(r['rss_data']):>9}{fmt_mib(r['peak']):>9}{fmt_mib(train_plus):>11}{ratios}")
+              f"{fmt_mib(r['rss_data']):>9}{fmt_mib(r['peak']):>9}{fmt_mib(train_plus):>11}{ratios}"
+              f"{r['infer'] or float('nan'):>9.0f}")
 
 
 def main(description=__doc__, default_cases="ref,wide"):
@@ -533,7 +541,8 @@ def main(description=__doc__, default_cases="ref,wide"):
           "test acc: after the last epoch")
     print("data MiB: RSS after import + data load | peak MiB: ru_maxrss of the worker | "
           "train +MiB: training peak - data RSS" + ("" if hwm else " (peak not reset after loading)"))
-    print("/torch, /numpy: s/epoch over that of torch / the NumPy loop (* = from 1st epochs)")
+    print("/torch, /numpy: s/epoch over that of torch / the NumPy loop (* = from 1st epochs) | "
+          "infer/s: test images per second (batches of 1000; the NumPy loop in one batch)")
     if threads:
         seen = []
         if "torch_threads" in threads:
