@@ -45,7 +45,8 @@ import numpy as np
 from .. import ops
 from ..autograd import Function
 from ..ops import _lift
-from .conv import _pair, conv2d, max_pool2d, output_size, same_padding, sliding_windows, tap
+from .conv import (_pad_hw, _pads, _pair, conv2d, max_pool2d, output_size, same_padding, sliding_windows,
+                   tap)
 
 __all__ = ["conv2d_transpose", "conv_transpose_output_size", "transpose_geometry", "check_output_padding",
            "depthwise_conv2d", "conv1d", "max_pool1d",
@@ -62,13 +63,6 @@ def _check_padding(padding, who, allowed=("valid", "same")):
     if padding not in allowed:
         raise ValueError(f"{who}: padding must be one of {', '.join(map(repr, allowed))}, got {padding!r}")
     return padding
-
-
-def _pad_hw(x, pads):
-    (top, bottom), (left, right) = pads
-    if not (top or bottom or left or right):
-        return x
-    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
 
 
 def _int(value):
@@ -108,10 +102,6 @@ def two_pairs(value, name, who):
     if any(v < 0 for pair in value for v in pair):
         raise ValueError(f"{who}: {name} must be non-negative, got {given!r}")
     return tuple(tuple(int(v) for v in pair) for pair in value)
-
-
-def _tf_pads(size, kernel, stride, padding, dilation):
-    return same_padding(size, kernel, stride, dilation) if padding == "same" else (0, 0)
 
 
 # ------------------------------------------------------------------ transposed conv
@@ -157,7 +147,7 @@ def transpose_geometry(in_hw, kernel_hw, strides, padding, output_padding, dilat
             continue
         out = conv_transpose_output_size(size, k, s, padding, None if output_padding is None
                                          else output_padding[axis], d)
-        before, after = _tf_pads(out, k, s, padding, d)
+        before, after = same_padding(out, k, s, d) if padding == "same" else (0, 0)
         if output_size(out + before + after, k, s, "valid", d) != size:
             where = "height" if axis == 0 else "width"
             raise ValueError(f"{who}: with a kernel of {k}, stride {s}, '{padding}' padding and "
@@ -315,8 +305,7 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
     _check_padding(padding, who)
     _check_fits(who, x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
-    pads = tuple(_tf_pads(size, k, s, padding, d)
-                 for size, k, s, d in zip(x.shape[1:3], kernel.shape[:2], strides, dilation))
+    pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
     args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
     return DepthwiseConv2D.apply(*args, strides=strides, dilation=dilation, pads=pads)
 
