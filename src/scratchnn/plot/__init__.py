@@ -924,7 +924,7 @@ def filters(weights, path=None, title=None, cmap="gray"):
 def _activations_at(model, image, layer):
     """The output of ``layer`` (a name, an index or the layer) of a Sequential ``model`` for one
     ``image`` (``(H, W, C)`` or a batch of one), computed in inference mode."""
-    from .autograd import Tensor, no_grad
+    from ..autograd import Tensor, no_grad
     layers = list(getattr(model, "layers", []))
     if not layers:
         raise ValueError("feature_maps(model, image, layer) needs a Sequential model with layers")
@@ -992,3 +992,7 @@ def feature_maps(maps, image=None, layer=None, path=None, title=None, cmap="viri
     fig = _tiles_figure(tiles, captions, title or default, cmap)
     _save(fig, path)
     return fig
+
+
+# Figures of later chapters live in sibling modules and are re-exported here, so that
+# ``scratchnn.plot.<name>`` is the one place to look for every figure.
