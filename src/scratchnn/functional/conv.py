@@ -164,7 +164,7 @@ class Conv2D(Function):
         if self.needs_grad[1]:
             dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
         if len(self.needs_grad) > 2 and self.needs_grad[2]:
-            dbias = g2.sum(axis=0)
+            dbias = np.einsum("ij->j", g2)       # = g2.sum(axis=0), same rounding, 2-3x faster here
         return (dx, dkernel) if len(self.needs_grad) == 2 else (dx, dkernel, dbias)
 
 
@@ -202,22 +202,12 @@ class MaxPool2D(Function):
 
     Forward: the running maximum over the kh*kw taps of the window, each tap a strided slice
     of x (kh*kw elementwise ``maximum`` passes, no copy of the windows). Then, for every output,
-    which tap held the maximum: the taps equal to it are recorded as the bits of a small integer
-    (tap 0 the highest bit) and a table maps that bit pattern to its first set tap, so on ties
-    (e.g. a window of ReLU zeros) only the first tap in row-major order gets the gradient, as in
+    which tap held the maximum *first* in row-major order: count the leading taps that are not
+    equal to it, ``index = [x_0 != y] + [x_0 != y and x_1 != y] + ...`` (the last tap need not be
+    looked at). On ties (e.g. a window of ReLU zeros) only the first tap gets the gradient, as in
     PyTorch and TensorFlow. Backward: one pass per tap, ``dx[tap] (+)= g * (index == tap)``;
     windows that overlap and share a maximum each add their own gradient.
     """
-
-    _FIRST = {}       # number of taps -> table: bit pattern of the taps equal to the max -> first one
-
-    @classmethod
-    def _first_tap_table(cls, taps):
-        if taps not in cls._FIRST:                 # the highest set bit is the first tap
-            table = np.zeros(2 ** taps, dtype=np.uint8)
-            table[1:] = taps - 1 - np.floor(np.log2(np.arange(1, 2 ** taps))).astype(np.int64)
-            cls._FIRST[taps] = table
-        return cls._FIRST[taps]
 
     def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
         xp = _pad_hw(x, pads, value=-np.inf)
@@ -228,33 +218,43 @@ class MaxPool2D(Function):
         for where in taps[1:]:
             np.maximum(y, xp[where], out=y)
         if self.needs_grad:
-            self.index = self._argmax_first(xp, y, taps)
-            self.taps, self.xp_shape, self.pads = taps, xp.shape, pads
-            self.overlap = strides[0] < pool[0] or strides[1] < pool[1]
+            self.index = self._first_max(xp, y, taps)
+            self.taps, self.xp_shape, self.pads, self.pool, self.strides = taps, xp.shape, pads, pool, strides
         return y
 
-    def _argmax_first(self, xp, y, taps):
-        equal = np.empty(y.shape, dtype=bool)
-        if len(taps) <= 16:
-            code = np.zeros(y.shape, dtype=np.uint8 if len(taps) <= 8 else np.uint16)
-            for t, where in enumerate(taps):
-                np.equal(xp[where], y, out=equal)
-                code |= equal.astype(code.dtype) << (len(taps) - 1 - t)
-            return self._first_tap_table(len(taps))[code]
-        index = np.zeros(y.shape, dtype=np.int32)      # large windows: overwrite from the last tap back
-        for t in range(len(taps) - 1, -1, -1):
-            np.equal(xp[taps[t]], y, out=equal)
-            index[equal] = t
+    @staticmethod
+    def _first_max(xp, y, taps):
+        """For every output, the number of the first tap whose value equals the maximum ``y``."""
+        index = np.zeros(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
+        not_yet = np.empty(y.shape, dtype=bool)        # no tap so far held the maximum
+        differs = np.empty(y.shape, dtype=bool)
+        for t, where in enumerate(taps[:-1]):
+            if t == 0:
+                np.not_equal(xp[where], y, out=not_yet)
+            else:
+                np.not_equal(xp[where], y, out=differs)
+                np.logical_and(not_yet, differs, out=not_yet)
+            index += not_yet                              # one more leading tap that was not the max
         return index
 
     def backward(self, g):
-        dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+        (ph, pw), (sh, sw) = self.pool, self.strides
+        ho, wo = g.shape[1:3]
+        if (sh, sw) == (ph, pw):
+            # Windows tile the input without overlap or gaps: the taps write every cell they
+            # cover exactly once, so only the uncovered bottom rows / right columns need zeros.
+            dxp = np.empty(self.xp_shape, dtype=g.dtype)
+            dxp[:, ho * ph:] = 0
+            dxp[:, :, wo * pw:] = 0
+        else:
+            dxp = np.zeros(self.xp_shape, dtype=g.dtype)
+        overlap = sh < ph or sw < pw
         hit = np.empty(g.shape, dtype=bool)
         for t, where in enumerate(self.taps):
             np.equal(self.index, t, out=hit)
-            if self.overlap:
+            if overlap:
                 dxp[where] += g * hit
-            else:                                        # each input cell is in one window only
+            else:                                        # each input cell is in one window at most
                 np.multiply(g, hit, out=dxp[where])
         return _unpad(dxp, self.pads)
 
