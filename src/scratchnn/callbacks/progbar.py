@@ -77,8 +77,15 @@ _BAR_CLASSES = {}
 def _tqdm_classes():
     global _TQDM
     if _TQDM is None:        # imported on first use: tqdm.auto pulls in asyncio
-        from tqdm.auto import tqdm as auto_tqdm
+        import warnings
+
+        from tqdm.std import TqdmWarning
         from tqdm.std import tqdm as std_tqdm
+        with warnings.catch_warnings():
+            # A notebook without ipywidgets gets text bars; tqdm would also warn "IProgress not
+            # found" on the first fit, a message that is about tqdm and not about the user's model.
+            warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWarning)
+            from tqdm.auto import tqdm as auto_tqdm
         notebook = any(c.__module__ == "tqdm.notebook" for c in auto_tqdm.__mro__)
         _TQDM = (auto_tqdm, notebook, std_tqdm)
     return _TQDM
