@@ -1087,3 +1087,51 @@ def test_failed_fit_leaves_sequential_without_a_stale_output_shape():
         m.fit(np.ones((8, 5), np.float32), np.zeros(8, dtype=int), verbose=0)
     m.add(Dense(2))
     assert not m.built and m.count_params() == 0
+
+
+def test_train_and_test_on_batch_return_this_batchs_loss_and_metrics():
+    """Keras: a float without metrics, else [loss, *metrics] of this batch alone (states reset)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 16)
+    m = snn.Sequential([snn.layers.Dense(3, activation="softmax")])
+    m.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.build((None, 4))
+    before = m.predict(x[:8], verbose=0)
+    loss, acc = m.train_on_batch(x[:8], y[:8])
+    expected_loss = -np.mean(np.log(before[np.arange(8), y[:8]]))
+    assert loss == pytest.approx(expected_loss, rel=1e-5)          # measured before the update
+    assert acc == pytest.approx(np.mean(before.argmax(1) == y[:8]))
+    logs = m.test_on_batch(x[8:], y[8:], return_dict=True)
+    assert list(logs) == ["loss", "accuracy"]
+    ev = m.evaluate(x[8:], y[8:], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(ev["loss"], rel=1e-6)
+    assert logs["accuracy"] == pytest.approx(ev["accuracy"])
+    # not a running mean: the same batch twice gives the same test values
+    assert m.test_on_batch(x[8:], y[8:]) == pytest.approx([logs["loss"], logs["accuracy"]])
+    plain = snn.Sequential([snn.layers.Dense(1)])
+    plain.compile("sgd", "mse")
+    value = plain.train_on_batch(x, y.astype(np.float32))
+    assert isinstance(value, float)
+
+
+def test_steps_per_epoch_ends_each_epoch_early_with_arrays():
+    """Keras 3: with arrays, steps_per_epoch batches make an epoch; more than there are is refused."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 3)).astype(np.float32)
+    y = rng.standard_normal((100, 1)).astype(np.float32)
+    m = snn.Sequential([snn.layers.Dense(1)])
+    m.compile("sgd", "mse")
+    seen = []
+    cb = snn.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    m.fit(x, y, batch_size=10, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[cb])
+    assert seen == [0, 1, 2, 0, 1, 2]
+    assert int(m.optimizer.iterations) == 6
+    before = [w.data.copy() for w in m.weights]
+    with pytest.raises(ValueError, match=r"steps_per_epoch=11 is more than the 10 batches"):
+        m.fit(x, y, batch_size=10, steps_per_epoch=11, verbose=0)
+    with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
+        m.fit(x, y, batch_size=10, steps_per_epoch=0, verbose=0)
+    assert all(np.array_equal(a, w.data) for a, w in zip(before, m.weights))
+    assert m.evaluate(x, y, batch_size=10, steps=2, verbose=0) == pytest.approx(
+        m.evaluate(x[:20], y[:20], batch_size=10, verbose=0), rel=1e-6)

@@ -71,7 +71,7 @@ def to_float_batch(xb):
 class ArrayData:
     """(x, y, sample_weight) arrays served in batches, shuffled per epoch if asked."""
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, max_steps=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size, self.shuffle = batch_size, shuffle
         n = len(x)
@@ -79,15 +79,17 @@ class ArrayData:
             if arr is not None and len(arr) != n:
                 raise ValueError(f"x and {name} have different numbers of samples: {n} and {len(arr)}")
         self.num_samples = n
+        self.max_steps = max_steps          # steps_per_epoch: end each epoch after this many batches
 
     @property
     def steps(self):
-        return math.ceil(self.num_samples / self.batch_size)
+        full = math.ceil(self.num_samples / self.batch_size)
+        return full if self.max_steps is None else min(full, self.max_steps)
 
     def batches(self, rng=None):
         n, bs = self.num_samples, self.batch_size
         order = rng.permutation(n) if self.shuffle else None
-        for start in range(0, n, bs):
+        for start in range(0, self.steps * bs, bs):
             idx = order[start:start + bs] if order is not None else slice(start, start + bs)
             yield (to_float_batch(self.x[idx]),
                    None if self.y is None else self.y[idx],

@@ -34,6 +34,12 @@ class Model(Layer):
     ``call(self, x, training=False)`` for anything else (layers assigned as attributes
     are tracked, so their weights are trained)."""
 
+    #: Functions called as ``hook(x, variables)`` in ``train_step`` after ``loss.backward()`` and
+    #: before the optimizer step, while each variable's ``.grad`` holds its gradient (the weights are
+    #: still those the gradients were computed with). ``scratchnn.inspect.TrainingMonitor`` adds one
+    #: for the steps it records and removes it after; with none (the usual case) it costs nothing.
+    _gradient_hooks = ()
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError("the functional API Model(inputs, outputs) is not available "
@@ -337,6 +343,8 @@ class Model(Layer):
         if not variables:                      # a frozen model: nothing to update (Keras warns too)
             return float(loss.data), y_pred.data
         loss.backward()
+        for hook in self._gradient_hooks:      # usually none (see _gradient_hooks)
+            hook(x, variables)
         self.optimizer.apply([v.grad for v in variables], variables)
         for v in variables:
             if v.constraint is not None:
@@ -387,7 +395,17 @@ class Model(Layer):
                 raise ValueError(f"{what}() got no samples (x is empty)")
             _data.check_finite(x, "x")
             _data.check_finite(y, "y")
-            return _data.ArrayData(x, y, sample_weight, batch_size, shuffle)
+            data = _data.ArrayData(x, y, sample_weight, batch_size, shuffle)
+            if steps is not None:
+                arg = {"fit": "steps_per_epoch", "validation": "validation_steps"}.get(what, "steps")
+                if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+                    raise ValueError(f"{what}(): {arg} must be a positive integer or None, got {steps!r}")
+                if steps > data.steps:
+                    raise ValueError(f"{what}(): {arg}={steps} is more than the {data.steps} batches of "
+                                     f"{batch_size} that the {len(x)} samples make; use at most "
+                                     f"{data.steps} or leave it None")
+                data.max_steps = int(steps)
+            return data
         if y is not None:
             raise ValueError(f"when x is a generator or iterable of batches, y must be None "
                              f"(the batches carry the targets), got y of type {type(y).__name__}")
@@ -562,13 +580,36 @@ class Model(Layer):
         with no_grad():
             return self(_data.to_float_batch(_data.as_array(x, "x")), training=False).data
 
-    def train_on_batch(self, x, y, sample_weight=None):
+    def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """One update on one batch. Returns this batch's loss (a float) when no metrics were
+        compiled, else ``[loss, *metrics]`` in ``metrics_names`` order (``return_dict=True``: a dict),
+        all measured on this batch alone (as Keras since 3.10: metric states are reset first)."""
         self._assert_compiled("train_on_batch")
         x = _data.to_float_batch(_data.as_array(x, "x"))
+        y = _data.as_array(y, "y")
         self._ensure_built(x.shape[1:])
         self._setup_trainable()
-        loss, _ = self.train_step(Tensor._make(x, None), _data.as_array(y, "y"), sample_weight)
-        return loss
+        loss, y_pred = self.train_step(Tensor._make(x, None), y, sample_weight)
+        return self._batch_logs(y, y_pred, sample_weight, loss, len(x), return_dict)
+
+    def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
+        """The loss (and metrics) of one batch, without training: returns like ``train_on_batch``."""
+        self._assert_compiled("test_on_batch")
+        x = _data.to_float_batch(_data.as_array(x, "x"))
+        y = _data.as_array(y, "y")
+        self._ensure_built(x.shape[1:])
+        loss, y_pred = self.test_step(Tensor._make(x, None), y, sample_weight)
+        return self._batch_logs(y, y_pred, sample_weight, loss, len(x), return_dict)
+
+    def _batch_logs(self, y, y_pred, sample_weight, loss, n, return_dict):
+        tracker = _metrics.Mean(name="loss")
+        self._reset_metrics(tracker)
+        weights = _data.as_array(sample_weight, "sample_weight")
+        logs = self._update_metrics(y, y_pred, weights, tracker, loss, n)
+        self._reset_metrics(tracker)
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
 
     def __call__(self, inputs, training=False):
         if not isinstance(inputs, Tensor):
