@@ -1135,3 +1135,13 @@ def test_steps_per_epoch_ends_each_epoch_early_with_arrays():
     assert all(np.array_equal(a, w.data) for a, w in zip(before, m.weights))
     assert m.evaluate(x, y, batch_size=10, steps=2, verbose=0) == pytest.approx(
         m.evaluate(x[:20], y[:20], batch_size=10, verbose=0), rel=1e-6)
+
+
+def test_sequential_build_marks_the_model_built_and_undoes_a_failed_build():
+    m = snn.Sequential([snn.layers.Dense(3), snn.layers.Dense(2)])
+    m.build((None, 4))
+    assert m.built and m.input_shape == (None, 4) and m.output_shape == (None, 2)
+    bad = snn.Sequential([snn.layers.Dense(3), snn.layers.Reshape((7,))])
+    with pytest.raises(ValueError):
+        bad.build((None, 4))
+    assert not bad.built and not bad.layers[0].built and bad.layers[0].weights == []

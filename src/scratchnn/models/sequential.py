@@ -60,11 +60,20 @@ class Sequential(Model):
         return layer
 
     def build(self, input_shape):
+        """Create every layer's weights for inputs of ``input_shape`` (the batch size may be None).
+        A layer that refuses the shape leaves the model as it was (no layer half-built)."""
         shape = _shape_tuple(input_shape)
-        for layer in self._stack:
-            layer._build_once(shape)
-            shape = layer.compute_output_shape(shape)
+        before = self._unbuilt_layers()
+        try:
+            for layer in self._stack:
+                layer._build_once(shape)
+                shape = layer.compute_output_shape(shape)
+        except BaseException:
+            self._unbuild(before)
+            raise
         self._output_shape = shape
+        self.input_shape = (None,) + tuple(_shape_tuple(input_shape)[1:])
+        self.built = True
 
     def _build_once(self, input_shape):
         if not self.built:

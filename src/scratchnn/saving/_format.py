@@ -366,6 +366,9 @@ def _check_config(spec, weights, path):
         shape = spec.get("build_input_shape")
         if shape is not None:
             _check_shape(shape, "build_input_shape", allow_none=True)
+            if any(d is not None and d < 1 for d in shape[1:]):
+                raise ValueError(f"build_input_shape {shape} has an empty dimension; a sample needs at "
+                                 "least one value along each axis")
             size = math.prod(d for d in shape[1:] if d is not None)
             if size > MAX_INPUT_ELEMENTS:
                 raise ValueError(f"build_input_shape {shape} has {size} values per sample, more than "
