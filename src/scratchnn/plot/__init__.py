@@ -40,7 +40,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 __all__ = ["PlotFigure", "learning_curves", "confusion_counts", "confusion_matrix", "image_grid",
-           "decision_boundary", "filters", "feature_maps"]
+           "decision_boundary", "filters", "feature_maps",
+           "gradient_norms", "weight_histograms", "dead_units", "activation_histograms", "update_ratios",
+           "explanation"]
 
 TRAIN_COLOR = "#1f77b4"      # matplotlib's tab:blue
 VAL_COLOR = "#ff7f0e"        # tab:orange
@@ -996,3 +998,5 @@ def feature_maps(maps, image=None, layer=None, path=None, title=None, cmap="viri
 
 # Figures of later chapters live in sibling modules and are re-exported here, so that
 # ``scratchnn.plot.<name>`` is the one place to look for every figure.
+from .training import (activation_histograms, dead_units, explanation, gradient_norms,  # noqa: E402
+                       update_ratios, weight_histograms)
