@@ -57,7 +57,7 @@ class ReLU(Function):
         return self.xp.maximum(x, 0)
 
     def backward(self, g):
-        return self.xp.where(self.x > 0, g, 0)
+        return g * (self.x > 0)          # a multiply by the 0/1 mask: many times faster than where()
 
 
 class LeakyReLU(Function):
@@ -67,7 +67,10 @@ class LeakyReLU(Function):
         return self.xp.where(x > 0, x, x * alpha)
 
     def backward(self, g):
-        return self.xp.where(self.x > 0, g, g * self.alpha)
+        slope = (self.x > 0).astype(g.dtype)         # 1 where x > 0, else alpha
+        slope *= 1 - self.alpha
+        slope += self.alpha
+        return g * slope
 
 
 class ELU(Function):
