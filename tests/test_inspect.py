@@ -548,3 +548,12 @@ def test_plots_refuse_an_empty_monitor():
         plot.gradient_norms(inspect.TrainingMonitor())
     with pytest.raises(TypeError, match="expects a scratchnn.inspect.TrainingMonitor"):
         plot.update_ratios({"loss": [1.0]})
+
+
+def test_import_scratchnn_does_not_load_matplotlib():
+    import subprocess
+    import sys
+    code = ("import sys, scratchnn; from scratchnn.inspect import TrainingMonitor; "
+            "assert scratchnn.inspect.TrainingMonitor is TrainingMonitor; print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -7,6 +7,8 @@
 * ``scratchnn.keras`` (and ``scratchnn.compat.tensorflow`` as ``tf``): the tf.keras layout;
 * ``scratchnn.datasets``: MNIST and Fashion-MNIST, cached and checksummed;
 * ``scratchnn.plot``: learning curves, confusion matrices, image grids, decision boundaries;
+* ``scratchnn.inspect``: looking inside a network (per-layer statistics while it trains,
+  plain-language training diagnostics, how one prediction is formed);
 * ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches;
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``gradcheck`` verifies any function's gradients numerically.
@@ -15,6 +17,7 @@ from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
                optimizers, preprocessing, regularizers, saving, utils)
+from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
 from .gradcheck import GradcheckError, gradcheck
 from .backend import tune_allocator as _tune_allocator
 from .models import Model, Sequential
@@ -34,4 +37,4 @@ def __getattr__(name):
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model",
-           "Sequential", "gradcheck", "GradcheckError", "__version__"]
+           "Sequential", "gradcheck", "GradcheckError", "__version__", "inspect"]
