@@ -7,6 +7,7 @@ import pytest
 
 from scratchnn import Tensor
 from scratchnn import metrics as M
+from scratchnn.keras import metrics as KM      # Keras's per-sample regression functions live here
 
 
 def f32(x):
@@ -447,6 +448,7 @@ def test_get_unknown_name_lists_valid_names():
     M.F1Score(average="macro", threshold=0.4), M.FBetaScore(beta=2.0),
     M.RootMeanSquaredError(dtype="float64"),
     M.MeanMetricWrapper(M.top_k_categorical_accuracy, k=2), M.Mean(name="loss"),
+    M.MeanMetricWrapper(KM.mean_squared_error), M.MeanMetricWrapper(KM.mean_absolute_percentage_error),
 ])
 def test_config_round_trip(metric):
     config = metric.get_config()
@@ -574,10 +576,10 @@ def test_top_k_ties_and_first_maximum():
 def test_per_sample_functions():
     y_true = np.array([[0.0, 1.0], [2.0, 4.0]])
     y_pred = np.array([[1.0, 1.0], [2.0, 2.0]])
-    np.testing.assert_allclose(M.mean_squared_error(y_true, y_pred), [0.5, 2.0])
-    np.testing.assert_allclose(M.mean_absolute_error(y_true, y_pred), [0.5, 1.0])
-    np.testing.assert_allclose(M.root_mean_squared_error(y_true, y_pred), [math.sqrt(0.5), math.sqrt(2)])
-    np.testing.assert_allclose(M.mean_absolute_percentage_error(y_true, y_pred), [5e8, 25.0], rtol=1e-6)
+    np.testing.assert_allclose(KM.mean_squared_error(y_true, y_pred), [0.5, 2.0])
+    np.testing.assert_allclose(KM.mean_absolute_error(y_true, y_pred), [0.5, 1.0])
+    np.testing.assert_allclose(KM.root_mean_squared_error(y_true, y_pred), [math.sqrt(0.5), math.sqrt(2)])
+    np.testing.assert_allclose(KM.mean_absolute_percentage_error(y_true, y_pred), [5e8, 25.0], rtol=1e-6)
     np.testing.assert_array_equal(M.binary_accuracy([[1, 0], [0, 0]], [[0.7, 0.6], [0.2, 0.4]]), [0.5, 1.0])
     np.testing.assert_array_equal(M.binary_accuracy([1, 0], [0.2, 0.2], threshold=0.1), [1.0, 0.0])
     np.testing.assert_array_equal(M.categorical_accuracy(np.eye(3), np.eye(3)[[0, 2, 2]]), [1, 0, 1])

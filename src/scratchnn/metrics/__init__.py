@@ -1,4 +1,5 @@
-"""Metrics: running statistics over the batches of an epoch, with Keras 3 names and semantics.
+"""Metrics: running statistics over the batches of an epoch (Keras 3 names and semantics), and
+functions of whole arrays (scikit-learn names and numbers).
 
     import scratchnn as snn
     m = snn.metrics.SparseCategoricalAccuracy()        # or snn.metrics.get("accuracy", y, y_pred)
@@ -7,23 +8,39 @@
         m.update_state(y, model(x).data)               # NumPy arrays (or Tensors), (y_true, y_pred)
     print(m.name, m.result())                          # a Python float
 
+    snn.metrics.f1_score(y_test, model.predict(x_test), average="macro")     # after training
+
 A metric accumulates sums over the epoch and divides only in ``result()``, so the value
 is the metric of all the epoch's samples together (accuracy over 60000 samples, not the
 mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared error).
 
-* Per-sample functions (NumPy in, NumPy out): ``binary_accuracy``, ``categorical_accuracy``,
-  ``sparse_categorical_accuracy``, ``top_k_categorical_accuracy``,
-  ``sparse_top_k_categorical_accuracy``, ``accuracy``, ``mean_squared_error``,
-  ``mean_absolute_error``, ``mean_absolute_percentage_error``, ``root_mean_squared_error``.
-* Running means of those: ``Accuracy``, ``BinaryAccuracy``, ``CategoricalAccuracy``,
+* Running means (Keras): ``Accuracy``, ``BinaryAccuracy``, ``CategoricalAccuracy``,
   ``SparseCategoricalAccuracy``, ``TopKCategoricalAccuracy``, ``SparseTopKCategoricalAccuracy``,
   ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
-  ``RootMeanSquaredError``; ``MeanMetricWrapper(fn)`` wraps any ``fn(y_true, y_pred)``.
-* Counts and ratios: ``TruePositives``, ``FalsePositives``, ``TrueNegatives``,
+  ``RootMeanSquaredError``; ``MeanMetricWrapper(fn)`` wraps any per-sample ``fn(y_true, y_pred)``.
+* Counts and ratios (Keras): ``TruePositives``, ``FalsePositives``, ``TrueNegatives``,
   ``FalseNegatives``, ``Precision``, ``Recall``, ``AUC``, ``F1Score``, ``FBetaScore``.
-* Reductions of plain values: ``Mean``, ``Sum``.
+* Reductions of plain values (Keras): ``Mean``, ``Sum``.
+* Per-sample functions (Keras; NumPy in, one value per sample out): ``binary_accuracy``,
+  ``categorical_accuracy``, ``sparse_categorical_accuracy``, ``top_k_categorical_accuracy``,
+  ``sparse_top_k_categorical_accuracy``, ``accuracy``.  The per-sample regression functions
+  ``mean_squared_error``, ``mean_absolute_error``, ``mean_absolute_percentage_error`` and
+  ``root_mean_squared_error`` are in ``scratchnn.keras.metrics`` (as in Keras): here those names
+  are scikit-learn's, below.
+* Functions of whole arrays (scikit-learn; one number per data set, ``scores.py`` and
+  ``report.py``): ``accuracy_score``, ``precision_score``, ``recall_score``, ``f1_score``,
+  ``fbeta_score``, ``precision_recall_fscore_support``, ``confusion_matrix``,
+  ``classification_report``, ``precision_recall_f1``, ``roc_curve``, ``roc_auc_score``,
+  ``precision_recall_curve``, ``average_precision_score``, ``mean_absolute_error``,
+  ``mean_squared_error``, ``root_mean_squared_error``, ``mean_absolute_percentage_error``
+  (a fraction, not a percentage), ``r2_score``.
 
-Each class's docstring gives its formula.  Known differences from Keras 3 (all deliberate):
+Each docstring gives its formula.  In ``compile(metrics=[...])`` the regression functions and
+``accuracy_score`` stand for their running metrics (``MeanSquaredError``, ..., named after the
+function; ``mean_absolute_percentage_error`` then logs Keras's percentage); the other
+whole-array functions are refused there, since a mean of batch values is not the epoch's value.
+
+Known differences from Keras 3 (all deliberate):
 1-D inputs give one value per entry (Keras reduces a 1-D batch to a single value that
 counts as one sample); a scalar ``sample_weight`` weighs every sample (Keras weighs the
 batch mean); default names carry no ``_1`` suffix when a class is instantiated twice.
@@ -37,15 +54,33 @@ from .base import Mean, MeanMetricWrapper, Metric, Sum, as_array, snake_case
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .fscore import F1Score, FBetaScore
-from .report import classification_report, confusion_matrix, precision_recall_f1
+from . import regression as _regression
 from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
-                         RootMeanSquaredError, mean_absolute_error, mean_absolute_percentage_error,
-                         mean_squared_error, root_mean_squared_error)
+                         RootMeanSquaredError)
+from .report import classification_report, confusion_matrix, precision_recall_f1
+from .scores import (UndefinedMetricWarning, accuracy_score, average_precision_score, f1_score, fbeta_score,
+                     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+                     precision_recall_curve, precision_recall_fscore_support, precision_score, r2_score,
+                     recall_score, roc_auc_score, roc_curve, root_mean_squared_error)
 
+# The built-in per-sample functions by name: MeanMetricWrapper.from_config finds its "fn" here, so
+# saved configs naming "mean_squared_error" keep meaning Keras's per-sample function.
 _FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
-    mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error)}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, _regression.mean_squared_error,
+    _regression.mean_absolute_error, _regression.mean_absolute_percentage_error,
+    _regression.root_mean_squared_error)}
+
+# Whole-array functions that compile() accepts: the running metric that gives their epoch value.
+_SCORE_METRICS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+                  mean_absolute_percentage_error: MeanAbsolutePercentageError,
+                  root_mean_squared_error: RootMeanSquaredError, accuracy_score: "accuracy"}
+# ... and those it refuses, with the running metric to use instead.
+_WHOLE_ARRAY = {precision_score: "Precision", recall_score: "Recall", f1_score: "F1Score",
+                fbeta_score: "FBetaScore", roc_auc_score: "AUC", average_precision_score: "AUC(curve='PR')",
+                r2_score: None, precision_recall_fscore_support: None, roc_curve: None,
+                precision_recall_curve: None, confusion_matrix: None, classification_report: None,
+                precision_recall_f1: None}
 
 # Metrics of (y_true, y_pred) that a name can select (Mean and Sum take plain values, not pairs).
 _PAIR_METRICS = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
@@ -113,6 +148,12 @@ def get(identifier, y_true=None, y_pred=None):
       with default arguments, named as written (Keras 3 logs ``metrics=['mse']`` as ``'mse'``);
     * a ``Metric`` instance: returned as is; a ``Metric`` class: instantiated;
     * a config dict ``{"class_name": ..., "config": ...}`` (``serialize``'s output);
+    * a scikit-learn-style function of this module: ``mean_squared_error``,
+      ``mean_absolute_error``, ``root_mean_squared_error``, ``mean_absolute_percentage_error``
+      give the matching running metric (``MeanSquaredError``, ...; MAPE in percent, as Keras),
+      ``accuracy_score`` (or ``'accuracy_score'``) the accuracy chosen as for ``'accuracy'``, all
+      named after the function; the other whole-array functions (``f1_score``,
+      ``roc_auc_score``, ``r2_score``, ...) raise a ValueError naming the metric class to use;
     * any other callable ``fn(y_true, y_pred)`` returning per-sample values: wrapped in a
       ``MeanMetricWrapper`` named ``fn.__name__``.
     """
@@ -123,7 +164,7 @@ def get(identifier, y_true=None, y_pred=None):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        if identifier.lower() in ("accuracy", "acc"):
+        if identifier.lower() in ("accuracy", "acc") or identifier == accuracy_score.__name__:
             if y_true is None or y_pred is None:
                 return Accuracy(name=identifier)
             return _accuracy_for(y_true, y_pred)(name=identifier)
@@ -138,6 +179,15 @@ def get(identifier, y_true=None, y_pred=None):
         metric.name = identifier
         return metric
     if callable(identifier):
+        for fn, cls in _SCORE_METRICS.items():
+            if identifier is fn:
+                return get(fn.__name__, y_true, y_pred) if cls == "accuracy" else cls(name=fn.__name__)
+        for fn, cls in _WHOLE_ARRAY.items():
+            if identifier is fn:
+                instead = f"; use scratchnn.metrics.{cls} in compile()" if cls else ""
+                raise ValueError(f"{fn.__name__} computes one number from a whole data set: the mean of its "
+                                 f"batch values is not the epoch's value{instead}, or call {fn.__name__} "
+                                 "on model.predict(x) after training")
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
     raise ValueError(f"could not interpret metric identifier {identifier!r}: expected a name (such as "
                      "'accuracy' or 'mse'), a Metric instance or class, a config dict, or a function "
@@ -151,7 +201,11 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall",
            "AUC", "F1Score", "FBetaScore",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
-           "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error",
-           "confusion_matrix", "classification_report", "precision_recall_f1",
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+           "accuracy_score", "precision_score", "recall_score", "f1_score", "fbeta_score",
+           "precision_recall_fscore_support", "confusion_matrix", "classification_report",
+           "precision_recall_f1",
+           "roc_curve", "roc_auc_score", "precision_recall_curve", "average_precision_score",
+           "mean_absolute_error", "mean_squared_error", "root_mean_squared_error",
+           "mean_absolute_percentage_error", "r2_score", "UndefinedMetricWarning",
            "get", "serialize", "deserialize"]

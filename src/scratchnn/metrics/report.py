@@ -4,21 +4,30 @@ classification report (scikit-learn's names, arguments and numbers).
 Labels may be integer class ids, or one-hot / probability rows (reduced with ``argmax``).
 
 For class ``k``, with ``TP`` = samples of class k predicted k, ``FP`` = predicted k but of
-another class, ``FN`` = of class k predicted as another:
+another class, ``FN`` = of class k predicted as another (each sample counted with its weight
+``w_i`` when ``sample_weight`` is given):
 
     precision_k = TP / (TP + FP)      recall_k = TP / (TP + FN)
     F1_k = 2 * precision_k * recall_k / (precision_k + recall_k)     support_k = TP + FN
 
-A ratio whose denominator is 0 is reported as ``zero_division`` (0.0 by default).  The
-averages: ``macro`` (plain mean over classes), ``weighted`` (mean weighted by support) and
-``micro`` (computed from the summed counts; for single-label data it equals accuracy).
+A ratio whose denominator is 0 is reported as ``zero_division`` (0.0 by default: the numbers of
+scikit-learn's default ``'warn'``, without the warning).  The averages: ``macro`` (plain mean over
+classes), ``weighted`` (mean weighted by support) and ``micro`` (computed from the summed counts;
+for single-label data it equals accuracy when every class occurring is listed, and the report
+then prints it as "accuracy").  The scores themselves live in ``scores.py``
+(``precision_recall_fscore_support``, ``f1_score``, ...).
 """
 import numpy as np
 
+from ..autograd import Tensor
+
 
 def as_labels(y, what="y"):
-    """Integer class ids from ids, one-hot rows or probability rows (argmax of the last axis)."""
-    y = np.asarray(getattr(y, "data", y))
+    """Class ids of shape ``(n,)`` from ids, one-hot rows or probability rows (argmax of the last axis).
+
+    ``(n, 1)`` columns are flattened; float ids must be whole numbers (``[0., 2.]`` -> ``[0, 2]``);
+    string labels are kept as they are."""
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -28,29 +37,39 @@ def as_labels(y, what="y"):
                          f"got shape {y.shape}")
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise ValueError(f"{what}: expected integer class ids, got non-integer values")
+            raise ValueError(f"{what}: expected integer class ids, got non-integer values (probabilities of "
+                             "one sigmoid output? threshold them first, e.g. (y > 0.5).astype(int))")
         y = y.astype(np.int64)
     return y
 
 
-def _label_set(y_true, y_pred, labels):
-    if labels is not None:
-        return np.asarray(labels)
-    return np.union1d(y_true, y_pred)
+def confusion_matrix(y_true, y_pred, labels=None, normalize=None, *, sample_weight=None):
+    """``C[i, j]`` = number of samples of true class ``labels[i]`` predicted as ``labels[j]``
+    (the sum of their ``sample_weight`` when given: then a float matrix).
 
-
-def confusion_matrix(y_true, y_pred, labels=None, normalize=None):
-    """``C[i, j]`` = number of samples of true class ``labels[i]`` predicted as ``labels[j]``.
-
-    ``labels`` defaults to every class present in either array, sorted. ``normalize``:
-    ``None`` (counts), ``'true'`` (rows sum to 1: recall on the diagonal), ``'pred'``
-    (columns sum to 1: precision on the diagonal) or ``'all'`` (everything sums to 1).
+    ``labels`` defaults to every class present in either array, sorted; samples whose true or
+    predicted class is not listed are left out.  ``normalize``: ``None`` (counts), ``'true'``
+    (rows sum to 1: recall on the diagonal), ``'pred'`` (columns sum to 1: precision on the
+    diagonal) or ``'all'`` (everything sums to 1); an empty row or column stays 0.
     """
     y_true, y_pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred have different lengths: {len(y_true)} and {len(y_pred)}")
     if normalize not in (None, "true", "pred", "all"):
         raise ValueError(f"normalize must be None, 'true', 'pred' or 'all', got {normalize!r}")
+    w = None
+    if sample_weight is not None:
+        w = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight,
+                       dtype=np.float64)
+        if w.shape != y_true.shape:
+            raise ValueError(f"sample_weight must have shape ({len(y_true)},), one weight per sample, "
+                             f"got shape {w.shape}")
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError(f"labels must be a non-empty list of classes, got {labels.tolist()!r:.100}")
+        if len(y_true) and not len(np.intersect1d(y_true, labels)):
+            raise ValueError(f"at least one of labels {labels.tolist()[:20]} must occur in y_true")
     labels = _label_set(y_true, y_pred, labels)
     k = len(labels)
     # Map each label to its row/column index; samples whose labels are not listed are dropped.
@@ -58,15 +77,16 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None):
     sorted_labels = labels[order]
 
     def index(y):
-        pos = np.searchsorted(sorted_labels, y)
-        pos = np.clip(pos, 0, max(k - 1, 0))
-        known = (k > 0) & (sorted_labels[pos] == y) if k else np.zeros(len(y), bool)
-        return order[pos], known
+        if k == 0:
+            return np.zeros(len(y), np.int64), np.zeros(len(y), bool)
+        pos = np.minimum(np.searchsorted(sorted_labels, y), k - 1)
+        return order[pos], sorted_labels[pos] == y
 
     ti, tk = index(y_true)
     pi, pk = index(y_pred)
     keep = tk & pk
-    counts = np.bincount(ti[keep] * k + pi[keep], minlength=k * k).reshape(k, k)
+    counts = np.bincount(ti[keep] * k + pi[keep], weights=None if w is None else w[keep],
+                         minlength=k * k).reshape(k, k)
     if normalize is None:
         return counts
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -79,67 +99,53 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None):
     return np.nan_to_num(out)
 
 
-def _ratio(num, den, zero_division):
-    out = np.full(np.shape(num), float(zero_division))
-    np.divide(num, den, out=out, where=np.asarray(den) > 0)
-    return out
+def _label_set(y_true, y_pred, labels):
+    if labels is not None:
+        return np.asarray(labels)
+    return np.union1d(y_true, y_pred)
 
 
-def _counts_per_label(y_true, y_pred, labels):
-    """``tp``, ``predicted`` (samples predicted as the label) and ``support`` (samples of the
-    label) for each label, counting every sample, also those whose other label is not listed."""
-    labels = np.asarray(labels)
-    tp = np.array([np.count_nonzero((y_true == c) & (y_pred == c)) for c in labels], dtype=np.float64)
-    predicted = np.array([np.count_nonzero(y_pred == c) for c in labels], dtype=np.float64)
-    support = np.array([np.count_nonzero(y_true == c) for c in labels], dtype=np.float64)
-    return tp, predicted, support
-
-
-def precision_recall_f1(y_true, y_pred, labels=None, zero_division=0.0):
-    """Per-class precision, recall, F1 and support (arrays in the order of ``labels``)."""
-    y_true, y_pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
-    labels = _label_set(y_true, y_pred, labels)
-    tp, predicted, support = _counts_per_label(y_true, y_pred, labels)
-    precision = _ratio(tp, predicted, zero_division)
-    recall = _ratio(tp, support, zero_division)
-    f1 = _ratio(2 * tp, predicted + support, zero_division)     # = 2PR / (P + R), no 0/0
-    return precision, recall, f1, support.astype(np.int64)
+def precision_recall_f1(y_true, y_pred, labels=None, zero_division=0.0, *, sample_weight=None):
+    """Per-class precision, recall, F1 and support (arrays in the order of ``labels``): the
+    ``average=None`` case of ``scores.precision_recall_fscore_support``."""
+    from .scores import precision_recall_fscore_support
+    return precision_recall_fscore_support(y_true, y_pred, labels=labels, average=None,
+                                           sample_weight=sample_weight, zero_division=zero_division)
 
 
 def classification_report(y_true, y_pred, labels=None, target_names=None, digits=2, output_dict=False,
-                          zero_division=0.0):
+                          zero_division=0.0, *, sample_weight=None):
     """Precision, recall, F1 and support per class, and their accuracy, macro and weighted
     averages, as scikit-learn prints them (``output_dict=True``: the same numbers as a dict).
 
     When ``labels`` leaves out classes that occur, the "accuracy" line becomes a "micro avg"
     line (computed from the listed classes' summed counts), as in scikit-learn."""
-    y_true, y_pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true and y_pred have different lengths: {len(y_true)} and {len(y_pred)}")
-    present = np.union1d(y_true, y_pred)
-    labels = _label_set(y_true, y_pred, labels)
+    from .scores import _class_targets, precision_recall_fscore_support
+    yt, yp, _, classes = _class_targets(y_true, y_pred, sample_weight, "classification_report")
+    present = np.union1d(yt, yp)                   # the classes that actually occur
+    labels = classes if labels is None else np.asarray(labels)
     if target_names is None:
         target_names = [str(label) for label in labels]
     elif len(target_names) != len(labels):
         raise ValueError(f"target_names has {len(target_names)} names for {len(labels)} classes")
-    precision, recall, f1, support = precision_recall_f1(y_true, y_pred, labels, zero_division)
+
+    def scores(average):
+        return precision_recall_fscore_support(y_true, y_pred, labels=labels, average=average,
+                                               sample_weight=sample_weight, zero_division=zero_division)
+
+    precision, recall, f1, support = scores(None)
+    support = support.tolist()
     report = {str(name): {"precision": float(precision[i]), "recall": float(recall[i]),
-                          "f1-score": float(f1[i]), "support": int(support[i])}
+                          "f1-score": float(f1[i]), "support": support[i]}
               for i, name in enumerate(target_names)}
-    total = int(support.sum())
-    if set(present.tolist()) <= set(np.asarray(labels).tolist()):
-        report["accuracy"] = float(np.mean(y_true == y_pred)) if len(y_true) else 0.0
-    else:
-        tp, predicted, sup = (c.sum() for c in _counts_per_label(y_true, y_pred, labels))
-        p, r = _ratio(tp, predicted, zero_division), _ratio(tp, sup, zero_division)
-        f = _ratio(2 * tp, predicted + sup, zero_division)
-        report["micro avg"] = {"precision": float(p), "recall": float(r), "f1-score": float(f),
-                               "support": total}
-    weights = support / total if total else np.zeros(len(support))
-    report["macro avg"] = {"precision": float(precision.mean()), "recall": float(recall.mean()),
-                           "f1-score": float(f1.mean()), "support": total}
-    report["weighted avg"] = {"precision": float(precision @ weights), "recall": float(recall @ weights),
-                              "f1-score": float(f1 @ weights), "support": total}
+    total = sum(support)
+    micro_is_accuracy = set(present.tolist()) <= set(labels.tolist())
+    for average in ("micro", "macro", "weighted"):
+        p, r, f, _ = scores(average)
+        if average == "micro" and micro_is_accuracy:
+            report["accuracy"] = p
+        else:
+            report[f"{average} avg"] = {"precision": p, "recall": r, "f1-score": f, "support": total}
     if output_dict:
         return report
     return _format_report(report, digits)
