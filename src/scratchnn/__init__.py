@@ -17,6 +17,7 @@ from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
                optimizers, preprocessing, regularizers, saving, utils)
+from . import model_selection
 from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
 from .gradcheck import GradcheckError, gradcheck
 from .backend import tune_allocator as _tune_allocator
@@ -37,4 +38,4 @@ def __getattr__(name):
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model",
-           "Sequential", "gradcheck", "GradcheckError", "__version__", "inspect"]
+           "Sequential", "gradcheck", "GradcheckError", "__version__", "inspect", "model_selection"]

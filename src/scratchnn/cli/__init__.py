@@ -3,6 +3,8 @@
     scratchnn train                          # the course's MLP on MNIST, 5 epochs, a run folder
     scratchnn train --dataset fashion_mnist --hidden 256,128 --dropout 0.2 --epochs 10
     scratchnn evaluate runs/<name>           # test loss, accuracy and per-class report
+    scratchnn evaluate runs/<name> --report  # + confusion matrix, AUC, ROC/PR curves (binary)
+    scratchnn search --dataset breast_cancer --grid lr=0.001,0.01 --grid hidden=16,32,64 --cv 5
     scratchnn predict runs/<name> digit.png  # top-3 classes of a picture
     scratchnn datasets list | fetch NAME | path [NAME]
 
@@ -51,6 +53,16 @@ def _learning_rate(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive learning rate, got {text}")
+    return value
+
+
+def _at_least_two(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2 (folds), got {value}")
     return value
 
 
@@ -107,6 +119,41 @@ def parser():
     e = sub.add_parser("evaluate", help="test loss, accuracy and per-class precision/recall/F1 of a run")
     e.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
     e.add_argument("--dataset", metavar="NAME", help="the data to test on (default: the run's)")
+    e.add_argument("--report", action="store_true",
+                   help="also the confusion matrix, ROC AUC and average precision, and for a binary task "
+                        "the ROC and precision-recall curves (PNG files next to the run)")
+
+    s = sub.add_parser("search", help="cross-validated grid search over the MLP's hyper-parameters",
+                       description="Cross-validate every combination of the --grid values on the training "
+                                   "split, print them ranked, refit the best, test it on the test split and "
+                                   "write results.csv, heatmap.png and the best model to --out.")
+    s.add_argument("--dataset", default="breast_cancer", choices=list(TASKS), metavar="NAME",
+                   help=f"one of {', '.join(TASKS)} (default: breast_cancer)")
+    s.add_argument("--grid", action="append", metavar="NAME=V1,V2",
+                   help="a hyper-parameter and its values, repeatable: lr=0.001,0.01  hidden=16,32,64x32  "
+                        "activation=relu,tanh  dropout=0,0.2  batch_size=16,64  epochs=20,50  "
+                        "optimizer=sgd,adam")
+    s.add_argument("--cv", type=_at_least_two, default=5, help="number of folds (default: 5)")
+    s.add_argument("--scoring", metavar="NAME",
+                   help="what ranks the candidates: accuracy, f1, roc_auc, r2, neg_mean_squared_error, ... "
+                        "(default: accuracy for classification, r2 for regression)")
+    s.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                   help="fits run in N parallel processes; -1: one per core (default: 1)")
+    s.add_argument("--epochs", type=_positive_int, help="epochs per fit (default: the dataset's, as train)")
+    s.add_argument("--batch-size", type=_positive_int, help="batch size (default: the dataset's, as train)")
+    s.add_argument("--hidden", type=_hidden, metavar="UNITS", help="hidden widths when not in the grid")
+    s.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS), metavar="NAME",
+                   help="hidden activation when not in the grid (default: relu)")
+    s.add_argument("--dropout", type=_fraction, default=None, metavar="RATE",
+                   help="dropout rate when not in the grid (default: 0)")
+    s.add_argument("--optimizer", default="adam", choices=sorted(optimizers._BY_NAME), metavar="NAME",
+                   help="optimizer when not in the grid (default: adam)")
+    s.add_argument("--lr", type=_learning_rate, help="learning rate when not in the grid")
+    s.add_argument("--seed", type=int,
+                   help="random seed: the split, the folds and every fit (default: a fresh one)")
+    s.add_argument("--out", metavar="DIR",
+                   help="folder for the results (default: runs/<date>-<time>-search-<dataset>)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar; the table and errors only")
 
     pr = sub.add_parser("predict", help="classify pictures (PNG/JPEG) with a trained image model")
     pr.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
@@ -162,12 +209,12 @@ def datasets_command(args):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from . import train, use
+    from . import search, train, use
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv
     commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
-                "datasets": datasets_command}
+                "search": search.run, "datasets": datasets_command}
     try:
         return commands[args.command](args)
     except CLIError as e:

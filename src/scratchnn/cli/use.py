@@ -1,4 +1,11 @@
-"""``scratchnn evaluate`` and ``scratchnn predict``: use a trained run (or a model file)."""
+"""``scratchnn evaluate`` and ``scratchnn predict``: use a trained run (or a model file).
+
+``evaluate`` prints the test loss and metrics and, for classification, the per-class report;
+``evaluate --report`` adds the confusion matrix as text, the ROC AUC (and average precision), and
+for a binary task writes ``roc_curve.png`` and ``precision_recall_curve.png`` beside the model
+(in the run folder, or the folder of the ``.scratchnn`` file); for regression it adds R^2, MAE
+and RMSE.
+"""
 import json
 import os
 
@@ -61,11 +68,67 @@ def evaluate(args):
     print(f"{spec.name} test set ({len(x_test)} samples): "
           + ", ".join(f"{k} {float(v):.4f}" for k, v in results.items()))
     if spec.task == "classification":
-        y_pred, _ = predict_labels(model, x_test, spec)
+        y_pred, outputs = predict_labels(model, x_test, spec)
         print()
         print(classification_report(y_test, y_pred, labels=list(range(len(class_names))),
                                     target_names=class_names, digits=4), end="")
+        if getattr(args, "report", False):
+            _full_report(args.run, y_test, y_pred, outputs, class_names)
+    elif getattr(args, "report", False):
+        from ..metrics import scores
+        y_hat = model.predict(x_test, batch_size=256, verbose=0)
+        print(f"R^2 {scores.r2_score(y_test, y_hat):.4f}, mean absolute error "
+              f"{scores.mean_absolute_error(y_test, y_hat):.4f}, root mean squared error "
+              f"{scores.root_mean_squared_error(y_test, y_hat):.4f}")
     return 0
+
+
+def _figure_folder(run):
+    """Where ``evaluate --report`` writes its figures: the run folder, or the model file's folder."""
+    return run if os.path.isdir(run) else (os.path.dirname(run) or ".")
+
+
+def _full_report(run, y_test, y_pred, outputs, class_names):
+    """``evaluate --report``: the confusion matrix as text, the ranking metrics (ROC AUC, average
+    precision) and, for two classes, the ROC and precision-recall curves as PNG files."""
+    from .. import plot
+    from ..metrics import confusion_matrix, scores
+    k = len(class_names)
+    counts = confusion_matrix(y_test, y_pred, labels=list(range(k)))
+    names = [str(n) for n in class_names]
+    width = max(7, *(len(n) for n in names), len(str(int(counts.max(initial=0)))))
+    print("\nconfusion matrix (rows: true class, columns: predicted class):")
+    print(" " * width + "  " + "  ".join(n.rjust(width) for n in names))
+    for name, row in zip(names, counts):
+        print(name.rjust(width) + "  " + "  ".join(str(int(c)).rjust(width) for c in row))
+    probs = np.asarray(outputs, dtype=np.float64)
+    if np.unique(y_test).size < 2:
+        print("\nROC AUC: undefined (the test set holds one class only)")
+        return
+    if k == 2:
+        score = probs[:, -1] if probs.ndim == 2 else probs
+        auc = scores.roc_auc_score(y_test, score)
+        ap = scores.average_precision_score(y_test, score)
+        print(f"\nROC AUC {auc:.4f}; average precision {ap:.4f} (positive class: {names[1]})")
+        folder = _figure_folder(run)
+        written = []
+        figures = ((plot.roc_curve, "roc_curve.png", "ROC curve"),
+                   (plot.precision_recall_curve, "precision_recall_curve.png", "Precision-recall"))
+        for fn, file, what in figures:
+            path = os.path.join(folder, file)
+            try:
+                fn(y_test, score, path=path, title=f"{what}: {names[1]} vs {names[0]} (test set)")
+            except OSError as e:
+                raise CLIError(f"cannot write {path}: {e.strerror or e}") from None
+            written.append(path)
+        print("wrote " + " and ".join(written))
+    elif probs.ndim == 2 and probs.shape[1] == k:
+        try:
+            auc = scores.roc_auc_score(y_test, probs, multi_class="ovr", labels=list(range(k)))
+        except ValueError as e:            # a class absent from the test set
+            print(f"\nROC AUC (one vs rest): undefined ({e})")
+        else:
+            print(f"\nROC AUC, one vs rest, macro average: {auc:.4f}")
 
 
 def load_image(path, size=28, digits=True):

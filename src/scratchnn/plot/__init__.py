@@ -42,7 +42,8 @@ from matplotlib.ticker import MaxNLocator
 __all__ = ["PlotFigure", "learning_curves", "confusion_counts", "confusion_matrix", "image_grid",
            "decision_boundary", "filters", "feature_maps",
            "gradient_norms", "weight_histograms", "dead_units", "activation_histograms", "update_ratios",
-           "explanation"]
+           "explanation",
+           "grid_heatmap", "roc_curve", "precision_recall_curve"]
 
 TRAIN_COLOR = "#1f77b4"      # matplotlib's tab:blue
 VAL_COLOR = "#ff7f0e"        # tab:orange
@@ -1000,3 +1001,4 @@ def feature_maps(maps, image=None, layer=None, path=None, title=None, cmap="viri
 # ``scratchnn.plot.<name>`` is the one place to look for every figure.
 from .training import (activation_histograms, dead_units, explanation, gradient_norms,  # noqa: E402
                        update_ratios, weight_histograms)
+from .selection import grid_heatmap, precision_recall_curve, roc_curve  # noqa: E402
