@@ -272,6 +272,11 @@ def test_monitor_selected_layers():
     assert monitor.layer_names == [model.layers[0].name, model.layers[2].name]
     with pytest.raises(ValueError, match="no layer named 'missing'"):
         quiet_fit(model, x, y, epochs=1, callbacks=[inspect.TrainingMonitor(layers=["missing"])])
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=r"x_probe has shape \(4, 7\), but the model expects"):
+        quiet_fit(model, x, y, epochs=1, callbacks=[inspect.TrainingMonitor(x_probe=np.zeros((4, 7)))])
+    for w, b in zip(model.get_weights(), before):                  # refused before any step
+        np.testing.assert_array_equal(w, b)
 
 
 # ------------------------------------------------------------------ Diagnostics

@@ -408,7 +408,7 @@ class TrainingMonitor(Callback):
                                          f"{[candidate.name for candidate in leaves]}")
                 else:
                     layer = item
-                    if not any(layer is candidate for candidate in leaves):
+                    if not any(layer is candidate for candidate in model._walk()):
                         raise ValueError(f"TrainingMonitor: {getattr(layer, 'name', layer)!r} is not a "
                                          "layer of the model being trained")
                 chosen.extend(_leaf_layers(layer) if isinstance(layer, Model) else [layer])
@@ -419,6 +419,12 @@ class TrainingMonitor(Callback):
     # ------------------------------------------------------------------ callback hooks
     def on_train_begin(self, logs=None):
         self._reset()
+        expected = self.model.input_shape
+        if self.x_probe is not None and expected is not None and (
+                self.x_probe.ndim != len(expected) or any(
+                    e is not None and e != s for e, s in zip(expected[1:], self.x_probe.shape[1:]))):
+            raise ValueError(f"TrainingMonitor: x_probe has shape {self.x_probe.shape}, but the model "
+                             f"expects inputs of shape {tuple(expected)} (None: any size)")
         self._monitored = self._resolve_layers(self.model)
         self.layer_names = [name for name, _ in self._monitored]
         self.layer_classes = {name: type(layer).__name__ for name, layer in self._monitored}
@@ -492,7 +498,8 @@ class TrainingMonitor(Callback):
 
     # ------------------------------------------------------------------ measuring
     def _snapshot(self, with_gradients):
-        """Per-layer statistics of the model as it is now: ``{'rows': {name: {...}}, 'hist': ...}``."""
+        """Per-layer statistics of the model as it is now: ``{'rows': {name: {metric: value}},
+        'weight_hist': {name: (edges, counts)}, 'act_hist': {name: (edges, counts)}}``."""
         rows = {name: {} for name, _ in self._monitored}
         weight_hist, act_hist = {}, {}
         if self.x_probe is not None:
