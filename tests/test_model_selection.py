@@ -8,6 +8,7 @@ Tiny MLPs, one or two epochs: the point is the bookkeeping, not the accuracy.
 import csv
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -295,7 +296,9 @@ def test_n_jobs_2_gives_the_same_results_as_n_jobs_1():
     grid = {"units": [2, 5], "learning_rate": [0.01]}
     kw = dict(cv=2, random_state=11, scoring=["accuracy", "roc_auc"], refit="accuracy", verbose=0)
     one = ms.GridSearch(build_binary, grid, n_jobs=1, **kw).fit(X_BC, Y_BC, epochs=2)
+    env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     two = ms.GridSearch(build_binary, grid, n_jobs=2, **kw).fit(X_BC, Y_BC, epochs=2)
+    assert {k: os.environ.get(k) for k in env} == env                 # the parent's settings are back
     for a, b in zip(one.results_, two.results_):
         assert a["params"] == b["params"]
         assert a["test_accuracy"] == b["test_accuracy"] and a["test_roc_auc"] == b["test_roc_auc"]
