@@ -807,6 +807,7 @@ class Diagnostics(Callback):
             self._check_statistics()
 
     def on_epoch_end(self, epoch, logs=None):
+        self._epoch = epoch
         logs = logs or {}
         if "loss" in logs:
             self._losses.append(float(logs["loss"]))
@@ -853,7 +854,7 @@ class Diagnostics(Callback):
             self._init_rms = {r["layer"]: _rms(r) for r in rows if "weight_std" in r}
 
     def _check_learning_rate(self):
-        losses, epoch = self._losses, len(self._losses)
+        losses, epoch = self._losses, self._epoch + 1
         if not losses or not math.isfinite(losses[-1]):
             return
         recent = losses[-(self.rise_window + 1):]
@@ -910,7 +911,7 @@ class Diagnostics(Callback):
                 val_scale = max(abs(v) for v in val_window) or 1.0
                 flat = flat and (max(val_window) - min(val_window)) / val_scale < self.flat_tolerance
         if flat and high:
-            epoch = len(losses)
+            epoch = self._epoch + 1
             self._hint("underfitting", epoch,
                        f"underfitting at epoch {epoch}: the training loss has stayed near {losses[-1]:.4g} "
                        f"(on the first batch: {start:.4g}; not even {self.min_improvement:.0%} better) and "
