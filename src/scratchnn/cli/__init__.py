@@ -7,6 +7,8 @@
     scratchnn search --dataset breast_cancer --grid lr=0.001,0.01 --grid hidden=16,32,64 --cv 5
     scratchnn predict runs/<name> digit.png  # top-3 classes of a picture
     scratchnn datasets list | fetch NAME | path [NAME]
+    scratchnn lab                            # the learning-lab experiments
+    scratchnn lab optimizers --out figs      # run one: figures (PNG), report.txt, numbers.json
 
 User errors print one line (no traceback): exit status 2 for bad arguments, 1 for failures.
 """
@@ -165,6 +167,17 @@ def parser():
     d = sub.add_parser("datasets", help="list, fetch or locate datasets")
     d.add_argument("action", choices=["list", "fetch", "path"])
     d.add_argument("name", nargs="?", metavar="NAME", help="dataset name (for fetch and path)")
+
+    la = sub.add_parser("lab", help="list or run the learning-lab experiments (figures and a report)",
+                        description="Each lesson of a deep-learning course as an experiment: without NAME, "
+                                    "list them; with NAME (or 'all'), run it and write its figures (PNG), "
+                                    "report.txt and numbers.json.")
+    la.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run, or 'all'")
+    la.add_argument("--out", metavar="DIR",
+                    help="where to write the files (default: runs/lab/NAME; with 'all', DIR/NAME)")
+    la.add_argument("--quick", action="store_true", help="a smaller, faster run that shows the same things")
+    la.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    la.add_argument("--quiet", action="store_true", help="print only errors")
     return p
 
 
@@ -209,12 +222,12 @@ def datasets_command(args):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from . import search, train, use
+    from . import lab, search, train, use
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv
     commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
-                "search": search.run, "datasets": datasets_command}
+                "search": search.run, "datasets": datasets_command, "lab": lab.run}
     try:
         return commands[args.command](args)
     except CLIError as e:
