@@ -77,6 +77,7 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None, *, sample_weig
     sorted_labels = labels[order]
 
     def index(y):
+        """Each label's row/column, and whether it is listed."""
         if k == 0:
             return np.zeros(len(y), np.int64), np.zeros(len(y), bool)
         pos = np.minimum(np.searchsorted(sorted_labels, y), k - 1)
@@ -100,6 +101,7 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None, *, sample_weig
 
 
 def _label_set(y_true, y_pred, labels):
+    """``labels`` as an array, or every class of either array, sorted."""
     if labels is not None:
         return np.asarray(labels)
     return np.union1d(y_true, y_pred)
@@ -130,6 +132,7 @@ def classification_report(y_true, y_pred, labels=None, target_names=None, digits
         raise ValueError(f"target_names has {len(target_names)} names for {len(labels)} classes")
 
     def scores(average):
+        """``precision_recall_fscore_support`` of the listed classes with this ``average``."""
         return precision_recall_fscore_support(y_true, y_pred, labels=labels, average=average,
                                                sample_weight=sample_weight, zero_division=zero_division)
 
@@ -160,6 +163,7 @@ def _format_report(report, digits):
              ""]
 
     def row(name, r):
+        """One line: the name, then precision, recall and F1 with ``digits`` decimals, then support."""
         values = "".join(f" {r[m]:>9.{digits}f}" for m in ("precision", "recall", "f1-score"))
         return f"{name:>{width}} {values} {r['support']:>9}"
 

@@ -139,7 +139,8 @@ def _label_counts(yt, yp, labels, w):
     uniq, inverse = np.unique(labels, return_inverse=True)
     k = len(uniq)
 
-    def index(y):                                   # position of each label in uniq, and whether listed
+    def index(y):
+        """Each label's position in ``uniq``, and whether it is listed at all."""
         pos = np.minimum(np.searchsorted(uniq, y), k - 1)
         return pos, uniq[pos] == y
 
@@ -225,8 +226,12 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
     ``labels`` a subset, the micro average counts only those classes).  ``average='binary'``
     scores class ``pos_label`` and needs two classes at most.  Returns ``(precision, recall,
     fbeta, support)``: arrays over ``labels`` when ``average`` is None, else three floats and
-    ``None``.  ``warn_for`` names the scores whose zero divisions are reported when
-    ``zero_division='warn'``.
+    ``None``.
+
+    ``beta``: the weight of recall in F-beta.  ``sample_weight``: one weight per sample (the counts
+    become sums of weights).  ``zero_division``: the value of a ratio whose denominator is 0
+    (``'warn'``: 0.0 with an ``UndefinedMetricWarning`` for the scores named in ``warn_for``; 0;
+    1; ``np.nan``, which the averages leave out).
     """
     who = "precision_recall_fscore_support"
     if average not in _AVERAGES:
@@ -370,6 +375,7 @@ def _sorted_counts(positive, score, w):
 
 
 def _binary_inputs(y_true, y_score, pos_label, sample_weight, who):
+    """``(positive mask, scores, weights)`` of a binary ranking problem, checked."""
     yt = as_labels(_np(y_true), "y_true")
     if len(yt) == 0:
         raise ValueError(f"{who}: y_true is empty; at least one sample is needed")
@@ -437,6 +443,7 @@ def precision_recall_curve(y_true, y_score, *, pos_label=None, sample_weight=Non
 
 
 def _pr_curve(positive, s, w, drop_intermediate=False):
+    """``precision_recall_curve`` from a boolean mask of the positive samples."""
     fps, tps, thresholds = _sorted_counts(positive, s, w)
     if drop_intermediate and len(fps) > 2:
         keep = np.r_[True, np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), True]
@@ -512,6 +519,7 @@ def _indicator(raw, who):
 
 
 def _scores_2d(y_score, shape, who):
+    """A finite float64 score matrix of exactly ``shape`` (one column per class)."""
     S = np.asarray(_np(y_score), dtype=np.float64)
     if S.shape != shape:
         raise ValueError(f"{who}: y_score must have shape {shape} (a score per sample and class), "
@@ -522,6 +530,7 @@ def _scores_2d(y_score, shape, who):
 
 
 def _check_ranking_average(average, who, allowed=(None, "micro", "macro", "weighted")):
+    """Raise unless ``average`` is one of ``allowed``."""
     if average not in allowed:
         raise ValueError(f"{who}: average must be one of {list(allowed)}, got {average!r}")
 
@@ -575,6 +584,7 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
 
 
 def _multiclass_roc_auc(yt, s_raw, labels, multi_class, average, sample_weight, who):
+    """``roc_auc_score`` of class ids against probability rows: one-vs-rest or one-vs-one."""
     if multi_class not in ("ovr", "ovo"):
         raise ValueError(f"{who}: y_true has more than two classes, so multi_class must be 'ovr' "
                          f"(one-vs-rest) or 'ovo' (one-vs-one), got {multi_class!r}")
