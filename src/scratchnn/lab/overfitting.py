@@ -188,7 +188,7 @@ def _remedies(curves, test_acc, restored_epoch):
     ax_val.set(title="validation loss per epoch (first epochs off the top)", xlabel="epoch",
                ylabel="validation cross-entropy (nats per image)")
     ax_val.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_val.legend(loc="upper right", fontsize="small", ncol=2)
+    ax_val.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), fontsize="small", ncol=3)
     names = list(test_acc)
     values = np.array([test_acc[n] for n in names])
     bars = ax_acc.barh(names[::-1], values[::-1], color=[COLORS[n] for n in names[::-1]])
