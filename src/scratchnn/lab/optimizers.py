@@ -81,7 +81,7 @@ LANDSCAPES = {
              (0.0, 0.0), None,
              dict(GD=0.9, SGD=0.9, Momentum=0.05, Nesterov=0.05, AdaGrad=1.0, AdaDelta=1.0, RMSprop=0.1,
                   Adam=0.5), 0.15),
-    "rosenbrock": (rosenbrock, "Rosenbrock  f = (1 - x)² + 100 (y - x²)²", (-1.5, 2.0), (1500, 600),
+    "rosenbrock": (rosenbrock, "Rosenbrock function  f = (1 - x)² + 100 (y - x²)²", (-1.5, 2.0), (1500, 600),
                    ((-2, 2), (-1, 3)), (1.0, 1.0), None,
                    dict(GD=1e-3, SGD=1e-3, Momentum=2e-4, Nesterov=2e-4, AdaGrad=0.5, AdaDelta=1.0,
                         RMSprop=0.01, Adam=0.05), 2.0),
@@ -276,6 +276,7 @@ def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):
     ax_bar.invert_yaxis()
     ax_bar.set_xlim(0, max(final.values()) * 1.25)
     ax_bar.set_xlabel("training-set loss after the last step (cross-entropy)")
+    ax_bar.set_ylabel("optimizer, by rank")
     ax_bar.set_title(f"Ranking after {steps} steps (lower is better)")
     fig.suptitle("Optimizers training the same 784-64-10 network on MNIST", fontsize="x-large",
                  fontweight="bold")

@@ -271,7 +271,6 @@ def _mlp_figure(x, y, best, stuck, results, epochs):
     ax.set_ylabel("training loss (binary cross-entropy)")
     ax.set_title(f"Loss of {len(results)} random initialisations")
     ax.legend(loc="lower left")
-    fig.suptitle("A 2-2-1 sigmoid MLP learns XOR: each hidden unit draws a line (dashed), the output "
-                 "combines the two half-planes",
+    fig.suptitle("A 2-2-1 sigmoid MLP learns XOR: two hidden lines (dashed), combined by the output unit",
                  fontsize="x-large", fontweight="bold")
     return fig
