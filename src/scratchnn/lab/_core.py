@@ -120,7 +120,7 @@ class Result:
     def report(self):
         head = f"{self.title}\n{'=' * len(self.title)}\n"
         mode = "quick run" if self.quick else "full run"
-        tail = f"\n({mode}, seed {self.seed}, {self.seconds:.1f} s)\n"
+        tail = f"\n\n({mode}, seed {self.seed}, {self.seconds:.1f} s)\n"
         return head + "\n".join(self.lines) + tail
 
     def save(self, out):
