@@ -59,6 +59,7 @@ def softmax(scores, temperature=1.0):
             "sigmoid, tanh, ReLU, Leaky ReLU, ELU, SELU, GELU, softplus and f' by autograd; softmax",
             order=2)
 def activations(lab):
+    """The experiment: f and f' of eight activations by autograd, and softmax at three temperatures."""
     x = np.linspace(-5, 5, lab.pick(1001, 401))           # x = 0 is on the grid
     curves, at_probes = {}, {"x": PROBES}
     for name, fn, _ in ACTIVATIONS:
@@ -106,6 +107,7 @@ def activations(lab):
 
 
 def _activations_figure(x, curves):
+    """One panel per activation: f(x) solid, f'(x) from autograd dashed; the largest slopes marked."""
     fig = _new_figure(14, 7.2)
     axes = fig.subplots(2, 4)
     for ax, (name, _, formula) in zip(axes.flat, ACTIVATIONS):
@@ -132,6 +134,7 @@ def _activations_figure(x, curves):
 
 
 def _softmax_figure(probabilities):
+    """Bars of the scores, then of softmax(z / T) for each temperature T."""
     fig = _new_figure(14, 4.4)
     axes = fig.subplots(1, 1 + len(TEMPERATURES))
     pos = np.arange(len(SCORES))

@@ -118,6 +118,7 @@ def suggest_learning_rate(rates, losses):
             "gradient descent on x² with five learning rates, SGD on MNIST with three, and an LR range test",
             order=5)
 def learning_rate(lab):
+    """The experiment: x^2 with five learning rates, MNIST with three, and a range test."""
     steps = 30
     paths = {lr: gradient_descent_on_parabola(lr, 1.0, steps) for lr in PARABOLA_LRS}
     lab.say(f"f(x) = x², x0 = 1, {steps} steps of SGD: x_t = (1 - 2 lr)^t exactly")
@@ -185,6 +186,7 @@ def learning_rate(lab):
 
 # ---------------------------------------------------------------------------------- figures
 def _parabola_figure(paths):
+    """Iterates drawn on the parabola for each learning rate (top) and |x_t| per step (bottom)."""
     fig = _new_figure(15, 7.6)
     keys = [f"lr{i}" for i in range(len(PARABOLA_LRS))]
     axes = fig.subplot_mosaic([keys, ["curve"] * len(keys)], height_ratios=[1, 1])
@@ -220,6 +222,7 @@ def _parabola_figure(paths):
 
 
 def _mnist_figure(curves, batch_size):
+    """Training loss per mini-batch (thin) and its moving average (thick) for the three rates."""
     fig = _new_figure(11, 5.6)
     ax = fig.add_subplot()
     window = 10
@@ -244,6 +247,7 @@ def _mnist_figure(curves, batch_size):
 
 
 def _range_test_figure(rates, losses, smooth, suggested, lowest):
+    """Loss against the growing learning rate (log axis) with the suggested and lowest-loss rates."""
     fig = _new_figure(10, 5.6)
     ax = fig.add_subplot()
     ax.plot(rates, losses, color=TRAIN_COLOR, alpha=0.3, linewidth=0.8, label="loss of each mini-batch")

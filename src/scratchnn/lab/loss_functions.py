@@ -86,10 +86,12 @@ def loss_surface(predict, x, y, w1, w2):
 
 
 def linear(w1, w2, x):
+    """A linear model's prediction w1 x + w2 (for the loss surface)."""
     return w1 * x + w2
 
 
 def tiny_network(w1, w2, x):
+    """The smallest network's prediction w2 tanh(w1 x): one tanh hidden unit (for the loss surface)."""
     return w2 * F.tanh(w1 * x)
 
 
@@ -122,6 +124,7 @@ def midpoint_violations(surface, rng, pairs=4000):
             order=7)
 def loss_functions(lab):
     # 1. Cross-entropy vs MSE through a sigmoid, true label 1.
+    """The experiment: cross-entropy vs MSE through a sigmoid, MAE vs MSE with outliers, loss surfaces."""
     p = np.linspace(0.001, 0.999, lab.pick(999, 300))
     bce, mse = losses.BinaryCrossentropy(reduction="none"), losses.MeanSquaredError(reduction="none")
     ce_loss, ce_grad = sigmoid_output_gradients(p, bce)
@@ -191,6 +194,7 @@ def loss_functions(lab):
 
 # ---------------------------------------------------------------------------------- figures
 def _ce_figure(p, ce_loss, ce_grad, mse_loss, mse_grad, neuron, lr):
+    """Loss and |dL/dz| against p for both losses, and p over SGD steps for a neuron started at p = 0.01."""
     fig = _new_figure(15, 4.8)
     ax_loss, ax_grad, ax_train = fig.subplots(1, 3)
     ax_loss.plot(p, ce_loss, color=CE_COLOR, linewidth=2, label="cross-entropy  -log p")
@@ -227,6 +231,7 @@ def _ce_figure(p, ce_loss, ce_grad, mse_loss, mse_grad, neuron, lr):
 
 
 def _outliers_figure(x, y, outlier_x, outlier_y, fits):
+    """The data, the outliers, the true line and the lines fitted with MSE and MAE."""
     fig = _new_figure(8.5, 5.8)
     ax = fig.add_subplot()
     ax.scatter(x[:, 0], y[:, 0], color="0.35", s=22, label="data: y = 2x + 1 + noise")
@@ -246,6 +251,7 @@ def _outliers_figure(x, y, outlier_x, outlier_y, fits):
 
 
 def _surfaces_figure(w1, w2, surfaces):
+    """Contours of the two loss surfaces with their minima (and the point halfway between two)."""
     fig = _new_figure(13, 5.8)
     axes = fig.subplots(1, 2)
     titles = {"linear": "Linear model y = w1·x + w2: convex",

@@ -63,14 +63,17 @@ def make_optimizer(name, lr):
 # Each f takes w with w[0] = x, w[1] = y: a Tensor of shape (2,) (for backward) or a stacked
 # NumPy grid (for the contour plot); the same code serves both.
 def bowl(w):
+    """The elongated bowl f = x^2/20 + y^2: curvature 1/10 along x, 2 along y; minimum at (0, 0)."""
     return w[0] * w[0] / 20 + w[1] * w[1]
 
 
 def rosenbrock(w):
+    """Rosenbrock's function f = (1 - x)^2 + 100 (y - x^2)^2: a curved valley, minimum at (1, 1)."""
     return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] * w[0]) ** 2
 
 
 def two_wells(w):
+    """f = (x^2 - 1)^2 + x/4 + y^2: a local minimum near x = 0.97, the global one near x = -1.03."""
     return (w[0] * w[0] - 1) ** 2 + 0.25 * w[0] + w[1] * w[1]
 
 
@@ -138,6 +141,7 @@ def train_mnist(name, lr, data, initial_weights, steps, batch_size, seed):
             "GD, SGD, Momentum, Nesterov, AdaGrad, AdaDelta, RMSprop, Adam on 3 functions and on MNIST",
             order=4)
 def optimizers(lab):
+    """The experiment: eight optimizers on three 2-D landscapes, then seven of them on MNIST."""
     for key, (f, title, start, steps, box, best, local, lrs, noise) in LANDSCAPES.items():
         steps = lab.pick(*steps)
         paths = {name: descend(f, start, make_optimizer(name, lrs[name]), steps,
@@ -193,11 +197,13 @@ def optimizers(lab):
 
 # ---------------------------------------------------------------------------------- figures
 def _lr_label(name, lr):
+    """Legend text of an optimizer: its name, learning rate and momentum."""
     extra = ", β 0.9" if name in ("Momentum", "Nesterov") else ""
     return f"{name} (lr {lr:g}{extra})"
 
 
 def _landscape_figure(f, title, paths, box, best, local, lrs, noise, f_best):
+    """Paths over the contours of f (left) and f(w) - f(minimum) per step on a log scale (right)."""
     fig = _new_figure(14, 5.8)
     ax, ax_gap = fig.subplots(1, 2, width_ratios=[1.25, 1])
     gx, gy = np.meshgrid(np.linspace(*box[0], 300), np.linspace(*box[1], 300))
@@ -251,6 +257,7 @@ def _smooth(values, window):
 
 
 def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):
+    """Smoothed training loss per step for every optimizer (left) and the final ranking (right)."""
     fig = _new_figure(14, 5.4)
     ax, ax_bar = fig.subplots(1, 2, width_ratios=[1.6, 1])
     window = max(5, steps // 50)

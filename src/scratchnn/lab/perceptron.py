@@ -50,6 +50,7 @@ class Perceptron:
     """
 
     def __init__(self, n_inputs=2, learning_rate=1.0):
+        """Weights and bias start at 0; ``learning_rate`` scales every correction."""
         if not isinstance(n_inputs, (int, np.integer)) or isinstance(n_inputs, bool) or n_inputs < 1:
             raise ValueError(f"Perceptron: n_inputs must be a positive integer, got {n_inputs!r}")
         if not isinstance(learning_rate, (int, float, np.number)) or isinstance(learning_rate, bool) \
@@ -117,6 +118,7 @@ def train_xor_mlp(x, y, seed, epochs):
 @experiment("perceptron", "The perceptron: AND, OR, NAND yes, XOR no; a hidden layer solves XOR",
             "the perceptron rule on logic gates, and a 2-2-1 sigmoid MLP on XOR", order=1)
 def perceptron(lab):
+    """The experiment: the perceptron rule on AND, OR, NAND and XOR, then a 2-2-1 MLP on XOR."""
     max_epochs = lab.pick(100, 30)
     runs = {}
     for gate in GATES:
@@ -181,6 +183,7 @@ def _points(ax, x, y, wrong):
 
 
 def _gates_figure(runs, max_epochs):
+    """One panel per gate (points, the learned or best line, the shaded answer) and the mistakes per epoch."""
     fig = _new_figure(13, 7.4)
     axes = fig.subplot_mosaic([list(GATES), ["mistakes"] * 4], height_ratios=[1.25, 1])
     g = np.linspace(-0.5, 1.5, 201)
@@ -227,6 +230,7 @@ def _gates_figure(runs, max_epochs):
 
 
 def _probability_map(ax, model, x, y, title):
+    """The network's output P(class 1) over the plane, its p = 0.5 boundary and each hidden unit's line."""
     g = np.linspace(-0.5, 1.5, 161)
     gx, gy = np.meshgrid(g, g)
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
@@ -247,6 +251,7 @@ def _probability_map(ax, model, x, y, title):
 
 
 def _mlp_figure(x, y, best, stuck, results, epochs):
+    """A solved run's output map, a stuck run's (if any), and the loss of every restart."""
     panels = ["solved"] + (["stuck"] if stuck else []) + ["loss"]
     fig = _new_figure(5.2 * len(panels) + 0.8, 5.4)
     axes = fig.subplot_mosaic([panels])
