@@ -151,7 +151,9 @@ def test_vanishing_figures(runs):
     assert len(bars) == 1 and bars[0].get_ylabel()
     assert figures["training"]._suptitle.get_text()
     for ax in figures["training"].axes:
-        _check_axes(ax, legend=True)
+        _check_axes(ax, legend=False)
+    (legend,) = figures["training"].legends                  # one legend for both panels
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["sigmoid", "ReLU"]
 
 
 # ================================================================ weight initialization

@@ -172,28 +172,31 @@ def _gradients_figure(at_start, monitors, ratios):
 
 
 def _training_figure(histories, steps_per_epoch, final):
-    fig = _new_figure(13, 4.6)
+    fig = _new_figure(13, 5)
     ax_loss, ax_acc = fig.subplots(1, 2)
     for act in ACTIVATIONS:
         history = histories[act]
         steps = steps_per_epoch * np.arange(1, len(history["loss"]) + 1)
         ax_loss.plot(steps, history["loss"], "o-", color=COLORS[act], markersize=3, linewidth=2,
-                     label=f"{LABELS[act]} (whole training set at the end: {final[act][0]:.3f})")
+                     label=LABELS[act])
         ax_acc.plot(steps, 100 * np.asarray(history["accuracy"]), "o-", color=COLORS[act], markersize=3,
-                    linewidth=2, label=f"{LABELS[act]} (whole training set at the end: {final[act][1]:.1%})")
+                    linewidth=2)
     ax_loss.axhline(np.log(10), color="0.4", linestyle="--", linewidth=1,
-                    label="ln 10 = 2.30 (guessing among 10 classes)")
-    ax_acc.axhline(10, color="0.4", linestyle="--", linewidth=1, label="10% (guessing)")
+                    label="guessing among 10 classes (loss ln 10 = 2.30, accuracy 10%)")
+    ax_acc.axhline(10, color="0.4", linestyle="--", linewidth=1)
     ax_loss.set_ylabel("training loss (cross-entropy, mean over the epoch)")
     ax_loss.set_ylim(0, None)
     ax_acc.set_ylabel("training accuracy (%, mean over the epoch)")
     ax_acc.set_ylim(0, 100)
-    for ax, title, corner in ((ax_loss, "Training loss", "lower left"),
-                              (ax_acc, "Training accuracy", "upper left")):
+    ends = {act: final[act] for act in ACTIVATIONS}
+    ax_loss.set_title("Training loss\n(whole training set at the end: " +
+                      ", ".join(f"{LABELS[a]} {ends[a][0]:.3f}" for a in ACTIVATIONS) + ")")
+    ax_acc.set_title("Training accuracy\n(whole training set at the end: " +
+                     ", ".join(f"{LABELS[a]} {ends[a][1]:.1%}" for a in ACTIVATIONS) + ")")
+    for ax in (ax_loss, ax_acc):
         ax.set_xlabel("training step (batches of 64 images)")
-        ax.set_title(title)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small", loc=corner)
+    fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", ncols=3)
     fig.suptitle(f"The same network and data, sigmoid vs ReLU, plain SGD (lr {LEARNING_RATE})",
                  fontsize="x-large", fontweight="bold")
     return fig
