@@ -236,3 +236,11 @@ def test_weight_init_figures(runs):
     _check_axes(main, legend=True)
     _check_axes(diverged, legend=True)                        # std 1's exploding loss
     assert len(main.get_legend().get_texts()) == 4            # std 0.01, Xavier, He, ln 10
+
+
+def test_seeded_runs_repeat(runs, monkeypatch):
+    """The same seed gives the same numbers (weights, batches and probes are all seeded)."""
+    from scratchnn import lab
+    monkeypatch.setenv("SCRATCHNN_DATASET_MIRRORS", str(SHARED))
+    again = lab.run("vanishing-gradients", quick=True, seed=0, verbose=False)
+    assert again.numbers == runs["vanishing-gradients"][0].numbers
