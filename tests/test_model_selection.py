@@ -421,6 +421,33 @@ def test_bad_scorers_refit_and_n_jobs_fail_before_any_build():
     assert "neg_mean_squared_error" in ms.get_scorer_names() and "roc_auc_ovr" in ms.get_scorer_names()
 
 
+def test_an_optimizer_argument_the_build_fn_optimizer_lacks_fails_before_training():
+    # build_binary compiles with Adam: 'momentum' used to raise a bare TypeError at the first fit
+    with pytest.raises(ValueError, match="optimizer__momentum: build_fn build_binary\\(\\) compiles its "
+                                         "model with Adam, which takes no argument 'momentum'; it takes "
+                                         "amsgrad"):
+        ms.GridSearch(build_binary, [{"units": [2]}, {"units": [3], "optimizer__momentum": [0.9]}], cv=2,
+                      verbose=0).fit(X_BC, Y_BC, epochs=1)
+    assert CALLS == [{"units": 3, "activation": "relu", "depth": 1}]       # one model built, none trained
+    # build_regressor compiles with SGD, which takes it
+    result = ms.cross_validate(build_regressor, X_DIA, Y_DIA, cv=2, params={"optimizer__momentum": 0.5},
+                               scoring=sgd_momentum_scorer, fit_kwargs={"epochs": 1}, verbose=0)
+    assert result["test_score"].tolist() == [0.5, 0.5]
+
+
+def test_two_class_scorers_on_more_classes_fail_before_any_build():
+    # 'f1' and 'roc_auc' used to fail only after the first fit, asking for an average= they cannot take
+    with pytest.raises(ValueError, match="the scorer 'f1' scores two classes.*y holds 3 classes: use "
+                                         "'f1_macro', 'f1_weighted' or 'f1_micro'"):
+        ms.cross_validate(build_iris, X_IRIS, Y_IRIS, cv=2, scoring=["accuracy", "f1"], verbose=0)
+    with pytest.raises(ValueError, match="the scorer 'roc_auc' scores two classes.*use 'roc_auc_ovr'"):
+        ms.GridSearch(build_iris, {"units": [2, 3]}, cv=2, scoring="roc_auc", verbose=0).fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="the scorer 'recall_score' scores two classes"):
+        ms.cross_validate(build_iris, X_IRIS, np.eye(3, dtype=np.float32)[Y_IRIS], cv=2, verbose=0,
+                          scoring=ms.make_scorer(snn.metrics.recall_score))
+    assert CALLS == []
+
+
 # ------------------------------------------------------------------ figures
 def test_grid_heatmap_shows_mean_and_std_of_every_cell_and_frames_the_best():
     from scratchnn import plot

@@ -257,6 +257,32 @@ def _check_scoring(scoring):
     return scorers, True
 
 
+def _check_scorers_for_targets(scorers, y):
+    """A two-class scorer (``'f1'``, ``'precision'``, ``'recall'``: the scores of the positive class;
+    ``'roc_auc'`` without ``multi_class``) cannot score more than two classes: say so, with the
+    scorers that can, before anything is trained (the metric would only fail after the first fit)."""
+    if not _is_class_labels(y):
+        return
+    n_classes = y.shape[1] if y.ndim == 2 and y.shape[1] > 1 else len(np.unique(y))
+    if n_classes <= 2:
+        return
+    for scorer in scorers.values():
+        if not isinstance(scorer, Scorer) or scorer.response_method == "loss":
+            continue
+        func = scorer.score_func if isinstance(scorer.score_func, str) else \
+            getattr(scorer.score_func, "__name__", "")
+        metric = func[:-len("_score")]
+        if func in ("precision_score", "recall_score", "f1_score") and \
+                scorer.kwargs.get("average", "binary") == "binary":
+            instead = f"'{metric}_macro', '{metric}_weighted' or '{metric}_micro'"
+        elif func == "roc_auc_score" and scorer.kwargs.get("multi_class", "raise") == "raise":
+            instead = "'roc_auc_ovr', 'roc_auc_ovo', 'roc_auc_ovr_weighted' or 'roc_auc_ovo_weighted'"
+        else:
+            continue
+        raise ValueError(f"the scorer {scorer.name!r} scores two classes (a positive class against the "
+                         f"other), but y holds {n_classes} classes: use {instead}")
+
+
 def _loss_kind(model):
     """'classification', 'regression' or None (unknown), from the model's loss."""
     loss = getattr(model, "loss", None)
@@ -609,6 +635,33 @@ def _check_fit_value(name, value):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return value
+
+
+def _check_build_optimizer(build_fn, router, candidates):
+    """``optimizer__<name>`` without ``optimizer`` goes to the optimizer that build_fn compiles its
+    model with, whose kind is known only from a built model: build one (untrained; the random state
+    is restored) per distinct build_fn setting concerned, and check that its optimizer takes those
+    arguments, so that a wrong one fails before anything is trained, naming the accepted ones."""
+    seen = set()
+    for params in candidates:
+        model_kw, _, opt_kw = router.route(params)
+        extra = sorted(set(opt_kw) - {"optimizer", "learning_rate"})
+        key = repr(sorted(model_kw.items()))
+        if not extra or "optimizer" in opt_kw or key in seen:
+            continue
+        seen.add(key)
+        with _own_random_state():
+            model = build_fn(**model_kw)
+        optimizer = getattr(model, "optimizer", None)
+        if not getattr(model, "compiled", False) or not isinstance(optimizer, _optimizers.Optimizer):
+            continue                                   # _build says what is wrong with the model
+        accepted = {p for p in inspect.signature(type(optimizer)).parameters if p != "name"}
+        unknown = [n for n in extra if n not in accepted]
+        if unknown:
+            raise ValueError(f"optimizer__{unknown[0]}: build_fn {router.build_name}() compiles its model "
+                             f"with {type(optimizer).__name__}, which takes no argument {unknown[0]!r}; "
+                             f"it takes {', '.join(sorted(accepted))}. To use another optimizer, add "
+                             "'optimizer' (e.g. ['sgd']) to the hyper-parameters")
 
 
 def _fresh_optimizer(choice):
@@ -996,12 +1049,14 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     x, y = _check_xy(x, y)
     fit_kwargs = _check_fit_kwargs(fit_kwargs)
     scorers, multi = _check_scoring(scoring)
+    _check_scorers_for_targets(scorers, y)
     n_jobs = _check_n_jobs(n_jobs)
     _check_error_score(error_score)
     folds = _splits(cv, x, y)
     base = _base_seed(random_state)
     if n_jobs > 1:
         _check_picklable(n_jobs, build_fn=build_fn, scoring=scorers, fit_kwargs=fit_kwargs, params=params)
+    _check_build_optimizer(build_fn, router, [params])
     options = {"train_score": bool(return_train_score), "return_model": bool(return_estimator),
                "error_score": error_score}
     payload = (build_fn, router, x, y, fit_kwargs, scorers, options)
@@ -1117,9 +1172,11 @@ class _BaseSearch:
         n_jobs = _check_n_jobs(self.n_jobs)
         folds = _splits(self.cv, x, y)
         scorers = self._scorers
+        _check_scorers_for_targets(scorers, y)
         if n_jobs > 1:
             _check_picklable(n_jobs, build_fn=self.build_fn, scoring=scorers, fit_kwargs=fit_kwargs,
                              candidates=candidates)
+        _check_build_optimizer(self.build_fn, self._router, candidates)
         options = {"train_score": bool(self.return_train_score), "return_model": False,
                    "error_score": self.error_score}
         payload = (self.build_fn, self._router, x, y, fit_kwargs, scorers, options)
