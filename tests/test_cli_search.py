@@ -129,6 +129,8 @@ def test_search_on_a_regression_table_ranks_by_r2_and_draws_one_row(home, capsys
     (["--dataset", "iris", "--grid", "lr=0.1", "--cv", "41"],
      "cv=41 stratified folds need at least 41 samples of every class, but class 0 has only 40"),
     (["--grid", "lr=0.1", "--n-jobs", "0"], "--n-jobs must be a positive number"),
+    (["--dataset", "iris", "--grid", "lr=0.1", "--scoring", "f1"],
+     "the scorer 'f1' scores two classes (a positive class against the other), but y holds 3 classes"),
 ])
 def test_bad_search_arguments_fail_before_training(home, capsys, argv, message):
     out = home / "never"
@@ -138,7 +140,7 @@ def test_bad_search_arguments_fail_before_training(home, capsys, argv, message):
     assert not out.exists()
 
 
-def test_evaluate_report_on_three_classes_prints_the_one_vs_rest_auc(home, capsys):
+def test_evaluate_report_on_three_classes_prints_the_one_vs_rest_auc(home, capsys, monkeypatch):
     out = home / "iris"
     assert main(["search", "--dataset", "iris", "--grid", "hidden=4,8", "--cv", "2", "--epochs", "2",
                  "--seed", "3", "--out", str(out), "--quiet"]) == 0
@@ -151,3 +153,32 @@ def test_evaluate_report_on_three_classes_prints_the_one_vs_rest_auc(home, capsy
     auc = skm.roc_auc_score(y_test, p / p.sum(axis=1, keepdims=True), multi_class="ovr")
     assert f"ROC AUC, one vs rest, macro average: {auc:.4f}" in printed
     assert not (out / "roc_curve.png").exists()
+    # a class absent from the test set: its one-vs-rest area is undefined (it used to print "nan")
+    load = data.load
+
+    def without_virginica(*args, **kwargs):
+        train, (x, y), names = load(*args, **kwargs)
+        return train, (x[y != 2], y[y != 2]), names
+
+    monkeypatch.setattr(data, "load", without_virginica)
+    assert main(["evaluate", str(out), "--report"]) == 0
+    captured = capsys.readouterr()
+    assert "ROC AUC (one vs rest): undefined (no test sample of virginica)" in captured.out
+    assert "nan" not in captured.out and "Warning" not in captured.err
+
+
+def test_lr_option_applies_to_every_optimizer_of_the_grid(home, capsys):
+    # --lr used to be dropped when the grid varied the optimizer (each got its default rate)
+    out = home / "opt"
+    assert main(["search", "--grid", "optimizer=sgd,adam", "--lr", "0.3", "--cv", "2", "--epochs", "1",
+                 "--seed", "0", "--out", str(out), "--quiet"]) == 0
+    model = models.load_model(out / "model.scratchnn")
+    assert type(model.optimizer).__name__.lower() == json.loads((out / "run.json").read_text())[
+        "search"]["best_params"]["optimizer"]
+    assert model.optimizer.learning_rate == pytest.approx(0.3)
+    # a learning rate in the grid still reaches the optimizer the grid names
+    out = home / "opt_lr"
+    assert main(["search", "--grid", "optimizer=sgd", "--grid", "lr=0.02", "--cv", "2", "--epochs", "1",
+                 "--seed", "0", "--out", str(out), "--quiet"]) == 0
+    model = models.load_model(out / "model.scratchnn")
+    assert type(model.optimizer).__name__ == "SGD" and model.optimizer.learning_rate == pytest.approx(0.02)

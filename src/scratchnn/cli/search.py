@@ -15,7 +15,10 @@ split, tests it once on the held-out test split (80/20, as ``train``) and writes
     run.json           what ``scratchnn evaluate <folder>`` needs to test that model again
 
 Tables are standardized by a ``Normalization`` layer adapted to the whole training split, also
-inside the folds (feature means and variances only; no label information reaches a fold).
+inside the folds (as ``train`` builds the network). So each fold's model has seen the feature means
+and variances of its held-out part and, for regression, the mean and variance of its targets (the
+output layer is scaled to the targets' units with them): a small optimism of the cross-validated
+scores, the same for every candidate. The test split is never used.
 """
 import argparse
 import datetime
@@ -44,7 +47,9 @@ GRID_NAMES = {
 
 class MLPBuilder:
     """The ``build_fn`` of the search: ``scratchnn train``'s MLP for one setting of ``hidden``,
-    ``activation`` and ``dropout`` (the optimizer and the learning rate are routed by the search).
+    ``activation``, ``dropout`` and ``optimizer``, compiled at ``--lr`` (a learning rate in the grid
+    is routed to the optimizer by the search). The optimizer is built here, not by the search, so
+    that ``--grid optimizer=sgd,adam --lr 0.05`` trains each optimizer at 0.05.
 
     A class at module level rather than a closure, so that ``--n-jobs`` worker processes can
     receive it (by pickling).
@@ -55,14 +60,14 @@ class MLPBuilder:
         self.defaults = {"hidden": hidden, "activation": activation, "dropout": dropout}
         self.optimizer, self.lr = optimizer, lr
 
-    def __call__(self, hidden=None, activation=None, dropout=None):
+    def __call__(self, hidden=None, activation=None, dropout=None, optimizer=None):
         from .train import build_model
         spec = _data.task(self.dataset)
         args = argparse.Namespace(
             model="mlp", hidden=tuple(hidden) if hidden is not None else self.defaults["hidden"],
             activation=activation or self.defaults["activation"],
             dropout=self.defaults["dropout"] if dropout is None else dropout,
-            optimizer=self.optimizer, lr=self.lr)
+            optimizer=optimizer or self.optimizer, lr=self.lr)
         return build_model(spec, self.x_train, self.y_train, self.num_classes, args)
 
 
@@ -161,6 +166,7 @@ def run(args):
                                             n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
                                             random_state=seed)
         model_selection._splits(args.cv, x_train, y_train)
+        model_selection._check_scorers_for_targets(search._scorers, y_train)
     except ValueError as e:
         raise CLIError(str(e), usage=True) from None
     out_dir = _out_dir(args, spec)

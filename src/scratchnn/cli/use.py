@@ -123,9 +123,13 @@ def _full_report(run, y_test, y_pred, outputs, class_names):
             written.append(path)
         print("wrote " + " and ".join(written))
     elif probs.ndim == 2 and probs.shape[1] == k:
+        absent = [names[c] for c in range(k) if not np.any(np.asarray(y_test) == c)]
+        if absent:                         # that class's one-vs-rest area, so the macro average, is undefined
+            print(f"\nROC AUC (one vs rest): undefined (no test sample of {', '.join(absent)})")
+            return
         try:
             auc = scores.roc_auc_score(y_test, probs, multi_class="ovr", labels=list(range(k)))
-        except ValueError as e:            # a class absent from the test set
+        except ValueError as e:            # outputs that are not probabilities
             print(f"\nROC AUC (one vs rest): undefined ({e})")
         else:
             print(f"\nROC AUC, one vs rest, macro average: {auc:.4f}")
