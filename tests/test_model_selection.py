@@ -66,6 +66,18 @@ def build_regressor(units=4):
     return model
 
 
+SHARED_ADAM = snn.optimizers.Adam(learning_rate=0.01)
+
+
+def build_sharing_an_optimizer(units=4, shared=True):
+    """Compiles every model with one optimizer kept between calls (``shared``), or with a new one."""
+    model = snn.Sequential([layers.Input((30,)), layers.Dense(units, activation="relu"),
+                            layers.Dense(1, activation="sigmoid")])
+    optimizer = SHARED_ADAM if shared else snn.optimizers.Adam(learning_rate=0.01)
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def build_failing(units=4):
     if units == 3:
         raise RuntimeError("three units are unlucky")
@@ -142,6 +154,19 @@ def test_each_fold_trains_a_fresh_model_that_shares_nothing():
         assert not np.array_equal(a.get_weights()[0], b.get_weights()[0])
     assert [m.optimizer.iterations for m in models] == [math.ceil(len(t) / 32) for t, _ in
                                                        StratifiedKFold(3).split(X_BC, Y_BC)]
+
+
+def test_an_optimizer_instance_shared_by_build_fn_is_copied_for_every_fit():
+    # its step count and moments used to carry over from fold to fold (and differ with n_jobs)
+    kw = dict(cv=3, fit_kwargs={"epochs": 1}, random_state=0, verbose=0, return_estimator=True)
+    shared = ms.cross_validate(build_sharing_an_optimizer, X_BC, Y_BC, **kw)
+    fresh = ms.cross_validate(build_sharing_an_optimizer, X_BC, Y_BC, params={"shared": False}, **kw)
+    assert SHARED_ADAM.iterations == 0
+    assert len({id(m.optimizer) for m in shared["estimator"]}) == 3
+    assert [m.optimizer.iterations for m in shared["estimator"]] == [
+        m.optimizer.iterations for m in fresh["estimator"]]
+    assert shared["test_score"].tolist() == fresh["test_score"].tolist()
+    assert all(m.optimizer.learning_rate == pytest.approx(0.01) for m in shared["estimator"])
 
 
 def test_default_scorer_follows_the_loss_and_int_cv_follows_the_targets():

@@ -6,6 +6,7 @@ MLPClassifier / LinearRegression on the same splits, and scikit-learn's own esti
 """
 import gzip
 import importlib
+import math
 import os
 import sys
 import warnings
@@ -405,6 +406,23 @@ def test_a_compiled_model_keeps_its_settings(iris):
     assert clf.model_.optimizer.learning_rate == pytest.approx(0.2)
     with pytest.warns(UserWarning, match="learning_rate of the estimator are not used"):
         NeuralNetClassifier(build, epochs=1, learning_rate=0.01).fit(x, y)
+
+    # one optimizer instance kept by the function and given to every network: each fit trains a copy
+    # (its step count and moments used to carry over, so the same random_state gave other predictions)
+    shared = optimizers.Adam(learning_rate=0.05)
+
+    def build_sharing():
+        model = build_mlp(4, 3, 4)
+        model.compile(optimizer=shared, loss="sparse_categorical_crossentropy")
+        return model
+
+    first = NeuralNetClassifier(build_sharing, epochs=2, random_state=0).fit(x, y)
+    second = NeuralNetClassifier(build_sharing, epochs=2, random_state=0).fit(x, y)
+    assert first.model_.optimizer is not second.model_.optimizer and shared.iterations == 0
+    assert second.model_.optimizer.iterations == 2 * math.ceil(len(x) / 32)
+    assert isinstance(second.model_.optimizer, optimizers.Adam)
+    assert second.model_.optimizer.learning_rate == pytest.approx(0.05)
+    np.testing.assert_array_equal(first.predict_proba(x), second.predict_proba(x))
 
 
 # ---------------------------------------------------------------- errors

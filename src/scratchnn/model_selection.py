@@ -680,16 +680,21 @@ def _build(build_fn, model_kw, opt_kw):
     if not getattr(model, "compiled", False):
         raise ValueError(f"{getattr(build_fn, '__name__', 'build_fn')}() returned a model that is not "
                          "compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) inside it")
+    kw = dict(opt_kw)
+    choice = kw.pop("optimizer", None)
+    # Always a new optimizer, also without optimizer hyper-parameters: build_fn may compile every model
+    # with one optimizer instance it keeps (a global), whose step count and moments would carry over
+    # from fit to fit, and differ with n_jobs (each process has its own copy).
+    optimizer = _fresh_optimizer(choice if choice is not None else model.optimizer)
+    if kw:
+        config = optimizer.get_config()
+        config.update(kw)
+        optimizer = type(optimizer).from_config(config)
     if opt_kw:
-        kw = dict(opt_kw)
-        choice = kw.pop("optimizer", None)
-        optimizer = _fresh_optimizer(choice) if choice is not None else model.optimizer
-        if kw or choice is None:
-            config = optimizer.get_config()
-            config.update(kw)
-            optimizer = type(optimizer).from_config(config)
         model.compile(optimizer=optimizer, loss=model.loss, metrics=model._metric_ids,
                       weighted_metrics=model._weighted_metric_ids, loss_weights=model.loss_weight)
+    else:
+        model.optimizer = optimizer
     return model
 
 

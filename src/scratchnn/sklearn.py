@@ -340,6 +340,9 @@ class _NeuralNetBase(BaseEstimator):
                 warnings.warn(f"the model-building function returned a compiled model, so "
                               f"{', '.join(ignored)} of the estimator are not used: return an uncompiled "
                               "model to train with them", UserWarning, stacklevel=3)
+            # its optimizer, as a new copy: the function may compile every network with one instance
+            # it keeps, whose step count and moments would otherwise carry over from fit to fit
+            net.optimizer = type(net.optimizer).from_config(net.optimizer.get_config())
         else:
             loss = self._default_loss(units, act) if self.loss is None else _losses.get(self.loss)
             net.compile(optimizer=self._new_optimizer(), loss=loss, metrics=self.metrics)
