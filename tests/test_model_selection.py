@@ -169,6 +169,16 @@ def test_an_optimizer_instance_shared_by_build_fn_is_copied_for_every_fit():
     assert all(m.optimizer.learning_rate == pytest.approx(0.01) for m in shared["estimator"])
 
 
+def test_a_build_fn_returning_the_same_model_again_is_refused():
+    # the second fold used to go on training the first fold's model (which had seen its test part)
+    model = build_binary()
+    with pytest.raises(ValueError, match="returned a model it had returned before, already trained by an "
+                                         "earlier fit"):
+        ms.cross_validate(lambda: model, X_BC, Y_BC, cv=2, fit_kwargs={"epochs": 1}, verbose=0)
+    train0 = next(iter(StratifiedKFold(2).split(X_BC, Y_BC)))[0]
+    assert model.optimizer.iterations == math.ceil(len(train0) / 32)        # trained once, by fold 0
+
+
 def test_default_scorer_follows_the_loss_and_int_cv_follows_the_targets():
     reg = ms.cross_validate(build_regressor, X_DIA, Y_DIA, cv=3, fit_kwargs={"epochs": 2}, random_state=1,
                             verbose=0, return_estimator=True)

@@ -424,6 +424,16 @@ def test_a_compiled_model_keeps_its_settings(iris):
     assert second.model_.optimizer.learning_rate == pytest.approx(0.05)
     np.testing.assert_array_equal(first.predict_proba(x), second.predict_proba(x))
 
+    # a function returning one network made outside it: the second fit used to go on from the first's weights
+    made_once = build_mlp(4, 3, 4)
+    clf = NeuralNetClassifier(lambda: made_once, epochs=1).fit(x, y)
+    trained = [w.copy() for w in made_once.get_weights()]
+    with pytest.raises(ValueError, match="returned a network it had returned before"):
+        clf.fit(x, y)
+    assert clf.model_ is made_once and clf.n_iter_ == 1              # the failed fit changed nothing
+    for a, b in zip(made_once.get_weights(), trained):
+        np.testing.assert_array_equal(a, b)
+
 
 # ---------------------------------------------------------------- errors
 def test_errors_are_clear_and_change_nothing(cancer, iris):

@@ -58,6 +58,7 @@ import pickle
 import sys
 import time
 import warnings
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -671,12 +672,22 @@ def _fresh_optimizer(choice):
     return _optimizers.get(choice)
 
 
+#: The models built for fits in this process. A build_fn returning one of them again (a model made once,
+#: outside build_fn) would carry the weights trained on one fold into the next: refused.
+_BUILT = weakref.WeakValueDictionary()
+
+
 def _build(build_fn, model_kw, opt_kw):
     """``build_fn(**model_kw)``, checked, then compiled again with the requested optimizer."""
     model = build_fn(**model_kw)
     if not (hasattr(model, "fit") and hasattr(model, "compile") and hasattr(model, "predict")):
         raise TypeError(f"build_fn must return a compiled scratchnn model; "
                         f"{getattr(build_fn, '__name__', 'build_fn')}() returned {type(model).__name__}")
+    if _BUILT.get(id(model)) is model:
+        raise ValueError(f"{getattr(build_fn, '__name__', 'build_fn')}() returned a model it had returned "
+                         "before, already trained by an earlier fit (its weights would carry over from fold "
+                         "to fold): create the model inside build_fn, so that every call returns a new one")
+    _BUILT[id(model)] = model
     if not getattr(model, "compiled", False):
         raise ValueError(f"{getattr(build_fn, '__name__', 'build_fn')}() returned a model that is not "
                          "compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) inside it")
@@ -1028,7 +1039,8 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     data (their standard deviation says how much that estimate moves with the data).
 
     * ``build_fn``: a function returning a new *compiled* model, called once per fold (never
-      reused, so no weight or optimizer state leaks from one fold into the next);
+      reused, so no weight or optimizer state leaks from one fold into the next; a model it returned
+      before is refused, and each fit trains a copy of the optimizer it compiled with);
     * ``cv``: a number of folds (``StratifiedKFold`` for class labels y, keeping each class's share
       in every fold; ``KFold`` for other targets), or a splitter such as ``KFold(5, shuffle=True,
       random_state=0)``, or a list of ``(train_indices, test_indices)``. Stratifying with more
