@@ -847,6 +847,50 @@ def _check_picklable(n_jobs, **objects):
             raise TypeError(f"n_jobs={n_jobs} runs the fits in separate processes, which must import {name}, "
                             "but it is defined in an interactive session (a notebook or the prompt): move "
                             "it into a .py file and import it from there, or use n_jobs=1")
+    _check_main_guarded(n_jobs)
+
+
+def _is_main_guard(node):
+    """``if __name__ == "__main__":`` (either operand order, either quote)."""
+    import ast
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    values = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and values == ["__main__"]
+
+
+def _check_main_guarded(n_jobs):
+    """Worker processes start a fresh Python that imports the main script again (``spawn``): a
+    search started by the script's top-level code would start again in every worker, which
+    Python refuses, and the workers die. Say so before anything runs, when the call comes from
+    the main script's top level outside ``if __name__ == "__main__":``."""
+    import ast
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.exists(path):
+        return                                   # a notebook, the prompt, python -c: nothing is re-run
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_globals is vars(main) and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None:
+        return                                   # called from a function the script defines: safe
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_guard(node) and node.body:
+            if node.body[0].lineno <= line <= (node.end_lineno or line):
+                return
+    raise RuntimeError(f"n_jobs={n_jobs} runs the fits in new Python processes, and each one imports "
+                       f"{os.path.basename(path)} again, which would start this search again there (line "
+                       f"{line}). Put the code that starts it under `if __name__ == \"__main__\":` "
+                       "(the functions it uses stay at the top level), or use n_jobs=1")
 
 
 def _fit_and_score(payload, task):
