@@ -459,6 +459,13 @@ def test_errors_are_clear_and_change_nothing(cancer, iris):
         "unknown routed": ({"model": build_mlp, "model__width": 3}, ValueError,
                            "model__width was given, but .*build_mlp\\(\\) has no argument 'width'"),
         "routed for MLP": ({"model": None, "model__units": 3}, ValueError, "use hidden_layer_sizes"),
+        # hidden_layer_sizes / activation with another network: silently ignored before (a search over them
+        # trained one network again and again)
+        "MLP args, function": ({"model": build_mlp, "hidden_layer_sizes": (8,)}, ValueError,
+                               r"hidden_layer_sizes=\(8,\) shape only the built-in network \(model=None\), "
+                               "but model is a model-building function"),
+        "MLP args, layers": ({"model": [layers.Dense(3, activation="softmax")], "activation": "tanh"},
+                             ValueError, "activation='tanh' shape only the built-in network"),
         "wrong outputs": ({"model": [layers.Dense(2, activation="softmax")]}, ValueError,
                           "outputs 2 value.* y has 3 classes"),
         "hidden sizes": ({"model": None, "hidden_layer_sizes": (4, 0)}, ValueError,
@@ -468,7 +475,7 @@ def test_errors_are_clear_and_change_nothing(cancer, iris):
         "epochs": ({"epochs": -1}, ValueError, "epochs must be a non-negative integer"),
     }
     for what, (params, error, message) in bad.items():
-        attempt = clone(clf).set_params(**params)
+        attempt = clone(clf).set_params(**{"hidden_layer_sizes": (100,), **params})
         with pytest.raises(error, match=message):
             attempt.fit(x, y)
         assert not hasattr(attempt, "model_"), what

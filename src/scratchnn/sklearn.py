@@ -256,14 +256,27 @@ class _NeuralNetBase(BaseEstimator):
         elif isinstance(spec, (list, tuple)):
             if not spec:
                 raise ValueError("model is an empty list: give the network's layers, output layer included")
+            self._check_mlp_arguments_unset("a list of layers")
             net = Sequential([self._fresh_layer(item, i) for i, item in enumerate(spec)])
         elif callable(spec):
+            self._check_mlp_arguments_unset("a model-building function")
             net = self._call_build_function(spec, routed, meta)
         else:
             raise TypeError("model must be None, a function that builds a scratchnn Model, or a list of "
                             f"layers, got {_describe(spec)}")
         net._ensure_built((meta["n_features_in"],))    # as Model.fit builds it: all or nothing
         return net
+
+    def _check_mlp_arguments_unset(self, given):
+        """``hidden_layer_sizes`` and ``activation`` shape only the built-in network: set for another one,
+        they would be ignored (and a search over them would train the same network again and again)."""
+        unused = [f"{name}={value!r}" for name, value, default in (
+            ("hidden_layer_sizes", self.hidden_layer_sizes, (100,)), ("activation", self.activation, "relu"))
+            if not (value is default or value == default)]
+        if unused:
+            raise ValueError(f"{' and '.join(unused)} shape only the built-in network (model=None), but "
+                             f"model is {given}, which they would not change: set the layers there (a "
+                             "model-building function takes model__<name> arguments)")
 
     @staticmethod
     def _fresh_layer(item, index):
@@ -439,7 +452,8 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
     * ``model``: None (an MLP: ``hidden_layer_sizes`` x ``Dense(h, activation)`` then the output
       layer below), a function that builds a scratchnn ``Model``, or a list of layers (the whole
       network); see the module docstring;
-    * ``hidden_layer_sizes=(100,)``, ``activation='relu'``: the built-in MLP's hidden layers;
+    * ``hidden_layer_sizes=(100,)``, ``activation='relu'``: the built-in MLP's hidden layers (changed
+      along with another ``model``, an error: they would be ignored);
     * ``optimizer='adam'``, ``learning_rate=0.001``, ``loss=None``, ``metrics=None``: how an uncompiled
       network is compiled (extra optimizer arguments: ``optimizer__<name>=value``);
     * ``epochs=10``, ``batch_size=32``, ``validation_split=0.0``, ``shuffle=True``, ``callbacks=None``,
