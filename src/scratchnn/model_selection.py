@@ -1102,7 +1102,8 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
 
     Returns a ``CrossValidationResult``: ``result['test_score']`` (per fold), ``'fit_time'``,
     ``'score_time'``, ``'history'`` (per fold), ``result.mean()``, ``result.std()``, ``result.summary()``.
-    All the arguments are checked before anything is built or trained.
+    All the arguments are checked before anything is trained (and built, except that an
+    ``optimizer__<name>`` without ``optimizer`` is checked against one model built for it).
     """
     router = _Router(build_fn)
     params = dict(params or {})
@@ -1220,8 +1221,9 @@ class _BaseSearch:
 
         ``fit_kwargs`` go to every ``model.fit`` (``epochs=20``, ``batch_size=32``, ...); a
         candidate's own fit hyper-parameters override them. Everything is checked (the names of the
-        hyper-parameters, the scorers, ``cv`` against the smallest class, picklability for
-        ``n_jobs > 1``) before the first model is built. Returns the search itself.
+        hyper-parameters, the scorers against the classes, ``cv`` against the smallest class,
+        picklability for ``n_jobs > 1``) before the first model is trained (an ``optimizer__<name>``
+        without ``optimizer`` against one model built for it). Returns the search itself.
         """
         base = _base_seed(self.random_state)
         self.seed_ = base
