@@ -384,6 +384,14 @@ def test_mape_is_a_fraction_and_keras_mape_a_percentage():
     (lambda: M.mean_squared_error([1.0, 2.0], [1.0, 2.0], multioutput=[1.0]), "several outputs"),
     (lambda: M.mean_squared_error([1.0, np.inf], [1.0, 2.0]), "y_true contains NaN or infinity"),
     (lambda: M.mean_squared_error([1.0, 2.0], [1.0, 2.0], sample_weight=[0, 0]), "sums to 0"),
+    # every weight 0: scikit-learn raises; these used to return the zero_division value (0.0) or zeros
+    (lambda: M.f1_score([0, 1], [0, 1], sample_weight=[0, 0]), "sample_weight is 0 for every sample"),
+    (lambda: M.precision_recall_fscore_support([0, 1, 2], [0, 1, 1], sample_weight=[0, 0, 0]),
+     "sample_weight is 0 for every sample"),
+    (lambda: M.accuracy_score([0, 1], [0, 0], normalize=False, sample_weight=[0, 0]),
+     "is 0 for every sample"),
+    (lambda: M.classification_report([0, 1], [0, 0], sample_weight=[0.0, 0.0]), "is 0 for every sample"),
+    (lambda: M.confusion_matrix([0, 1], [0, 0], sample_weight=[0, 0]), "is 0 for every sample"),
     (lambda: M.mean_squared_error(np.ones((2, 2, 2)), np.ones((2, 2, 2))), r"shape \(n,\) or \(n, outputs\)"),
 ])
 def test_bad_input_raises_a_clear_error(call, match):

@@ -64,6 +64,9 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None, *, sample_weig
         if w.shape != y_true.shape:
             raise ValueError(f"sample_weight must have shape ({len(y_true)},), one weight per sample, "
                              f"got shape {w.shape}")
+        if len(w) and not np.any(w):
+            raise ValueError("confusion_matrix: sample_weight is 0 for every sample; at least one sample "
+                             "needs a nonzero weight")
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or labels.size == 0:

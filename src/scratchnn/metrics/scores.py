@@ -98,6 +98,14 @@ def _check_sample_weight(sample_weight, n, who):
     return w
 
 
+def _check_some_weight(w, who):
+    """A count-based score weighs its counts by ``w``: with every weight 0 there is nothing to count
+    (scikit-learn raises too, rather than report the ``zero_division`` value)."""
+    if w is not None and not np.any(w):
+        raise ValueError(f"{who}: sample_weight is 0 for every sample; at least one sample needs a nonzero "
+                         "weight")
+
+
 def _reject_multilabel(raw, what, who):
     """Rows of 0/1 with several 1s are multi-label indicators, not one-hot rows: argmax would
     silently drop labels, so they are refused."""
@@ -124,6 +132,7 @@ def _class_targets(y_true, y_pred, sample_weight, who):
         raise ValueError(f"{who}: y_true and y_pred mix string and numeric labels "
                          f"({yt.dtype} and {yp.dtype})")
     w = _check_sample_weight(sample_weight, len(yt), who)
+    _check_some_weight(w, who)
     present = np.union1d(yt, yp)
     if present.dtype.kind in "biuf":
         for raw in raws:
@@ -204,6 +213,7 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
         if len(correct) == 0:
             raise ValueError(f"{who}: y_true and y_pred are empty; at least one sample is needed")
         w = _check_sample_weight(sample_weight, len(correct), who)
+        _check_some_weight(w, who)
     else:
         yt, yp, w, _ = _class_targets(y_true, y_pred, sample_weight, who)
         correct = yt == yp
