@@ -132,7 +132,14 @@ def _ansi_ok(stream, explicit):
             return True
     except (AttributeError, ValueError):
         pass
-    return not explicit and ("ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ)
+    return not explicit and (_in_jupyter() or "PYCHARM_HOSTED" in os.environ)
+
+
+def _in_jupyter():
+    """True inside a Jupyter kernel (not merely when some code imported ipykernel)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 class ProgbarLogger(Callback):
