@@ -806,3 +806,65 @@ def test_fused_relu_equals_conv_then_relu(rng, padding):
     for a, c in zip(*grads):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
     assert (outs[0] == 0).any() and (outs[0] > 0).any()          # the ReLU did cut something
+
+
+# ----------------------------------------------------------------- batch-parallel passes
+def _conv_pool_grads(x, kernel, bias, padding, strides, pool, pool_strides, pool_padding):
+    """Values and gradients of conv2d(relu) -> max_pool2d -> a weighted sum, as float arrays."""
+    xt, kt, bt = (Tensor(a, requires_grad=True) for a in (x, kernel, bias))
+    y = F.conv2d(xt, kt, bt, strides=strides, padding=padding, relu=True)
+    p = F.max_pool2d(y, pool, strides=pool_strides, padding=pool_padding)
+    weights = np.linspace(-1, 1, p.data.size).reshape(p.shape).astype(x.dtype)
+    (p * Tensor(weights)).sum().backward()
+    return [p.data, xt.grad, kt.grad, bt.grad]
+
+
+@pytest.mark.parametrize("n,threads", [(1, 3), (2, 3), (5, 3), (7, 2), (4, 8)])
+@pytest.mark.parametrize("padding,strides,pool,pool_strides,pool_padding", [
+    ("valid", 1, 2, None, "valid"), ("same", 2, 3, 2, "same"), ("valid", 1, 3, 1, "valid"),
+    ("same", 1, 2, 3, "valid")])
+def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n, threads, padding, strides,
+                                                                   pool, pool_strides, pool_padding):
+    """The im2col copy, bias/ReLU, col2im additions and pooling split the batch across threads
+    when arrays are large; forced on tiny arrays here, every value and gradient must equal the
+    one-thread result exactly (each thread writes only its own rows)."""
+    from scratchnn import backend
+    rng = np.random.default_rng(n * 10 + threads)
+    x = rng.standard_normal((n, 9, 8, 3)).astype(np.float32)
+    x[:, :3, :3] = 0.0                                 # ReLU zeros: pooling ties
+    kernel = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    bias = rng.standard_normal(4).astype(np.float32)
+    args = (x, kernel, bias, padding, strides, pool, pool_strides, pool_padding)
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "1")
+    serial = _conv_pool_grads(*args)
+    monkeypatch.setattr(backend, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", str(threads))
+    calls = []
+    real = backend.parallel_batches
+    monkeypatch.setattr("scratchnn.functional.conv.parallel_batches",
+                        lambda fn, rows, size: (calls.append(rows), real(fn, rows, size)))
+    parallel = _conv_pool_grads(*args)
+    assert calls, "the kernels did not go through parallel_batches"
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_parallel_batches_covers_every_row_once_and_reraises(monkeypatch):
+    from scratchnn import backend
+    monkeypatch.setattr(backend, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "4")
+    seen = np.zeros(10, int)
+
+    def mark(lo, hi):
+        seen[lo:hi] += 1
+    backend.parallel_batches(mark, 10, 100)
+    assert seen.tolist() == [1] * 10
+
+    def fail(lo, hi):
+        if lo > 0:
+            raise ValueError(f"rows {lo}:{hi}")
+    with pytest.raises(ValueError, match="rows"):
+        backend.parallel_batches(fail, 10, 100)
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="SCRATCHNN_NUM_THREADS must be a positive integer, got 'many'"):
+        backend.parallel_batches(mark, 10, 100)

@@ -20,6 +20,10 @@ The backward pass, with g = dL/dy of shape (N, Ho, Wo, F):
         Windows overlap when the stride is smaller than the kernel, so this is a sum: we do it
         as kh*kw strided slice additions, one per kernel tap (never one per pixel).
 
+The memory-bound passes (the im2col copy, bias and ReLU, the col2im additions, pooling) run
+over ranges of the batch in parallel threads when the arrays are large (``parallel_batches``
+in ``backend.py``): NumPy does one elementwise pass on one core; BLAS already uses them all.
+
 Padding follows Keras/TensorFlow: ``'valid'`` uses no padding; ``'same'`` pads so that
 Ho = ceil(H / s), with the total padding max((Ho - 1)*s + (kh - 1)*d + 1 - H, 0) split as
 floor(total / 2) before and the rest after (so an even kernel pads more at the bottom/right).
@@ -30,6 +34,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
+from ..backend import parallel_batches
 from ..ops import _lift
 
 
@@ -130,12 +135,20 @@ class Conv2D(Function):
         xp = _pad_hw(x, pads)
         windows = sliding_windows(xp, (kh, kw), strides, dilation)
         n, ho, wo = windows.shape[:3]
-        cols = windows.reshape(n * ho * wo, kh * kw * cin)          # the im2col copy
+        cols = np.empty((n * ho * wo, kh * kw * cin), dtype=xp.dtype)
+        cols6 = cols.reshape(windows.shape)
+        parallel_batches(lambda lo, hi: np.copyto(cols6[lo:hi], windows[lo:hi]), n, cols.size)  # im2col
         y = cols @ kernel.reshape(kh * kw * cin, cout)
-        if bias is not None:
-            y += bias
-        if relu:
-            np.maximum(y, 0, out=y)
+        if bias is not None or relu:
+            rows = ho * wo
+
+            def finish(lo, hi):
+                part = y[lo * rows:hi * rows]
+                if bias is not None:
+                    part += bias
+                if relu:
+                    np.maximum(part, 0, out=part)
+            parallel_batches(finish, n, y.size)
         if not self.needs_grad:                  # inference: keep nothing for a backward pass
             return y.reshape(n, ho, wo, cout)
         self.y = y if relu else None
@@ -145,9 +158,16 @@ class Conv2D(Function):
 
     def backward(self, g):
         kh, kw, cin, cout = self.kernel.shape
+        n, rows = g.shape[0], self.out_hw[0] * self.out_hw[1]
         g2 = g.reshape(-1, cout)
         if self.y is not None:                   # through the fused ReLU: dy = g * (y > 0)
-            g2 = g2 * (self.y > 0)
+            masked, y, g_in = np.empty(g2.shape, dtype=g2.dtype), self.y, g2
+
+            def mask(lo, hi):
+                part = slice(lo * rows, hi * rows)
+                np.multiply(g_in[part], y[part] > 0, out=masked[part])
+            parallel_batches(mask, n, g2.size)
+            g2 = masked
         dx = dkernel = dbias = None
         if self.needs_grad[0]:
             # col2im, one kernel tap at a time: the tap's share of every window's gradient,
@@ -155,11 +175,16 @@ class Conv2D(Function):
             ho, wo = self.out_hw
             dxp = np.zeros(self.xp_shape, dtype=self.x_dtype)
             share = np.empty((g2.shape[0], cin), dtype=np.result_type(g2, self.kernel))   # reused per tap
-            windows = share.reshape(g.shape[0], ho, wo, cin)
+            windows = share.reshape(n, ho, wo, cin)
             for a in range(kh):
                 for c in range(kw):
                     np.matmul(g2, self.kernel[a, c].T, out=share)
-                    dxp[tap(a, c, self.out_hw, self.strides, self.dilation)] += windows
+                    where = tap(a, c, self.out_hw, self.strides, self.dilation)
+                    target = dxp[where]
+
+                    def add(lo, hi, target=target):
+                        target[lo:hi] += windows[lo:hi]
+                    parallel_batches(add, n, share.size)
             dx = _unpad(dxp, self.pads)
         if self.needs_grad[1]:
             dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
@@ -214,18 +239,30 @@ class MaxPool2D(Function):
         ho = (xp.shape[1] - pool[0]) // strides[0] + 1
         wo = (xp.shape[2] - pool[1]) // strides[1] + 1
         taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
-        y = xp[taps[0]].copy()
-        for where in taps[1:]:
-            np.maximum(y, xp[where], out=y)
+        y = np.empty((xp.shape[0], ho, wo, xp.shape[3]), dtype=xp.dtype)
+        index = None
         if self.needs_grad:
-            self.index = self._first_max(xp, y, taps)
+            index = np.empty(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
+
+        def work(lo, hi):
+            xs, ys = xp[lo:hi], y[lo:hi]
+            np.copyto(ys, xs[taps[0]])
+            for where in taps[1:]:
+                np.maximum(ys, xs[where], out=ys)
+            if index is not None:
+                self._first_max(xs, ys, taps, out=index[lo:hi])
+        parallel_batches(work, xp.shape[0], xp.size)
+        if self.needs_grad:
+            self.index = index
             self.taps, self.xp_shape, self.pads, self.pool, self.strides = taps, xp.shape, pads, pool, strides
         return y
 
     @staticmethod
-    def _first_max(xp, y, taps):
-        """For every output, the number of the first tap whose value equals the maximum ``y``."""
-        index = np.zeros(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
+    def _first_max(xp, y, taps, out):
+        """For every output, the number of the first tap whose value equals the maximum ``y``
+        (written into ``out``)."""
+        index = out
+        index[...] = 0
         not_yet = np.empty(y.shape, dtype=bool)        # no tap so far held the maximum
         differs = np.empty(y.shape, dtype=bool)
         for t, where in enumerate(taps[:-1]):
@@ -249,13 +286,18 @@ class MaxPool2D(Function):
         else:
             dxp = np.zeros(self.xp_shape, dtype=g.dtype)
         overlap = sh < ph or sw < pw
-        hit = np.empty(g.shape, dtype=bool)
-        for t, where in enumerate(self.taps):
-            np.equal(self.index, t, out=hit)
-            if overlap:
+        if overlap:                                      # windows share cells: add, tap by tap
+            hit = np.empty(g.shape, dtype=bool)
+            for t, where in enumerate(self.taps):
+                np.equal(self.index, t, out=hit)
                 dxp[where] += g * hit
-            else:                                        # each input cell is in one window at most
-                np.multiply(g, hit, out=dxp[where])
+        else:                                            # each input cell is in one window at most
+            def work(lo, hi):
+                hit = np.empty(g[lo:hi].shape, dtype=bool)
+                for t, where in enumerate(self.taps):
+                    np.equal(self.index[lo:hi], t, out=hit)
+                    np.multiply(g[lo:hi], hit, out=dxp[lo:hi][where])
+            parallel_batches(work, g.shape[0], dxp.size)
         return _unpad(dxp, self.pads)
 
 
