@@ -1145,3 +1145,14 @@ def test_sequential_build_marks_the_model_built_and_undoes_a_failed_build():
     with pytest.raises(ValueError):
         bad.build((None, 4))
     assert not bad.built and not bad.layers[0].built and bad.layers[0].weights == []
+
+
+def test_bad_validation_data_leaves_an_unbuilt_model_unbuilt():
+    m = snn.Sequential([snn.layers.Dense(3), snn.layers.Dense(2, activation="softmax")])
+    m.compile("adam", "sparse_categorical_crossentropy")
+    x, y = np.zeros((10, 4), np.float32), np.zeros(10, int)
+    with pytest.raises(ValueError, match=r"expects inputs of shape \(None, 4\).*got shape \(None, 7\)"):
+        m.fit(x, y, validation_data=(np.zeros((5, 7), np.float32), np.zeros(5, int)), verbose=0)
+    assert not m.built and not any(layer.built for layer in m.layers) and m.weights == []
+    m.fit(np.zeros((10, 6), np.float32), y, verbose=0)       # free to take another input size
+    assert m.layers[0].kernel.shape == (6, 3)

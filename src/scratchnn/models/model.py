@@ -468,9 +468,14 @@ class Model(Layer):
             else:
                 val = self._prepare(validation_data, None, None, batch_size, steps=validation_steps,
                                     what="validation")
+        unbuilt = self._unbuilt_layers()
         self._validate_for(train, "fit")
         if val is not None:
-            self._validate_for(val, "validation")
+            try:
+                self._validate_for(val, "validation")
+            except Exception:
+                self._unbuild(unbuilt)     # the training data built the model: undo it, nothing changes
+                raise
 
         self._setup_trainable()
         steps = train.steps
