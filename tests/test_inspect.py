@@ -454,6 +454,32 @@ def test_explain_sigmoid_and_regression_outputs():
     assert r.output_kind == "regression" and r.probabilities is None and r.predicted_class is None
 
 
+def test_explain_reads_a_linear_output_by_the_compiled_loss():
+    """A linear output is logits or regression values depending on the loss it was trained with."""
+    x, _ = blobs(4)
+    snn.utils.set_random_seed(0)
+    binary = snn.Sequential([layers.Input((10,)), layers.Dense(1)])
+    binary.compile(optimizer="adam", loss=snn.losses.BinaryCrossentropy(from_logits=True))
+    z = float(binary.predict(x[1:2], verbose=0)[0, 0])
+    for temperature in (1.0, 2.0):
+        e = inspect.explain(binary, x[1], temperature=temperature)
+        p = 1 / (1 + math.exp(-z / temperature))
+        assert e.output_kind == "sigmoid"
+        np.testing.assert_allclose(e.probabilities, [1 - p, p], rtol=1e-6)
+    assert "sigmoid(logit / T)" in axes_by_gid(e.plot())["probabilities"].get_title()
+    multi_output = snn.Sequential([layers.Input((10,)), layers.Dense(3)])
+    multi_output.compile(optimizer="adam", loss="mse")                 # three regression targets
+    r = inspect.explain(multi_output, x[0])
+    assert r.output_kind == "regression" and r.probabilities is None and r.top() == []
+    np.testing.assert_allclose(r.output, multi_output.predict(x[:1], verbose=0)[0], rtol=1e-6)
+    logits = snn.Sequential([layers.Input((10,)), layers.Dense(3)])
+    logits.compile(optimizer="adam", loss=snn.losses.SparseCategoricalCrossentropy(from_logits=True))
+    s = inspect.explain(logits, x[0])
+    want = np.exp(s.logits - s.logits.max())
+    assert s.output_kind == "logits"
+    np.testing.assert_allclose(s.probabilities, want / want.sum(), rtol=1e-6)
+
+
 def test_explain_rejects_bad_input():
     x, _ = blobs(4)
     model = mlp()

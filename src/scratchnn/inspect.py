@@ -991,8 +991,11 @@ class Explanation:
       prediction; a larger T flattens the distribution towards uniform (1/K each), a smaller T
       sharpens it towards one-hot (the argmax never changes). For a single sigmoid unit, the two
       classes' ``[1 - p, p]`` with ``p = sigmoid(z / T)``; for several sigmoid units (multi-label),
-      ``sigmoid(z / T)`` per unit; for a linear output, the outputs are taken as logits
-      (``from_logits=True`` models); for a single linear unit (regression), None;
+      ``sigmoid(z / T)`` per unit. A linear output is read by the compiled loss: the logits of a
+      softmax with a categorical cross-entropy (``from_logits=True``), of a sigmoid with
+      ``BinaryCrossentropy(from_logits=True)``, and no probabilities (None) with a regression loss
+      (MSE, MAE, Huber); for a model not compiled, a single linear unit is a regression and
+      several are softmax logits;
     * ``output_kind``: ``'softmax'``, ``'sigmoid'``, ``'logits'`` or ``'regression'``;
     * ``top(k)``: the ``k`` likeliest ``(class, probability)``; ``predicted_class``;
     * ``print(explanation)``: a table; ``explanation.plot()``: a figure.
@@ -1058,6 +1061,22 @@ class Explanation:
         return _plot(self, path=path, title=title, top=top)
 
 
+_REGRESSION_LOSSES = ("MeanSquaredError", "MeanAbsoluteError", "SumSquaredError", "Huber")
+
+
+def _linear_output_kind(model, units):
+    """What the outputs of a model without a final softmax or sigmoid are, from its compiled loss:
+    ``'sigmoid'`` logits (``BinaryCrossentropy(from_logits=True)``), ``'regression'`` values (a
+    regression loss), else ``'logits'`` of a softmax (or ``'regression'`` for a single unit)."""
+    loss = getattr(model, "loss", None)
+    name = type(loss).__name__ if loss is not None else None
+    if name == "BinaryCrossentropy" and getattr(loss, "kwargs", {}).get("from_logits"):
+        return "sigmoid"
+    if name in _REGRESSION_LOSSES:
+        return "regression"
+    return "regression" if units == 1 else "logits"
+
+
 def explain(model, x, temperature=1.0, class_names=None):
     """Follow one input through ``model``: every layer's output, the logits and the probabilities.
 
@@ -1096,10 +1115,8 @@ def explain(model, x, temperature=1.0, class_names=None):
                          "handles models that output one vector per sample (classification, regression)")
     if origin is not None:
         kind, logits = origin[0], np.asarray(origin[1].data[0], dtype=np.float64)
-    elif output.size == 1:
-        kind, logits = "regression", output.ravel()
     else:
-        kind, logits = "logits", output.ravel()
+        kind, logits = _linear_output_kind(model, output.size), output.ravel()
     if class_names is not None:
         class_names = list(class_names)
     return Explanation(layers, logits.ravel(), output, kind, float(temperature), class_names, input=batch[0])

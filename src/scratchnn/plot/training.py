@@ -425,7 +425,8 @@ def explanation(explained, path=None, title=None, top=10):
     outputs are drawn as images when they are maps (a convolution's channels, averaged) or
     square vectors (a flattened image), as bars when they are short vectors (up to 40 units:
     one bar per unit), otherwise as a strip of 32 units per row; bright = large. The bar chart
-    shows ``softmax(logits / T)``: the predicted class in orange.
+    shows the probabilities, ``softmax(logits / T)`` (``sigmoid(logit / T)`` for a sigmoid output),
+    the predicted class in orange; a regression output shows its values instead.
     """
     if not (hasattr(explained, "layers") and hasattr(explained, "probabilities")):
         raise TypeError("explanation expects what scratchnn.inspect.explain returns, "
@@ -459,7 +460,9 @@ def explanation(explained, path=None, title=None, top=10):
     probs = explained.probabilities
     if probs is None:
         ax.axis("off")
-        ax.text(0.5, 0.5, f"output (regression):\n{np.asarray(explained.output).ravel()[0]:.4g}",
+        values = np.asarray(explained.output).ravel()
+        shown = ", ".join(f"{v:.4g}" for v in values[:4]) + (", ..." if values.size > 4 else "")
+        ax.text(0.5, 0.5, f"output (regression):\n{shown}",
                 ha="center", va="center", fontsize="large", transform=ax.transAxes)
     else:
         ranked = explained.top(top)
@@ -479,7 +482,9 @@ def explanation(explained, path=None, title=None, top=10):
         ax.set_xlabel("probability")
         ax.set_ylabel("class")
         ax.grid(True, axis="x", alpha=0.3)
-        ax.set_title(f"softmax(logits / T), T = {explained.temperature:g}", fontsize="medium")
+        formula = "sigmoid(logit / T)" if getattr(explained, "output_kind", None) == "sigmoid" \
+            else "softmax(logits / T)"
+        ax.set_title(f"{formula}, T = {explained.temperature:g}", fontsize="medium")
     _title_text(fig, title if title is not None else
                 ("Prediction: class " + explained.class_name(explained.predicted_class)
                  if explained.predicted_class is not None else "Prediction"))
