@@ -336,6 +336,16 @@ def test_diagnostics_dead_relu():
     assert "100% of the units" in d.hints[0].message
 
 
+def test_diagnostics_dead_relu_in_the_last_epoch():
+    """Units killed during the only epoch (a too large step) are reported when training ends."""
+    x, y = blobs()
+    d = diagnose(mlp(hidden=(32,)), np.abs(x), y, 1, optimizers.SGD(learning_rate=1.0), batch_size=20)
+    dead = [r["dead_fraction"] for r in d.monitor.records if r["layer"] == d.monitor.layer_names[0]]
+    assert dead[0] < 0.5 and dead[-1] == 1.0                        # alive at the start, dead at the end
+    hint = next(h for h in d.hints if h.kind == "dead_relu")
+    assert hint.epoch == 1 and "100% of the units" in hint.message
+
+
 def test_diagnostics_overfitting_names_the_turning_epoch():
     x, y = blobs(300, d=20, k=2, seed=1, noise=6.0)                 # overlapping classes, 100 to learn
     snn.utils.set_random_seed(0)

@@ -695,7 +695,8 @@ class Diagnostics(Callback):
     * ``'vanishing_gradients'``: at the start of an epoch, the first layer's gradient norm is below
       ``vanishing_ratio`` times the last layer's: ``||dL/dW_1|| / ||dL/dW_L|| < 1e-3``.
     * ``'dead_relu'``: in some ReLU layer at least ``dead_fraction`` of the units output 0 for every
-      probe sample (they receive no gradient, so they stay dead).
+      probe sample (they receive no gradient, so they stay dead); checked at the start of every
+      epoch and once more when training ends.
     * ``'overfitting'``: the validation loss has not been below its minimum for ``patience``
       epochs and is now above it by more than ``overfit_tolerance`` (relative), while the training
       loss kept falling; the hint names the epoch of the best validation loss.
@@ -821,13 +822,16 @@ class Diagnostics(Callback):
 
     def on_train_end(self, logs=None):
         self.monitor.on_train_end(logs)
+        if len(self.monitor.steps) > self._checked_records:    # the final record: units that died
+            self._checked_records = len(self.monitor.steps)    # in the last epoch are seen too
+            self._check_statistics()
 
     # ------------------------------------------------------------------ the checks
     def _check_statistics(self):
         """Vanishing gradients and dead ReLUs, from the internal monitor's newest record."""
         monitor, epoch = self.monitor, self._epoch + 1
         step = monitor.steps[-1]
-        rows = [r for r in monitor.records if r["step"] == step and r["batch"] is not None]
+        rows = [r for r in monitor.records if r["step"] == step]
         with_grad = [r for r in rows if math.isfinite(r.get("gradient_norm", math.nan))]
         if len(with_grad) >= 2:
             first, last = with_grad[0], with_grad[-1]
