@@ -140,6 +140,24 @@ def test_gradient_norms_leave_the_model_as_it_was():
     assert all(w.grad is None for w in model.weights[1:])
 
 
+def test_gradient_norms_do_not_change_a_later_fit():
+    """Dropout's masks are drawn in the training-mode pass, then every generator is put back."""
+    x, y = blobs(80)
+
+    def train(look_first):
+        snn.utils.set_random_seed(3)
+        model = compiled(snn.Sequential([layers.Input((10,)), layers.Dense(16, activation="relu"),
+                                         layers.Dropout(0.3), layers.Dense(16, activation="relu"),
+                                         layers.Dropout(0.2, seed=5), layers.Dense(3, activation="softmax")]))
+        if look_first:
+            assert len(inspect.gradient_norms(model, x[:20], y[:20])) == 3
+        quiet_fit(model, x, y, epochs=1, batch_size=16)
+        return model.get_weights()
+
+    for a, b in zip(train(False), train(True)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_gradient_norms_need_a_loss_and_matching_targets():
     x, y = blobs(10)
     model = mlp()

@@ -47,6 +47,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import functional as F
+from . import random as _random
 from .autograd import Tensor, no_grad
 from .callbacks.base import Callback
 from .models import data as _data
@@ -127,6 +128,17 @@ def _forward_capture(model, x, training=False):
                 layer.__dict__["call"] = own
             layer._activity_losses = activity
     return out, captured
+
+
+def _generator_states(model):
+    """``[(generator, state), ...]`` of every random generator a forward pass of ``model`` may draw
+    from (the global one, and a layer's own, e.g. a seeded Dropout's), to put them back after."""
+    generators = {id(_random.generator()): _random.generator()}
+    for layer in _leaf_layers(model):
+        for value in vars(layer).values():
+            if isinstance(value, np.random.Generator):
+                generators[id(value)] = value
+    return [(g, g.bit_generator.state) for g in generators.values()]
 
 
 def _unique_names(layers):
@@ -246,8 +258,9 @@ def gradient_norms(model, x, y, sample_weight=None, loss=None, training=True):
     as in ``fit``), or ``loss`` when given (a name or a loss object, for a model not compiled);
     ``W`` are the layer's kernels (see the module's notes). Layers without trainable weights are
     left out. The model is not updated: the weights, BatchNormalization's moving statistics, the
-    optimizer and every weight's ``.grad`` are exactly as before (``training=True``, the default,
-    computes the gradient ``fit`` would: dropout active, batch statistics).
+    optimizer, every weight's ``.grad`` and the random generators (dropout's masks) are exactly as
+    before, so calling it does not change a later ``fit`` (``training=True``, the default, computes
+    the gradient ``fit`` would: dropout active, batch statistics).
 
     In a deep network with sigmoid activations the first layer's norm is orders of magnitude
     below the last one's (each sigmoid multiplies the backpropagated gradient by at most 0.25):
@@ -272,6 +285,7 @@ def gradient_norms(model, x, y, sample_weight=None, loss=None, training=True):
     saved = [(w, w.grad, w.requires_grad, w.data.copy() if not w.trainable else None) for w in weights]
     trainable = {id(w) for w in model.trainable_weights}
     activity = [(layer, layer._activity_losses) for layer in _leaf_layers(model)]
+    generators = _generator_states(model)
     try:
         for w in weights:
             w.grad = None
@@ -297,6 +311,8 @@ def gradient_norms(model, x, y, sample_weight=None, loss=None, training=True):
                 w.data[...] = data
         for layer, losses in activity:
             layer._activity_losses = losses
+        for generator, state in generators:
+            generator.bit_generator.state = state
     return norms
 
 
