@@ -587,6 +587,20 @@ def test_plot_activation_histograms_from_arrays_and_monitor(trained_monitor):
     assert list(from_monitor) == [f"activations-{n}" for n in monitor.layer_names]
 
 
+def test_plot_activation_histograms_of_a_monitor_in_common_bins(trained_monitor):
+    """The monitor's own bins (30) are spread over 50 common bins by overlap, leaving no false gaps."""
+    from scratchnn import plot
+    _, monitor = trained_monitor
+    gids = axes_by_gid(plot.activation_histograms(monitor, at="last", bins=50))
+    for name in monitor.layer_names:
+        source = monitor.histogram(name, "activations", "last")
+        e, c = source["edges"], source["counts"].astype(np.float64)
+        heights, edges, _ = gids[f"activations-{name}"].patches[0].get_data()
+        want = np.array([sum(c[i] * max(0.0, min(e[i + 1], hi) - max(e[i], lo)) / (e[i + 1] - e[i])
+                             for i in range(len(c))) for lo, hi in zip(edges[:-1], edges[1:])])
+        np.testing.assert_allclose(heights, want / c.sum(), atol=1e-12)
+
+
 def test_plot_explanation_shows_the_probabilities():
     from scratchnn import plot
     x, _ = blobs(3)

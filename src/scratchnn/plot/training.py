@@ -285,12 +285,21 @@ def _activation_entries(source, at, bins, layers, shared):
     if not entries:
         raise ValueError("activation_histograms: the monitor recorded no activation histogram "
                          "(histograms=False, or no probe batch)")
-    if shared:       # the monitor's histograms have their own bins: move each bin's count to common bins
+    if shared:       # the monitor's histograms have their own bins: spread them over common bins
         common = _common_range([(e[0], e[-1]) for _, e, c, *_ in entries if len(c)])
         edges = np.linspace(common[0], common[1], bins + 1)
-        entries = [(name, edges, np.histogram((e[:-1] + e[1:]) / 2, bins=edges, weights=c)[0], *rest)
-                   if len(c) else (name, e, c, *rest) for name, e, c, *rest in entries]
+        entries = [(name, edges, _rebin(e, c, edges), *rest) if len(c) else (name, e, c, *rest)
+                   for name, e, c, *rest in entries]
     return entries
+
+
+def _rebin(edges, counts, new_edges):
+    """The histogram ``(edges, counts)`` moved to the bins ``new_edges``, each count spread evenly
+    over its bin: a new bin gets ``sum_i counts_i * overlap(bin_i, new bin) / width(bin_i)`` (the
+    cumulative count, linear within each old bin, read at the new edges). No new bin is left empty
+    inside an old bin that has values, as it would be by moving each count to one new bin."""
+    cumulative = np.concatenate([[0.0], np.cumsum(np.asarray(counts, dtype=np.float64))])
+    return np.diff(np.interp(new_edges, np.asarray(edges, dtype=np.float64), cumulative))
 
 
 def _common_range(ranges):
