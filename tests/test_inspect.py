@@ -364,6 +364,21 @@ def test_diagnostics_dead_relu_in_the_last_epoch():
     assert hint.epoch == 1 and "100% of the units" in hint.message
 
 
+def test_diagnostics_no_dead_relu_hint_from_a_one_sample_probe():
+    """batch_size=1 gives a probe of one input, on which about half of a healthy ReLU layer is 0:
+    no dead-ReLU hint from it; with a real probe (x_probe) dead units are still found."""
+    x, y = blobs(40)
+    for seed in range(4):
+        model = compiled(mlp(hidden=(32,), seed=seed), optimizers.SGD(learning_rate=0.01))
+        d = inspect.Diagnostics(print_fn=None)
+        quiet_fit(model, x, y, epochs=1, batch_size=1, callbacks=[d])
+        assert len(d.monitor.x_probe) == 1 and "dead_relu" not in kinds(d)
+    dead = compiled(mlp(hidden=(32,), bias_initializer=initializers.Constant(-20.0)))
+    d = inspect.Diagnostics(print_fn=None, x_probe=x)
+    quiet_fit(dead, x, y, epochs=1, batch_size=1, callbacks=[d])
+    assert "dead_relu" in kinds(d)
+
+
 def test_diagnostics_overfitting_names_the_turning_epoch():
     x, y = blobs(300, d=20, k=2, seed=1, noise=6.0)                 # overlapping classes, 100 to learn
     snn.utils.set_random_seed(0)

@@ -712,7 +712,8 @@ class Diagnostics(Callback):
       ``vanishing_ratio`` times the last layer's: ``||dL/dW_1|| / ||dL/dW_L|| < 1e-3``.
     * ``'dead_relu'``: in some ReLU layer at least ``dead_fraction`` of the units output 0 for every
       probe sample (they receive no gradient, so they stay dead); checked at the start of every
-      epoch and once more when training ends.
+      epoch and once more when training ends, on a probe of at least ``MIN_DEAD_PROBE`` (16)
+      samples: with smaller batches, pass ``x_probe`` (on one input, half of a healthy layer is 0).
     * ``'overfitting'``: the validation loss has not been below its minimum for ``patience``
       epochs and is now above it by more than ``overfit_tolerance`` (relative), while the training
       loss kept falling; the hint names the epoch of the best validation loss.
@@ -727,6 +728,8 @@ class Diagnostics(Callback):
     ``print_fn`` receives each hint's text (None: print nothing, only keep ``hints``).
     """
 
+    #: Dead ReLUs are judged only on a probe of at least this many samples (see ``'dead_relu'``).
+    MIN_DEAD_PROBE = 16
     KINDS = ("learning_rate_too_high", "vanishing_gradients", "dead_relu", "overfitting", "underfitting",
              "exploding_weights")
 
@@ -861,7 +864,10 @@ class Diagnostics(Callback):
                                "layers barely learn. Try ReLU instead of sigmoid/tanh in the hidden layers, "
                                "He initialization (kernel_initializer='he_normal'), BatchNormalization, or "
                                "fewer layers.")
-        for r in rows:
+        # A unit is dead when it is 0 for *every* input: with a probe of a few samples (batch_size=1
+        # gives a probe of one) about half of a healthy layer's units are 0 on all of them.
+        probe = monitor.x_probe
+        for r in (rows if probe is not None and len(probe) >= self.MIN_DEAD_PROBE else []):
             dead = r.get("dead_fraction", math.nan)
             if math.isfinite(dead) and dead >= self.dead_fraction:
                 self._hint("dead_relu", epoch,
