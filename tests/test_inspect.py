@@ -91,6 +91,22 @@ def test_layer_activations_run_in_inference_mode_and_change_nothing():
     assert all("call" not in layer.__dict__ for layer in model._walk())   # no wrapper left behind
 
 
+def test_layer_activations_in_training_mode_change_nothing():
+    x, _ = blobs(30)
+    snn.utils.set_random_seed(1)
+    model = snn.Sequential([layers.Input((10,)), layers.Dense(12, activation="relu"), layers.Dropout(0.5),
+                            layers.BatchNormalization(), layers.Dense(3, activation="softmax")])
+    before = [w.copy() for w in model.get_weights()]
+    state = snn.random.generator().bit_generator.state
+    acts = list(inspect.layer_activations(model, x, training=True).values())
+    dense_out, dropout_out, normalized = acts[:3]
+    assert np.any(dropout_out != dense_out)                         # dropout applied ...
+    np.testing.assert_allclose(normalized.mean(axis=0), 0, atol=1e-5)   # ... and the batch's statistics
+    for w, b in zip(model.get_weights(), before):                  # moving statistics put back
+        np.testing.assert_array_equal(w, b)
+    assert snn.random.generator().bit_generator.state == state     # and the generator
+
+
 def test_layer_activations_reject_bad_input():
     model = mlp()
     with pytest.raises(TypeError, match="model must be a scratchnn Model"):

@@ -238,15 +238,27 @@ def layer_activations(model, x, training=False):
 
     Returns a dict ``{layer name: output array}`` in the order the layers are called (each array
     keeps the batch axis). ``training=False`` (the default) runs the layers in inference mode:
-    dropout does nothing and BatchNormalization uses its moving statistics; nothing in the model
-    changes either way. A layer called twice appears as ``'name'`` and ``'name#2'``.
+    dropout does nothing and BatchNormalization uses its moving statistics; ``training=True``
+    applies dropout and normalizes by the batch's own statistics. Nothing changes either way:
+    the moving statistics and the random generators are put back after a training-mode pass. A
+    layer called twice appears as ``'name'`` and ``'name#2'``.
 
         acts = layer_activations(model, x_test[:500])
         {name: a.std() for name, a in acts.items()}     # does the signal shrink layer by layer?
     """
     _check_model(model, "layer_activations")
     x = _as_batch(model, x, "x", "layer_activations")
-    _, captured = _forward_capture(model, x, training=bool(training))
+    # A training-mode pass moves BatchNormalization's moving statistics and draws dropout masks:
+    # both are put back after it.
+    saved = [(w, w.data.copy()) for w in model.weights if not w.trainable] if training else []
+    generators = _generator_states(model) if training else []
+    try:
+        _, captured = _forward_capture(model, x, training=bool(training))
+    finally:
+        for w, data in saved:
+            w.data[...] = data
+        for generator, state in generators:
+            generator.bit_generator.state = state
     names = _unique_names([layer for layer, _ in captured])
     return {name: out.data for name, (_, out) in zip(names, captured)}
 
