@@ -8,7 +8,8 @@ network gets more confident on its training images and more confidently wrong on
 
     generalisation gap = validation loss - training loss        (grows while the model overfits)
 
-Three remedies, each trained from the same initial weights on the same batches:
+Three remedies, each trained from the same initial weights on the same batches (the dropout
+model's only in the first epoch: its masks are drawn from the generator that also shuffles):
 
 * **Dropout** (``layers.Dropout(0.2)`` on the inputs, ``layers.Dropout(0.5)`` after each hidden
   layer, the recipe of Srivastava et al., 2014): during training each pixel is dropped with
@@ -86,7 +87,7 @@ def overfitting(lab):
               "early stopping": ({}, [callbacks.EarlyStopping(patience=5, restore_best_weights=True)])}
     curves, histories, final_val, test_acc = {}, {}, {}, {}
     for name, (options, extra) in setups.items():
-        snn.utils.set_random_seed(lab.seed)          # same initial weights and batches for all four
+        snn.utils.set_random_seed(lab.seed)          # same initial weights (and batches, but for dropout)
         model = build(width=width, **options)
         val_ce = []
         record = record_val_loss(model, x_val, y_val, val_ce)
