@@ -90,3 +90,19 @@ def test_the_lab_command_lists_and_runs(toy_experiment, tmp_path, capsys):
     assert (tmp_path / "out" / "curve.png").exists()
     assert main(["lab", "no-such-thing"]) == 2
     assert "unknown experiment 'no-such-thing'" in capsys.readouterr().err
+
+
+def test_numbers_json_is_strict_json(tmp_path):
+    @lab.experiment("nan-test", "NaN", "writes a NaN", order=-2)
+    def nan_experiment(lab_):
+        lab_.number("diverged", float("nan"))
+        lab_.number("curve", [1.0, float("inf"), -float("inf")])
+    try:
+        result = lab.run("nan-test", out=tmp_path, verbose=False)
+    finally:
+        del _core.EXPERIMENTS["nan-test"]
+    text = (tmp_path / "numbers.json").read_text()
+    assert "NaN" in text
+    strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in numbers.json"))
+    assert strict == {"diverged": "NaN", "curve": [1.0, "Infinity", "-Infinity"]}
+    assert np.isnan(result.numbers["diverged"])          # the Python dict keeps the floats

@@ -8,11 +8,11 @@ def run(args):
     from .. import lab
     if args.name is None:
         width = max(len(n) for n in lab.EXPERIMENTS)
-        print("Experiments (scratchnn lab NAME [--out DIR] [--quick]):")
+        print("Experiments (scratchnn lab NAME|all [--out DIR] [--quick]):")
         for exp in lab.EXPERIMENTS.values():
             print(f"  {exp.name:<{width}}  {exp.summary}")
         return 0
-    if args.name == "all":
+    if args.name.lower() == "all":
         names = list(lab.EXPERIMENTS)
     else:
         key = args.name.replace("_", "-").lower()

@@ -103,6 +103,18 @@ def _plain(value):
     return value
 
 
+def _strict_json(value):
+    """``value`` with NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (JSON has no
+    such numbers; Python's json would write them as bare NaN, which other readers refuse)."""
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict_json(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return "NaN" if np.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
 @dataclass
 class Result:
     """What an experiment found: ``report`` (text), ``numbers`` (dict) and ``figures`` (stem -> Figure)."""
@@ -134,7 +146,7 @@ class Result:
             _save(fig, path)
             files.append(path)
         for fname, text in (("report.txt", self.report),
-                            ("numbers.json", json.dumps(self.numbers, indent=2, allow_nan=True) + "\n")):
+                            ("numbers.json", json.dumps(_strict_json(self.numbers), indent=2) + "\n")):
             path = os.path.join(out, fname)
             with atomic_write(path, "w") as f:
                 f.write(text)

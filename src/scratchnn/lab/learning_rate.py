@@ -31,6 +31,7 @@ from ..plot import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, _new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
+from ._smooth import moving_average
 
 PARABOLA_LRS = [0.01, 0.1, 0.9, 1.0, 1.1]
 PARABOLA_VERDICTS = {0.01: "too small: barely moves", 0.1: "right: converges", 0.9: "oscillates, converges",
@@ -92,14 +93,6 @@ def ema(values, beta=0.9):
         m = beta * m + (1 - beta) * v
         out.append(m / (1 - beta ** t))
     return np.array(out)
-
-
-def moving_average(values, window):
-    """Mean of the last ``window`` values at every step (fewer at the start)."""
-    c = np.cumsum(np.insert(np.asarray(values, dtype=np.float64), 0, 0.0))
-    i = np.arange(1, len(values) + 1)
-    lo = np.maximum(0, i - window)
-    return (c[i] - c[lo]) / (i - lo)
 
 
 def suggest_learning_rate(rates, losses):

@@ -41,6 +41,7 @@ from ..plot import _new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
+from ._smooth import moving_average
 
 NAMES = ["GD", "SGD", "Momentum", "Nesterov", "AdaGrad", "AdaDelta", "RMSprop", "Adam"]
 COLORS = dict(zip(NAMES, ["#7f7f7f", "#bcbd22", "#1f77b4", "#17becf", "#9467bd", "#8c564b", "#2ca02c",
@@ -248,13 +249,6 @@ def _landscape_figure(f, title, paths, box, best, local, lrs, noise, f_best):
     return fig
 
 
-def _smooth(values, window):
-    """Moving average over ``window`` steps (shorter at the start), to see a trend through the noise."""
-    c = np.cumsum(np.insert(values, 0, 0.0))
-    i = np.arange(1, len(values) + 1)
-    lo = np.maximum(0, i - window)
-    return (c[i] - c[lo]) / (i - lo)
-
 
 def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):
     """Smoothed training loss per step for every optimizer (left) and the final ranking (right)."""
@@ -262,9 +256,9 @@ def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):
     ax, ax_bar = fig.subplots(1, 2, width_ratios=[1.6, 1])
     window = max(5, steps // 50)
     for name, losses in curves.items():
-        ax.plot(np.arange(1, steps + 1), _smooth(losses, window), color=COLORS[name], linewidth=1.5,
+        ax.plot(np.arange(1, steps + 1), moving_average(losses, window), color=COLORS[name], linewidth=1.5,
                 label=_lr_label(name, MNIST_LRS[name]))
-    ax.plot(np.arange(1, steps + 1), _smooth(keras_adadelta[0], window), ":", color=COLORS["AdaDelta"],
+    ax.plot(np.arange(1, steps + 1), moving_average(keras_adadelta[0], window), ":", color=COLORS["AdaDelta"],
             linewidth=1.5, label="AdaDelta (lr 0.001, Keras default)")
     ax.set_yscale("log")
     ax.set_xlim(1, steps)

@@ -51,6 +51,7 @@ from ..plot import ERROR_COLOR, TRAIN_COLOR, _new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
+from ._smooth import moving_average
 
 #: name -> a function returning a new initializer (each layer gets its own, with its own draws).
 INITIALIZERS = {
@@ -247,13 +248,6 @@ def _histogram_figure(acts, stds, saturated):
     return fig
 
 
-def _smooth(values, window):
-    """Moving average over ``window`` steps (shorter at the start), to see the trend through the noise."""
-    c = np.cumsum(np.insert(values, 0, 0.0))
-    i = np.arange(1, len(values) + 1)
-    lo = np.maximum(0, i - window)
-    return (c[i] - c[lo]) / (i - lo)
-
 
 def _mnist_figure(curves, final, steps):
     fig = _new_figure(13, 5)
@@ -265,8 +259,8 @@ def _mnist_figure(curves, final, steps):
             ax_big.plot(np.arange(1, len(shown) + 1), shown, "o-", color=COLORS[init], linewidth=2,
                         label=f"{init} (NaN from step {len(losses)})")
             continue
-        ax.plot(np.arange(1, len(losses) + 1), _smooth(losses, window), color=COLORS[init], linewidth=2,
-                label=f"{init} (end: {final[init]:.3f})")
+        ax.plot(np.arange(1, len(losses) + 1), moving_average(losses, window), color=COLORS[init],
+                linewidth=2, label=f"{init} (end: {final[init]:.3f})")
     ax.axhline(np.log(10), color="0.3", linestyle="--", linewidth=1, label="ln 10 = 2.30 (guessing)")
     ax.set_ylim(0, 3)
     ax.set_xlim(0, steps)
