@@ -677,17 +677,26 @@ def _fresh_optimizer(choice):
 _BUILT = weakref.WeakValueDictionary()
 
 
+def first_return(model):
+    """True the first time a model-building function hands ``model`` over for a fit in this process
+    (``model_selection`` and ``scratchnn.sklearn`` alike; remembered weakly), False when it is one
+    handed over before, whose weights an earlier fit has trained."""
+    if _BUILT.get(id(model)) is model:
+        return False
+    _BUILT[id(model)] = model
+    return True
+
+
 def _build(build_fn, model_kw, opt_kw):
     """``build_fn(**model_kw)``, checked, then compiled again with the requested optimizer."""
     model = build_fn(**model_kw)
     if not (hasattr(model, "fit") and hasattr(model, "compile") and hasattr(model, "predict")):
         raise TypeError(f"build_fn must return a compiled scratchnn model; "
                         f"{getattr(build_fn, '__name__', 'build_fn')}() returned {type(model).__name__}")
-    if _BUILT.get(id(model)) is model:
+    if not first_return(model):
         raise ValueError(f"{getattr(build_fn, '__name__', 'build_fn')}() returned a model it had returned "
                          "before, already trained by an earlier fit (its weights would carry over from fold "
                          "to fold): create the model inside build_fn, so that every call returns a new one")
-    _BUILT[id(model)] = model
     if not getattr(model, "compiled", False):
         raise ValueError(f"{getattr(build_fn, '__name__', 'build_fn')}() returned a model that is not "
                          "compiled: call model.compile(optimizer=..., loss=..., metrics=[...]) inside it")

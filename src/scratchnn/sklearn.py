@@ -59,7 +59,6 @@ import contextlib
 import inspect
 import numbers
 import warnings
-import weakref
 
 import numpy as np
 
@@ -83,6 +82,7 @@ from scratchnn import losses as _losses
 from scratchnn import optimizers as _optimizers
 from scratchnn import random as _random
 from scratchnn.layers.base import Layer
+from scratchnn.model_selection import first_return
 from scratchnn.models import Model, Sequential
 from scratchnn.preprocessing import LabelEncoder
 from scratchnn.utils import to_categorical
@@ -96,10 +96,6 @@ _MANAGED_FIT_ARGS = ("x", "y", "epochs", "batch_size", "verbose", "callbacks", "
 
 # predictions are computed in batches of at least this many rows (the result does not depend on it)
 _PREDICT_BATCH = 1024
-
-# the networks model-building functions have returned in this process: one returned again (a network
-# made once, outside the function) would start a new fit from the weights of an earlier one
-_RETURNED = weakref.WeakValueDictionary()
 
 
 def _validate(estimator, X, y="no_validation", reset=True, **kwargs):
@@ -315,11 +311,10 @@ class _NeuralNetBase(BaseEstimator):
         if not isinstance(net, Model):
             raise TypeError(f"the model-building function {name}() must return a scratchnn Model "
                             f"(e.g. a Sequential), got {_describe(net)}")
-        if _RETURNED.get(id(net)) is net:
+        if not first_return(net):          # a network made once, outside the function
             raise ValueError(f"the model-building function {name}() returned a network it had returned "
                              "before, whose weights an earlier fit may have trained: create the network "
                              "inside the function, so that every fit starts from fresh weights")
-        _RETURNED[id(net)] = net
         return net
 
     def _new_optimizer(self):
