@@ -98,9 +98,12 @@ def parallel_batches(fn, n, size):
     thread takes the first range. A process forked from one that had made the pool makes its own.
     """
     global _pool
+    if n < 2 or size < PARALLEL_MIN_SIZE:       # small work: no thread count to look up
+        fn(0, n)
+        return
     threads = num_threads()
     parts = min(threads, n)
-    if parts < 2 or size < PARALLEL_MIN_SIZE:
+    if parts < 2:
         fn(0, n)
         return
     import os
