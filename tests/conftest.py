@@ -28,3 +28,18 @@ def assert_close(actual, expected, rtol=1e-6, atol=1e-9, what=""):
     expected = np.asarray(expected, dtype=np.float64)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def assert_config_round_trip(layer, x):
+    """``layer`` rebuilt from its config (directly and through layers.serialize/deserialize) has the
+    same config, and with the same weights gives bit-identical outputs on ``x``."""
+    from scratchnn import layers as L
+    out = layer(x).data
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config and clone is not layer
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(clone(x).data, out)
+    via_registry = L.deserialize(L.serialize(layer))
+    assert type(via_registry) is type(layer) and via_registry.get_config() == config

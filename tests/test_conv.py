@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_close, requires_torch, torch
+from conftest import assert_config_round_trip, assert_close, requires_torch, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -480,15 +480,7 @@ _CONFIG_LAYERS = [
 def test_get_config_from_config_round_trip(rng, make):
     layer = make()
     x = rng.normal(size=(2, 8, 7, 3)).astype(np.float32)
-    out = layer(x).data
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    assert clone.get_config() == config and clone is not layer
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(clone(x).data, out)
-    via_registry = L.deserialize(L.serialize(layer))
-    assert type(via_registry) is type(layer) and via_registry.get_config() == config
+    assert_config_round_trip(layer, x)
 
 
 def _cnn(input_shape=None):

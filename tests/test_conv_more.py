@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import assert_close, requires_torch, torch
+from conftest import assert_config_round_trip, assert_close, requires_torch, torch
 
 import scratchnn as snn
 import scratchnn.functional as F
@@ -609,15 +609,7 @@ def test_get_config_from_config_round_trip(rng, name):
     make, x_shape = _CONFIG_LAYERS[name]
     layer = make()
     x = rng.normal(size=x_shape).astype(np.float32)
-    out = layer(x).data
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    assert clone.get_config() == config and clone is not layer
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(clone(x).data, out)
-    via_registry = L.deserialize(L.serialize(layer))
-    assert type(via_registry) is type(layer) and via_registry.get_config() == config
+    assert_config_round_trip(layer, x)
 
 
 def test_configs_use_keras_argument_names():
