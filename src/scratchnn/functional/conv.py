@@ -123,42 +123,95 @@ def _unpad(dxp, pads):
     return dxp[:, top:h - bottom, left:w - right, :]
 
 
+#: Inputs with fewer channels than this get the transposed ("taps-major") im2col layout (Conv2D).
+TAPS_MAJOR_BELOW = 4
+
+
+def _add_bias(rows, bias):
+    """``rows += bias`` for rows of shape (M, F), in place. NumPy runs an inner loop per row, so
+    with F = 32 it spends as long starting loops as adding; viewing r consecutive rows as one
+    row of r*F numbers (and the bias repeated r times) does the same additions in fewer,
+    longer loops (2x faster for F = 32)."""
+    m, f = rows.shape
+    r = 1
+    while r * f < 256 and m % (2 * r) == 0:
+        r *= 2
+    wide = rows.reshape(m // r, r * f)
+    wide += np.tile(bias, r)
+
+
 class Conv2D(Function):
     """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas.
 
     ``relu=True`` fuses the ReLU that usually follows: y = max(im2col(x) @ W + b, 0) in place,
-    and the backward first masks g with (y > 0), so no separate activation array is made."""
+    and the backward first masks g with (y > 0), so no separate activation array is made.
+
+    Two layouts of the im2col matrix, the same products:
+
+    * many input channels: ``cols`` is (windows, kh*kw*C): each row one window, copied from x in
+      runs of C contiguous numbers; y = cols @ W, dW = cols^T @ g.
+    * few input channels (C < ``TAPS_MAJOR_BELOW`` = 4, e.g. a grey or colour image): runs of C numbers are too short
+      to copy fast, so ``cols`` is stored transposed, (kh*kw*C, windows): row (a, c, ch) is the
+      whole batch's image shifted by the tap (a, c), one long copy per row. Its last row is all
+      ones, so the bias is one more row of the weight matrix: y = cols^T @ [W; b], and
+      cols @ g = [dW; db] gives the bias gradient (the column sums of g) in the same product.
+    """
 
     def forward(self, x, kernel, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
-                relu=False):
+                relu=False, pool=None):
         kh, kw, cin, cout = kernel.shape
         xp = _pad_hw(x, pads)
         windows = sliding_windows(xp, (kh, kw), strides, dilation)
         n, ho, wo = windows.shape[:3]
-        cols = np.empty((n * ho * wo, kh * kw * cin), dtype=xp.dtype)
-        cols6 = cols.reshape(windows.shape)
-        parallel_batches(lambda lo, hi: np.copyto(cols6[lo:hi], windows[lo:hi]), n, cols.size)  # im2col
-        y = cols @ kernel.reshape(kh * kw * cin, cout)
-        if bias is not None or relu:
-            rows = ho * wo
-
+        depth, rows = kh * kw * cin, ho * wo
+        weights = kernel.reshape(depth, cout)
+        self.taps_major = cin < TAPS_MAJOR_BELOW
+        if self.taps_major:                      # cols: (depth [+ 1 row of ones], windows)
+            cols = np.empty((depth + (bias is not None), n * rows), dtype=xp.dtype)
+            cols6 = cols[:depth].reshape(kh, kw, cin, n, ho, wo)
+            by_tap = windows.transpose(3, 4, 5, 0, 1, 2)
+            parallel_batches(lambda lo, hi: np.copyto(cols6[:, :, :, lo:hi], by_tap[:, :, :, lo:hi]),
+                             n, cols.size)       # im2col
+            if bias is not None:
+                cols[depth] = 1
+                weights = np.concatenate([weights, bias[None, :]])
+            y = cols.T @ weights
+        else:                                    # cols: (windows, depth)
+            cols = np.empty((n * rows, depth), dtype=xp.dtype)
+            cols6 = cols.reshape(windows.shape)
+            parallel_batches(lambda lo, hi: np.copyto(cols6[lo:hi], windows[lo:hi]), n, cols.size)
+            y = cols @ weights
+        add_bias = bias is not None and not self.taps_major
+        relu_here = relu and pool is None        # with a pool after, the ReLU acts on its output
+        if add_bias or relu_here:
             def finish(lo, hi):
                 part = y[lo * rows:hi * rows]
-                if bias is not None:
-                    part += bias
-                if relu:
+                if add_bias:
+                    _add_bias(part, bias)
+                if relu_here:
                     np.maximum(part, 0, out=part)
             parallel_batches(finish, n, y.size)
+        out = y.reshape(n, ho, wo, cout)
+        if pool is not None:                     # max pooling, then the ReLU on the pooled array
+            size, pool_strides, pool_pads = pool
+            zp = _pad_hw(out, pool_pads, value=-np.inf)
+            out, index, taps = _max_pool(zp, size, pool_strides, with_index=bool(self.needs_grad))
+            if relu:
+                parallel_batches(lambda lo, hi: np.maximum(out[lo:hi], 0, out=out[lo:hi]), n, out.size)
+            if self.needs_grad:
+                self.pooling = (index, taps, zp.shape, pool)
         if not self.needs_grad:                  # inference: keep nothing for a backward pass
-            return y.reshape(n, ho, wo, cout)
-        self.y = y if relu else None
+            return out
+        self.y = out.reshape(-1, cout) if relu else None
         self.cols, self.kernel, self.xp_shape, self.x_dtype = cols, kernel, xp.shape, x.dtype
         self.strides, self.pads, self.dilation, self.out_hw = strides, pads, dilation, (ho, wo)
-        return y.reshape(n, ho, wo, cout)
+        self.pool = pool
+        return out
 
     def backward(self, g):
         kh, kw, cin, cout = self.kernel.shape
-        n, rows = g.shape[0], self.out_hw[0] * self.out_hw[1]
+        n = g.shape[0]
+        rows = g.shape[1] * g.shape[2]
         g2 = g.reshape(-1, cout)
         if self.y is not None:                   # through the fused ReLU: dy = g * (y > 0)
             masked, y, g_in = np.empty(g2.shape, dtype=g2.dtype), self.y, g2
@@ -168,6 +221,11 @@ class Conv2D(Function):
                 np.multiply(g_in[part], y[part] > 0, out=masked[part])
             parallel_batches(mask, n, g2.size)
             g2 = masked
+        if self.pool is not None:                # through the max pooling, back to the conv output
+            index, taps, zp_shape, (size, pool_strides, pool_pads) = self.pooling
+            dz = _max_pool_grad(g2.reshape(g.shape), index, taps, zp_shape, size, pool_strides)
+            g2 = np.ascontiguousarray(_unpad(dz, pool_pads)).reshape(-1, cout)
+        rows = self.out_hw[0] * self.out_hw[1]
         dx = dkernel = dbias = None
         if self.needs_grad[0]:
             # col2im, one kernel tap at a time: the tap's share of every window's gradient,
@@ -186,11 +244,19 @@ class Conv2D(Function):
                         target[lo:hi] += windows[lo:hi]
                     parallel_batches(add, n, share.size)
             dx = _unpad(dxp, self.pads)
-        if self.needs_grad[1]:
-            dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
-        if len(self.needs_grad) > 2 and self.needs_grad[2]:
-            dbias = np.einsum("ij->j", g2)       # = g2.sum(axis=0), same rounding, 2-3x faster here
-        return (dx, dkernel) if len(self.needs_grad) == 2 else (dx, dkernel, dbias)
+        has_bias = len(self.needs_grad) > 2
+        depth = kh * kw * cin
+        if self.taps_major:                      # [dW; db] = cols @ g in one product
+            if self.needs_grad[1] or (has_bias and self.needs_grad[2]):
+                both = self.cols @ g2
+                dkernel = both[:depth].reshape(self.kernel.shape) if self.needs_grad[1] else None
+                dbias = both[depth] if has_bias and self.needs_grad[2] else None
+        else:
+            if self.needs_grad[1]:
+                dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
+            if has_bias and self.needs_grad[2]:
+                dbias = np.ones(g2.shape[0], dtype=g2.dtype) @ g2    # column sums, as one BLAS product
+        return (dx, dkernel, dbias) if has_bias else (dx, dkernel)
 
 
 def _check_image(x, who):
@@ -198,28 +264,127 @@ def _check_image(x, who):
         raise ValueError(f"{who}: expected a batch of images of shape (N, H, W, C), got shape {x.shape}")
 
 
+def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
+    """Checks conv2d's arguments; returns the input Tensors and the Function's parameters."""
+    x = _lift(x)
+    kernel = _lift(kernel, x)
+    _check_image(x, who)
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
+                         f"expected (kh, kw, {x.shape[3]}, filters)")
+    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
+    pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
+    for axis, (n, k, d, p) in enumerate(zip(x.shape[1:3], kernel.shape[:2], dilation, pads)):
+        if n + sum(p) < (k - 1) * d + 1:
+            raise ValueError(f"{who}: the kernel ({kernel.shape[0]}x{kernel.shape[1]}, dilation {dilation}) "
+                             f"is larger than the {'padded ' if sum(p) else ''}input "
+                             f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
+    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
+    return args, dict(strides=strides, pads=pads, dilation=dilation)
+
+
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False):
     """2-D convolution, channels last. x: (N, H, W, C_in); kernel: (kh, kw, C_in, C_out) (Keras's
     layout); bias: (C_out,). Returns (N, Ho, Wo, C_out). ``padding``: 'valid' or 'same'.
     ``relu=True`` returns relu(conv2d(...)) computed in one step (what ``Conv2D(activation='relu')``
     uses)."""
-    x = _lift(x)
-    kernel = _lift(kernel, x)
-    _check_image(x, "conv2d")
-    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
-        raise ValueError(f"conv2d: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
-                         f"expected (kh, kw, {x.shape[3]}, filters)")
-    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError("conv2d: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
-    pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
-    for axis, (n, k, d, p) in enumerate(zip(x.shape[1:3], kernel.shape[:2], dilation, pads)):
-        if n + sum(p) < (k - 1) * d + 1:
-            raise ValueError(f"conv2d: the kernel ({kernel.shape[0]}x{kernel.shape[1]}, dilation {dilation}) "
-                             f"is larger than the {'padded ' if sum(p) else ''}input "
-                             f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
-    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
-    return Conv2D.apply(*args, strides=strides, pads=pads, dilation=dilation, relu=bool(relu))
+    args, params = _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, "conv2d")
+    return Conv2D.apply(*args, **params, relu=bool(relu))
+
+
+def conv2d_max_pool(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False,
+                    pool_size=2, pool_strides=None, pool_padding="valid"):
+    """``max_pool2d(conv2d(x, kernel, bias, ..., relu), pool_size, pool_strides, pool_padding)`` as
+    one op: the same values and gradients, with less work (what a ``Sequential`` model runs for a
+    ``Conv2D`` followed by a ``MaxPooling2D``).
+
+    The ReLU is applied *after* the pooling: max(relu(z_1), ..., relu(z_k)) = relu(max(z_1, ...,
+    z_k)) because relu never changes the order of two numbers. So the ReLU, and its gradient mask
+    in the backward pass, run on the pooled array (4x smaller for 2x2 windows), and the
+    convolution's full-size output is not kept for the backward pass, only which tap of each
+    window was the maximum. Gradients: the pooled gradient, masked by (y > 0), goes to each
+    window's first maximum; from there the convolution's backward pass (module docstring)."""
+    args, params = _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, "conv2d_max_pool")
+    who = "conv2d_max_pool"
+    pool = _pair(pool_size, "pool_size", who)
+    pool_strides = pool if pool_strides is None else _pair(pool_strides, "pool_strides", who)
+    x, kernel = args[0], args[1]
+    conv_hw = [output_size(n, k, s, padding, d) for n, k, s, d in
+               zip(x.shape[1:3], kernel.shape[:2], params["strides"], params["dilation"])]
+    pool_pads = _pads(conv_hw, pool, pool_strides, pool_padding, (1, 1))
+    if min(output_size(n, p, s, pool_padding) for n, p, s in zip(conv_hw, pool, pool_strides)) < 1:
+        raise ValueError(f"{who}: a {pool[0]}x{pool[1]} pooling window with '{pool_padding}' padding does "
+                         f"not fit the convolution's output of {conv_hw[0]}x{conv_hw[1]}: the output "
+                         f"would be empty")
+    return Conv2D.apply(*args, **params, relu=bool(relu), pool=(pool, pool_strides, pool_pads))
+
+
+def _max_pool(xp, pool, strides, with_index):
+    """Max pooling of the (already padded) xp: returns ``(y, index, taps)``, where ``index`` (or
+    None) holds, for every output, the number of the tap that held the window's first maximum
+    and ``taps`` are the kh*kw strided slices of xp, one per window position (row-major)."""
+    ho = (xp.shape[1] - pool[0]) // strides[0] + 1
+    wo = (xp.shape[2] - pool[1]) // strides[1] + 1
+    taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
+    y = np.empty((xp.shape[0], ho, wo, xp.shape[3]), dtype=xp.dtype)
+    index = np.empty(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int32) if with_index else None
+
+    def work(lo, hi):
+        xs, ys = xp[lo:hi], y[lo:hi]
+        np.copyto(ys, xs[taps[0]])
+        for where in taps[1:]:
+            np.maximum(ys, xs[where], out=ys)
+        if index is not None:
+            _first_max(xs, ys, taps, out=index[lo:hi])
+    parallel_batches(work, xp.shape[0], xp.size)
+    return y, index, taps
+
+
+def _first_max(xp, y, taps, out):
+    """For every output, the number of the first tap whose value equals the maximum ``y``
+    (written into ``out``): the count of leading taps that are not the maximum."""
+    index = out
+    index[...] = 0
+    not_yet = np.empty(y.shape, dtype=bool)        # no tap so far held the maximum
+    differs = np.empty(y.shape, dtype=bool)
+    for t, where in enumerate(taps[:-1]):
+        if t == 0:
+            np.not_equal(xp[where], y, out=not_yet)
+        else:
+            np.not_equal(xp[where], y, out=differs)
+            np.logical_and(not_yet, differs, out=not_yet)
+        index += not_yet                              # one more leading tap that was not the max
+    return index
+
+
+def _max_pool_grad(g, index, taps, xp_shape, pool, strides):
+    """The gradient of max pooling for the padded input: each output's g goes to its window's
+    first maximum (tap ``index``); windows that overlap and share a maximum each add theirs."""
+    (ph, pw), (sh, sw) = pool, strides
+    ho, wo = g.shape[1:3]
+    if (sh, sw) == (ph, pw):
+        # Windows tile the input without overlap or gaps: the taps write every cell they
+        # cover exactly once, so only the uncovered bottom rows / right columns need zeros.
+        dxp = np.empty(xp_shape, dtype=g.dtype)
+        dxp[:, ho * ph:] = 0
+        dxp[:, :, wo * pw:] = 0
+    else:
+        dxp = np.zeros(xp_shape, dtype=g.dtype)
+    if sh < ph or sw < pw:                           # windows share cells: add, tap by tap
+        hit = np.empty(g.shape, dtype=bool)
+        for t, where in enumerate(taps):
+            np.equal(index, t, out=hit)
+            dxp[where] += g * hit
+    else:                                            # each input cell is in one window at most
+        def work(lo, hi):
+            hit = np.empty(g[lo:hi].shape, dtype=bool)
+            for t, where in enumerate(taps):
+                np.equal(index[lo:hi], t, out=hit)
+                np.multiply(g[lo:hi], hit, out=dxp[lo:hi][where])
+        parallel_batches(work, g.shape[0], dxp.size)
+    return dxp
 
 
 class MaxPool2D(Function):
@@ -236,69 +401,15 @@ class MaxPool2D(Function):
 
     def forward(self, x, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))):
         xp = _pad_hw(x, pads, value=-np.inf)
-        ho = (xp.shape[1] - pool[0]) // strides[0] + 1
-        wo = (xp.shape[2] - pool[1]) // strides[1] + 1
-        taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]
-        y = np.empty((xp.shape[0], ho, wo, xp.shape[3]), dtype=xp.dtype)
-        index = None
+        y, index, taps = _max_pool(xp, pool, strides, with_index=bool(self.needs_grad))
         if self.needs_grad:
-            index = np.empty(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
-
-        def work(lo, hi):
-            xs, ys = xp[lo:hi], y[lo:hi]
-            np.copyto(ys, xs[taps[0]])
-            for where in taps[1:]:
-                np.maximum(ys, xs[where], out=ys)
-            if index is not None:
-                self._first_max(xs, ys, taps, out=index[lo:hi])
-        parallel_batches(work, xp.shape[0], xp.size)
-        if self.needs_grad:
-            self.index = index
-            self.taps, self.xp_shape, self.pads, self.pool, self.strides = taps, xp.shape, pads, pool, strides
+            self.index, self.taps, self.xp_shape = index, taps, xp.shape
+            self.pads, self.pool, self.strides = pads, pool, strides
         return y
 
-    @staticmethod
-    def _first_max(xp, y, taps, out):
-        """For every output, the number of the first tap whose value equals the maximum ``y``
-        (written into ``out``)."""
-        index = out
-        index[...] = 0
-        not_yet = np.empty(y.shape, dtype=bool)        # no tap so far held the maximum
-        differs = np.empty(y.shape, dtype=bool)
-        for t, where in enumerate(taps[:-1]):
-            if t == 0:
-                np.not_equal(xp[where], y, out=not_yet)
-            else:
-                np.not_equal(xp[where], y, out=differs)
-                np.logical_and(not_yet, differs, out=not_yet)
-            index += not_yet                              # one more leading tap that was not the max
-        return index
-
     def backward(self, g):
-        (ph, pw), (sh, sw) = self.pool, self.strides
-        ho, wo = g.shape[1:3]
-        if (sh, sw) == (ph, pw):
-            # Windows tile the input without overlap or gaps: the taps write every cell they
-            # cover exactly once, so only the uncovered bottom rows / right columns need zeros.
-            dxp = np.empty(self.xp_shape, dtype=g.dtype)
-            dxp[:, ho * ph:] = 0
-            dxp[:, :, wo * pw:] = 0
-        else:
-            dxp = np.zeros(self.xp_shape, dtype=g.dtype)
-        overlap = sh < ph or sw < pw
-        if overlap:                                      # windows share cells: add, tap by tap
-            hit = np.empty(g.shape, dtype=bool)
-            for t, where in enumerate(self.taps):
-                np.equal(self.index, t, out=hit)
-                dxp[where] += g * hit
-        else:                                            # each input cell is in one window at most
-            def work(lo, hi):
-                hit = np.empty(g[lo:hi].shape, dtype=bool)
-                for t, where in enumerate(self.taps):
-                    np.equal(self.index[lo:hi], t, out=hit)
-                    np.multiply(g[lo:hi], hit, out=dxp[lo:hi][where])
-            parallel_batches(work, g.shape[0], dxp.size)
-        return _unpad(dxp, self.pads)
+        return _unpad(_max_pool_grad(g, self.index, self.taps, self.xp_shape, self.pool, self.strides),
+                      self.pads)
 
 
 class AvgPool2D(Function):

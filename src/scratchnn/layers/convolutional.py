@@ -73,6 +73,27 @@ class Conv2D(KernelBiasMixin, Layer):
                      dilation_rate=self.dilation_rate, relu=fuse)
         return y if fuse else self.activation(y)
 
+    def _fuses_with(self, pool):
+        """Whether this layer and the ``pool`` layer right after it may run as one op
+        (``call_then_max_pool``): a plain Conv2D with ReLU or no activation followed by a plain
+        MaxPooling2D, neither with an activity regularizer nor a patched ``call`` (e.g. by
+        ``scratchnn.inspect``, which records each layer's own output)."""
+        return (type(self).call is Conv2D.call and type(pool).call is MaxPooling2D.call
+                and isinstance(pool, MaxPooling2D) and self.built and pool.built
+                and self.activation in (F.relu, F.linear)
+                and self.activity_regularizer is None and pool.activity_regularizer is None
+                and "call" not in vars(self) and "call" not in vars(pool))
+
+    def call_then_max_pool(self, inputs, pool):
+        """``pool(self(inputs))`` for a MaxPooling2D layer ``pool``, as one op
+        (``F.conv2d_max_pool``: the same values and gradients, with the ReLU and its gradient on
+        the pooled array). ``Sequential`` runs a Conv2D followed by a MaxPooling2D this way."""
+        self._check_input(inputs.shape)
+        pool._check_input(self.compute_output_shape(inputs.shape))
+        return F.conv2d_max_pool(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                                 dilation_rate=self.dilation_rate, relu=self.activation is F.relu,
+                                 pool_size=pool.pool_size, pool_strides=pool.strides, pool_padding=pool.padding)
+
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 4:
             raise ValueError(f"Conv2D '{self.name}' expects images of shape (batch, height, width, "

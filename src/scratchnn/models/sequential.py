@@ -1,5 +1,6 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 from ..layers.base import Layer, _shape_tuple
+from ..layers.convolutional import Conv2D
 from ..layers.core import InputLayer
 from .model import Model
 
@@ -90,8 +91,17 @@ class Sequential(Model):
 
     def call(self, inputs, training=False):
         x = inputs
-        for layer in self._stack:
+        stack, i = self._stack, 0
+        while i < len(stack):
+            layer = stack[i]
+            after = stack[i + 1] if i + 1 < len(stack) else None
+            if isinstance(layer, Conv2D) and after is not None and layer._fuses_with(after):
+                # Conv2D(relu) then MaxPooling2D: one fused op, same result (Conv2D.call_then_max_pool)
+                x = layer.call_then_max_pool(x, after)
+                i += 2
+                continue
             x = layer(x, training=training)
+            i += 1
         return x
 
     def get_config(self):
