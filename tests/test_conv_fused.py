@@ -53,8 +53,8 @@ def test_each_im2col_layout_passes_gradcheck(rng, layout, x_shape, kernel_hw, st
     w = rng.normal(size=kernel_hw + (x_shape[3], 3))
     args = (x, w, rng.normal(size=3)) if with_bias else (x, w)
     for relu in (False, True):
-        assert gradcheck(lambda *a: F.conv2d(*a, strides=strides, padding=padding, dilation_rate=dilation,
-                                             relu=relu), *args)
+        assert gradcheck(lambda *a, relu=relu: F.conv2d(*a, strides=strides, padding=padding,
+                                                        dilation_rate=dilation, relu=relu), *args)
 
 
 @pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
@@ -66,7 +66,8 @@ def test_the_two_layouts_agree(rng, monkeypatch, x_shape, kernel_hw, strides, pa
     results = []
     for below in LAYOUTS.values():
         monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
-        results.append(_run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation, relu=True), x, w, b, r))
+        results.append(_run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation, relu=True),
+                            x, w, b, r))
         for frozen in (1, 2):                              # kernel, then bias, without a gradient
             xs, ws, bs = _leaves(x, w, b)
             [ws, bs][frozen - 1].requires_grad = False
@@ -119,10 +120,13 @@ def test_conv2d_max_pool_equals_conv_then_pool_bit_for_bit(rng, cin, pool):
     for b in (rng.normal(size=4) - 3.0, None):           # a negative bias: some windows pool below 0
         for relu in (True, False):
             r = rng.normal(size=F.max_pool2d(F.conv2d(x, w, padding="same"), size, strides, padding).shape)
-            fused = _run(lambda a, k, c: F.conv2d_max_pool(a, k, c, padding="same", relu=relu, pool_size=size,
-                                                           pool_strides=strides, pool_padding=padding), x, w, b, r)
-            plain = _run(lambda a, k, c: F.max_pool2d(F.conv2d(a, k, c, padding="same", relu=relu),
-                                                      size, strides, padding), x, w, b, r)
+            def fused_op(a, k, c, relu=relu):
+                return F.conv2d_max_pool(a, k, c, padding="same", relu=relu, pool_size=size,
+                                         pool_strides=strides, pool_padding=padding)
+
+            def plain_op(a, k, c, relu=relu):
+                return F.max_pool2d(F.conv2d(a, k, c, padding="same", relu=relu), size, strides, padding)
+            fused, plain = _run(fused_op, x, w, b, r), _run(plain_op, x, w, b, r)
             for a, c in zip(fused, plain):
                 np.testing.assert_array_equal(a, c)
             if relu and b is not None:
@@ -160,8 +164,8 @@ def test_conv2d_max_pool_matches_torch(rng, cin):
     for size, strides in [(2, 2), (3, 2)]:
         y = F.conv2d_max_pool(x, w, b, relu=True, pool_size=size, pool_strides=strides)
         r = rng.normal(size=y.shape)
-        ours = _run(lambda a, k, c: F.conv2d_max_pool(a, k, c, relu=True, pool_size=size, pool_strides=strides),
-                    x, w, b, r)
+        ours = _run(lambda a, k, c, size=size, strides=strides: F.conv2d_max_pool(
+            a, k, c, relu=True, pool_size=size, pool_strides=strides), x, w, b, r)
         xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
         z = torch.nn.functional.conv2d(xt.permute(0, 3, 1, 2), wt.permute(3, 2, 0, 1), bt)
         out = torch.nn.functional.max_pool2d(torch.relu(z), size, strides).permute(0, 2, 3, 1)
@@ -184,8 +188,8 @@ def test_conv2d_max_pool_bad_arguments(rng):
     with pytest.raises(ValueError, match=r"conv2d_max_pool: a 4x4 pooling window with 'valid' padding does "
                                          r"not fit the convolution's output of 3x3"):
         F.conv2d_max_pool(x, w, pool_size=4)
-    with pytest.raises(ValueError, match=r"conv2d_max_pool: kernel of shape \(3, 3, 2, 4\) does not fit input "
-                                         r"of shape \(1, 5, 5, 3\)"):
+    with pytest.raises(ValueError, match=r"conv2d_max_pool: kernel of shape \(3, 3, 2, 4\) does not fit "
+                                         r"input of shape \(1, 5, 5, 3\)"):
         F.conv2d_max_pool(rng.normal(size=(1, 5, 5, 3)), w)
     with pytest.raises(ValueError, match="pool_strides must be positive"):
         F.conv2d_max_pool(x, w, pool_strides=0)
@@ -288,7 +292,7 @@ def test_sequential_fuses_only_what_it_may(rng, case):
     assert not any(fn.pool for fn in _functions(out) if isinstance(fn, conv_module.Conv2D))
     np.testing.assert_array_equal(out.data, _layer_by_layer(model, x).data)
     if case == "activity-regularizer":
-        assert model.layers[0]._activity_losses and model.layers[2]._activity_losses   # from the convs' outputs
+        assert model.layers[0]._activity_losses and model.layers[2]._activity_losses   # from conv outputs
 
 
 def test_inspecting_a_fused_pair_sees_each_layer(rng):

@@ -20,6 +20,9 @@ The backward pass, with g = dL/dy of shape (N, Ho, Wo, F):
         Windows overlap when the stride is smaller than the kernel, so this is a sum: we do it
         as kh*kw strided slice additions, one per kernel tap (never one per pixel).
 
+A convolution followed by max pooling can run as one op, ``conv2d_max_pool``: the ReLU moves
+after the pooling (it commutes with the maximum), so it works on the smaller pooled array.
+
 The memory-bound passes (the im2col copy, bias and ReLU, the col2im additions, pooling) run
 over ranges of the batch in parallel threads when the arrays are large (``parallel_batches``
 in ``backend.py``): NumPy does one elementwise pass on one core; BLAS already uses them all.
@@ -145,16 +148,18 @@ class Conv2D(Function):
 
     ``relu=True`` fuses the ReLU that usually follows: y = max(im2col(x) @ W + b, 0) in place,
     and the backward first masks g with (y > 0), so no separate activation array is made.
+    ``pool=(size, strides, pads)`` appends max pooling, with the ReLU after it (``conv2d_max_pool``).
 
     Two layouts of the im2col matrix, the same products:
 
     * many input channels: ``cols`` is (windows, kh*kw*C): each row one window, copied from x in
       runs of C contiguous numbers; y = cols @ W, dW = cols^T @ g.
-    * few input channels (C < ``TAPS_MAJOR_BELOW`` = 4, e.g. a grey or colour image): runs of C numbers are too short
-      to copy fast, so ``cols`` is stored transposed, (kh*kw*C, windows): row (a, c, ch) is the
-      whole batch's image shifted by the tap (a, c), one long copy per row. Its last row is all
-      ones, so the bias is one more row of the weight matrix: y = cols^T @ [W; b], and
-      cols @ g = [dW; db] gives the bias gradient (the column sums of g) in the same product.
+    * few input channels (C < ``TAPS_MAJOR_BELOW`` = 4, e.g. a grey or colour image): runs of C
+      numbers are too short to copy fast, so ``cols`` is stored transposed, (kh*kw*C, windows):
+      row (a, c, ch) is the whole batch's image shifted by the tap (a, c), one long copy per row.
+      Its last row is all ones, so the bias is one more row of the weight matrix:
+      y = cols^T @ [W; b], and cols @ g = [dW; db] gives the bias gradient (the column sums of g)
+      in the same product.
     """
 
     def forward(self, x, kernel, bias=None, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),

@@ -92,7 +92,8 @@ class Conv2D(KernelBiasMixin, Layer):
         pool._check_input(self.compute_output_shape(inputs.shape))
         return F.conv2d_max_pool(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
                                  dilation_rate=self.dilation_rate, relu=self.activation is F.relu,
-                                 pool_size=pool.pool_size, pool_strides=pool.strides, pool_padding=pool.padding)
+                                 pool_size=pool.pool_size, pool_strides=pool.strides,
+                                 pool_padding=pool.padding)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 4:
