@@ -33,10 +33,12 @@ tracing for TensorFlow, first-touch allocations); ``s/epoch`` - median seconds o
 ``/torch`` and ``/numpy`` - s/epoch divided by PyTorch's and by the NumPy loop's (the first
 epoch is used, marked ``*``, when there is only one).
 
-Run on a quiet machine: a busy core slows everything, and the ratios with it.
+Run on a quiet machine: a busy core slows everything, and the ratios with it.  Where the
+machine's speed drifts (a shared host), ``--rounds R`` runs the frameworks R times in turn and
+prints each round's ratio to PyTorch (two runs minutes apart) and the median of those ratios.
 
     python bench/mlp.py [--epochs 5] [--cases ref,wide] [--frameworks scratchnn,torch,numpy,tfkeras]
-                        [--quick] [--tf-python PATH] [--n-train N] [--seed 0]
+                        [--quick] [--tf-python PATH] [--n-train N] [--seed 0] [--rounds R]
 
 ``--quick``: 1 epoch on 10000 training samples, to check that everything runs.  TensorFlow
 need not be in this venv: ``--tf-python /path/to/venv/bin/python`` (or ``$BENCH_TF_PYTHON``)
@@ -428,6 +430,37 @@ def print_machine(args, frameworks, tf_versions):
           f"{args.epochs} epoch(s), seed {args.seed}")
 
 
+def pace(r):
+    """(seconds per epoch, whether it is the first epoch's): the median of epochs 2..N."""
+    times = r["epoch_times"]
+    if len(times) > 1:
+        return statistics.median(times[1:]), False
+    return (times[0], True) if times else (float("nan"), True)
+
+
+def merge_rounds(results):
+    """One row from a framework's rounds: the first round's figures, with every round's pace
+    (the table shows their median)."""
+    row = dict(results[0])
+    row["paces"] = [pace(r)[0] for r in results]
+    row["from_first"] = pace(results[0])[1]
+    return row
+
+
+def print_round_ratios(per_round):
+    """Each framework's time over PyTorch's in the same round (run one right after the other),
+    and the median of those ratios: on a machine whose speed drifts, this is steadier than the
+    ratio of the two medians."""
+    if "torch" not in per_round or len(per_round["torch"]) < 2:
+        return
+    for fw, results in per_round.items():
+        if fw == "torch":
+            continue
+        ratios = [pace(r)[0] / pace(t)[0] for r, t in zip(results, per_round["torch"])]
+        print(f"  {fw}/torch per round: {' '.join(f'{q:.2f}' for q in ratios)}; "
+              f"median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")
+
+
 def print_case(case_name, rows, notes):
     case = CASES[case_name]
     print(f"\n[{case_name}] {case['title']}")
@@ -436,13 +469,8 @@ def print_case(case_name, rows, notes):
     print(header)
     print("  " + "-" * (len(header) - 2))
 
-    def pace(r):
-        times = r["epoch_times"]
-        if len(times) > 1:
-            return statistics.median(times[1:]), False
-        return (times[0], True) if times else (float("nan"), True)
-
-    paces = {fw: pace(r) for fw, r in rows.items()}
+    paces = {fw: (statistics.median(r["paces"]), r["from_first"]) if "paces" in r else pace(r)
+             for fw, r in rows.items()}
     for fw in FRAMEWORKS:
         if fw in notes:
             print(f"  {fw:<10}{notes[fw]}")
@@ -475,6 +503,9 @@ def main(description=__doc__, default_cases="ref,wide"):
     parser.add_argument("--quick", action="store_true", help="1 epoch on 10000 samples: a smoke test")
     parser.add_argument("--n-train", type=int, default=None, help="training samples (default all 60000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every framework this many times, in turn (default 1); the table "
+                             "shows the median pace, and each round's ratio to PyTorch is printed")
     parser.add_argument("--tf-python", default=os.environ.get("BENCH_TF_PYTHON", sys.executable),
                         help="python interpreter with tensorflow (default $BENCH_TF_PYTHON or this one)")
     parser.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "CASE"), help=argparse.SUPPRESS)
@@ -516,20 +547,24 @@ def main(description=__doc__, default_cases="ref,wide"):
     print_machine(args, frameworks, tf_versions)
     all_rows = []
     for case in cases:
-        rows, notes = {}, dict(skipped)
-        for fw in FRAMEWORKS:
-            if fw not in frameworks or fw in skipped:
-                continue
-            if fw == "numpy" and CASES[case].get("cnn"):
-                notes[fw] = "no hand-written NumPy CNN loop (MLP cases only)"
-                continue
-            python = args.tf_python if fw == "tfkeras" else sys.executable
-            result, error = run_worker(python, fw, case, args)
-            if result is None:
-                notes[fw] = f"failed: {error}"
-            else:
-                rows[fw] = result
+        per_round, notes = {}, dict(skipped)
+        for _ in range(max(1, args.rounds)):
+            for fw in FRAMEWORKS:
+                if fw not in frameworks or fw in notes:
+                    continue
+                if fw == "numpy" and CASES[case].get("cnn"):
+                    notes[fw] = "no hand-written NumPy CNN loop (MLP cases only)"
+                    continue
+                python = args.tf_python if fw == "tfkeras" else sys.executable
+                result, error = run_worker(python, fw, case, args)
+                if result is None:
+                    notes[fw] = f"failed: {error}"
+                    per_round.pop(fw, None)
+                else:
+                    per_round.setdefault(fw, []).append(result)
+        rows = {fw: merge_rounds(results) for fw, results in per_round.items()}
         print_case(case, rows, {fw: n for fw, n in notes.items() if fw in frameworks})
+        print_round_ratios(per_round)
         all_rows += rows.values()
     hwm = all(r.get("hwm_reset") for r in all_rows)
     threads = {}
