@@ -75,11 +75,11 @@ class Conv2D(KernelBiasMixin, Layer):
 
     def _fuses_with(self, pool):
         """Whether this layer and the ``pool`` layer right after it may run as one op
-        (``call_then_max_pool``): a plain Conv2D with ReLU or no activation followed by a plain
-        MaxPooling2D, neither with an activity regularizer nor a patched ``call`` (e.g. by
-        ``scratchnn.inspect``, which records each layer's own output)."""
-        return (type(self).call is Conv2D.call and type(pool).call is MaxPooling2D.call
-                and isinstance(pool, MaxPooling2D) and self.built and pool.built
+        (``call_then_max_pool``): a Conv2D with ReLU or no activation followed by a MaxPooling2D
+        (these classes exactly, not subclasses, which may compute something else), neither with
+        an activity regularizer nor a patched ``call`` (e.g. by ``scratchnn.inspect``, which
+        records each layer's own output)."""
+        return (type(self) is Conv2D and type(pool) is MaxPooling2D and self.built and pool.built
                 and self.activation in (F.relu, F.linear)
                 and self.activity_regularizer is None and pool.activity_regularizer is None
                 and "call" not in vars(self) and "call" not in vars(pool))
