@@ -30,6 +30,7 @@ affine map per channel, y = x * a + b with a = gamma * s, b = beta - mean * a (`
 Everything is computed in the input's dtype: float32 stays float32.
 """
 from ..autograd import Function
+from ..backend import channel_rows
 from ..ops import _lift
 
 
@@ -82,6 +83,19 @@ def _channel_sum(xp, reduce, bshape, a, b=None):
     return (a if b is None else a * b).sum(axis=reduce, keepdims=True)
 
 
+def _per_channel_layout(xp, x, axis, bshape):
+    """(view of x, per_channel) for elementwise work with per-channel vectors (shape (C,) or
+    ``bshape``): ``view op per_channel(v)`` broadcasts v along the channel axis.
+
+    Channels last and contiguous (the usual case): the view is ``channel_rows``'s wide matrix,
+    r rows side by side, and per_channel repeats v r times (the same arithmetic in fewer, longer
+    NumPy loops). Otherwise: x itself, and v reshaped to ``bshape``."""
+    if axis == x.ndim - 1 and x.flags.c_contiguous and x.size:
+        view, r = channel_rows(x, x.shape[-1])
+        return view, lambda v: xp.tile(v.reshape(-1), r)
+    return x, lambda v: v.reshape(bshape)
+
+
 # ------------------------------------------------------------ batch norm, training
 class BatchNormTrain(Function):
     """Batch normalization with the batch's own statistics (training mode), one fused op.
@@ -106,29 +120,32 @@ class BatchNormTrain(Function):
         bshape = [1] * x.ndim
         bshape[axis] = x.shape[axis]
         m = x.size // x.shape[axis]
+        view, per_channel = _per_channel_layout(xp, x, axis, bshape)
         mean = _channel_sum(xp, reduce, bshape, x) / m
-        x_hat = x - mean
-        var = _channel_sum(xp, reduce, bshape, x_hat, x_hat) / m
+        x_hat = view - per_channel(mean)
+        centered = x_hat.reshape(x.shape)
+        var = _channel_sum(xp, reduce, bshape, centered, centered) / m
         inv_std = 1.0 / xp.sqrt(var + x.dtype.type(epsilon))
-        x_hat *= inv_std
-        y = x_hat * gamma.reshape(bshape)
-        y += beta.reshape(bshape)
+        x_hat *= per_channel(inv_std)
+        y = x_hat * per_channel(gamma)
+        y += per_channel(beta)
         if stats is not None:
             stats.extend((mean.reshape(-1), var.reshape(-1)))
         if self.needs_grad:                         # only backward needs these
-            self.x_hat, self.inv_std, self.gamma = x_hat, inv_std, gamma.reshape(bshape)
-            self.reduce, self.m = reduce, x.size // x.shape[axis]
-        return y
+            self.x_hat, self.inv_std, self.gamma = x_hat, inv_std, gamma
+            self.reduce, self.m, self.bshape, self.per_channel = reduce, m, bshape, per_channel
+        return y.reshape(x.shape)
 
     def backward(self, g):
-        x_hat, reduce, bshape = self.x_hat, self.reduce, self.gamma.shape
+        x_hat, reduce, bshape, per_channel = self.x_hat, self.reduce, self.bshape, self.per_channel
         dbeta = _channel_sum(self.xp, reduce, bshape, g)
-        dgamma = _channel_sum(self.xp, reduce, bshape, g, x_hat)
+        dgamma = _channel_sum(self.xp, reduce, bshape, g, x_hat.reshape(g.shape))
         dx = None
         if self.needs_grad[0]:
-            dx = g - dbeta / self.m
-            dx -= x_hat * (dgamma / self.m)
-            dx *= self.gamma * self.inv_std
+            dx = g.reshape(x_hat.shape) - per_channel(dbeta / self.m)
+            dx -= x_hat * per_channel(dgamma / self.m)
+            dx *= per_channel(self.gamma.reshape(bshape) * self.inv_std)
+            dx = dx.reshape(g.shape)
         return (dx, dgamma.reshape(-1) if self.needs_grad[1] else None,
                 dbeta.reshape(-1) if self.needs_grad[2] else None)
 
@@ -170,8 +187,10 @@ class BatchNorm(Function):
         inv_std = (1.0 / xp.sqrt(variance + x.dtype.type(epsilon))).reshape(bshape)
         a = gamma.reshape(bshape) * inv_std
         b = beta.reshape(bshape) - mean.reshape(bshape) * a
-        y = x * a
-        y += b
+        view, per_channel = _per_channel_layout(xp, x, axis, bshape)
+        y = view * per_channel(a)
+        y += per_channel(b)
+        y = y.reshape(x.shape)
         if self.needs_grad:
             self.reduce = tuple(i for i in range(x.ndim) if i != axis)
             self.a, self.inv_std, self.gamma = a, inv_std, gamma.reshape(bshape)
