@@ -91,6 +91,20 @@ def test_each_im2col_layout_matches_torch(rng, layout, x_shape, kernel_hw, strid
         assert_close(a, c, rtol=1e-5, what=what)
 
 
+def test_the_layout_does_not_change_the_output_dtype(rng, monkeypatch):
+    """y has the dtype of cols @ W (the input's and the kernel's), the bias added into it, in
+    both layouts: a bias Tensor of another dtype neither widens nor narrows y."""
+    f16, f32, f64 = np.float16, np.float32, np.float64
+    for x_dtype, k_dtype, b_dtype in [(f32, f32, f64), (f16, f16, f32), (f64, f32, f32), (f16, f32, f16)]:
+        x = Tensor(rng.normal(size=(2, 6, 6, 2)), dtype=x_dtype)
+        w, b = Tensor(rng.normal(size=(3, 3, 2, 3)), dtype=k_dtype), Tensor(rng.normal(size=3), dtype=b_dtype)
+        expected = np.result_type(x_dtype, k_dtype)
+        for below in LAYOUTS.values():
+            monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
+            assert F.conv2d(x, w, b).dtype == expected
+            assert F.conv2d_max_pool(x, w, b, relu=True).dtype == expected
+
+
 def test_bias_add_in_wide_rows_is_exact(rng):
     """``_add_bias`` views r rows as one (fewer, longer NumPy loops): the same additions, for row
     counts that are and are not multiples of a power of two."""
@@ -193,6 +207,9 @@ def test_conv2d_max_pool_bad_arguments(rng):
         F.conv2d_max_pool(rng.normal(size=(1, 5, 5, 3)), w)
     with pytest.raises(ValueError, match="pool_strides must be positive"):
         F.conv2d_max_pool(x, w, pool_strides=0)
+    with pytest.raises(ValueError, match=r"conv2d_max_pool: pool_padding must be 'valid' or 'same', "
+                                         r"got 'full'"):
+        F.conv2d_max_pool(x, w, pool_padding="full")
     assert F.conv2d_max_pool(x, w, pool_size=3, pool_padding="same").shape == (1, 1, 1, 4)
 
 
@@ -318,3 +335,35 @@ def test_fused_pair_checks_the_input_like_the_layers(rng):
     with pytest.raises(ValueError, match=r"MaxPooling2D '.*': a 4x4 window with padding 'valid' does not fit "
                                          r"input of shape \(1, 3, 3, 2\)"):
         small(rng.normal(size=(1, 5, 5, 1)).astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+def test_sequential_call_on_arrays_converts_them_like_the_layers(rng, dtype):
+    """``model.call`` on a NumPy array or a nested list: the fused pair converts it to the
+    Conv2D's dtype, as ``Layer.__call__`` does for the layers called one by one."""
+    set_random_seed(0)
+    model = snn.Sequential([L.Input((8, 8, 1)), L.Conv2D(2, 3, activation="relu", dtype=dtype),
+                            L.MaxPooling2D(2, dtype=dtype)])
+    x = rng.normal(size=(2, 8, 8, 1))
+    for inputs in (x.astype(dtype), x.astype(dtype).tolist()):
+        fused = model.call(inputs)
+        convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.Conv2D)]
+        assert len(convs) == 1 and convs[0].pool is not None                # the fused op ran
+        plain = _layer_by_layer(model, inputs)
+        assert fused.dtype == plain.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(fused.data, plain.data)
+
+
+def test_call_then_max_pool_builds_and_checks_like_calling_the_layers(rng):
+    """Called on unbuilt layers it builds them (as ``Layer.__call__`` does), then gives
+    ``pool(conv(x))``; a pooling layer that is not a MaxPooling2D is refused, not max-pooled."""
+    set_random_seed(0)
+    conv, pool = L.Conv2D(3, 3, activation="relu"), L.MaxPooling2D(2, padding="same")
+    x = rng.normal(size=(2, 9, 9, 2)).astype(np.float32)
+    fused = conv.call_then_max_pool(x, pool)
+    assert conv.built and pool.built and conv.kernel.shape == (3, 3, 2, 3)
+    assert pool.input_shape == (None, 7, 7, 3)
+    np.testing.assert_array_equal(fused.data, pool(conv(x)).data)
+    with pytest.raises(TypeError, match=r"call_then_max_pool: pool must be a MaxPooling2D layer, got "
+                                        r"AveragePooling2D"):
+        conv.call_then_max_pool(x, L.AveragePooling2D(2))

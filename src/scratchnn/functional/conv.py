@@ -177,9 +177,9 @@ class Conv2D(Function):
             by_tap = windows.transpose(3, 4, 5, 0, 1, 2)
             parallel_batches(lambda lo, hi: np.copyto(cols6[:, :, :, lo:hi], by_tap[:, :, :, lo:hi]),
                              n, cols.size)       # im2col
-            if bias is not None:
+            if bias is not None:                 # [W; b] in the dtype of cols @ W, as y += b keeps it
                 cols[depth] = 1
-                weights = np.concatenate([weights, bias[None, :]])
+                weights = np.concatenate([weights, bias[None, :]], dtype=np.result_type(xp, weights))
             y = cols.T @ weights
         else:                                    # cols: (windows, depth)
             cols = np.empty((n * rows, depth), dtype=xp.dtype)
@@ -315,6 +315,8 @@ def conv2d_max_pool(x, kernel, bias=None, strides=1, padding="valid", dilation_r
     who = "conv2d_max_pool"
     pool = _pair(pool_size, "pool_size", who)
     pool_strides = pool if pool_strides is None else _pair(pool_strides, "pool_strides", who)
+    if pool_padding not in ("valid", "same"):
+        raise ValueError(f"{who}: pool_padding must be 'valid' or 'same', got {pool_padding!r}")
     x, kernel = args[0], args[1]
     conv_hw = [output_size(n, k, s, padding, d) for n, k, s, d in
                zip(x.shape[1:3], kernel.shape[:2], params["strides"], params["dilation"])]
@@ -329,7 +331,8 @@ def conv2d_max_pool(x, kernel, bias=None, strides=1, padding="valid", dilation_r
 def _max_pool(xp, pool, strides, with_index):
     """Max pooling of the (already padded) xp: returns ``(y, index, taps)``, where ``index`` (or
     None) holds, for every output, the number of the tap that held the window's first maximum
-    and ``taps`` are the kh*kw strided slices of xp, one per window position (row-major)."""
+    and ``taps`` are the kh*kw strided slices of xp, one per position inside the window
+    (row-major), each holding that position's value for every window."""
     ho = (xp.shape[1] - pool[0]) // strides[0] + 1
     wo = (xp.shape[2] - pool[1]) // strides[1] + 1
     taps = [tap(a, b, (ho, wo), strides) for a in range(pool[0]) for b in range(pool[1])]

@@ -3,7 +3,10 @@
 The computation lives in ``scratchnn.functional.conv`` (``conv2d``, ``max_pool2d``,
 ``avg_pool2d``), whose docstring explains the sliding window, im2col and the backward pass.
 """
+import numpy as np
+
 from .. import functional as F
+from ..autograd import Tensor
 from ..functional.conv import _pair, output_size
 from .base import Layer, format_shape
 from .core import KernelBiasMixin
@@ -87,9 +90,19 @@ class Conv2D(KernelBiasMixin, Layer):
     def call_then_max_pool(self, inputs, pool):
         """``pool(self(inputs))`` for a MaxPooling2D layer ``pool``, as one op
         (``F.conv2d_max_pool``: the same values and gradients, with the ReLU and its gradient on
-        the pooled array). ``Sequential`` runs a Conv2D followed by a MaxPooling2D this way."""
-        self._check_input(inputs.shape)
-        pool._check_input(self.compute_output_shape(inputs.shape))
+        the pooled array). ``Sequential`` runs a Conv2D followed by a MaxPooling2D this way.
+        Like ``Layer.__call__`` for each layer, it makes a Tensor of this layer's dtype from an
+        array or a list, and checks the shapes (or builds the layers at their first call)."""
+        if not isinstance(pool, MaxPooling2D):
+            raise TypeError(f"Conv2D '{self.name}'.call_then_max_pool: pool must be a MaxPooling2D layer, "
+                            f"got {type(pool).__name__}")
+        if not isinstance(inputs, Tensor):
+            inputs = Tensor(inputs, dtype=self.dtype if np.asarray(inputs).dtype.kind in "fiub" else None)
+        for layer, shape in ((self, inputs.shape), (pool, self.compute_output_shape(inputs.shape))):
+            if layer.built:
+                layer._check_input(shape)
+            else:
+                layer._build_once(shape)
         return F.conv2d_max_pool(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
                                  dilation_rate=self.dilation_rate, relu=self.activation is F.relu,
                                  pool_size=pool.pool_size, pool_strides=pool.strides,

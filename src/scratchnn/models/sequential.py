@@ -96,7 +96,7 @@ class Sequential(Model):
             layer = stack[i]
             after = stack[i + 1] if i + 1 < len(stack) else None
             if isinstance(layer, Conv2D) and after is not None and layer._fuses_with(after):
-                # Conv2D(relu) then MaxPooling2D: one fused op, same result (Conv2D.call_then_max_pool)
+                # Conv2D (relu or linear) then MaxPooling2D: one fused op, same result (call_then_max_pool)
                 x = layer.call_then_max_pool(x, after)
                 i += 2
                 continue
