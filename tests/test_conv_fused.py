@@ -113,6 +113,10 @@ def test_bias_add_in_wide_rows_is_exact(rng):
         expected = rows + bias
         conv_module._add_bias(rows, bias)
         np.testing.assert_array_equal(rows, expected)
+    columns = rng.normal(size=(8, 6)).astype(np.float32)[:, :4]          # not contiguous: added in place too
+    expected = columns + bias[:4]
+    conv_module._add_bias(columns, bias[:4])
+    np.testing.assert_array_equal(columns, expected)
 
 
 # ======================================================================= conv2d_max_pool
