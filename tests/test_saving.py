@@ -1648,3 +1648,24 @@ def test_scalar_weights_round_trip(tmp_path):
     other.load_weights(tmp_path / "w.safetensors")
     ones = np.ones((2, 3))
     np.testing.assert_array_equal(other.predict(ones, verbose=0), model.predict(ones, verbose=0))
+
+
+def test_sequential_nested_in_a_sequential_saves_and_loads(tmp_path):
+    """A Sequential used as a layer of another (a feature extractor, an augmentation block)
+    comes back as a Sequential with its weights, and training resumes from the same state."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 3)).astype(np.float32), rng.random((32, 2)).astype(np.float32)
+    snn.utils.set_random_seed(0)
+    inner = snn.Sequential([Dense(4, activation="relu"), Dense(3)], name="features")
+    model = snn.Sequential([snn.layers.Input((3,)), inner, Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "nested.scratchnn")
+    loaded = load_model(tmp_path / "nested.scratchnn")
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Sequential", "Dense"]
+    assert loaded.layers[0].name == "features" and len(loaded.layers[0].layers) == 2
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    for m in (model, loaded):
+        m.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -44,6 +44,8 @@ def deserialize(config):
     name = config.get("class_name")
     cls = _REGISTRY.get(name) or _custom.lookup(
         name, lambda obj: isinstance(obj, type) and issubclass(obj, Layer))
+    if cls is None and name == "Sequential":          # a Sequential model used as a layer
+        from ..models import Sequential as cls
     if cls is None:
         raise ValueError(f"unknown layer class {name!r}; known: {', '.join(sorted(_REGISTRY))}. "
                          + _custom.HINT.format(name=name))
