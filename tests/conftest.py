@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+import scratchnn.random as snn_random
+
 # CI machines are slow and noisy: no per-example deadline, a moderate number of examples.
 settings.register_profile("scratchnn", deadline=None, max_examples=60)
 settings.load_profile("scratchnn")
@@ -14,6 +16,15 @@ except ImportError:  # pragma: no cover - depends on the environment
     torch = None
 
 requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (test oracle)")
+
+
+@pytest.fixture
+def restore_global_rng(monkeypatch):
+    """set_random_seed replaces scratchnn's generator and reseeds NumPy's: undo both afterwards."""
+    monkeypatch.setattr(snn_random, "_generator", snn_random.generator())
+    state = np.random.get_state()
+    yield
+    np.random.set_state(state)
 
 
 @pytest.fixture

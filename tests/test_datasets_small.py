@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import scratchnn.datasets as ds
-import scratchnn.random as snn_random
 from scratchnn.datasets import _fetch, tabular, toy
 from scratchnn.utils import set_random_seed
 
@@ -119,15 +118,6 @@ REGRESSION = ("linear_regression", "polynomial_regression")
 
 def _equal(a, b):
     return all(np.array_equal(u, v) for u, v in zip(a, b))
-
-
-@pytest.fixture
-def restore_global_rng(monkeypatch):
-    """set_random_seed replaces scratchnn's generator and reseeds NumPy's: undo both afterwards."""
-    monkeypatch.setattr(snn_random, "_generator", snn_random.generator())
-    state = np.random.get_state()
-    yield
-    np.random.set_state(state)
 
 
 @pytest.mark.parametrize("name", list(GENERATORS))

@@ -9,19 +9,9 @@ import pytest
 
 import scratchnn as snn
 import scratchnn.datasets as ds
-import scratchnn.random as snn_random
 from scratchnn import layers as L
 from scratchnn.datasets import shapes, toy
 from scratchnn.utils import set_random_seed
-
-
-@pytest.fixture
-def restore_global_rng(monkeypatch):
-    """set_random_seed replaces scratchnn's generator and reseeds NumPy's: undo both afterwards."""
-    monkeypatch.setattr(snn_random, "_generator", snn_random.generator())
-    state = np.random.get_state()
-    yield
-    np.random.set_state(state)
 
 
 def _equal(a, b):
