@@ -397,20 +397,14 @@ def _binary_inputs(y_true, y_score, pos_label, sample_weight, who):
 def _roc_points(fps, tps):
     """``(fpr, tpr)`` from the counts, with the (0, 0) corner first; NaN (and a warning) when
     ``y_true`` has no negative (no positive) sample."""
-    tps, fps = np.r_[0.0, tps], np.r_[0.0, fps]
-    if fps[-1] <= 0:
-        warnings.warn("No negative samples in y_true: the false positive rate is undefined (nan)",
-                      UndefinedMetricWarning, stacklevel=3)
-        fpr = np.full(fps.shape, np.nan)
-    else:
-        fpr = fps / fps[-1]
-    if tps[-1] <= 0:
-        warnings.warn("No positive samples in y_true: the true positive rate is undefined (nan)",
-                      UndefinedMetricWarning, stacklevel=3)
-        tpr = np.full(tps.shape, np.nan)
-    else:
-        tpr = tps / tps[-1]
-    return fpr, tpr
+    def rate(counts, samples, name):              # counts / their total, the (0, 0) corner first
+        counts = np.r_[0.0, counts]
+        if counts[-1] > 0:
+            return counts / counts[-1]
+        warnings.warn(f"No {samples} samples in y_true: the {name} rate is undefined (nan)",
+                      UndefinedMetricWarning, stacklevel=4)
+        return np.full(counts.shape, np.nan)
+    return rate(fps, "negative", "false positive"), rate(tps, "positive", "true positive")
 
 
 def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_intermediate=True):
