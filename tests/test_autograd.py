@@ -1058,13 +1058,19 @@ def test_the_same_no_grad_object_can_be_nested():
     assert scratchnn.is_grad_enabled()
 
 
-def test_allocator_tuning_is_applied_once_and_can_be_turned_off():
+def test_allocator_is_tuned_by_the_first_fit_not_by_import_and_can_be_turned_off():
+    import os
     import subprocess
     import sys
-    code = "import scratchnn, scratchnn.backend as b; print(b.allocator_tuned, b.tune_allocator())"
-    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "SCRATCHNN_TUNE_MALLOC": "0"})
+    code = ("import numpy as np, scratchnn as snn; from scratchnn.kernels import memory as m; "
+            "a = m.allocator_tuned; model = snn.Sequential([snn.layers.Dense(1, input_shape=(2,))]); "
+            "model.compile(loss='mse'); model.fit(np.zeros((4, 2)), np.zeros((4, 1)), verbose=0); "
+            "print(a, m.allocator_tuned)")
+
+    def run(**env):
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, **env}).stdout.split()
     if sys.platform.startswith("linux"):
-        assert on.stdout.split() == ["True", "True"]
-    assert off.stdout.split() == ["False", "False"]
+        assert run() == ["False", "True"]
+    assert run(SCRATCHNN_TUNE_MALLOC="0") == ["False", "False"]
+    assert run(SCRATCHNN_FAST_KERNELS="0") == ["False", "False"]

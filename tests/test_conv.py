@@ -17,6 +17,7 @@ import scratchnn.functional as F
 from scratchnn import layers as L
 from scratchnn.autograd import Tensor
 from scratchnn.gradcheck import gradcheck
+from scratchnn.kernels import threads as threads_module
 from scratchnn.models import load_model
 from scratchnn.utils import set_random_seed
 
@@ -820,7 +821,6 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
     """The im2col copy, bias/ReLU, col2im additions and pooling split the batch across threads
     when arrays are large; forced on tiny arrays here, every value and gradient must equal the
     one-thread result exactly (each thread writes only its own rows)."""
-    from scratchnn import backend
     rng = np.random.default_rng(n * 10 + threads)
     x = rng.standard_normal((n, 9, 8, 3)).astype(np.float32)
     x[:, :3, :3] = 0.0                                 # ReLU zeros: pooling ties
@@ -829,10 +829,10 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
     args = (x, kernel, bias, padding, strides, pool, pool_strides, pool_padding)
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "1")
     serial = _conv_pool_grads(*args)
-    monkeypatch.setattr(backend, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(threads_module, "PARALLEL_MIN_SIZE", 0)
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", str(threads))
     calls = []
-    real = backend.parallel_batches
+    real = threads_module.parallel_batches
     monkeypatch.setattr("scratchnn.functional.conv.parallel_batches",
                         lambda fn, rows, size: (calls.append(rows), real(fn, rows, size)))
     parallel = _conv_pool_grads(*args)
@@ -842,21 +842,20 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
 
 
 def test_parallel_batches_covers_every_row_once_and_reraises(monkeypatch):
-    from scratchnn import backend
-    monkeypatch.setattr(backend, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setattr(threads_module, "PARALLEL_MIN_SIZE", 0)
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "4")
     seen = np.zeros(10, int)
 
     def mark(lo, hi):
         seen[lo:hi] += 1
-    backend.parallel_batches(mark, 10, 100)
+    threads_module.parallel_batches(mark, 10, 100)
     assert seen.tolist() == [1] * 10
 
     def fail(lo, hi):
         if lo > 0:
             raise ValueError(f"rows {lo}:{hi}")
     with pytest.raises(ValueError, match="rows"):
-        backend.parallel_batches(fail, 10, 100)
+        threads_module.parallel_batches(fail, 10, 100)
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "many")
     with pytest.raises(ValueError, match="SCRATCHNN_NUM_THREADS must be a positive integer, got 'many'"):
-        backend.parallel_batches(mark, 10, 100)
+        threads_module.parallel_batches(mark, 10, 100)

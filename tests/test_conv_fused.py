@@ -279,7 +279,7 @@ def test_fused_training_equals_unfused_training(rng, monkeypatch):
     results = []
     for fuse in (True, False):
         if not fuse:
-            monkeypatch.setattr(L.Conv2D, "_fuses_with", lambda self, pool: False)
+            monkeypatch.setattr(L.Conv2D, "fuse_with", lambda self, next_layer: None)
         model = _cnn()
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
@@ -313,7 +313,7 @@ def test_sequential_fuses_only_what_it_may(rng, case):
     assert not any(fn.pool for fn in _functions(out) if isinstance(fn, conv_module.Conv2D))
     np.testing.assert_array_equal(out.data, _layer_by_layer(model, x).data)
     if case == "activity-regularizer":
-        assert model.layers[0]._activity_losses and model.layers[2]._activity_losses   # from conv outputs
+        assert model.layers[0].activity_losses and model.layers[2].activity_losses   # from conv outputs
 
 
 def test_inspecting_a_fused_pair_sees_each_layer(rng):

@@ -88,7 +88,7 @@ def test_layer_activations_run_in_inference_mode_and_change_nothing():
     for w, b in zip(model.get_weights(), before):                  # moving statistics untouched
         np.testing.assert_array_equal(w, b)
     assert snn.random.generator().bit_generator.state == state     # no random draw
-    assert all("call" not in layer.__dict__ for layer in model._walk())   # no wrapper left behind
+    assert not any(layer.observed for layer in model.walk())       # no hook left behind
 
 
 def test_layer_activations_in_training_mode_change_nothing():
@@ -241,7 +241,7 @@ def test_monitor_schedule_series_and_columns():
         every_5.series("grad")
     with pytest.raises(ValueError, match="no monitored layer named 'nope'"):
         every_5.series("gradient_norm", "nope")
-    assert "_gradient_hooks" not in model.__dict__ and model._gradient_hooks == ()
+    assert not model._gradient_hooks                             # the monitor's hook is gone
 
 
 def test_monitor_does_not_change_training():

@@ -607,7 +607,7 @@ _BUILTIN_LAYERS = {
 
 
 def test_every_builtin_layer_is_covered():
-    builtin = {name for name, cls in L._REGISTRY.items() if cls.__module__.startswith("scratchnn.")}
+    builtin = {name for name, cls in L.LAYERS.items() if cls.__module__.startswith("scratchnn.layers.")}
     assert builtin == set(_BUILTIN_LAYERS)
 
 

@@ -511,7 +511,7 @@ def test_freezing_a_model_freezes_its_batch_normalization():
 
 
 def test_channel_rows_views_rows_side_by_side():
-    from scratchnn.backend import channel_rows
+    from scratchnn.kernels import channel_rows
     for (m, c), r in {(12, 32): 4, (7, 3): 1, (64, 5): 64, (16, 300): 1, (0, 4): 1, (1024, 1): 256}.items():
         a = np.arange(m * c, dtype=np.float32).reshape(m, c)
         view, got = channel_rows(a, c)

@@ -133,7 +133,7 @@ BINARY_CASES = [
     for sa, sb in BROADCAST_PAIRS
 ]
 
-# ---- binary ops with one Python-number operand (reflected operators, _lift)
+# ---- binary ops with one Python-number operand (reflected operators, lift)
 SCALAR_OPERAND_CASES = [
     Case("scalar-operand-x+1.5", lambda x: x + 1.5, lambda x: x + 1.5, (N(3, 4),)),
     Case("scalar-operand-1.5+x(radd)", lambda x: 1.5 + x, lambda x: 1.5 + x, (N(3, 4),)),

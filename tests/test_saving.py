@@ -31,14 +31,15 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 import scratchnn as snn
-from scratchnn import _custom, initializers, losses, optimizers, regularizers
+from scratchnn import initializers, losses, optimizers, regularizers
+from scratchnn.registry import custom
 from scratchnn.layers import Activation, Dense, Dropout, Flatten, Layer, LeakyReLU
 from scratchnn.layers import base as layer_base
 from scratchnn.models import load_model, model_from_json
 from scratchnn.optimizers.schedules import ExponentialDecay
 from scratchnn.saving import ModelFormatError, register_serializable
-from scratchnn.saving import _atomic as saving_atomic
-from scratchnn.saving import _format as saving_format
+from scratchnn.saving import archive as saving_archive
+from scratchnn.saving import atomic as saving_atomic
 from scratchnn.utils import set_random_seed
 
 WORKER = Path(__file__).resolve().parent / "_saving_worker.py"
@@ -49,10 +50,10 @@ MEMBERS = ("metadata.json", "config.json", "model.safetensors", "optimizer.safet
 @pytest.fixture(autouse=True)
 def clean_registry():
     """Every test starts and ends with the registry of custom objects it found."""
-    saved = dict(_custom.CUSTOM_OBJECTS)
+    saved = dict(custom.objects)
     yield
-    _custom.CUSTOM_OBJECTS.clear()
-    _custom.CUSTOM_OBJECTS.update(saved)
+    custom.objects.clear()
+    custom.objects.update(saved)
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +112,7 @@ def weights_equal(a, b):
 def optimizer_state(model):
     """``(iterations, {global: value}, [{slot: array} per weight])`` of the model's optimizer."""
     opt = model.optimizer
-    return (opt.iterations, dict(opt._global_state()),
+    return (opt.iterations, dict(opt.global_state()),
             [{k: v.copy() for k, v in opt.state(w).items()} for w in model.weights])
 
 
@@ -263,7 +264,7 @@ def test_optimizer_state_round_trip_and_fit_continues_identically(tmp_path, name
     assert l_globals == globals_
     if name == "nadam":
         assert set(globals_) == {"u_product"} and globals_["u_product"] != 1.0
-    n_slots = len(original.optimizer._slot_specs())
+    n_slots = len(original.optimizer.slot_specs())
     assert n_slots > 0
     assert all(len(s) == n_slots for s in slots), "every weight should have its slots after fitting"
     for i, (mine, theirs) in enumerate(zip(slots, l_slots)):
@@ -359,7 +360,7 @@ def test_saving_twice_gives_the_same_content(tmp_path):
         ta, tb = st_load(a[name]), st_load(b[name])
         assert ta.keys() == tb.keys() and all(np.array_equal(ta[k], tb[k]) for k in ta), name
     meta = json.loads(a["metadata.json"])
-    assert meta["format"] == "scratchnn.model" and meta["format_version"] == saving_format.FORMAT_VERSION
+    assert meta["format"] == "scratchnn.model" and meta["format_version"] == saving_archive.FORMAT_VERSION
 
 
 # ============================================================================ 2. weights files
@@ -632,7 +633,7 @@ def test_registered_subclassed_model_round_trip_with_optimizer(tmp_path):
 
 def _forget(*names):
     for name in names:
-        _custom.CUSTOM_OBJECTS.pop(name)
+        custom.objects.pop(name)
 
 
 def test_unregistered_custom_layer_at_load_names_it_and_says_register(tmp_path):
@@ -666,17 +667,17 @@ def test_custom_objects_argument_works_without_registration(tmp_path):
     model.save(tmp_path / "c.scratchnn")
     _forget("SavingTestScale", "saving_test_half_relu", "saving_test_loss", "saving_test_metric",
             "SavingTestNet")
-    registry = dict(_custom.CUSTOM_OBJECTS)
+    registry = dict(custom.objects)
     scope = {"SavingTestScale": SavingTestScale, "saving_test_half_relu": saving_test_half_relu,
              "saving_test_metric": saving_test_metric}
     loaded = load_model(tmp_path / "c.scratchnn", custom_objects=scope)
     assert isinstance(loaded.layers[2], SavingTestScale)
     assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
-    assert _custom.CUSTOM_OBJECTS == registry, "custom_objects= must not register anything"
+    assert custom.objects == registry, "custom_objects= must not register anything"
     rebuilt = model_from_json(json.dumps(json.loads(read_members(tmp_path / "c.scratchnn")["config.json"])),
                               custom_objects=scope)
     assert isinstance(rebuilt.layers[2], SavingTestScale)
-    assert _custom.CUSTOM_OBJECTS == registry
+    assert custom.objects == registry
 
 
 def test_custom_objects_argument_does_not_leak_and_restores_a_shadowed_name(tmp_path):
@@ -686,10 +687,10 @@ def test_custom_objects_argument_does_not_leak_and_restores_a_shadowed_name(tmp_
     class Impostor(SavingTestScale):
         pass
 
-    registry = dict(_custom.CUSTOM_OBJECTS)
+    registry = dict(custom.objects)
     loaded = load_model(tmp_path / "c.scratchnn", custom_objects={"SavingTestScale": Impostor})
     assert type(loaded.layers[2]) is Impostor
-    assert _custom.CUSTOM_OBJECTS == registry and _custom.CUSTOM_OBJECTS["SavingTestScale"] is SavingTestScale
+    assert custom.objects == registry and custom.objects["SavingTestScale"] is SavingTestScale
 
 
 def test_saving_an_unregistered_subclassed_model_fails_at_save_time_and_writes_nothing(tmp_path):
@@ -720,7 +721,7 @@ def test_registry_fixture_really_restores(tmp_path):
     """The autouse fixture removed what earlier tests registered."""
     for name in ("SavingTestScale", "saving_test_half_relu", "saving_test_loss", "saving_test_metric",
                  "SavingTestNet"):
-        assert name not in _custom.CUSTOM_OBJECTS
+        assert name not in custom.objects
 
 
 # ============================================================================ 5. atomic writes
@@ -736,7 +737,7 @@ def test_failed_serialisation_leaves_the_old_file(tmp_path, monkeypatch):
     def boom(tensors, kind):
         raise RuntimeError("serialisation failed (simulated)")
 
-    monkeypatch.setattr(saving_format, "_tensor_bytes", boom)
+    monkeypatch.setattr(saving_archive, "tensor_bytes", boom)
     with pytest.raises(RuntimeError, match="simulated"):
         small_model(seed=1).save(path)
     assert path.read_bytes() == old
@@ -757,7 +758,7 @@ def test_failure_midway_through_the_zip_leaves_the_old_file_and_no_temp_file(tmp
             written.append(name)
             return super().writestr(zinfo, payload, *args, **kwargs)
 
-    monkeypatch.setattr(saving_format.zipfile, "ZipFile", FailingZip)
+    monkeypatch.setattr(saving_archive.zipfile, "ZipFile", FailingZip)
     with pytest.raises(OSError, match="simulated"):
         small_model(seed=1).save(path)
     assert written == ["metadata.json", "config.json"], "the failure should come midway"
@@ -811,10 +812,10 @@ def test_overwrite_false_refuses_an_existing_file(tmp_path, what):
 
 def test_atomic_write_directly(tmp_path):
     path = tmp_path / "f.txt"
-    with saving_format.atomic_write(path) as f:
+    with saving_atomic.atomic_write(path) as f:
         f.write(b"old")
     with pytest.raises(KeyboardInterrupt):
-        with saving_format.atomic_write(path) as f:
+        with saving_atomic.atomic_write(path) as f:
             f.write(b"new, half written")
             raise KeyboardInterrupt
     assert path.read_bytes() == b"old"
@@ -1018,10 +1019,10 @@ def test_encrypted_member(valid, tmp_path):
 
 
 def test_declared_size_over_the_limit(valid, tmp_path, monkeypatch):
-    monkeypatch.setattr(saving_format, "MAX_JSON_BYTES", len(valid["members"]["metadata.json"]) + 10)
+    monkeypatch.setattr(saving_archive, "MAX_JSON_BYTES", len(valid["members"]["metadata.json"]) + 10)
     expect_format_error(valid["path"], "config.json", "declares", "limit")
     monkeypatch.undo()
-    monkeypatch.setattr(saving_format, "MAX_TENSOR_FILE_BYTES", 100)
+    monkeypatch.setattr(saving_archive, "MAX_TENSOR_FILE_BYTES", 100)
     expect_format_error(valid["path"], "model.safetensors", "limit")
 
 
@@ -1384,7 +1385,7 @@ def _check_loads_or_format_error(path, tmp_path, usable=False):
     """The fuzz oracle: a model that predicts, or ModelFormatError; nothing else, and no global
     state left behind either way. With ``usable``, a model that loads must also save and load
     again, to the same weights and config."""
-    registry = dict(_custom.CUSTOM_OBJECTS)
+    registry = dict(custom.objects)
     try:
         model = load_model(path)
     except ModelFormatError as e:
@@ -1393,7 +1394,7 @@ def _check_loads_or_format_error(path, tmp_path, usable=False):
         model = None
     finally:
         assert layer_base._weight_budget.get() is None
-        assert _custom.CUSTOM_OBJECTS == registry
+        assert custom.objects == registry
     if model is not None:
         event("loaded")
         shape = model.input_shape
@@ -1575,7 +1576,7 @@ def test_failed_loads_leave_no_global_state_behind(valid, tmp_path):
     register_all()
     custom_sequential().save(tmp_path / "c.scratchnn")
     _forget("SavingTestScale")
-    registry = dict(_custom.CUSTOM_OBJECTS)
+    registry = dict(custom.objects)
     scope = {"SavingTestScale": SavingTestScale, "saving_test_half_relu": lambda x: x}
 
     # fails in the architecture (the weight budget is in force), with custom_objects= given
@@ -1586,7 +1587,7 @@ def test_failed_loads_leave_no_global_state_behind(valid, tmp_path):
     write_zip(tmp_path / "bad.scratchnn", members)
     with pytest.raises(ModelFormatError):
         load_model(tmp_path / "bad.scratchnn", custom_objects=scope)
-    assert _custom.CUSTOM_OBJECTS == registry
+    assert custom.objects == registry
     assert layer_base._weight_budget.get() is None
 
     # fails after the architecture was built (the weights), and in the optimizer state
@@ -1598,17 +1599,17 @@ def test_failed_loads_leave_no_global_state_behind(valid, tmp_path):
         write_zip(tmp_path / f"bad{i}.scratchnn", members)
         with pytest.raises(ModelFormatError):
             load_model(tmp_path / f"bad{i}.scratchnn", custom_objects=scope)
-        assert _custom.CUSTOM_OBJECTS == registry
+        assert custom.objects == registry
         assert layer_base._weight_budget.get() is None
 
     # a failure that is not the file's fault (a missing path) also restores everything
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "nope.scratchnn", custom_objects=scope)
-    assert _custom.CUSTOM_OBJECTS == registry
+    assert custom.objects == registry
 
     # and a successful load too
     load_model(tmp_path / "c.scratchnn", custom_objects={"SavingTestScale": SavingTestScale})
-    assert _custom.CUSTOM_OBJECTS == registry
+    assert custom.objects == registry
     assert layer_base._weight_budget.get() is None
 
 
@@ -1622,7 +1623,7 @@ def test_weight_budget_is_reset_after_a_custom_layer_raises_in_build(tmp_path):
     err = expect_format_error(tmp_path / "c.scratchnn", "config.json", "broken",
                               custom_objects={"SavingTestScale": SavingTestBroken})
     assert isinstance(err.__cause__, RuntimeError)
-    assert _custom.CUSTOM_OBJECTS["SavingTestScale"] is SavingTestScale
+    assert custom.objects["SavingTestScale"] is SavingTestScale
 
 
 def test_budget_does_not_apply_outside_loading():

@@ -11,31 +11,35 @@
   plain-language training diagnostics, how one prediction is formed);
 * ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches;
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
+* ``scratchnn.registry``: every name that stands for an object ('relu', 'adam', 'Dense', ...);
+* ``scratchnn.kernels``: the fast paths (``scratchnn.backend.set_fast_kernels(False)`` turns
+  them off and runs the readable reference code);
 * ``gradcheck`` verifies any function's gradients numerically.
+
+``ARCHITECTURE.md`` (in the repository) maps the package: which module may import which.
 """
+import importlib
+
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
+from . import ops                 # attaches Tensor's operators (+, @, .sum(), ...)
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
-               optimizers, preprocessing, regularizers, saving, utils)
+               optimizers, preprocessing, registry, regularizers, saving, utils)
 from . import model_selection
 from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
 from .gradcheck import GradcheckError, gradcheck
-from .backend import tune_allocator as _tune_allocator
 from .models import Model, Sequential
-
-_tune_allocator()        # reuse freed memory across training steps (see backend.tune_allocator)
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def __getattr__(name):
     # ``scratchnn.plot`` is imported on first use, so ``import scratchnn`` does not load matplotlib.
     if name == "plot":
-        import importlib
         return importlib.import_module(".plot", __name__)
     raise AttributeError(f"module 'scratchnn' has no attribute {name!r}")
 
+# ``inspect`` is left out of __all__: ``from scratchnn import *`` must not hide the standard library's.
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "preprocessing", "regularizers", "saving", "utils", "Model",
-           "Sequential", "gradcheck", "GradcheckError", "__version__", "inspect", "model_selection"]
+           "models", "optimizers", "preprocessing", "registry", "regularizers", "saving", "utils", "Model",
+           "Sequential", "gradcheck", "GradcheckError", "__version__", "model_selection"]

@@ -16,8 +16,9 @@ How it works, in four sentences:
 4. A gradient that arrives in a broadcast shape is summed back to its input's
    shape (``unbroadcast``), so no op has to care about broadcasting.
 
-The operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``...) are thin
-wrappers around the functions in ``scratchnn.ops``; the formulas live there.
+The operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``...) are the
+functions of ``scratchnn.ops``, where the formulas live; ``ops`` attaches them to
+``Tensor`` when it is imported, so this module depends on nothing but the backend.
 """
 import contextlib
 import functools
@@ -75,6 +76,28 @@ def enable_grad():
     return _GradMode(True)
 
 
+class HookHandle:
+    """What ``register_hook``, ``add_forward_hook``, ... return: ``handle.remove()`` takes the hook
+    away again; ``with layer.add_forward_hook(f): ...`` removes it when the block ends."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self.hook = hooks, hook
+
+    def remove(self):
+        """Remove the hook (doing it twice is harmless)."""
+        for i, known in enumerate(self._hooks):
+            if known is self.hook:
+                del self._hooks[i]
+                return
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
 def unbroadcast(grad, shape):
     """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``.
 
@@ -111,6 +134,7 @@ class Function:
     inputs = None          # the input Tensors, kept only while a graph is recorded
     needs_grad = ()
     out_ref = None         # weak reference to the output, set by Tensor.retain_grad()
+    hooks = None           # functions called with the output's gradient (Tensor.register_hook)
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -153,8 +177,12 @@ class Tensor:
 
     After ``loss.backward()``, every leaf tensor with ``requires_grad=True``
     holds ``d loss / d tensor`` in ``.grad`` (an array of the same shape).
+
+    ``source_logits`` is ``('softmax', z)`` or ``('sigmoid', z)`` when the tensor is the output of
+    that activation applied to ``z`` (else None): a cross-entropy given these probabilities
+    uses ``z`` instead, as Keras does, for a stable value and the fused ``p - y`` gradient.
     """
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_logits", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "source_logits", "_hooks", "__weakref__")
     __array_ufunc__ = None        # ndarray (op) Tensor -> Tensor's reflected operator
     __hash__ = object.__hash__    # tensors are keys in optimizer state, even with __eq__
 
@@ -171,10 +199,16 @@ class Tensor:
         self.data = data
         self.grad = None
         self._ctx = None
-        self._logits = None
+        self.source_logits = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @classmethod
+    def wrap(cls, array):
+        """A constant tensor around ``array`` as it is: no copy, no dtype conversion (the fast
+        path for data that is already an array of the right dtype, such as a batch)."""
+        return cls._make(array, None)
 
     @classmethod
     def _make(cls, data, ctx):
@@ -183,7 +217,7 @@ class Tensor:
         t.data = data
         t.grad = None
         t._ctx = ctx
-        t._logits = None
+        t.source_logits = None
         t.requires_grad = ctx is not None
         return t
 
@@ -219,10 +253,6 @@ class Tensor:
         """A new leaf tensor sharing the data, cut off from the graph."""
         return Tensor._make(self.data, None)
 
-    def astype(self, dtype):
-        """A copy converted to ``dtype`` (differentiable between float types)."""
-        return ops.astype(self, dtype)
-
     def zero_grad(self):
         """Forget the accumulated gradient (``.grad = None``)."""
         self.grad = None
@@ -232,6 +262,28 @@ class Tensor:
         if self._ctx is not None:
             self._ctx.out_ref = weakref.ref(self)
         return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with d(loss)/d(this tensor) whenever ``backward`` computes it.
+
+        ``grad`` is an array of this tensor's shape, to look at (not to modify). For a leaf (a
+        weight) the hook sees each gradient that arrives, before it is added to ``.grad``; for
+        the output of an op it sees the total gradient of that output. Returns a ``HookHandle``
+        (``handle.remove()``). A layer's ``add_backward_hook`` is built on this.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): this tensor does not require grad, so backward never "
+                               "computes its gradient")
+        if self._ctx is not None:
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []
+            hooks = self._ctx.hooks
+        else:
+            hooks = getattr(self, "_hooks", None)
+            if hooks is None:
+                hooks = self._hooks = []
+        hooks.append(hook)
+        return HookHandle(hooks, hook)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -293,56 +345,16 @@ class Tensor:
                 raise ValueError(f"backward(): grad has shape {grad.shape}, expected the tensor's "
                                  f"shape {self.shape}")
         if self._ctx is None:
+            for hook in list(getattr(self, "_hooks", None) or ()):
+                hook(grad)
             self.grad = grad.copy() if self.grad is None else self.grad + grad
             return
         _run_backward(self._ctx, grad, retain_graph)
 
-    # ------------------------------------------------------------ operators
-    def __add__(self, other): return ops.add(self, other)
-    def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.sub(self, other)
-    def __rsub__(self, other): return ops.sub(other, self)
-    def __mul__(self, other): return ops.mul(self, other)
-    def __rmul__(self, other): return ops.mul(other, self)
-    def __truediv__(self, other): return ops.div(self, other)
-    def __rtruediv__(self, other): return ops.div(other, self)
-    def __pow__(self, other): return ops.power(self, other)
-    def __rpow__(self, other): return ops.power(other, self)
-    def __matmul__(self, other): return ops.matmul(self, other)
-    def __rmatmul__(self, other): return ops.matmul(other, self)
-    def __neg__(self): return ops.neg(self)
-    def __pos__(self): return self
-    def __abs__(self): return ops.abs(self)
-    def __getitem__(self, index): return ops.getitem(self, index)
-    # comparisons give boolean tensors and carry no gradient
-    def __eq__(self, other): return ops.compare(self, other, "equal")
-    def __ne__(self, other): return ops.compare(self, other, "not_equal")
-    def __lt__(self, other): return ops.compare(self, other, "less")
-    def __le__(self, other): return ops.compare(self, other, "less_equal")
-    def __gt__(self, other): return ops.compare(self, other, "greater")
-    def __ge__(self, other): return ops.compare(self, other, "greater_equal")
-
-    # -------------------------------------------------------------- methods
-    T = property(lambda self: ops.transpose(self), doc="The tensor with its axes reversed.")
-    def reshape(self, *shape): return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
-    def transpose(self, *axes): return ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
-    def permute(self, *axes): return ops.transpose(self, axes[0] if len(axes) == 1 else axes)
-    def flatten(self, start_axis=0): return ops.flatten(self, start_axis)
-    def squeeze(self, axis=None): return ops.squeeze(self, axis)
-    def unsqueeze(self, axis): return ops.expand_dims(self, axis)
-    def expand_dims(self, axis): return ops.expand_dims(self, axis)
-    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
-    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False): return ops.var(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
-    def exp(self): return ops.exp(self)
-    def log(self): return ops.log(self)
-    def sqrt(self): return ops.sqrt(self)
-    def abs(self): return ops.abs(self)
-    def clip(self, min=None, max=None): return ops.clip(self, min, max)
-    def split(self, indices_or_sections, axis=0): return ops.split(self, indices_or_sections, axis)
+    # -------------------------------------------------- operators and methods
+    # ``+``, ``@``, ``x[i]``, ``.sum()``, ``.reshape()``, ... are the functions of
+    # ``scratchnn.ops`` (where each formula and derivative is written); ops.py attaches them
+    # to this class when it is imported (the table at its end), so that this engine needs no op.
     def argmax(self, axis=None): return Tensor(self.data.argmax(axis=axis))
     def argmin(self, axis=None): return Tensor(self.data.argmin(axis=axis))
 
@@ -380,6 +392,9 @@ def _run_backward(root, grad, retain_graph):
     handed_out = set()                      # ids of arrays already given to a leaf's .grad
     for fn in reversed(_topological_order(root)):
         g = grads.pop(fn, None)
+        if fn.hooks and g is not None:
+            for hook in list(fn.hooks):
+                hook(g)
         if fn.out_ref is not None and g is not None:
             out = fn.out_ref()
             if out is not None:
@@ -398,6 +413,10 @@ def _run_backward(root, grad, retain_graph):
                     gi = gi.astype(data.dtype)
                 ctx = t._ctx
                 if ctx is None:             # a leaf: accumulate into .grad, never aliased
+                    leaf_hooks = getattr(t, "_hooks", None)
+                    if leaf_hooks:
+                        for hook in list(leaf_hooks):
+                            hook(gi)
                     if t.grad is not None:
                         t.grad = t.grad + gi
                     elif gi is g or not gi.flags.owndata or id(gi) in handed_out or retain_graph:
@@ -411,5 +430,3 @@ def _run_backward(root, grad, retain_graph):
         if not retain_graph:                # free the inputs and whatever forward saved
             fn.__dict__.clear()
 
-
-from . import ops  # noqa: E402  (ops builds on Function and Tensor defined above)

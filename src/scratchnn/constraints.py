@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ._catalog import Catalog, Configurable
+from .registry import Configurable, Registry
 
 #: Keras's fuzz factor ``backend.epsilon()``, added to norms before dividing by them.
 EPSILON = 1e-7
@@ -158,20 +158,24 @@ min_max_norm = MinMaxNorm
 
 _CLASSES = (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)
 _SNAKE = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
-_BY_NAME = {**_SNAKE, **{cls.__name__: cls for cls in _CLASSES}}
 
-
-_CATALOG = Catalog("constraint", Constraint, _SNAKE, _CLASSES, example="MaxNorm", callable_form="f(w)")
+#: The constraint names: snake_case names listed, class names accepted too.
+CONSTRAINTS = Registry("constraint", base=Constraint, example="MaxNorm", callable_form="f(w)")
+for _name, _cls in _SNAKE.items():
+    CONSTRAINTS.add(_cls, _name)
+for _cls in _CLASSES:
+    CONSTRAINTS.alias(_cls.__name__, _cls)
+del _name, _cls
 
 
 def serialize(constraint):
     """``{"class_name": ..., "config": ...}`` of a ``Constraint``; ``deserialize``/``get`` rebuild it."""
-    return _CATALOG.serialize(constraint)
+    return CONSTRAINTS.serialize(constraint)
 
 
 def deserialize(config):
     """Build a constraint from ``serialize``'s dict (or from a name)."""
-    return _CATALOG.deserialize(config)
+    return CONSTRAINTS.deserialize(config)
 
 
 def get(identifier):
@@ -184,7 +188,7 @@ def get(identifier):
     * a ``Constraint`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(w) -> array``: returned as is.
     """
-    return _CATALOG.get(identifier)
+    return CONSTRAINTS.get(identifier)
 
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg", "unit_norm",

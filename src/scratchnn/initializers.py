@@ -33,7 +33,7 @@ import numbers
 
 import numpy as np
 
-from ._catalog import Catalog, Configurable
+from .registry import Configurable, Registry
 from . import random as _random
 from .backend import DEFAULT_FLOAT
 
@@ -452,18 +452,24 @@ _ALIASES = {"zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": Rando
             "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity}
 
 
-_CATALOG = Catalog("initializer", Initializer, _SNAKE, _CLASSES, example="GlorotUniform",
-                   callable_form="f(shape, dtype)", aliases=_ALIASES)
+#: The initializer names: snake_case names listed, class names and Keras's aliases accepted too.
+INITIALIZERS = Registry("initializer", base=Initializer, example="GlorotUniform",
+                        callable_form="f(shape, dtype)")
+for _name, _cls in _SNAKE.items():
+    INITIALIZERS.add(_cls, _name)
+for _name, _cls in {**{c.__name__: c for c in _CLASSES}, **_ALIASES}.items():
+    INITIALIZERS.alias(_name, _cls)
+del _name, _cls
 
 
 def serialize(initializer):
     """``{"class_name": ..., "config": ...}`` of an ``Initializer``; ``deserialize``/``get`` rebuild it."""
-    return _CATALOG.serialize(initializer)
+    return INITIALIZERS.serialize(initializer)
 
 
 def deserialize(config):
     """Build an initializer from ``serialize``'s dict (or from a name)."""
-    return _CATALOG.deserialize(config)
+    return INITIALIZERS.deserialize(config)
 
 
 def get(identifier):
@@ -475,7 +481,7 @@ def get(identifier):
     * an ``Initializer`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(shape, dtype=None)``: returned as is.
     """
-    return _CATALOG.get(identifier)
+    return INITIALIZERS.get(identifier)
 
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal", "RandomUniform",

@@ -8,20 +8,38 @@ per-sample losses with ``reduction='none'``).
 
 Keras's reduction names are accepted: ``'sum_over_batch_size'`` (the default:
 the mean over all values), ``'sum'`` and ``'none'`` (or None).
+
+Each loss also says what it is for, so that checks and tools never guess from class
+names: ``task`` ('regression', 'binary' or 'multiclass'), ``target`` (the form of
+``y_true``: 'values', 'binary', 'one_hot' or 'class_index') and ``from_logits``.
 """
-from . import _custom
-from .functional import losses as _fl
-from .functional.losses import (binary_crossentropy, categorical_crossentropy, huber,
-                                mean_absolute_error, mean_squared_error,
-                                sparse_categorical_crossentropy, sum_squared_error)
+from .functional.losses import LOSSES as LOSS_FUNCTIONS
+from .functional.losses import (binary_crossentropy, categorical_crossentropy, huber, mean_absolute_error,
+                                mean_squared_error, reduce_losses, sparse_categorical_crossentropy,
+                                sum_squared_error)
+from .registry import Registry, custom
 
 _REDUCTIONS = {"sum_over_batch_size": "mean", "mean": "mean", "auto": "mean", "sum": "sum",
                "none": "none", None: "none"}
 
 
 class Loss:
-    """Base class: ``fn(y_true, y_pred, **kwargs)`` with a reduction and a name."""
+    """Base class: ``fn(y_true, y_pred, **kwargs)`` with a reduction and a name.
+
+    Subclasses declare what they are for (None: not declared, e.g. a wrapped function):
+
+    * ``task``: ``'regression'`` (real values), ``'binary'`` (one probability per output unit:
+      two classes, or several independent yes/no labels) or ``'multiclass'`` (one distribution
+      over the classes);
+    * ``target``: the form of ``y_true``: ``'values'`` (the output's shape), ``'binary'`` (0/1 or
+      probabilities, the output's shape), ``'one_hot'`` (one-hot or soft rows, the output's shape)
+      or ``'class_index'`` (integer labels, one axis less than the output).
+
+    ``from_logits`` is True when the loss applies the sigmoid/softmax itself.
+    """
     fn = None
+    task = None
+    target = None
 
     def __init__(self, reduction="sum_over_batch_size", name=None, **kwargs):
         if reduction not in _REDUCTIONS:
@@ -30,6 +48,11 @@ class Loss:
         self.reduction = reduction
         self.name = name or _snake(type(self).__name__)
         self.kwargs = kwargs
+
+    @property
+    def from_logits(self):
+        """Whether ``y_pred`` holds logits (the loss applies the sigmoid or softmax itself)."""
+        return bool(self.kwargs.get("from_logits", False))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         return type(self).fn(y_true, y_pred, reduction=_REDUCTIONS[self.reduction],
@@ -54,6 +77,7 @@ def _snake(name):
 class MeanSquaredError(Loss):
     """mean((y_pred - y_true)^2) over the last axis, then reduced."""
     fn = staticmethod(mean_squared_error)
+    task, target = "regression", "values"
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
         super().__init__(reduction, name)
@@ -62,6 +86,7 @@ class MeanSquaredError(Loss):
 class MeanAbsoluteError(Loss):
     """mean(|y_pred - y_true|) over the last axis, then reduced."""
     fn = staticmethod(mean_absolute_error)
+    task, target = "regression", "values"
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
         super().__init__(reduction, name)
@@ -70,6 +95,7 @@ class MeanAbsoluteError(Loss):
 class SumSquaredError(Loss):
     """1/2 sum((y_pred - y_true)^2) over the last axis (the textbook's), then reduced."""
     fn = staticmethod(sum_squared_error)
+    task, target = "regression", "values"
 
     def __init__(self, reduction="sum_over_batch_size", name="sum_squared_error"):
         super().__init__(reduction, name)
@@ -78,6 +104,7 @@ class SumSquaredError(Loss):
 class Huber(Loss):
     """Quadratic for |error| <= delta, linear beyond (see ``functional.losses.huber``)."""
     fn = staticmethod(huber)
+    task, target = "regression", "values"
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
         super().__init__(reduction, name, delta=delta)
@@ -86,6 +113,7 @@ class Huber(Loss):
 class BinaryCrossentropy(Loss):
     """-[t log p + (1 - t) log(1 - p)], averaged over the last axis."""
     fn = staticmethod(binary_crossentropy)
+    task, target = "binary", "binary"
 
     def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
@@ -95,6 +123,7 @@ class BinaryCrossentropy(Loss):
 class CategoricalCrossentropy(Loss):
     """-sum_k t_k log p_k for one-hot (or soft) targets."""
     fn = staticmethod(categorical_crossentropy)
+    task, target = "multiclass", "one_hot"
 
     def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
@@ -104,6 +133,7 @@ class CategoricalCrossentropy(Loss):
 class SparseCategoricalCrossentropy(Loss):
     """-log p[y] for integer class labels y."""
     fn = staticmethod(sparse_categorical_crossentropy)
+    task, target = "multiclass", "class_index"
 
     def __init__(self, from_logits=False, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy"):
@@ -120,69 +150,60 @@ class LossFunctionWrapper(Loss):
     def get_config(self):
         """The function is saved by name: a custom one must be registered to be loaded again."""
         fn = self.function
-        return {**super().get_config(), "fn": _custom.name_of(fn) or getattr(fn, "__name__", repr(fn))}
+        return {**super().get_config(), "fn": LOSS_FUNCTIONS.name_of(fn) or getattr(fn, "__name__", repr(fn))}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        name = config.pop("fn")
-        fn = _fl.LOSSES.get(name) or _custom.lookup(name, callable)
-        if fn is None:
-            raise ValueError(f"unknown loss function {name!r}. " + _custom.HINT.format(name=name))
-        return cls(fn, **config)
+        return cls(LOSS_FUNCTIONS.lookup(config.pop("fn")), **config)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.function(y_true, y_pred)
         if values.ndim == 0:
             return values
-        return _fl._reduce(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
+        return reduce_losses(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
 
 
-_BY_FUNCTION = {cls.fn: cls for cls in (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber,
-                                         BinaryCrossentropy, CategoricalCrossentropy,
-                                         SparseCategoricalCrossentropy)}
-#: every name of ``functional.losses.LOSSES`` ('mse', 'huber_loss', ...) -> its class
-_CLASSES = {name: _BY_FUNCTION[fn] for name, fn in _fl.LOSSES.items()}
-_CLASSES.update({cls.__name__: cls for cls in set(_CLASSES.values())})
+_BUILT_IN = (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber, BinaryCrossentropy,
+             CategoricalCrossentropy, SparseCategoricalCrossentropy)
+
+#: The loss names ``compile(loss=...)`` accepts: each function's name and aliases ('mse', 'huber_loss')
+#: and each class name, case-insensitive; your registered Loss classes and loss functions too.
+LOSSES = Registry("loss", accepts=lambda obj: callable(obj))
+for _cls in _BUILT_IN:
+    LOSSES.add(_cls, LOSS_FUNCTIONS.name_of(_cls.fn))
+    LOSSES.alias(_cls.__name__, _cls)
+for _name, _fn in LOSS_FUNCTIONS.entries():          # the functions' aliases
+    LOSSES.alias(_name, next(c for c in _BUILT_IN if c.fn is _fn))
+LOSSES.alias("LossFunctionWrapper", LossFunctionWrapper)
+del _cls, _name, _fn
 
 
 def get(identifier):
-    """A Loss object from a name ('sparse_categorical_crossentropy'), a Loss, a class, a
-    config dict or a plain function; unknown names list the valid ones."""
+    """A Loss object from a name ('sparse_categorical_crossentropy', 'mse', 'Huber'), a Loss, a
+    Loss class, a config dict or a plain function; unknown names list the valid ones."""
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name == "LossFunctionWrapper":
-            return LossFunctionWrapper.from_config(identifier.get("config", {}))
-        cls = _CLASSES.get(name) or _custom.lookup(
-            name, lambda obj: isinstance(obj, type) and issubclass(obj, Loss))
-        if cls is None:
-            raise ValueError(f"unknown loss class {name!r}; valid: "
-                             f"{', '.join(sorted(k for k in _CLASSES if k[0].isupper()))}. "
-                             + _custom.HINT.format(name=name))
+        cls = LOSSES.lookup(identifier.get("class_name"))
+        if not (isinstance(cls, type) and issubclass(cls, Loss)):
+            raise ValueError(f"loss config names {identifier.get('class_name')!r}, which is not a Loss class")
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
-        cls = _CLASSES.get(identifier) or _CLASSES.get(identifier.lower())
-        if cls is None:
-            custom = _custom.lookup(identifier)
-            if custom is not None:
-                return get(custom)
-            raise ValueError(f"unknown loss {identifier!r}; valid names: "
-                             f"{', '.join(sorted(k for k in _CLASSES if not k[0].isupper()))}")
-        return cls()
+        return get(LOSSES.lookup(identifier))
     if callable(identifier):
-        for name, fn in _fl.LOSSES.items():
-            if fn is identifier:
-                return _CLASSES[name]()
+        for cls in _BUILT_IN:
+            if cls.fn is identifier:
+                return cls()
         return LossFunctionWrapper(identifier)
-    raise ValueError(f"cannot interpret {identifier!r} as a loss")
+    raise ValueError(f"cannot interpret {identifier!r} as a loss: expected a name (one of {LOSSES.names()}), "
+                     "a Loss, a config dict or a function fn(y_true, y_pred)")
 
 
 def serialize(loss):
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return {"class_name": custom.name_of(type(loss)) or type(loss).__name__, "config": loss.get_config()}
 
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "SumSquaredError", "Huber",

@@ -19,7 +19,7 @@ from .autograd import Function, Tensor
 from .backend import DEFAULT_FLOAT, array_module
 
 
-def _lift(value, like=None):
+def lift(value, like=None):
     """A constant (number, list, ndarray) as a tensor; floats follow ``like``'s float dtype."""
     if isinstance(value, Tensor):
         return value
@@ -30,14 +30,14 @@ def _lift(value, like=None):
             arr = arr.astype(like.data.dtype)
     elif arr.dtype.kind == "f" and arr.dtype != DEFAULT_FLOAT:
         arr = arr.astype(DEFAULT_FLOAT)
-    return Tensor._make(arr, None)
+    return Tensor.wrap(arr)
 
 
 def _operands(a, b):
     if not isinstance(a, Tensor):
-        a = _lift(a, b if isinstance(b, Tensor) else None)
+        a = lift(a, b if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
-        b = _lift(b, a)
+        b = lift(b, a)
     return a, b
 
 
@@ -187,7 +187,7 @@ def div(a, b):
 
 def neg(x):
     """``-x``."""
-    return Neg.apply(_lift(x))
+    return Neg.apply(lift(x))
 
 
 def power(a, b):
@@ -307,27 +307,27 @@ class AsType(Function):
 
 def exp(x):
     """Elementwise e^x."""
-    return Exp.apply(_lift(x))
+    return Exp.apply(lift(x))
 
 
 def log(x):
     """Elementwise natural logarithm."""
-    return Log.apply(_lift(x))
+    return Log.apply(lift(x))
 
 
 def sqrt(x):
     """Elementwise square root."""
-    return Sqrt.apply(_lift(x))
+    return Sqrt.apply(lift(x))
 
 
 def abs(x):
     """Elementwise absolute value."""
-    return Abs.apply(_lift(x))
+    return Abs.apply(lift(x))
 
 
 def clip(x, min=None, max=None):
     """Limit values to ``[min, max]`` (either bound may be None)."""
-    return Clip.apply(_lift(x), lo=min, hi=max)
+    return Clip.apply(lift(x), lo=min, hi=max)
 
 
 def maximum(a, b):
@@ -349,13 +349,13 @@ def where(cond, x, y):
 
 def astype(x, dtype):
     """``x`` converted to ``dtype``."""
-    return AsType.apply(_lift(x), dtype=np.dtype(dtype))
+    return AsType.apply(lift(x), dtype=np.dtype(dtype))
 
 
 def compare(a, b, name):
     """Elementwise comparison (``name`` is a NumPy ufunc such as 'less'): a boolean tensor, no gradient."""
     a, b = _operands(a, b)
-    return Tensor._make(getattr(array_module(a.data), name)(a.data, b.data), None)
+    return Tensor.wrap(getattr(array_module(a.data), name)(a.data, b.data))
 
 
 # --------------------------------------------------------------- reductions
@@ -427,27 +427,27 @@ def _axis(axis):
 
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (int, tuple or None for all)."""
-    return Sum.apply(_lift(x), axis=_axis(axis), keepdims=keepdims)
+    return Sum.apply(lift(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis``."""
-    return Mean.apply(_lift(x), axis=_axis(axis), keepdims=keepdims)
+    return Mean.apply(lift(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
     """Population variance over ``axis`` (divides by N, as ``numpy.var``)."""
-    return Var.apply(_lift(x), axis=_axis(axis), keepdims=keepdims)
+    return Var.apply(lift(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False):
     """Maximum over ``axis``."""
-    return Max.apply(_lift(x), axis=_axis(axis), keepdims=keepdims)
+    return Max.apply(lift(x), axis=_axis(axis), keepdims=keepdims)
 
 
 def min(x, axis=None, keepdims=False):
     """Minimum over ``axis``."""
-    return Min.apply(_lift(x), axis=_axis(axis), keepdims=keepdims)
+    return Min.apply(lift(x), axis=_axis(axis), keepdims=keepdims)
 
 
 # ------------------------------------------------------------------- shapes
@@ -541,12 +541,12 @@ class Pad(Function):
 def reshape(x, shape):
     """The same elements in a new shape (one entry may be -1)."""
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-    return Reshape.apply(_lift(x), shape=shape)
+    return Reshape.apply(lift(x), shape=shape)
 
 
 def transpose(x, axes=None):
     """Permute the axes (reverse them when ``axes`` is None)."""
-    x = _lift(x)
+    x = lift(x)
     if axes is not None:
         axes = tuple(int(a) % builtins.max(x.ndim, 1) for a in axes)   # -1 -> ndim-1: invertible
     return Transpose.apply(x, axes=axes)
@@ -557,13 +557,13 @@ permute = transpose
 
 def flatten(x, start_axis=0):
     """Merge the axes from ``start_axis`` on into one (``start_axis=1`` keeps the batch axis)."""
-    x = _lift(x)
+    x = lift(x)
     return reshape(x, x.shape[:start_axis] + (-1,))
 
 
 def squeeze(x, axis=None):
     """Remove axes of length 1 (all of them, or those named)."""
-    x = _lift(x)
+    x = lift(x)
     try:
         shape = x.data.squeeze(axis=_axis(axis)).shape
     except ValueError as err:
@@ -573,7 +573,7 @@ def squeeze(x, axis=None):
 
 def expand_dims(x, axis):
     """Insert a new axis of length 1 at ``axis``."""
-    x = _lift(x)
+    x = lift(x)
     return reshape(x, np.expand_dims(x.data, _axis(axis)).shape)
 
 
@@ -582,7 +582,7 @@ unsqueeze = expand_dims
 
 def broadcast_to(x, shape):
     """Repeat ``x`` along axes of length 1 (and new leading axes) to ``shape``."""
-    return BroadcastTo.apply(_lift(x), shape=tuple(shape))
+    return BroadcastTo.apply(lift(x), shape=tuple(shape))
 
 
 def getitem(x, index):
@@ -601,7 +601,7 @@ def _tensors(seq, name):
     if not seq:
         raise ValueError(f"{name}: needs at least one tensor")
     like = next((t for t in seq if isinstance(t, Tensor)), None)
-    return [_lift(t, like) for t in seq]
+    return [lift(t, like) for t in seq]
 
 
 def concatenate(tensors, axis=0):
@@ -616,7 +616,7 @@ def stack(tensors, axis=0):
 
 def split(x, indices_or_sections, axis=0):
     """Split into a list of tensors, like ``numpy.split`` (each part backpropagates)."""
-    x = _lift(x)
+    x = lift(x)
     n = x.shape[axis]
     if isinstance(indices_or_sections, numbers.Integral):
         if indices_or_sections <= 0 or n % indices_or_sections:
@@ -632,8 +632,71 @@ def split(x, indices_or_sections, axis=0):
 
 def pad(x, pad_width, constant_values=0):
     """Pad with a constant: ``pad_width`` as in ``numpy.pad`` (int, (before, after) or one pair per axis)."""
-    x = _lift(x)
+    x = lift(x)
     width = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
     if (width < 0).any():
         raise ValueError(f"pad: pad widths must be >= 0, got {pad_width}")
     return Pad.apply(x, pad_width=tuple(map(tuple, width.tolist())), value=constant_values)
+
+
+# --------------------------------------------------------------- Tensor's operators and methods
+class TensorMethods:
+    """The operators and methods of ``Tensor``: each is one of the functions above.
+
+    They are attached to ``Tensor`` right below (``autograd`` defines the engine and needs no
+    op), so ``a + b`` is ``add(a, b)``, ``x.sum(1)`` is ``sum(x, 1)``, ``x[i]`` is ``getitem``.
+    """
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return sub(self, other)
+    def __rsub__(self, other): return sub(other, self)
+    def __mul__(self, other): return mul(self, other)
+    def __rmul__(self, other): return mul(other, self)
+    def __truediv__(self, other): return div(self, other)
+    def __rtruediv__(self, other): return div(other, self)
+    def __pow__(self, other): return power(self, other)
+    def __rpow__(self, other): return power(other, self)
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
+    def __neg__(self): return neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return abs(self)
+    def __getitem__(self, index): return getitem(self, index)
+    # comparisons give boolean tensors and carry no gradient
+    def __eq__(self, other): return compare(self, other, "equal")
+    def __ne__(self, other): return compare(self, other, "not_equal")
+    def __lt__(self, other): return compare(self, other, "less")
+    def __le__(self, other): return compare(self, other, "less_equal")
+    def __gt__(self, other): return compare(self, other, "greater")
+    def __ge__(self, other): return compare(self, other, "greater_equal")
+
+    T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+    def astype(self, dtype):
+        """A copy converted to ``dtype`` (differentiable between float types)."""
+        return astype(self, dtype)
+    def reshape(self, *shape): return reshape(self, shape[0] if len(shape) == 1 else shape)
+    def transpose(self, *axes): return transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+    def permute(self, *axes): return transpose(self, axes[0] if len(axes) == 1 else axes)
+    def flatten(self, start_axis=0): return flatten(self, start_axis)
+    def squeeze(self, axis=None): return squeeze(self, axis)
+    def unsqueeze(self, axis): return expand_dims(self, axis)
+    def expand_dims(self, axis): return expand_dims(self, axis)
+    def broadcast_to(self, shape): return broadcast_to(self, shape)
+    def sum(self, axis=None, keepdims=False): return sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return mean(self, axis, keepdims)
+    def var(self, axis=None, keepdims=False): return var(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return min(self, axis, keepdims)
+    def exp(self): return exp(self)
+    def log(self): return log(self)
+    def sqrt(self): return sqrt(self)
+    def abs(self): return abs(self)
+    def clip(self, min=None, max=None): return clip(self, min, max)
+    def split(self, indices_or_sections, axis=0): return split(self, indices_or_sections, axis)
+
+
+for _name, _method in vars(TensorMethods).items():
+    # (a class that defines __eq__ gets __hash__ = None: Tensor keeps hashing by identity)
+    if _name not in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"):
+        setattr(Tensor, _name, _method)
+del _name, _method

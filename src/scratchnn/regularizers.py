@@ -14,9 +14,9 @@ import numbers
 
 import numpy as np
 
-from ._catalog import Catalog
 from . import ops
 from .autograd import Tensor
+from .registry import Registry
 
 
 def _check_factor(name, value, default):
@@ -189,17 +189,23 @@ _CLASSES = (L1, L2, L1L2, OrthogonalRegularizer)
 _SNAKE = {"l1": L1, "l2": L2, "l1_l2": l1_l2, "orthogonal_regularizer": OrthogonalRegularizer}
 
 
-_CATALOG = Catalog("regularizer", Regularizer, _SNAKE, _CLASSES, example="L1L2", callable_form="f(w)")
+#: The regularizer names: snake_case names listed, class names accepted too.
+REGULARIZERS = Registry("regularizer", base=Regularizer, example="L1L2", callable_form="f(w)")
+for _name, _obj in _SNAKE.items():
+    REGULARIZERS.add(_obj, _name)
+for _cls in _CLASSES:
+    REGULARIZERS.alias(_cls.__name__, _cls)
+del _name, _obj, _cls
 
 
 def serialize(regularizer):
     """``{"class_name": ..., "config": ...}`` of a ``Regularizer``; ``deserialize``/``get`` rebuild it."""
-    return _CATALOG.serialize(regularizer)
+    return REGULARIZERS.serialize(regularizer)
 
 
 def deserialize(config):
     """Build a regularizer from ``serialize``'s dict (or from a name)."""
-    return _CATALOG.deserialize(config)
+    return REGULARIZERS.deserialize(config)
 
 
 def get(identifier):
@@ -212,7 +218,7 @@ def get(identifier):
     * a ``Regularizer`` subclass: a new instance; an instance: returned as is;
     * any other callable ``f(w) -> scalar Tensor``: returned as is.
     """
-    return _CATALOG.get(identifier)
+    return REGULARIZERS.get(identifier)
 
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",

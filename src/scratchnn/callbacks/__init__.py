@@ -11,15 +11,20 @@
 * ``CSVLogger``, ``LambdaCallback``;
 * ``ModelCheckpoint`` (save every epoch or the best), ``BackupAndRestore`` (resume a killed run).
 """
-from .base import Callback, CallbackList, History, LambdaCallback
+from .base import Callback, History, LambdaCallback
+from .callback_list import CallbackList
 from .control import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, metric_direction
 from .checkpoint import BackupAndRestore, ModelCheckpoint
 from .csv_logger import CSVLogger
 from .progbar import ProgbarLogger
+from ..registry import Registry
 
-_CLASSES = {cls.__name__.lower(): cls for cls in (
-    Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
-    TerminateOnNaN, CSVLogger, LambdaCallback, ModelCheckpoint, BackupAndRestore)}
+#: Callback classes by name (case-insensitive: 'EarlyStopping', 'earlystopping').
+CALLBACKS = Registry("callback", base=Callback, example="EarlyStopping")
+for _cls in (Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
+             TerminateOnNaN, CSVLogger, LambdaCallback, ModelCheckpoint, BackupAndRestore):
+    CALLBACKS.add(_cls)
+del _cls
 
 
 def get(identifier):
@@ -33,20 +38,14 @@ def get(identifier):
     if isinstance(identifier, Callback):
         return identifier
     if isinstance(identifier, str):
-        return _lookup(identifier)()
+        return CALLBACKS.lookup(identifier)()
     if isinstance(identifier, dict) and "class_name" in identifier:
-        return _lookup(identifier["class_name"])(**identifier.get("config", {}))
+        return CALLBACKS.lookup(identifier["class_name"])(**identifier.get("config", {}))
     raise ValueError(f"could not interpret callback identifier {identifier!r}: expected a Callback, a "
-                     f"class name (one of {sorted(_CLASSES)}) or a {{'class_name', 'config'}} dict.")
+                     f"class name (one of {CALLBACKS.names()}) or a {{'class_name', 'config'}} dict.")
 
 
-def _lookup(name):
-    cls = _CLASSES.get(str(name).lower())
-    if cls is None:
-        raise ValueError(f"unknown callback {name!r}; expected one of {sorted(_CLASSES)} (case-insensitive).")
-    return cls
-
-
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ReduceLROnPlateau",
+__all__ = ["CALLBACKS", "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
+           "ReduceLROnPlateau",
            "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "ModelCheckpoint",
            "BackupAndRestore", "get"]

@@ -10,9 +10,9 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..saving._atomic import atomic_write
-from .base import Callback, _print
-from .control import _check_mode, _float, metric_direction
+from ..saving import atomic_write, load_training_state, save_training_state
+from .base import Callback, print_message
+from .control import check_mode, metric_direction, to_float
 
 
 class ModelCheckpoint(Callback):
@@ -42,7 +42,7 @@ class ModelCheckpoint(Callback):
                              f"got {save_freq!r}")
         self.monitor, self.verbose = monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.mode = _check_mode("ModelCheckpoint", mode)
+        self.mode = check_mode("ModelCheckpoint", mode)
         self.save_freq = save_freq
         self.initial_value_threshold = initial_value_threshold
         self.best = initial_value_threshold
@@ -80,26 +80,26 @@ class ModelCheckpoint(Callback):
                 warnings.warn(f"ModelCheckpoint: can save the best model only with {self.monitor} available "
                               f"in the logs (keys: {', '.join(logs)}); skipping.", stacklevel=2)
                 return
-            value = _float(value)
+            value = to_float(value)
             better = self.best is None or (value > self.best if self._maximize() else value < self.best)
             previous = "inf" if self.best is None else f"{self.best:.5f}"
             if not (math.isfinite(value) and better):
                 if self.verbose:
-                    _print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}")
+                    print_message(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}")
                 return
             if self.verbose:
-                _print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {value:.5f}, "
+                print_message(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {value:.5f}, "
                        f"saving model to {path}")
             self.best = value
         elif self.verbose:
-            _print(f"\nEpoch {epoch + 1}: saving model to {path}")
+            print_message(f"\nEpoch {epoch + 1}: saving model to {path}")
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
 
     def _path(self, epoch, logs, batch):
-        values = {k: _float(v) if np.ndim(v) == 0 else v for k, v in logs.items()}
+        values = {k: to_float(v) if np.ndim(v) == 0 else v for k, v in logs.items()}
         try:
             return self.filepath.format(epoch=epoch + 1, batch=(batch or 0) + 1, **values)
         except KeyError as e:
@@ -141,10 +141,9 @@ class BackupAndRestore(Callback):
         """The generators whose state decides the rest of training: the global one and any
         layer's own (a layer built with ``seed=``)."""
         rngs = {"global": _random.generator()}
-        for layer in self.model._walk():
-            rng = getattr(layer, "_rng", None)
-            if isinstance(rng, np.random.Generator):
-                rngs[f"layer:{layer.name}"] = rng
+        for layer in self.model.walk():
+            for i, rng in enumerate(layer.random_generators()):
+                rngs[f"layer:{layer.name}" + (f"#{i + 1}" if i else "")] = rng
         return rngs
 
     def _read_state(self):
@@ -157,10 +156,10 @@ class BackupAndRestore(Callback):
     # ----------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
         self._restored_epochs = None
+        self.resume_epoch = None
         state = self._read_state()
         if state is None:
             return
-        from ..saving._format import load_training_state
         optimizer_file = state.get("optimizer_file")
         load_training_state(self.model, os.path.join(self.backup_dir, state["weights_file"]),
                             None if optimizer_file is None else os.path.join(self.backup_dir, optimizer_file))
@@ -173,7 +172,7 @@ class BackupAndRestore(Callback):
         history = self.model.history
         history.history = {k: [_decode(v) for v in values] for k, values in state["history"].items()}
         self._restored_epochs = list(state["epochs"])
-        self.model._resume_epoch = state["epoch"] + 1
+        self.resume_epoch = state["epoch"] + 1          # fit continues after the last completed epoch
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._restored_epochs is not None:      # History cleared its epoch list after our restore
@@ -181,15 +180,13 @@ class BackupAndRestore(Callback):
             self._restored_epochs = None
 
     def on_epoch_end(self, epoch, logs=None):
-        from ..optimizers.schedules import LearningRateSchedule
-        from ..saving._format import save_training_state
         os.makedirs(self.backup_dir, exist_ok=True)
         optimizer = getattr(self.model, "optimizer", None)
         weights_file = f"epoch-{epoch + 1:05d}.weights.safetensors"
         optimizer_file = f"epoch-{epoch + 1:05d}.optimizer.safetensors" if optimizer is not None else None
         save_training_state(self.model, os.path.join(self.backup_dir, weights_file),
                             None if optimizer_file is None else os.path.join(self.backup_dir, optimizer_file))
-        lr = getattr(optimizer, "_learning_rate", None)
+        lr = None if optimizer is None else optimizer.get_config()["learning_rate"]
         history = self.model.history
         full = {k: list(v) for k, v in history.history.items()}
         epochs = list(history.epoch)
@@ -198,8 +195,8 @@ class BackupAndRestore(Callback):
             for key, value in dict(logs or {}).items():
                 full.setdefault(key, []).append(value)
         state = {"epoch": epoch, "weights_file": weights_file, "optimizer_file": optimizer_file,
-                 "learning_rate": None if callable(lr) or isinstance(lr, LearningRateSchedule) or lr is None
-                 else float(lr),
+                 # a constant rate (a schedule or a function recomputes it from the step count)
+                 "learning_rate": float(lr) if isinstance(lr, (int, float)) else None,
                  "epochs": epochs, "history": {k: [_encode(v) for v in values] for k, values in full.items()},
                  "rngs": {n: rng.bit_generator.state for n, rng in self._rngs().items()}}
         with atomic_write(os.path.join(self.backup_dir, self.STATE), "w") as f:

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from .base import Callback, _print
+from .base import Callback, print_message
 
 # Substrings of metric names whose value should go up (mode 'max') or down (mode 'min'),
 # the directions Keras 3 gives its built-in metrics. Looked up after the exact name 'loss'.
@@ -46,7 +46,7 @@ def metric_direction(monitor, model=None):
     return None
 
 
-def _check_mode(who, mode):
+def check_mode(who, mode):
     if mode not in ("auto", "min", "max"):
         warnings.warn(f"{who}: unknown mode {mode!r}; using 'auto' (expected 'auto', 'min' or 'max').",
                       stacklevel=3)
@@ -59,7 +59,7 @@ def _missing_key_warning(what, monitor, logs):
                   f"{','.join(logs)}", stacklevel=3)
 
 
-def _float(value):
+def to_float(value):
     return float(np.asarray(value))
 
 
@@ -92,7 +92,7 @@ class EarlyStopping(Callback):
         self.min_delta = abs(min_delta)
         self.patience = patience
         self.verbose = verbose
-        self.mode = _check_mode("EarlyStopping", mode)
+        self.mode = check_mode("EarlyStopping", mode)
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
@@ -133,7 +133,7 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
-        current = _float(current)
+        current = to_float(current)
         if self.restore_best_weights and self.best_weights is None:
             # Keras: the first monitored epoch's weights are the best until one improves.
             self.best_weights = self.model.get_weights()
@@ -153,10 +153,11 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            _print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_message(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                _print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                print_message("Restoring model weights from the end of the best epoch: "
+                              f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
@@ -180,7 +181,7 @@ class ReduceLROnPlateau(Callback):
         self.factor = factor
         self.patience = patience
         self.verbose = verbose
-        self.mode = _check_mode("ReduceLROnPlateau", mode)
+        self.mode = check_mode("ReduceLROnPlateau", mode)
         self.min_delta = min_delta
         self.cooldown = cooldown
         self.min_lr = min_lr
@@ -206,12 +207,12 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs
         optimizer = self.model.optimizer
-        logs["learning_rate"] = _float(optimizer.learning_rate)
+        logs["learning_rate"] = to_float(optimizer.learning_rate)
         current = logs.get(self.monitor)
         if current is None:
             _missing_key_warning("ReduceLROnPlateau", self.monitor, logs)
             return
-        current = _float(current)
+        current = to_float(current)
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
@@ -221,14 +222,15 @@ class ReduceLROnPlateau(Callback):
         elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
-                old_lr = _float(optimizer.learning_rate)
+                old_lr = to_float(optimizer.learning_rate)
                 # Keras compares with min_lr rounded to float32, so an lr already at min_lr
                 # (stored in float32 there) is left alone.
                 if old_lr > float(np.float32(self.min_lr)):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        _print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                        print_message(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                                      f"{new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 
@@ -253,18 +255,18 @@ class LearningRateScheduler(Callback):
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError("LearningRateScheduler: the optimizer has no `learning_rate` attribute.")
         try:
-            lr = self.schedule(epoch, _float(optimizer.learning_rate))
+            lr = self.schedule(epoch, to_float(optimizer.learning_rate))
         except TypeError:        # a schedule of the epoch alone (Keras accepts both)
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, np.floating)):
             raise ValueError(f"LearningRateScheduler: the schedule must return a float, got {lr!r}")
         optimizer.learning_rate = float(lr)
         if self.verbose > 0:
-            _print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
+            print_message(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = _float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = to_float(self.model.optimizer.learning_rate)
 
 
 class TerminateOnNaN(Callback):
@@ -297,5 +299,5 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"Epoch {self._epoch + 1}, batch {batch}: invalid loss {loss}; "
                                "terminating training.")
-        _print(f"Epoch {self._epoch + 1}, batch {batch}: invalid loss {loss}, terminating training")
+        print_message(f"Epoch {self._epoch + 1}, batch {batch}: invalid loss {loss}, terminating training")
         self.model.stop_training = True

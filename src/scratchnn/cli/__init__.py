@@ -15,7 +15,13 @@ User errors print one line (no traceback): exit status 2 for bad arguments, 1 fo
 import argparse
 import sys
 
+from .. import datasets
+from ..functional import ACTIVATIONS
+from ..optimizers import OPTIMIZERS
+from . import lab, search, train, use
+from .data import TASKS, task
 from .errors import CLIError
+from .train import MODELS
 
 
 def _positive_int(text):
@@ -79,10 +85,6 @@ def _hidden(text):
 
 
 def parser():
-    from .. import optimizers
-    from ..functional import ACTIVATIONS
-    from .data import TASKS
-    from .train import MODELS
     p = argparse.ArgumentParser(prog="scratchnn", description="Train, evaluate and use scratchnn networks.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -99,8 +101,8 @@ def parser():
                    help="hidden layer widths, e.g. 128,64 (default: 50 for MNIST, as in the course)")
     t.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS), metavar="NAME",
                    help="hidden-layer activation (default: relu)")
-    t.add_argument("--optimizer", default="adam", choices=sorted(optimizers._BY_NAME), metavar="NAME",
-                   help=f"one of {', '.join(sorted(optimizers._BY_NAME))} (default: adam)")
+    t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS.names(), metavar="NAME",
+                   help=f"one of {', '.join(OPTIMIZERS.names())} (default: adam)")
     t.add_argument("--lr", type=_learning_rate,
                    help="learning rate (default: the optimizer's, 0.001 for adam)")
     t.add_argument("--batch-size", type=_positive_int,
@@ -148,7 +150,7 @@ def parser():
                    help="hidden activation when not in the grid (default: relu)")
     s.add_argument("--dropout", type=_fraction, default=None, metavar="RATE",
                    help="dropout rate when not in the grid (default: 0)")
-    s.add_argument("--optimizer", default="adam", choices=sorted(optimizers._BY_NAME), metavar="NAME",
+    s.add_argument("--optimizer", default="adam", choices=OPTIMIZERS.names(), metavar="NAME",
                    help="optimizer when not in the grid (default: adam)")
     s.add_argument("--lr", type=_learning_rate, help="learning rate when not in the grid")
     s.add_argument("--seed", type=int,
@@ -182,8 +184,6 @@ def parser():
 
 
 def datasets_command(args):
-    from .. import datasets
-    from .data import TASKS, task
     if args.action == "list":
         for name, spec in TASKS.items():
             if spec.kind == "image":
@@ -222,7 +222,6 @@ def datasets_command(args):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from . import lab, search, train, use
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv

@@ -29,6 +29,8 @@ import time
 import numpy as np
 
 from .. import model_selection
+from ..functional import ACTIVATIONS
+from ..optimizers import OPTIMIZERS
 from ..utils import set_random_seed
 from . import data as _data
 from .errors import CLIError
@@ -72,8 +74,6 @@ class MLPBuilder:
 
 
 def _parse_value(name, text):
-    from .. import optimizers
-    from ..functional import ACTIVATIONS
     text = text.strip()
     try:
         if name == "lr":
@@ -106,9 +106,9 @@ def _parse_value(name, text):
             raise CLIError(f"--grid activation: unknown activation {text!r}; choose from "
                            f"{', '.join(sorted(ACTIVATIONS))}", usage=True)
         return text
-    if text.lower() not in optimizers._BY_NAME:
+    if text.lower() not in OPTIMIZERS:
         raise CLIError(f"--grid optimizer: unknown optimizer {text!r}; choose from "
-                       f"{', '.join(sorted(optimizers._BY_NAME))}", usage=True)
+                       f"{', '.join(OPTIMIZERS.names())}", usage=True)
     return text.lower()
 
 

@@ -7,10 +7,10 @@ softmax) keep their output for the backward pass.
 """
 import numpy as np
 
-from .. import _custom
 from ..autograd import Function, Tensor
-from ..ops import _lift, exp, minimum, reshape
+from ..ops import lift, exp, minimum, reshape
 from ..ops import max as reduce_max
+from ..registry import Registry
 from ._special import erf
 
 # SELU's constants (Klambauer et al., 2017), as in Keras and PyTorch.
@@ -169,7 +169,7 @@ class LogSoftmax(Function):
 # ---------------------------------------------------------------- functions
 def linear(x):
     """Identity: f(x) = x, f'(x) = 1 (the output of a regression network)."""
-    return _lift(x)
+    return lift(x)
 
 
 def step(x):
@@ -178,8 +178,8 @@ def step(x):
     Its derivative is 0 almost everywhere, so no gradient flows through it:
     this is why the perceptron has its own learning rule and MLPs use sigmoid.
     """
-    x = _lift(x)
-    return Tensor._make((x.data > 0).astype(x.data.dtype), None)   # a constant: no graph
+    x = lift(x)
+    return Tensor.wrap((x.data > 0).astype(x.data.dtype))   # a constant: no graph
 
 
 def sigmoid(x):
@@ -189,15 +189,15 @@ def sigmoid(x):
     layers multiplies gradients by <= 0.25 each, which makes them vanish.
     Stable for large |x| (it never evaluates e^x for large positive x).
     """
-    x = _lift(x)
+    x = lift(x)
     out = Sigmoid.apply(x)
-    out._logits = ("sigmoid", x)
+    out.source_logits = ("sigmoid", x)
     return out
 
 
 def tanh(x):
     """Hyperbolic tangent, in (-1, 1);  tanh'(x) = 1 - tanh(x)^2, at most 1 (at x = 0)."""
-    return Tanh.apply(_lift(x))
+    return Tanh.apply(lift(x))
 
 
 def relu(x):
@@ -206,41 +206,41 @@ def relu(x):
     The gradient does not shrink for positive inputs (no vanishing), but a unit
     whose input is always negative never learns again (a "dead" ReLU).
     """
-    return ReLU.apply(_lift(x))
+    return ReLU.apply(lift(x))
 
 
 def leaky_relu(x, alpha=0.3):
     """x for x > 0, alpha * x otherwise (Keras's default alpha is 0.3, PyTorch's 0.01);
     derivative 1 or alpha."""
-    return LeakyReLU.apply(_lift(x), alpha=alpha)
+    return LeakyReLU.apply(lift(x), alpha=alpha)
 
 
 def elu(x, alpha=1.0):
     """Exponential linear unit: x for x > 0, alpha (e^x - 1) otherwise;
     derivative 1 or alpha e^x (smooth at 0 when alpha = 1)."""
-    return ELU.apply(_lift(x), alpha=alpha, scale=1.0)
+    return ELU.apply(lift(x), alpha=alpha, scale=1.0)
 
 
 def selu(x):
     """Scaled ELU: scale * elu(x, alpha) with alpha = 1.67326..., scale = 1.05070...
     (self-normalising: keeps activations near mean 0, variance 1 with lecun_normal init)."""
-    return ELU.apply(_lift(x), alpha=SELU_ALPHA, scale=SELU_SCALE)
+    return ELU.apply(lift(x), alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
 def gelu(x, approximate=False):
     """Gaussian error linear unit, x * Phi(x) (Phi: standard normal CDF); ``approximate=True``
     uses the tanh formula.  f'(x) = Phi(x) + x phi(x)."""
-    return GELU.apply(_lift(x), approximate=approximate)
+    return GELU.apply(lift(x), approximate=approximate)
 
 
 def softplus(x):
     """ln(1 + e^x), a smooth ReLU;  softplus'(x) = sigmoid(x)."""
-    return Softplus.apply(_lift(x))
+    return Softplus.apply(lift(x))
 
 
 def silu(x):
     """SiLU / swish: x * sigmoid(x);  f'(x) = s(x)(1 + x(1 - s(x)))."""
-    return SiLU.apply(_lift(x))
+    return SiLU.apply(lift(x))
 
 
 swish = silu
@@ -248,14 +248,14 @@ swish = silu
 
 def softsign(x):
     """x / (1 + |x|), in (-1, 1);  f'(x) = 1 / (1 + |x|)^2."""
-    x = _lift(x)
+    x = lift(x)
     return x / (1 + abs(x))
 
 
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid (Keras 3): relu6(x + 3) / 6, i.e. 0 below -3, 1 above 3;
     derivative 1/6 in between, 0 outside."""
-    return relu6(_lift(x) + 3) * (1 / 6)
+    return relu6(lift(x) + 3) * (1 / 6)
 
 
 def relu6(x):
@@ -270,7 +270,7 @@ def exponential(x):
 
 def mish(x):
     """x * tanh(softplus(x));  a smooth, non-monotonic activation."""
-    x = _lift(x)
+    x = lift(x)
     return x * tanh(softplus(x))
 
 
@@ -280,10 +280,10 @@ def softmax(x, axis=-1):
 
     dy_i/dx_j = y_i (delta_ij - y_j); backward: dx = y * (g - sum(g * y)).
     """
-    x = _lift(x)
+    x = lift(x)
     out = Softmax.apply(x, axis=axis)
     if axis == -1 or axis == x.ndim - 1:
-        out._logits = ("softmax", x)
+        out.source_logits = ("softmax", x)
     return out
 
 
@@ -292,27 +292,27 @@ def log_softmax(x, axis=-1):
 
     backward: dx = g - softmax(x) * sum(g).
     """
-    return LogSoftmax.apply(_lift(x), axis=axis)
+    return LogSoftmax.apply(lift(x), axis=axis)
 
 
 def maxout(x, pieces):
     """Maxout (Goodfellow et al., 2013): the last axis holds ``units * pieces`` values;
     unit i outputs the maximum of its ``pieces`` consecutive values.  The gradient goes
     to the winning piece (shared between ties)."""
-    x = _lift(x)
+    x = lift(x)
     n = x.shape[-1]
     if pieces <= 0 or n % pieces:
         raise ValueError(f"maxout: the last axis ({n}) must be a multiple of pieces={pieces}")
     return reduce_max(reshape(x, x.shape[:-1] + (n // pieces, pieces)), axis=-1)
 
 
-ACTIVATIONS = {
-    "linear": linear, "step": step, "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
-    "leaky_relu": leaky_relu, "elu": elu, "selu": selu, "gelu": gelu, "softplus": softplus,
-    "silu": silu, "swish": swish, "softsign": softsign, "hard_sigmoid": hard_sigmoid,
-    "relu6": relu6, "exponential": exponential, "mish": mish, "softmax": softmax,
-    "log_softmax": log_softmax,
-}
+#: The activation names (Keras's), case-insensitive: ``ACTIVATIONS["relu"]`` is ``relu``.
+ACTIVATIONS = Registry("activation", accepts=callable)
+for _fn in (linear, step, sigmoid, tanh, relu, leaky_relu, elu, selu, gelu, softplus, silu, softsign,
+            hard_sigmoid, relu6, exponential, mish, softmax, log_softmax):
+    ACTIVATIONS.add(_fn)
+ACTIVATIONS.add(swish, "swish")          # swish is silu under its other name
+del _fn
 
 
 def get_activation(identifier):
@@ -322,9 +322,6 @@ def get_activation(identifier):
     if callable(identifier):
         return identifier
     if isinstance(identifier, str):
-        fn = ACTIVATIONS.get(identifier.lower()) or _custom.lookup(identifier, callable)
-        if fn is not None:
-            return fn
-        raise ValueError(f"unknown activation {identifier!r}; valid names: "
-                         f"{', '.join(sorted(ACTIVATIONS))}. " + _custom.HINT.format(name=identifier))
-    raise ValueError(f"unknown activation {identifier!r}; valid names: {', '.join(sorted(ACTIVATIONS))}")
+        return ACTIVATIONS.lookup(identifier)
+    raise ValueError(f"unknown activation {identifier!r}: expected a name (one of {ACTIVATIONS.names()}), "
+                     "a callable or None")

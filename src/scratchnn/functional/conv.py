@@ -37,8 +37,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
-from ..backend import channel_rows, parallel_batches
-from ..ops import _lift
+from ..kernels import channel_rows, parallel_batches
+from ..ops import lift
 
 
 def _pair(value, name, who=None):
@@ -268,8 +268,8 @@ def _check_image(x, who):
 
 def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
     """Checks conv2d's arguments; returns the input Tensors and the Function's parameters."""
-    x = _lift(x)
-    kernel = _lift(kernel, x)
+    x = lift(x)
+    kernel = lift(kernel, x)
     _check_image(x, who)
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
@@ -283,7 +283,7 @@ def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
             raise ValueError(f"{who}: the kernel ({kernel.shape[0]}x{kernel.shape[1]}, dilation {dilation}) "
                              f"is larger than the {'padded ' if sum(p) else ''}input "
                              f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
-    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
+    args = (x, kernel) if bias is None else (x, kernel, lift(bias, x))
     return args, dict(strides=strides, pads=pads, dilation=dilation)
 
 
@@ -441,7 +441,7 @@ class AvgPool2D(Function):
 
 
 def _pool(cls, who, x, pool_size, strides, padding):
-    x = _lift(x)
+    x = lift(x)
     _check_image(x, who)
     pool = _pair(pool_size, "pool_size")
     strides = pool if strides is None else _pair(strides, "strides")

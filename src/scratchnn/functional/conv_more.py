@@ -44,7 +44,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd import Function
-from ..ops import _lift
+from ..ops import lift
 from .conv import (_pad_hw, _pads, _pair, conv2d, max_pool2d, output_size, same_padding, sliding_windows,
                    tap)
 
@@ -216,8 +216,8 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     back to H. ``y[n, i*s + a - top, j*s + c - left, f] += x[n, i, j, ch] * W[a, c, f, ch]``.
     """
     who = "conv2d_transpose"
-    x = _lift(x)
-    kernel = _lift(kernel, x)
+    x = lift(x)
+    kernel = lift(kernel, x)
     _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if kernel.ndim != 4 or kernel.shape[3] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
@@ -229,7 +229,7 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     output_padding = check_output_padding(output_padding, strides, who)
     out_hw, pads = transpose_geometry(x.shape[1:3], kernel.shape[:2], strides, padding, output_padding,
                                       dilation, who)
-    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
+    args = (x, kernel) if bias is None else (x, kernel, lift(bias, x))
     return Conv2DTranspose.apply(*args, strides=strides, dilation=dilation, pads=pads, out_hw=out_hw)
 
 
@@ -296,8 +296,8 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     Sizes and padding as ``conv2d``; strides > 1 with dilation > 1 is allowed (as in Keras).
     """
     who = "depthwise_conv2d"
-    x = _lift(x)
-    kernel = _lift(kernel, x)
+    x = lift(x)
+    kernel = lift(kernel, x)
     _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
@@ -306,7 +306,7 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     _check_padding(padding, who)
     _check_fits(who, x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
     pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
-    args = (x, kernel) if bias is None else (x, kernel, _lift(bias, x))
+    args = (x, kernel) if bias is None else (x, kernel, lift(bias, x))
     return DepthwiseConv2D.apply(*args, strides=strides, dilation=dilation, pads=pads)
 
 
@@ -320,8 +320,8 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     only, so y[t] sees no input after t; Lo = ceil(L / s)). Runs as ``conv2d`` on (N, 1, L, C).
     """
     who = "conv1d"
-    x = _lift(x)
-    kernel = _lift(kernel, x)
+    x = lift(x)
+    kernel = lift(kernel, x)
     _check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
     if kernel.ndim != 3 or kernel.shape[1] != x.shape[2]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
@@ -348,7 +348,7 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     ``pool_size``. The gradient goes to the first maximum of each window (as ``max_pool2d``,
     TensorFlow and PyTorch). Runs as ``max_pool2d`` on (N, 1, L, C)."""
     who = "max_pool1d"
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
     p = _one(pool_size, "pool_size", who)
     s = p if strides is None else _one(strides, "strides", who)
@@ -381,7 +381,7 @@ def upsampling2d(x, size=(2, 2), interpolation="nearest"):
     sh x sw block (``y[n, i, j, c] = x[n, i // sh, j // sw, c]``); the gradient of a pixel is
     the sum over its block. Only ``interpolation='nearest'`` is implemented."""
     who = "upsampling2d"
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if interpolation != "nearest":
         raise ValueError(f"{who}: only interpolation='nearest' is implemented, got {interpolation!r}")
@@ -391,7 +391,7 @@ def upsampling2d(x, size=(2, 2), interpolation="nearest"):
 def zero_padding2d(x, padding=1):
     """Zeros around the image: (N, H, W, C) -> (N, top + H + bottom, left + W + right, C).
     ``padding``: int, (h, w) or ((top, bottom), (left, right)). dx = the centre of g."""
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 4, "zero_padding2d", "a batch of images of shape (N, H, W, C)")
     (top, bottom), (left, right) = two_pairs(padding, "padding", "zero_padding2d")
     return ops.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
@@ -402,7 +402,7 @@ def cropping2d(x, cropping=0):
     ``cropping``: int, (h, w) or ((top, bottom), (left, right)), each total below the size
     (as Keras). dx = g placed back in the centre, zeros in the cropped border."""
     who = "cropping2d"
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     (top, bottom), (left, right) = crops = two_pairs(cropping, "cropping", who)
     for axis, (size, (lo, hi)) in enumerate(zip(x.shape[1:3], crops)):
@@ -416,7 +416,7 @@ def cropping2d(x, cropping=0):
 def global_avg_pool2d(x, keepdims=False):
     """Mean over height and width: (N, H, W, C) -> (N, C) ((N, 1, 1, C) with keepdims);
     dx = g / (H*W) to every pixel."""
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 4, "global_avg_pool2d", "a batch of images of shape (N, H, W, C)")
     return ops.mean(x, axis=(1, 2), keepdims=keepdims)
 
@@ -429,6 +429,6 @@ def global_max_pool2d(x, keepdims=False):
     ties; so do ``jnp.max`` and ``torch.amax``), unlike ``max_pool2d`` and PyTorch's
     ``adaptive_max_pool2d``, which route it to one position.
     """
-    x = _lift(x)
+    x = lift(x)
     _check_rank(x, 4, "global_max_pool2d", "a batch of images of shape (N, H, W, C)")
     return ops.max(x, axis=(1, 2), keepdims=keepdims)

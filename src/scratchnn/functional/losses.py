@@ -22,7 +22,8 @@ import warnings
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..ops import _lift, abs, clip, log, mean, sum, where
+from ..ops import lift, abs, clip, log, mean, sum, where
+from ..registry import Registry
 from .activations import _sigmoid
 
 EPSILON = 1e-7      # Keras's backend.epsilon()
@@ -99,8 +100,8 @@ class SigmoidCrossEntropy(Function):
 # ------------------------------------------------------------------ helpers
 def _pair(y_true, y_pred, name):
     """Tensors of the same shape (a trailing axis of 1 on either side is matched, as Keras)."""
-    y_pred = _lift(y_pred)
-    y_true = _lift(y_true, y_pred)
+    y_pred = lift(y_pred)
+    y_true = lift(y_true, y_pred)
     if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
         y_true = y_true.reshape(y_true.shape + (1,))
     elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
@@ -116,7 +117,7 @@ def _per_sample(values):
     return mean(values, axis=-1) if values.ndim >= 2 else values
 
 
-def _reduce(losses, reduction, sample_weight, name):
+def reduce_losses(losses, reduction, sample_weight, name):
     """Apply ``sample_weight`` and the ``reduction`` to per-sample losses."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: unknown reduction {reduction!r}; valid: {', '.join(REDUCTIONS)}")
@@ -146,7 +147,7 @@ def _logits_for(y_pred, from_logits, kind, name):
     ``y_pred`` itself when ``from_logits``; the input of the ``kind`` ('softmax'
     or 'sigmoid') that produced ``y_pred``, when there is one (as Keras does).
     """
-    origin = y_pred._logits
+    origin = y_pred.source_logits
     if origin is not None and origin[0] == kind:
         if from_logits:
             warnings.warn(f"{name} got from_logits=True, but y_pred is the output of a {kind}: "
@@ -161,13 +162,13 @@ def mean_squared_error(y_true, y_pred, reduction="mean", sample_weight=None):
     """MSE = mean_k (y_k - t_k)^2;  dL/dy_k = 2 (y_k - t_k) / K."""
     t, y = _pair(y_true, y_pred, "mean_squared_error")
     d = y - t
-    return _reduce(_per_sample(d * d), reduction, sample_weight, "mean_squared_error")
+    return reduce_losses(_per_sample(d * d), reduction, sample_weight, "mean_squared_error")
 
 
 def mean_absolute_error(y_true, y_pred, reduction="mean", sample_weight=None):
     """MAE = mean_k |y_k - t_k|;  dL/dy_k = sign(y_k - t_k) / K (robust to outliers)."""
     t, y = _pair(y_true, y_pred, "mean_absolute_error")
-    return _reduce(_per_sample(abs(y - t)), reduction, sample_weight, "mean_absolute_error")
+    return reduce_losses(_per_sample(abs(y - t)), reduction, sample_weight, "mean_absolute_error")
 
 
 def sum_squared_error(y_true, y_pred, reduction="mean", sample_weight=None):
@@ -175,7 +176,7 @@ def sum_squared_error(y_true, y_pred, reduction="mean", sample_weight=None):
     t, y = _pair(y_true, y_pred, "sum_squared_error")
     d = y - t
     per = 0.5 * (sum(d * d, axis=-1) if d.ndim >= 2 else d * d)
-    return _reduce(per, reduction, sample_weight, "sum_squared_error")
+    return reduce_losses(per, reduction, sample_weight, "sum_squared_error")
 
 
 def huber(y_true, y_pred, delta=1.0, reduction="mean", sample_weight=None):
@@ -185,7 +186,7 @@ def huber(y_true, y_pred, delta=1.0, reduction="mean", sample_weight=None):
     e = y - t
     a = abs(e)
     values = where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
-    return _reduce(_per_sample(values), reduction, sample_weight, "huber")
+    return reduce_losses(_per_sample(values), reduction, sample_weight, "huber")
 
 
 # --------------------------------------------------------- classification
@@ -206,7 +207,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
     else:
         p = clip(y, EPSILON, 1 - EPSILON)
         values = -(t * log(p) + (1 - t) * log(1 - p))
-    return _reduce(_per_sample(values), reduction, sample_weight, name)
+    return reduce_losses(_per_sample(values), reduction, sample_weight, name)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
@@ -218,8 +219,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     (Keras).  Any leading shape works: (N, C), or (N, H, W, C) per pixel.
     """
     name = "categorical_crossentropy"
-    y_pred = _lift(y_pred)
-    y_true = _lift(y_true, y_pred)
+    y_pred = lift(y_pred)
+    y_true = lift(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         hint = ""
         if y_true.shape == y_pred.shape[:-1] or y_true.shape == y_pred.shape[:-1] + (1,):
@@ -236,7 +237,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         p = y_pred / sum(y_pred, axis=-1, keepdims=True)
         p = clip(p, EPSILON, 1 - EPSILON)
         values = -sum(y_true * log(p), axis=-1)
-    return _reduce(values, reduction, sample_weight, name)
+    return reduce_losses(values, reduction, sample_weight, name)
 
 
 def _class_labels(y_true, y_pred, name):
@@ -274,7 +275,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
     y_pred.shape[:-1]: (N,) for (N, C), (N, H, W) for per-pixel (N, H, W, C).
     """
     name = "sparse_categorical_crossentropy"
-    y_pred = _lift(y_pred)
+    y_pred = lift(y_pred)
     labels = _class_labels(y_true, y_pred, name)
     logits = _logits_for(y_pred, from_logits, "softmax", name)
     if logits is None:        # probabilities: log(clip(p)) act as logits (Keras's formula)
@@ -282,18 +283,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
     if sample_weight is None and reduction in ("mean", "sum"):
         return SparseSoftmaxCrossEntropy.apply(logits, labels=labels, reduction=reduction)
     values = SparseSoftmaxCrossEntropy.apply(logits, labels=labels, reduction="none")
-    return _reduce(values, reduction, sample_weight, name)
+    return reduce_losses(values, reduction, sample_weight, name)
 
 
-LOSSES = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
-    "sum_squared_error": sum_squared_error, "sse": sum_squared_error,
-    "huber": huber, "huber_loss": huber,
-    "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-}
+#: The loss functions by name (with Keras's short aliases 'mse', 'mae', ...), case-insensitive.
+#: ``scratchnn.losses.LOSSES`` holds the loss *classes* that ``compile(loss=...)`` resolves to.
+LOSSES = Registry("loss function", accepts=callable)
+for _fn, _aliases in ((mean_squared_error, ("mse",)), (mean_absolute_error, ("mae",)),
+                      (sum_squared_error, ("sse",)), (huber, ("huber_loss",)), (binary_crossentropy, ()),
+                      (categorical_crossentropy, ()), (sparse_categorical_crossentropy, ())):
+    LOSSES.add(_fn, aliases=_aliases)
+del _fn, _aliases
 
 
 def get_loss(identifier):
@@ -301,7 +301,6 @@ def get_loss(identifier):
     if callable(identifier):
         return identifier
     if isinstance(identifier, str):
-        fn = LOSSES.get(identifier.lower())
-        if fn is not None:
-            return fn
-    raise ValueError(f"unknown loss {identifier!r}; valid names: {', '.join(sorted(LOSSES))}")
+        return LOSSES.lookup(identifier)
+    raise ValueError(f"unknown loss {identifier!r}: expected a name (one of {LOSSES.names()}) "
+                     "or a callable")

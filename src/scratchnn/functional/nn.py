@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..ops import _lift, mul
+from ..ops import lift, mul
 from ..random import generator
 
 
@@ -32,15 +32,15 @@ class Dense(Function):
 
 def dense(x, kernel, bias=None):
     """Fully connected layer: ``x @ kernel + bias`` (kernel is (n_in, n_out), as in Keras)."""
-    x = _lift(x)
-    kernel = _lift(kernel, x)
+    x = lift(x)
+    kernel = lift(kernel, x)
     n_in = kernel.shape[0]
     if x.ndim == 0 or x.shape[-1] != n_in:
         raise ValueError(f"dense: input of shape {x.shape} does not match a kernel of shape "
                          f"{kernel.shape}: the input's last axis must be {n_in}")
     if bias is None:
         return Dense.apply(x, kernel)
-    return Dense.apply(x, kernel, _lift(bias, x))
+    return Dense.apply(x, kernel, lift(bias, x))
 
 
 def dropout(x, rate, training=True, rng=None, noise_shape=None):
@@ -51,7 +51,7 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None):
     ``noise_shape`` (Keras): the mask's shape, broadcast over x; an axis of size 1 shares
     one mask value along it (None entries take x's size).
     """
-    x = _lift(x)
+    x = lift(x)
     if not 0 <= rate < 1:
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate}")
     if not training or rate == 0:
@@ -66,4 +66,4 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None):
         shape = tuple(n if d is None else int(d) for n, d in zip(x.shape, noise_shape))
     keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= rate
     mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
-    return mul(x, Tensor._make(mask, None))
+    return mul(x, Tensor.wrap(mask))

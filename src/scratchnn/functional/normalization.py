@@ -30,8 +30,8 @@ affine map per channel, y = x * a + b with a = gamma * s, b = beta - mean * a (`
 Everything is computed in the input's dtype: float32 stays float32.
 """
 from ..autograd import Function
-from ..backend import channel_rows
-from ..ops import _lift
+from ..kernels import channel_rows
+from ..ops import lift
 
 
 def _channel_axis(ndim, axis, name):
@@ -60,8 +60,8 @@ def _norm_axes(ndim, axis, name):
 def _param(value, x, shape, what, name, default):
     """gamma/beta/mean/variance as a tensor of ``shape`` in x's dtype (a constant if None)."""
     if value is None:
-        return _lift(x.xp.full(shape, default, dtype=x.dtype), x)
-    value = _lift(value, x)
+        return lift(x.xp.full(shape, default, dtype=x.dtype), x)
+    value = lift(value, x)
     if tuple(value.shape) != tuple(shape):
         raise ValueError(f"{name}: {what} must have shape {tuple(shape)} to match an input of shape "
                          f"{tuple(x.shape)}, got shape {tuple(value.shape)}")
@@ -157,16 +157,16 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     and beta; the statistics (shape (C,), the *biased* variance, as Keras uses for its moving
     average) are constants, for updating the moving averages.  gamma/beta of None mean 1/0.
     """
-    x = _lift(x)
+    x = lift(x)
     if x.dtype.kind != "f":
-        x = _lift(x.data.astype("float32"))
+        x = lift(x.data.astype("float32"))
     axis = _channel_axis(x.ndim, axis, "batch_norm_train")
     c = (x.shape[axis],)
     gamma = _param(gamma, x, c, "gamma", "batch_norm_train", 1.0)
     beta = _param(beta, x, c, "beta", "batch_norm_train", 0.0)
     stats = []
     y = BatchNormTrain.apply(x, gamma, beta, axis=axis, epsilon=float(epsilon), stats=stats)
-    return y, _lift(stats[0], x), _lift(stats[1], x)
+    return y, lift(stats[0], x), lift(stats[1], x)
 
 
 # ----------------------------------------------------------- batch norm, inference
@@ -220,9 +220,9 @@ def batch_norm(x, gamma, beta, mean, variance, epsilon=1e-3, axis=-1):
     gamma, beta, mean and variance have shape (C,), C = x.shape[axis]; gamma/beta of None mean
     1/0.  Differentiable with respect to all five (see ``BatchNorm``).
     """
-    x = _lift(x)
+    x = lift(x)
     if x.dtype.kind != "f":
-        x = _lift(x.data.astype("float32"))
+        x = lift(x.data.astype("float32"))
     axis = _channel_axis(x.ndim, axis, "batch_norm")
     c = (x.shape[axis],)
     params = [_param(v, x, c, what, "batch_norm", default) for v, what, default in (
@@ -282,9 +282,9 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     then ``y = gamma * x_hat + beta``.  gamma/beta have the shape of x at those axes (in
     increasing axis order); None means 1/0.  Keras's LayerNormalization default epsilon is 1e-3.
     """
-    x = _lift(x)
+    x = lift(x)
     if x.dtype.kind != "f":
-        x = _lift(x.data.astype("float32"))
+        x = lift(x.data.astype("float32"))
     axes = _norm_axes(x.ndim, axis, "layer_norm")
     shape = tuple(x.shape[a] for a in axes)
     gamma = _param(gamma, x, shape, "gamma", "layer_norm", 1.0)

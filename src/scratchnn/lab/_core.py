@@ -138,7 +138,7 @@ class Result:
     def save(self, out):
         """Write ``report.txt``, ``numbers.json`` and one PNG per figure into the folder ``out``."""
         from ..plot import _save
-        from ..saving._atomic import atomic_write
+        from ..saving import atomic_write
         os.makedirs(out, exist_ok=True)
         files = []
         for stem, fig in self.figures.items():

@@ -30,6 +30,11 @@ class ReLU(_Elementwise):
             out = where(inputs.data >= self.threshold, inputs, shifted * self.negative_slope)
         return out if self.max_value is None else clip(out, None, self.max_value)
 
+    def output_activation(self):
+        if self.negative_slope == 0 and self.threshold == 0 and self.max_value in (None, 6):
+            return "relu" if self.max_value is None else "relu6"
+        return None
+
     def get_config(self):
         return {**super().get_config(), "max_value": self.max_value,
                 "negative_slope": self.negative_slope, "threshold": self.threshold}
@@ -48,6 +53,9 @@ class LeakyReLU(_Elementwise):
     def call(self, inputs, training=False):
         return F.leaky_relu(inputs, self.negative_slope)
 
+    def output_activation(self):
+        return "leaky_relu"
+
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.negative_slope}
 
@@ -62,6 +70,9 @@ class ELU(_Elementwise):
     def call(self, inputs, training=False):
         return F.elu(inputs, self.alpha)
 
+    def output_activation(self):
+        return "elu"
+
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
 
@@ -75,6 +86,9 @@ class Softmax(_Elementwise):
 
     def call(self, inputs, training=False):
         return F.softmax(inputs, axis=self.axis)
+
+    def output_activation(self):
+        return "softmax"
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -12,7 +12,18 @@ A layer's life (as in Keras):
    rebuilds an equal (unbuilt) layer from them.
 
 Subclass ``Layer`` and implement ``build`` and ``call`` to write your own.
+
+Tools look inside a network only through this public surface (``scratchnn.inspect`` and the
+studio use nothing else):
+
+* ``add_forward_hook(fn)``: ``fn(layer, inputs, outputs)`` after every call of the layer;
+* ``add_backward_hook(fn)``: ``fn(layer, grad)`` with d(loss)/d(outputs) during ``backward``;
+* ``sublayers()`` and ``walk()``: the layers inside a layer (a model's layers, nested models);
+* ``random_generators()``: the random generators of its own that the layer draws from;
+* ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
+  op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
 """
+import contextlib
 import contextvars
 import math
 import re
@@ -22,7 +33,7 @@ import numpy as np
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
-from ..autograd import Tensor, no_grad
+from ..autograd import HookHandle, Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
 
 _name_counts = {}
@@ -30,6 +41,18 @@ _name_counts = {}
 #: While a model is rebuilt from a file, the number of weight elements the file holds: a
 #: config that asks for more (an absurd ``units``) fails before anything is allocated.
 _weight_budget = contextvars.ContextVar("weight_budget", default=None)
+
+
+@contextlib.contextmanager
+def weight_budget(elements):
+    """Inside the block, layers may create at most ``elements`` weight values in all (``add_weight``
+    raises beyond that): what loading a model file uses so that a file cannot make scratchnn
+    allocate more than it holds."""
+    token = _weight_budget.set([int(elements)])
+    try:
+        yield
+    finally:
+        _weight_budget.reset(token)
 
 
 def unique_name(base):
@@ -70,7 +93,7 @@ class Variable(Tensor):
         return f"<Variable '{self.name}' shape={self.shape} dtype={self.dtype}>"
 
 
-def _shape_tuple(shape):
+def shape_tuple(shape):
     if shape is None:
         return None
     if isinstance(shape, (int, np.integer)):
@@ -103,6 +126,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
     ``input_shape`` (without the batch axis) or ``input_dim``.
     """
 
+    _forward_hooks = ()       # a list on the instance once a hook is added
+    _backward_hooks = ()
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, **kwargs):
         if kwargs:
@@ -119,20 +145,20 @@ class Layer(metaclass=_BuildWhenShapeKnown):
                              f"got {dtype!r}")
         self.built = False
         self._weights = []
-        self._activity_losses = []
+        self.activity_losses = []
         self.activity_regularizer = None
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
-        self._declared_input_shape = _shape_tuple(input_shape)   # without the batch axis
+        self._declared_input_shape = shape_tuple(input_shape)   # without the batch axis
         self.input_shape = None                                  # with the batch axis, once built
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None,
                    trainable=True, constraint=None, dtype=None):
         """Create, initialise and track a weight (``Variable``) of this layer."""
-        shape = _shape_tuple(shape)
+        shape = shape_tuple(shape)
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
         budget = _weight_budget.get()
         if budget is not None:
@@ -199,7 +225,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         """Regularization penalties: of every weight with a regularizer, plus the activity
         penalties of the last call.  Each is a scalar Tensor; ``fit`` adds them to the loss."""
         penalties = [w.regularizer(w) for w in self._all_weights() if w.regularizer is not None]
-        return penalties + list(self._activity_losses)
+        return penalties + list(self.activity_losses)
 
     # --------------------------------------------------------------- computing
     def build(self, input_shape):
@@ -219,7 +245,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     def _build_once(self, input_shape):
         if not self.built:
-            input_shape = _shape_tuple(input_shape)
+            input_shape = shape_tuple(input_shape)
             self.input_shape = (None,) + tuple(input_shape[1:])
             self.build(self.input_shape)
             self.built = True
@@ -243,8 +269,81 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             self._build_once(inputs.shape)
         out = self.call(inputs, training=training)
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
+            self.activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
+        if self._forward_hooks or self._backward_hooks:
+            self.run_hooks(inputs, out)
         return out
+
+    # ------------------------------------------------------------------ hooks
+    def add_forward_hook(self, hook):
+        """Call ``hook(layer, inputs, outputs)`` after each call of this layer (its return value is
+        ignored). Returns a ``HookHandle``: ``handle.remove()``, or ``with layer.add_forward_hook(f):``."""
+        if not callable(hook):
+            raise TypeError(f"add_forward_hook: hook must be callable, got {hook!r}")
+        if not self._forward_hooks:
+            self._forward_hooks = []
+        self._forward_hooks.append(hook)
+        return HookHandle(self._forward_hooks, hook)
+
+    def add_backward_hook(self, hook):
+        """Call ``hook(layer, grad)`` during ``backward`` with d(loss)/d(outputs) of each call of
+        this layer (an array of the output's shape, to read, not to modify). Returns a ``HookHandle``."""
+        if not callable(hook):
+            raise TypeError(f"add_backward_hook: hook must be callable, got {hook!r}")
+        if not self._backward_hooks:
+            self._backward_hooks = []
+        self._backward_hooks.append(hook)
+        return HookHandle(self._backward_hooks, hook)
+
+    @property
+    def observed(self):
+        """Whether something watches this layer's output (a hook, an activity regularizer): such a
+        layer always runs on its own, never fused with its neighbour."""
+        return bool(self._forward_hooks or self._backward_hooks) or self.activity_regularizer is not None
+
+    def run_hooks(self, inputs, outputs):
+        """Run the forward hooks on one call's ``inputs`` and ``outputs`` and attach the backward
+        hooks to ``outputs`` (``__call__`` does this; a model that computes a layer's output
+        another way calls it so that hooks still see it)."""
+        for hook in list(self._forward_hooks):
+            hook(self, inputs, outputs)
+        if self._backward_hooks and isinstance(outputs, Tensor) and outputs.requires_grad:
+            hooks = self._backward_hooks
+            outputs.register_hook(lambda grad: [hook(self, grad) for hook in list(hooks)])
+
+    # ------------------------------------------------------------------ structure
+    def sublayers(self):
+        """The layers directly inside this one: none for a plain layer (a model lists its layers)."""
+        return []
+
+    def walk(self, include_self=True):
+        """This layer and every layer inside it, depth-first, each once (nested models too)."""
+        seen, stack = set(), [self] if include_self else list(reversed(self.sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            yield layer
+            stack.extend(reversed(layer.sublayers()))
+
+    def random_generators(self):
+        """The ``numpy.random.Generator`` objects of its own that this layer draws from (a seeded
+        Dropout's); layers without one use ``scratchnn.random.generator()``."""
+        return [value for value in vars(self).values() if isinstance(value, np.random.Generator)]
+
+    def output_activation(self):
+        """The name of the activation function this layer applies last ('relu', 'softmax', ...), or
+        None: what the pre-training checks and the tools read (is a model's output a softmax? can
+        this layer's units die like ReLU's?)."""
+        activation = getattr(self, "activation", None)
+        return getattr(activation, "__name__", None) if activation is not None else None
+
+    def fuse_with(self, next_layer):
+        """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op with
+        the same result, or None (the default: run the layers one after the other). ``Sequential``
+        asks each layer; ``Conv2D`` answers for a following ``MaxPooling2D``."""
+        return None
 
     # ------------------------------------------------------------------ config
     def get_config(self):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor
+from ..backend import fast_kernels_enabled
 from ..functional.conv import _pair, output_size
 from .base import Layer, format_shape
 from .core import KernelBiasMixin
@@ -76,16 +77,19 @@ class Conv2D(KernelBiasMixin, Layer):
                      dilation_rate=self.dilation_rate, relu=fuse)
         return y if fuse else self.activation(y)
 
-    def _fuses_with(self, pool):
-        """Whether this layer and the ``pool`` layer right after it may run as one op
-        (``call_then_max_pool``): a Conv2D with ReLU or no activation followed by a MaxPooling2D
-        (these classes exactly, not subclasses, which may compute something else), neither with
-        an activity regularizer nor a patched ``call`` (e.g. by ``scratchnn.inspect``, which
-        records each layer's own output)."""
-        return (type(self) is Conv2D and type(pool) is MaxPooling2D and self.built and pool.built
-                and self.activation in (F.relu, F.linear)
-                and self.activity_regularizer is None and pool.activity_regularizer is None
-                and "call" not in vars(self) and "call" not in vars(pool))
+    def fuse_with(self, next_layer):
+        """With fast kernels on (``scratchnn.backend.set_fast_kernels``), a Conv2D with ReLU or no
+        activation followed by a MaxPooling2D runs as one op, ``call_then_max_pool``: the same
+        values and gradients, with the ReLU and its gradient on the 4x smaller pooled array. Only
+        these classes exactly (a subclass may compute something else), built, and unobserved (no
+        hooks, no activity regularizer, no ``call`` replaced on the instance): hooks see every
+        layer's own output."""
+        if not (fast_kernels_enabled() and type(self) is Conv2D and type(next_layer) is MaxPooling2D
+                and self.built and next_layer.built and self.activation in (F.relu, F.linear)
+                and not self.observed and not next_layer.observed
+                and "call" not in vars(self) and "call" not in vars(next_layer)):
+            return None
+        return lambda x, training=False: self.call_then_max_pool(x, next_layer)
 
     def call_then_max_pool(self, inputs, pool):
         """``pool(self(inputs))`` for a MaxPooling2D layer ``pool``, as one op

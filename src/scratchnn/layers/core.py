@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 
-from .. import _custom
 from .. import constraints as _constraints
 from .. import functional as F
 from .. import initializers as _initializers
@@ -13,10 +12,7 @@ from .base import Layer, format_shape
 
 def serialize_activation(fn):
     """The Keras name of an activation function (for get_config)."""
-    for name, known in F.ACTIVATIONS.items():
-        if known is fn:
-            return name
-    return _custom.name_of(fn) or getattr(fn, "__name__", str(fn))
+    return F.ACTIVATIONS.name_of(fn) or getattr(fn, "__name__", str(fn))
 
 
 def _serialize_or_none(module, obj):

@@ -45,7 +45,8 @@ Known differences from Keras 3 (all deliberate):
 counts as one sample); a scalar ``sample_weight`` weighs every sample (Keras weighs the
 batch mean); default names carry no ``_1`` suffix when a class is instantiated twice.
 """
-from .. import _custom
+from ..registry import REGISTER_HINT
+from ..registry import custom as _custom
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                        categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
@@ -174,7 +175,7 @@ def get(identifier, y_true=None, y_pred=None):
         if cls is None:
             raise ValueError(f"unknown metric {identifier!r}; expected 'accuracy', 'acc' or one of "
                              f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred). "
-                             + _custom.HINT.format(name=identifier))
+                             + REGISTER_HINT.format(name=identifier))
         metric = cls()
         metric.name = identifier
         return metric

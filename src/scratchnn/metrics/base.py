@@ -15,7 +15,8 @@ import re
 
 import numpy as np
 
-from .. import _custom
+from ..registry import REGISTER_HINT
+from ..registry import custom as _custom
 from ..autograd import Tensor
 from ..backend import DEFAULT_FLOAT
 
@@ -279,6 +280,6 @@ class MeanMetricWrapper(Mean):
             found = _FUNCTIONS.get(fn) or _custom.lookup(fn, callable)
             if found is None:
                 raise ValueError(f"MeanMetricWrapper.from_config: unknown function {fn!r}; "
-                                 f"known: {sorted(_FUNCTIONS)}. " + _custom.HINT.format(name=fn))
+                                 f"known: {sorted(_FUNCTIONS)}. " + REGISTER_HINT.format(name=fn))
             fn = found
         return cls(fn, **config)

@@ -1,18 +1,15 @@
-"""Models: ``Sequential`` and ``Model`` (subclass it), with compile/fit/evaluate/predict."""
+"""Models: ``Sequential`` and ``Model`` (subclass it), with compile/fit/evaluate/predict.
+
+* ``model.py``: ``Model``, its layers, weights, build, config, file and ``snapshot()``;
+* ``trainer.py``: ``Trainer`` (``compile``, ``fit``, ``evaluate``, ``predict``, the steps);
+* ``checks.py``: the checks made before training (targets vs loss, input shapes, classic mistakes);
+* ``data.py``: getting arrays and generators into batches; ``interrupt.py``: Ctrl-C during ``fit``;
+* ``state.py``: ``ModelState``, a saved state of a model; ``summary.py``: ``model.summary()``;
+* ``sequential.py``: ``Sequential``.
+"""
+from ..saving import load_model, model_from_json
 from .model import Model
 from .sequential import Sequential
+from .state import ModelState
 
-
-def load_model(filepath, custom_objects=None, compile=True):
-    """A model saved with ``model.save(path)`` (see ``scratchnn.saving.load_model``)."""
-    from ..saving import load_model as _load
-    return _load(filepath, custom_objects=custom_objects, compile=compile)
-
-
-def model_from_json(json_string, custom_objects=None):
-    """A new model (fresh weights) from ``model.to_json()`` (see ``scratchnn.saving``)."""
-    from ..saving import model_from_json as _from_json
-    return _from_json(json_string, custom_objects=custom_objects)
-
-
-__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
+__all__ = ["Model", "Sequential", "ModelState", "load_model", "model_from_json"]

@@ -1,6 +1,6 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
-from ..layers.base import Layer, _shape_tuple
-from ..layers.convolutional import Conv2D
+from .. import layers as _layers
+from ..layers.base import Layer, shape_tuple
 from ..layers.core import InputLayer
 from .model import Model
 
@@ -63,7 +63,7 @@ class Sequential(Model):
     def build(self, input_shape):
         """Create every layer's weights for inputs of ``input_shape`` (the batch size may be None).
         A layer that refuses the shape leaves the model as it was (no layer half-built)."""
-        shape = _shape_tuple(input_shape)
+        shape = shape_tuple(input_shape)
         before = self._unbuilt_layers()
         try:
             for layer in self._stack:
@@ -73,12 +73,12 @@ class Sequential(Model):
             self._unbuild(before)
             raise
         self._output_shape = shape
-        self.input_shape = (None,) + tuple(_shape_tuple(input_shape)[1:])
+        self.input_shape = (None,) + tuple(shape_tuple(input_shape)[1:])
         self.built = True
 
     def _build_once(self, input_shape):
         if not self.built:
-            input_shape = (None,) + tuple(_shape_tuple(input_shape)[1:])
+            input_shape = (None,) + tuple(shape_tuple(input_shape)[1:])
             self.build(input_shape)
             self.input_shape = input_shape
             self.built = True
@@ -90,14 +90,16 @@ class Sequential(Model):
         return shape
 
     def call(self, inputs, training=False):
+        """Each layer on the previous one's output. A layer may offer to run together with the next
+        one as one faster op with the same result (``layer.fuse_with(next_layer)``, e.g. Conv2D then
+        MaxPooling2D); layers that hooks watch are never fused."""
         x = inputs
         stack, i = self._stack, 0
         while i < len(stack):
             layer = stack[i]
-            after = stack[i + 1] if i + 1 < len(stack) else None
-            if isinstance(layer, Conv2D) and after is not None and layer._fuses_with(after):
-                # Conv2D (relu or linear) then MaxPooling2D: one fused op, same result (call_then_max_pool)
-                x = layer.call_then_max_pool(x, after)
+            fused = layer.fuse_with(stack[i + 1]) if i + 1 < len(stack) else None
+            if fused is not None:
+                x = fused(x, training)
                 i += 2
                 continue
             x = layer(x, training=training)
@@ -105,7 +107,6 @@ class Sequential(Model):
         return x
 
     def get_config(self):
-        from .. import layers as _layers
         config = {"name": self.name, "trainable": self.trainable,
                   "layers": [_layers.serialize(layer) for layer in self._stack]}
         if self.input_shape is not None:
@@ -114,7 +115,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config):
-        from .. import layers as _layers
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         if config.get("input_shape") is not None and not any(
                 "input_shape" in l.get("config", {}) for l in config["layers"][:1]):
@@ -122,3 +122,6 @@ class Sequential(Model):
         for layer_config in config["layers"]:
             model.add(_layers.deserialize(layer_config))
         return model
+
+
+_layers.LAYERS.add(Sequential)       # a Sequential inside a Sequential (or a file) is found by name

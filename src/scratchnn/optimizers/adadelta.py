@@ -26,7 +26,7 @@ class Adadelta(Optimizer):
         self.rho = check_number("rho", rho, 0.0, 1.0)
         self.epsilon = check_number("epsilon", epsilon, 0.0)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         return [("accumulated_grad", 0.0), ("accumulated_delta_var", 0.0)]
 
     def update_step(self, grad, w, state, lr):

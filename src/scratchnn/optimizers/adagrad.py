@@ -24,7 +24,7 @@ class Adagrad(Optimizer):
                                                       initial_accumulator_value, 0.0)
         self.epsilon = check_number("epsilon", epsilon, 0.0)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         return [("accumulator", self.initial_accumulator_value)]
 
     def update_step(self, grad, w, state, lr):

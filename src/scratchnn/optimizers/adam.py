@@ -35,7 +35,7 @@ class Adam(Optimizer):
         self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.amsgrad = bool(amsgrad)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         slots = [("momentum", 0.0), ("velocity", 0.0)]
         if self.amsgrad:
             slots.append(("velocity_hat", 0.0))

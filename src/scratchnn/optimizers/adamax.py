@@ -26,7 +26,7 @@ class Adamax(Optimizer):
         self.beta_2 = _check_beta("beta_2", beta_2)
         self.epsilon = check_number("epsilon", epsilon, 0.0)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         return [("momentum", 0.0), ("norm", 0.0)]
 
     def update_step(self, grad, w, state, lr):

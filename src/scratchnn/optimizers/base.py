@@ -15,7 +15,7 @@ This is Keras 3's order. The step number ``t`` that appears in the bias correcti
 Adam and friends is ``iterations + 1`` during an update (the first update has ``t = 1``);
 a learning-rate schedule sees ``iterations`` (the first update uses ``schedule(0)``).
 
-Subclasses declare their per-variable state in ``_slot_specs()`` (name and initial value)
+Subclasses declare their per-variable state in ``slot_specs()`` (name and initial value)
 and implement ``update_step(grad, w, state, lr)`` with NumPy in-place operations on the
 arrays ``w`` (the variable's ``.data``) and ``state[name]``.
 """
@@ -161,7 +161,7 @@ class Optimizer:
                 var.data *= keep
         self._before_update(lr)
         for g, var in pairs:
-            self.update_step(g, var.data, self._state_for(var), lr)
+            self.update_step(g, var.data, self.state_for(var), lr)
         self.iterations += 1
         if self.subnormal_flush_interval and self.iterations % self.subnormal_flush_interval == 0:
             self._flush_subnormals()
@@ -170,7 +170,7 @@ class Optimizer:
     def build(self, variables):
         """Create the state of ``variables`` now instead of at their first update."""
         for var in variables:
-            self._state_for(var)
+            self.state_for(var)
 
     # ----------------------------------------------------------- clipping
     def _clip(self, pairs):
@@ -193,26 +193,27 @@ class Optimizer:
         return pairs
 
     # ----------------------------------------------------------- state
-    def _slot_specs(self):
+    def slot_specs(self):
         """``[(slot name, initial value), ...]`` of the per-variable state. Override."""
         return []
 
-    def _global_state(self):
+    def global_state(self):
         """``[(name, value), ...]`` of optimizer-wide scalar state besides ``iterations``. Override."""
         return []
 
-    def _set_global_state(self, name, value):
-        """Restore one entry of ``_global_state()`` (it is stored as the attribute ``_<name>``)."""
-        if name not in dict(self._global_state()):
+    def set_global_state(self, name, value):
+        """Restore one entry of ``global_state()`` (it is stored as the attribute ``_<name>``)."""
+        if name not in dict(self.global_state()):
             raise KeyError(f"{type(self).__name__} has no optimizer-wide state {name!r}")
         setattr(self, f"_{name}", float(value))
 
-    def _state_for(self, var):
+    def state_for(self, var):
+        """The state dict ``{slot name: array}`` of ``var``, created (from ``slot_specs``) if missing."""
         state = self._state.get(var)
         if state is None:
             w = var.data
             state = {}
-            for name, init in self._slot_specs():
+            for name, init in self.slot_specs():
                 state[name] = np.zeros_like(w) if init == 0 else np.full_like(w, init)
             self._state[var] = state
         return state
@@ -220,6 +221,34 @@ class Optimizer:
     def state(self, variable):
         """The state dict ``{slot name: array}`` of ``variable`` (empty dict if it has none yet)."""
         return self._state.get(variable, {})
+
+    def states(self):
+        """``[(variable, state dict), ...]`` for every variable with state, in the order first seen."""
+        return list(self._state.items())
+
+    def snapshot_state(self):
+        """A copy of everything updates change (step count, optimizer-wide state, every slot);
+        ``restore_state(snapshot)`` puts it back exactly (variables that gained state since
+        lose it again)."""
+        slots = [(var, {name: arr.copy() for name, arr in state.items()}) for var, state in self._state.items()]
+        return self.iterations, self.global_state(), slots
+
+    def restore_state(self, snapshot):
+        """Undo every update since ``snapshot_state()`` (the weights themselves are not touched)."""
+        iterations, global_state, states = snapshot
+        self.iterations = iterations
+        for name, value in global_state:
+            self.set_global_state(name, value)
+        kept = {}
+        for var, saved in states:
+            live = self._state.get(var)
+            if live is None or any(live[slot].shape != arr.shape for slot, arr in saved.items()):
+                live = {slot: arr.copy() for slot, arr in saved.items()}
+            else:
+                for slot, arr in saved.items():
+                    live[slot][...] = arr
+            kept[var] = live
+        self._state = kept
 
     def _work(self, like, count):
         """``count`` reusable scratch arrays shaped like ``like`` (saves an allocation per operation)."""
@@ -237,9 +266,9 @@ class Optimizer:
         ``iterations`` and scalar state come as fresh 0-d arrays.
         """
         out = [np.array(self.iterations, dtype=np.int64)]
-        for name, _ in self._slot_specs():
+        for name, _ in self.slot_specs():
             out.extend(state[name] for state in self._state.values())
-        out.extend(np.array(value, dtype=np.float64) for _, value in self._global_state())
+        out.extend(np.array(value, dtype=np.float64) for _, value in self.global_state())
         return out
 
     def _flush_subnormals(self):

@@ -32,10 +32,10 @@ class Nadam(Optimizer):
         self.epsilon = check_number("epsilon", epsilon, 0.0)
         self._u_product = 1.0
 
-    def _slot_specs(self):
+    def slot_specs(self):
         return [("momentum", 0.0), ("velocity", 0.0)]
 
-    def _global_state(self):
+    def global_state(self):
         return [("u_product", self._u_product)]
 
     def _mu(self, k):

@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
         self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.centered = bool(centered)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         slots = [("velocity", 0.0)]
         if self.momentum > 0:
             slots.append(("momentum", 0.0))

@@ -27,7 +27,7 @@ class SGD(Optimizer):
         self.momentum = check_number("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
 
-    def _slot_specs(self):
+    def slot_specs(self):
         return [("momentum", 0.0)] if self.momentum > 0 else []
 
     def update_step(self, grad, w, state, lr):

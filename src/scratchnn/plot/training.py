@@ -52,7 +52,7 @@ def _chosen(monitor, layers):
         return list(monitor.layer_names)
     if isinstance(layers, str) or not hasattr(layers, "__iter__"):
         layers = [layers]
-    names = [monitor._layer_name(layer) for layer in layers]
+    names = [monitor.layer_name(layer) for layer in layers]
     return [name for name in monitor.layer_names if name in names]
 
 

@@ -11,12 +11,25 @@ and moments) and ``metadata.json`` (format version); ``docs/model-format.md`` do
 No pickle, no ``eval``, no import of anything a file names: classes are found by name among
 scratchnn's own and those registered with ``@register_serializable()``.  Every problem found
 while reading raises ``ModelFormatError`` (a ``ValueError``) naming the faulty part.
+
+The modules, from the bytes up:
+
+* ``atomic.py``: ``atomic_write``, the write that leaves either the old file or the new one;
+* ``archive.py``: the zip and its members, read with limits and checks (``ModelFormatError``);
+* ``optimizer_state.py``: the optimizer's step count and slots as tensors, and back;
+* ``registration.py``: ``register_serializable``, ``custom_object_scope``;
+* ``model_file.py``: ``save_model``/``load_model``, the weights alone, the training state.
+
+``saving`` sits below ``models`` (as in Keras): ``model.save(path)`` calls ``save_model``, and
+the format knows a model only through its public methods and the registries' names.
 """
-from ._atomic import atomic_write
-from ._format import (FORMAT_VERSION, ModelFormatError, custom_object_scope, get_registered_object,
-                      load_model, load_weights, model_from_config, model_from_json, model_to_json,
-                      register_serializable, save_model, save_weights)
+from .archive import FORMAT_VERSION, ModelFormatError
+from .atomic import atomic_write
+from .model_file import (load_model, load_training_state, load_weights, model_config, model_from_config,
+                         model_from_json, model_to_json, save_model, save_training_state, save_weights)
+from .registration import custom_object_scope, get_registered_object, register_serializable
 
 __all__ = ["ModelFormatError", "register_serializable", "get_registered_object", "custom_object_scope",
            "save_model", "load_model", "save_weights", "load_weights", "model_to_json", "model_from_json",
-           "model_from_config", "atomic_write", "FORMAT_VERSION"]
+           "model_config", "model_from_config", "save_training_state", "load_training_state",
+           "atomic_write", "FORMAT_VERSION"]
