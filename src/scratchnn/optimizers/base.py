@@ -230,7 +230,8 @@ class Optimizer:
         """A copy of everything updates change (step count, optimizer-wide state, every slot);
         ``restore_state(snapshot)`` puts it back exactly (variables that gained state since
         lose it again)."""
-        slots = [(var, {name: arr.copy() for name, arr in state.items()}) for var, state in self._state.items()]
+        slots = [(var, {name: arr.copy() for name, arr in state.items()})
+                 for var, state in self._state.items()]
         return self.iterations, self.global_state(), slots
 
     def restore_state(self, snapshot):
