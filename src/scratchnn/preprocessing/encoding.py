@@ -26,9 +26,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import random as _random
-from .autograd import Tensor
-from .utils import to_categorical
+from .. import random as _random
+from ..autograd import Tensor
+from ..utils import to_categorical
 
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
