@@ -1,0 +1,34 @@
+"""Preparing data for a model: encoders, scalers, splits and mini-batches.
+
+Everything here works on NumPy arrays (a ``Tensor`` is unwrapped to its ``.data``)
+and follows scikit-learn's conventions, so that code written against one runs
+against the other.  Import every name from ``scratchnn.preprocessing``; each one
+lives in the module named for its job:
+
+* ``encoding``: labels and categories: ``one_hot`` (with ``to_categorical``, from
+  ``scratchnn.utils``), ``LabelEncoder``, ``OneHotEncoder``, ``get_dummies``;
+* ``scaling``: feature scaling: ``StandardScaler``, ``MinMaxScaler``, ``normalize_images``;
+* ``splitting``: splitting a data set: ``train_test_split``, ``KFold``, ``StratifiedKFold``;
+* ``batching``: feeding a training loop: ``batches`` (a ``BatchIterator``);
+* ``validation``: what the modules above share: ``NotFittedError``, the ``Fittable``
+  base class of the encoders and scalers, the input checks and ``check_random_state``.
+
+Transformers learn what they need in ``fit`` (the mean of every feature, the list
+of categories...) and store it in attributes whose names end in ``_``; ``transform``
+then applies exactly the same mapping to any later data.  Fit on the *training*
+data only, so that nothing about the test data leaks into the model.
+
+Randomness: ``random_state`` is ``None`` (draw from scratchnn's global generator,
+which ``scratchnn.utils.set_random_seed`` reseeds), an ``int`` seed, or a
+``numpy.random.Generator``.
+"""
+from ..utils import to_categorical
+from .batching import BatchIterator, batches
+from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
+from .scaling import MinMaxScaler, StandardScaler, normalize_images
+from .splitting import KFold, StratifiedKFold, train_test_split
+from .validation import NotFittedError
+
+__all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
+           "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
+           "KFold", "StratifiedKFold", "BatchIterator", "batches"]
