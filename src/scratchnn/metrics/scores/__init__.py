@@ -52,8 +52,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..autograd import Tensor
-from .report import as_labels
+from ...autograd import Tensor
+from ..report import as_labels
 
 
 class UndefinedMetricWarning(UserWarning):
