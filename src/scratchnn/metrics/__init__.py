@@ -27,7 +27,7 @@ mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared erro
   ``mean_squared_error``, ``mean_absolute_error``, ``mean_absolute_percentage_error`` and
   ``root_mean_squared_error`` are in ``scratchnn.keras.metrics`` (as in Keras): here those names
   are scikit-learn's, below.
-* Functions of whole arrays (scikit-learn; one number per data set, ``scores.py`` and
+* Functions of whole arrays (scikit-learn; one number per data set, ``scores/`` and
   ``report.py``): ``accuracy_score``, ``precision_score``, ``recall_score``, ``f1_score``,
   ``fbeta_score``, ``precision_recall_fscore_support``, ``confusion_matrix``,
   ``classification_report``, ``precision_recall_f1``, ``roc_curve``, ``roc_auc_score``,
