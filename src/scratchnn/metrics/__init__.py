@@ -27,7 +27,7 @@ mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared erro
   ``mean_squared_error``, ``mean_absolute_error``, ``mean_absolute_percentage_error`` and
   ``root_mean_squared_error`` are in ``scratchnn.keras.metrics`` (as in Keras): here those names
   are scikit-learn's, below.
-* Functions of whole arrays (scikit-learn; one number per data set, ``scores.py`` and
+* Functions of whole arrays (scikit-learn; one number per data set, ``scores/`` and
   ``report.py``): ``accuracy_score``, ``precision_score``, ``recall_score``, ``f1_score``,
   ``fbeta_score``, ``precision_recall_fscore_support``, ``confusion_matrix``,
   ``classification_report``, ``precision_recall_f1``, ``roc_curve``, ``roc_auc_score``,
@@ -48,14 +48,14 @@ batch mean); default names carry no ``_1`` suffix when a class is instantiated t
 from ..registry import REGISTER_HINT
 from ..registry import custom as _custom
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
-                       categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-                       top_k_categorical_accuracy)
-from .base import Mean, MeanMetricWrapper, Metric, Sum, as_array, snake_case
+                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
+from .arrays import as_array
+from .base import Mean, MeanMetricWrapper, Metric, Sum, snake_case
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .fscore import F1Score, FBetaScore
-from . import regression as _regression
+from .per_sample import (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+                         sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
                          RootMeanSquaredError)
 from .report import classification_report, confusion_matrix, precision_recall_f1
@@ -63,14 +63,6 @@ from .scores import (UndefinedMetricWarning, accuracy_score, average_precision_s
                      mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                      precision_recall_curve, precision_recall_fscore_support, precision_score, r2_score,
                      recall_score, roc_auc_score, roc_curve, root_mean_squared_error)
-
-# The built-in per-sample functions by name: MeanMetricWrapper.from_config finds its "fn" here, so
-# saved configs naming "mean_squared_error" keep meaning Keras's per-sample function.
-_FUNCTIONS = {fn.__name__: fn for fn in (
-    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, _regression.mean_squared_error,
-    _regression.mean_absolute_error, _regression.mean_absolute_percentage_error,
-    _regression.root_mean_squared_error)}
 
 # Whole-array functions that compile() accepts: the running metric that gives their epoch value.
 _SCORE_METRICS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,

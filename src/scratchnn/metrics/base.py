@@ -15,40 +15,14 @@ import re
 
 import numpy as np
 
+from ..backend import DEFAULT_FLOAT
 from ..registry import REGISTER_HINT
 from ..registry import custom as _custom
-from ..autograd import Tensor
-from ..backend import DEFAULT_FLOAT
+from .arrays import as_array, match_ranks
+from .per_sample import PER_SAMPLE_FUNCTIONS
 
 
 # ------------------------------------------------------------------ helpers
-def as_array(x, dtype=None):
-    """``x`` (array-like or scratchnn Tensor) as an ndarray, cast to ``dtype`` if given."""
-    if isinstance(x, Tensor):
-        x = x.data
-    return np.asarray(x, dtype=dtype)
-
-
-def match_ranks(a, b, expand_rank_1=True):
-    """Line up the ranks of ``a`` and ``b`` when they differ by one trailing axis of length 1.
-
-    The higher-rank array loses that axis, except that a 1-D partner of a ``(N, 1)``
-    array gains one instead (when ``expand_rank_1``).  Arrays whose ranks differ in
-    any other way are returned unchanged (Keras's ``squeeze_or_expand_to_same_rank``).
-    """
-    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        if b.ndim == 1 and expand_rank_1:
-            b = b[:, None]
-        else:
-            a = a[..., 0]
-    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        if a.ndim == 1 and expand_rank_1:
-            a = a[:, None]
-        else:
-            b = b[..., 0]
-    return a, b
-
-
 def snake_case(name):
     """``'TopKCategoricalAccuracy'`` -> ``'top_k_categorical_accuracy'``, ``'AUC'`` -> ``'auc'``."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
@@ -276,10 +250,9 @@ class MeanMetricWrapper(Mean):
             return cls(**config)
         fn = config.pop("fn")
         if isinstance(fn, str):
-            from . import _FUNCTIONS       # the built-in per-sample functions, by name
-            found = _FUNCTIONS.get(fn) or _custom.lookup(fn, callable)
+            found = PER_SAMPLE_FUNCTIONS.get(fn) or _custom.lookup(fn, callable)
             if found is None:
                 raise ValueError(f"MeanMetricWrapper.from_config: unknown function {fn!r}; "
-                                 f"known: {sorted(_FUNCTIONS)}. " + REGISTER_HINT.format(name=fn))
+                                 f"known: {sorted(PER_SAMPLE_FUNCTIONS)}. " + REGISTER_HINT.format(name=fn))
             fn = found
         return cls(fn, **config)

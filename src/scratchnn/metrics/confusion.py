@@ -15,7 +15,8 @@ scalar everything.
 """
 import numpy as np
 
-from .base import Metric, as_array, divide_no_nan, match_ranks
+from .arrays import as_array, match_ranks
+from .base import Metric, divide_no_nan
 
 NEG_INF = -1e10     # the threshold used with top_k alone: every kept score is above it
 EPSILON = 1e-7      # AUC's end thresholds are -EPSILON and 1 + EPSILON

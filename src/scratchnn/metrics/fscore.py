@@ -1,7 +1,8 @@
 """F-scores over the epoch, per class, for one-hot or multi-label ``y_true`` of shape ``(N, C)``."""
 import numpy as np
 
-from .base import Metric, as_array
+from .arrays import as_array
+from .base import Metric
 
 EPSILON = 1e-7      # Keras's backend.epsilon(), kept in every division as Keras does
 AVERAGES = (None, "micro", "macro", "weighted")

@@ -1,55 +1,19 @@
-"""Regression metrics: per-sample errors and their epoch means.
+"""Regression metrics: the epoch means of the per-sample errors.
 
-The functions return one value per sample: for ``(N, D)`` inputs the mean over the
-``D`` outputs, for ``(N,)`` inputs the value of each entry.  ``y_true`` and ``y_pred``
-must have the same shape up to a trailing axis of length 1 (no silent broadcasting
-of ``(N, 1)`` against ``(N, D)``).
+The per-sample functions (``mean_squared_error``, ``mean_absolute_error``,
+``mean_absolute_percentage_error``, ``root_mean_squared_error``, in ``per_sample.py``) return one
+value per sample: for ``(N, D)`` inputs the mean over the ``D`` outputs, for ``(N,)`` inputs the
+value of each entry.  ``y_true`` and ``y_pred`` must have the same shape up to a trailing axis of
+length 1 (no silent broadcasting of ``(N, 1)`` against ``(N, D)``).  The classes here average them
+over every sample of the epoch; ``RootMeanSquaredError`` takes the root of the epoch's mean
+squared error.
 """
 import numpy as np
 
-from .accuracy import _same_shape
-from .base import Mean, MeanMetricWrapper, match_ranks, as_array
-
-EPSILON = 1e-7      # Keras's backend.epsilon(), the floor of |y_true| in MAPE
-
-
-def _errors(y_true, y_pred, who):
-    yt, yp = _same_shape(y_true, y_pred, who)
-    dtype = yp.dtype if yp.dtype.kind == "f" else np.dtype(np.float32)
-    return yt.astype(dtype, copy=False), yp.astype(dtype, copy=False)
-
-
-def _per_sample(x):
-    return x.mean(axis=-1) if x.ndim >= 2 else x
-
-
-def mean_squared_error(y_true, y_pred):
-    """``mean_j (y_true_ij - y_pred_ij)^2`` per sample."""
-    yt, yp = _errors(y_true, y_pred, "mean_squared_error")
-    return _per_sample(np.square(yt - yp))
-
-
-def mean_absolute_error(y_true, y_pred):
-    """``mean_j |y_true_ij - y_pred_ij|`` per sample."""
-    yt, yp = _errors(y_true, y_pred, "mean_absolute_error")
-    return _per_sample(np.abs(yt - yp))
-
-
-def mean_absolute_percentage_error(y_true, y_pred):
-    """``100 * mean_j |y_true_ij - y_pred_ij| / max(|y_true_ij|, 1e-7)`` per sample
-    (a zero target gives a huge but finite value, as in Keras)."""
-    yt, yp = _errors(y_true, y_pred, "mean_absolute_percentage_error")
-    floor = yp.dtype.type(EPSILON)
-    return yp.dtype.type(100.0) * _per_sample(np.abs((yt - yp) / np.maximum(np.abs(yt), floor)))
-
-
-def root_mean_squared_error(y_true, y_pred):
-    """``sqrt(mean_j (y_true_ij - y_pred_ij)^2)`` per sample.
-
-    Averaging these values is *not* the RMSE of an epoch; ``RootMeanSquaredError``
-    (and ``'rmse'`` in ``compile``) takes the root of the epoch's mean squared error.
-    """
-    return np.sqrt(mean_squared_error(y_true, y_pred))
+from .arrays import as_array, match_ranks
+from .base import Mean, MeanMetricWrapper
+from .per_sample import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error
+from .per_sample import root_mean_squared_error  # noqa: F401  (scratchnn.keras.metrics imports it from here)
 
 
 class MeanSquaredError(MeanMetricWrapper):

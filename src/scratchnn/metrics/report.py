@@ -14,33 +14,14 @@ A ratio whose denominator is 0 is reported as ``zero_division`` (0.0 by default:
 scikit-learn's default ``'warn'``, without the warning).  The averages: ``macro`` (plain mean over
 classes), ``weighted`` (mean weighted by support) and ``micro`` (computed from the summed counts;
 for single-label data it equals accuracy when every class occurring is listed, and the report
-then prints it as "accuracy").  The scores themselves live in ``scores.py``
-(``precision_recall_fscore_support``, ``f1_score``, ...).
+then prints it as "accuracy").  The scores themselves live in ``scores/classification.py``
+(``precision_recall_fscore_support``, ``f1_score``, ...); ``as_labels`` in ``scores/targets.py``.
 """
 import numpy as np
 
 from ..autograd import Tensor
-
-
-def as_labels(y, what="y"):
-    """Class ids of shape ``(n,)`` from ids, one-hot rows or probability rows (argmax of the last axis).
-
-    ``(n, 1)`` columns are flattened; float ids must be whole numbers (``[0., 2.]`` -> ``[0, 2]``);
-    string labels are kept as they are."""
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"{what}: expected class ids of shape (n,) or rows of shape (n, classes), "
-                         f"got shape {y.shape}")
-    if y.dtype.kind == "f":
-        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise ValueError(f"{what}: expected integer class ids, got non-integer values (probabilities of "
-                             "one sigmoid output? threshold them first, e.g. (y > 0.5).astype(int))")
-        y = y.astype(np.int64)
-    return y
+from .scores.classification import precision_recall_fscore_support
+from .scores.targets import as_labels, class_targets
 
 
 def confusion_matrix(y_true, y_pred, labels=None, normalize=None, *, sample_weight=None):
@@ -113,7 +94,6 @@ def _label_set(y_true, y_pred, labels):
 def precision_recall_f1(y_true, y_pred, labels=None, zero_division=0.0, *, sample_weight=None):
     """Per-class precision, recall, F1 and support (arrays in the order of ``labels``): the
     ``average=None`` case of ``scores.precision_recall_fscore_support``."""
-    from .scores import precision_recall_fscore_support
     return precision_recall_fscore_support(y_true, y_pred, labels=labels, average=None,
                                            sample_weight=sample_weight, zero_division=zero_division)
 
@@ -125,8 +105,7 @@ def classification_report(y_true, y_pred, labels=None, target_names=None, digits
 
     When ``labels`` leaves out classes that occur, the "accuracy" line becomes a "micro avg"
     line (computed from the listed classes' summed counts), as in scikit-learn."""
-    from .scores import _class_targets, precision_recall_fscore_support
-    yt, yp, _, classes = _class_targets(y_true, y_pred, sample_weight, "classification_report")
+    yt, yp, _, classes = class_targets(y_true, y_pred, sample_weight, "classification_report")
     present = np.union1d(yt, yp)                   # the classes that actually occur
     labels = classes if labels is None else np.asarray(labels)
     if target_names is None:
