@@ -165,8 +165,8 @@ def run(args):
         search = model_selection.GridSearch(builder, grid, cv=args.cv, scoring=args.scoring,
                                             n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
                                             random_state=seed)
-        model_selection._splits(args.cv, x_train, y_train)
-        model_selection._check_scorers_for_targets(search._scorers, y_train)
+        model_selection.splits(args.cv, x_train, y_train)
+        model_selection.check_scorers_for_targets(search.scorers, y_train)
     except ValueError as e:
         raise CLIError(str(e), usage=True) from None
     out_dir = _out_dir(args, spec)
@@ -184,7 +184,7 @@ def run(args):
     score_name = search.scorer_names_.get("score", "score")
     test = search.best_model_.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     test_score = search.score(x_test, y_test)
-    best = ", ".join(f"{_shown(k)}={model_selection._format_value(v)}"
+    best = ", ".join(f"{_shown(k)}={model_selection.format_value(v)}"
                      for k, v in search.best_params_.items())
     lines = [table, "",
              f"best: {best}: cross-validated {score_name} {search.best_score_:.4f} "

@@ -45,8 +45,7 @@ Known differences from Keras 3 (all deliberate):
 counts as one sample); a scalar ``sample_weight`` weighs every sample (Keras weighs the
 batch mean); default names carry no ``_1`` suffix when a class is instantiated twice.
 """
-from ..registry import REGISTER_HINT
-from ..registry import custom as _custom
+from ..registry import Registry, custom
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
 from .arrays import as_array
@@ -80,15 +79,20 @@ _PAIR_METRICS = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategorica
                  TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
                  MeanAbsoluteError, MeanAbsolutePercentageError, RootMeanSquaredError, TruePositives,
                  FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore)
-_CLASSES = {cls.__name__: cls for cls in _PAIR_METRICS + (Mean, Sum, MeanMetricWrapper)}
+_SHORT = {MeanSquaredError: ("mse",), MeanAbsoluteError: ("mae",), MeanAbsolutePercentageError: ("mape",),
+          RootMeanSquaredError: ("rmse",)}
 
-_BY_NAME = {}
+#: The metric names ``compile(metrics=[...])`` accepts besides 'accuracy'/'acc': each class's
+#: snake_case name ('precision', 'auc', 'f1_score') and the short ones ('mse', 'mae', 'mape', 'rmse'),
+#: case-insensitive, and class names ('Precision'); saved configs name Mean, Sum and
+#: MeanMetricWrapper too, which only ``deserialize`` accepts.
+METRICS = Registry("metric", base=Metric, example="Precision",
+                   accepts=lambda obj: isinstance(obj, type) and issubclass(obj, Metric) or callable(obj))
 for _cls in _PAIR_METRICS:
-    _BY_NAME[_cls.__name__] = _BY_NAME[snake_case(_cls.__name__)] = _cls
-for _alias, _cls in {"mse": MeanSquaredError, "mae": MeanAbsoluteError,
-                     "mape": MeanAbsolutePercentageError, "rmse": RootMeanSquaredError}.items():
-    _BY_NAME[_alias] = _BY_NAME[_alias.upper()] = _cls
-del _alias, _cls
+    METRICS.add(_cls, snake_case(_cls.__name__), aliases=_SHORT.get(_cls, ()))
+for _cls in _PAIR_METRICS + (Mean, Sum, MeanMetricWrapper):
+    METRICS.alias(_cls.__name__, _cls)
+del _cls
 
 
 def _shape(x):
@@ -111,7 +115,8 @@ def serialize(metric):
     """``{"class_name": ..., "config": ...}``; ``deserialize`` (or ``get``) rebuilds an empty copy."""
     if not isinstance(metric, Metric):
         raise ValueError(f"serialize expects a Metric instance, got {metric!r}")
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    name = custom.name_of(type(metric)) or type(metric).__name__
+    return {"class_name": name, "config": metric.get_config()}
 
 
 def deserialize(config):
@@ -119,10 +124,9 @@ def deserialize(config):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError("a metric config must be a dict with 'class_name' and 'config' keys, "
                          f"got {config!r}")
-    cls = _CLASSES.get(config["class_name"]) or _custom.lookup(
-        config["class_name"], lambda obj: isinstance(obj, type) and issubclass(obj, Metric))
-    if cls is None:
-        raise ValueError(f"unknown metric class {config['class_name']!r}; expected one of {sorted(_CLASSES)}")
+    cls = METRICS.lookup(config["class_name"])
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):
+        raise ValueError(f"a metric config must name a Metric class, got {config['class_name']!r}")
     return cls.from_config(config.get("config", {}))
 
 
@@ -161,13 +165,13 @@ def get(identifier, y_true=None, y_pred=None):
             if y_true is None or y_pred is None:
                 return Accuracy(name=identifier)
             return _accuracy_for(y_true, y_pred)(name=identifier)
-        cls = _BY_NAME.get(identifier)
-        if cls is None and _custom.lookup(identifier) is not None:
-            return get(_custom.lookup(identifier), y_true, y_pred)
+        cls = METRICS.find(identifier)
+        if cls in (Mean, Sum, MeanMetricWrapper):      # they take plain values, not (y_true, y_pred)
+            cls = None
+        if cls is not None and cls not in _PAIR_METRICS:   # one of your registered metrics or functions
+            return get(cls, y_true, y_pred)
         if cls is None:
-            raise ValueError(f"unknown metric {identifier!r}; expected 'accuracy', 'acc' or one of "
-                             f"{sorted(_BY_NAME)}, a Metric, or a function fn(y_true, y_pred). "
-                             + REGISTER_HINT.format(name=identifier))
+            raise METRICS.unknown(identifier)
         metric = cls()
         metric.name = identifier
         return metric
@@ -187,7 +191,7 @@ def get(identifier, y_true=None, y_pred=None):
                      "fn(y_true, y_pred)")
 
 
-__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
+__all__ = ["METRICS", "Metric", "Mean", "Sum", "MeanMetricWrapper",
            "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
            "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
            "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",

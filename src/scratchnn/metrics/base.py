@@ -16,8 +16,6 @@ import re
 import numpy as np
 
 from ..backend import DEFAULT_FLOAT
-from ..registry import REGISTER_HINT
-from ..registry import custom as _custom
 from .arrays import as_array, match_ranks
 from .per_sample import PER_SAMPLE_FUNCTIONS
 
@@ -239,7 +237,7 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         config = super().get_config()
-        config["fn"] = _custom.name_of(self._fn) or getattr(self._fn, "__name__", self._fn)
+        config["fn"] = PER_SAMPLE_FUNCTIONS.name_of(self._fn) or getattr(self._fn, "__name__", self._fn)
         config.update(self._fn_kwargs)
         return config
 
@@ -250,9 +248,8 @@ class MeanMetricWrapper(Mean):
             return cls(**config)
         fn = config.pop("fn")
         if isinstance(fn, str):
-            found = PER_SAMPLE_FUNCTIONS.get(fn) or _custom.lookup(fn, callable)
+            found = PER_SAMPLE_FUNCTIONS.find(fn)
             if found is None:
-                raise ValueError(f"MeanMetricWrapper.from_config: unknown function {fn!r}; "
-                                 f"known: {sorted(PER_SAMPLE_FUNCTIONS)}. " + REGISTER_HINT.format(name=fn))
+                raise ValueError(f"MeanMetricWrapper.from_config: {PER_SAMPLE_FUNCTIONS.unknown(fn)}")
             fn = found
         return cls(fn, **config)

@@ -23,6 +23,7 @@ per-sample function.
 """
 import numpy as np
 
+from ..registry import Registry
 from .arrays import as_array, match_ranks
 
 _FLOATX = np.float32
@@ -170,7 +171,9 @@ def root_mean_squared_error(y_true, y_pred):
 
 
 # The built-in per-sample functions by name (MeanMetricWrapper.from_config looks "fn" up here).
-PER_SAMPLE_FUNCTIONS = {fn.__name__: fn for fn in (
-    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
-    mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error)}
+PER_SAMPLE_FUNCTIONS = Registry("metric function", accepts=callable)
+for _fn in (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+            top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
+            mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error):
+    PER_SAMPLE_FUNCTIONS.add(_fn)
+del _fn

@@ -37,10 +37,8 @@ def _fresh_optimizer(choice):
 
 
 def _compile_again(model, optimizer):
-    """Compile ``model`` again with ``optimizer``, keeping its loss, metrics and loss weights. It reads
-    the private ``Model._metric_ids`` and ``Model._weighted_metric_ids``: the one place here that does."""
-    model.compile(optimizer=optimizer, loss=model.loss, metrics=model._metric_ids,
-                  weighted_metrics=model._weighted_metric_ids, loss_weights=model.loss_weight)
+    """Compile ``model`` again with ``optimizer``, keeping its loss, metrics and loss weights."""
+    model.compile(**{**model.compile_arguments(), "optimizer": optimizer})
 
 
 def build_model(build_fn, model_kw, opt_kw):

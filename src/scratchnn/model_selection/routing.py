@@ -31,10 +31,9 @@ FIT_ARGUMENTS = ("batch_size", "epochs", "shuffle", "class_weight", "validation_
 
 
 def _optimizer_arguments():
-    """``{optimizer name: set of its constructor's arguments}`` (without ``name``). It reads the private
-    ``optimizers._BY_NAME`` (every optimizer class by name): the one place here that does."""
+    """``{optimizer name: set of its constructor's arguments}`` (without ``name``)."""
     table = {}
-    for key, cls in _optimizers._BY_NAME.items():
+    for key, cls in _optimizers.OPTIMIZERS.items():
         try:
             params = inspect.signature(cls).parameters
         except (TypeError, ValueError):      # pragma: no cover - every optimizer has a signature

@@ -217,34 +217,23 @@ def check_scorers_for_targets(scorers, y):
 
 
 def _loss_kind(model):
-    """'classification', 'regression' or None (unknown), from the model's loss."""
-    loss = getattr(model, "loss", None)
-    if loss is None:
+    """'classification', 'regression' or None (unknown), from what the model's loss declares
+    (``loss.task``: a wrapped function of your own declares nothing)."""
+    task = getattr(getattr(model, "loss", None), "task", None)
+    if task is None:
         return None
-    names = " ".join(str(n).lower() for n in (type(loss).__name__, getattr(loss, "name", ""),
-                                               getattr(getattr(loss, "fn", None), "__name__", "")))
-    if "crossentropy" in names or "hinge" in names:
-        return "classification"
-    if any(k in names for k in ("squared", "absolute", "huber", "cosh", "poisson", "percentage")):
-        return "regression"
-    return None
-
-
-def _output_activation(model):
-    """The name of the activation of the model's output layer (``'softmax'``, ``'sigmoid'``, ...), or
-    None. It reads the private ``Model._output_activation()``: the one place here that does."""
-    return model._output_activation() if hasattr(model, "_output_activation") else None
+    return "regression" if task == "regression" else "classification"
 
 
 def _is_classifier(model):
     kind = _loss_kind(model)
     if kind is not None:
         return kind == "classification"
-    return _output_activation(model) in ("softmax", "sigmoid")
+    return model.output_activation() in ("softmax", "sigmoid")
 
 
 def _from_logits(model):
-    return bool(getattr(getattr(model, "loss", None), "kwargs", {}).get("from_logits", False))
+    return bool(getattr(getattr(model, "loss", None), "from_logits", False))
 
 
 def default_scorer_name(model):

@@ -65,6 +65,12 @@ class _BaseSearch:
         self.error_score = error_score
         check_error_score(error_score)
 
+
+    @property
+    def scorers(self):
+        """``{name: Scorer}``: the scores this search computes (``scoring``, resolved)."""
+        return dict(self._scorers)
+
     def _check_refit(self, refit):
         keys = list(self._scorers)
         if isinstance(refit, str):

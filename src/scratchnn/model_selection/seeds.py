@@ -7,7 +7,6 @@ folds, same initial-weight draws): differences between candidates come from the
 hyper-parameters, not from luck of the draw. Your own global generator is restored afterwards
 (``own_random_state``).
 """
-import contextlib
 import os
 from numbers import Integral
 
@@ -29,12 +28,6 @@ def base_seed(random_state):
     return int(random_state)
 
 
-@contextlib.contextmanager
 def own_random_state():
     """Restore scratchnn's and NumPy's global generators after the fits have reseeded them."""
-    generator, legacy = _random._generator, np.random.get_state()
-    try:
-        yield
-    finally:
-        _random._generator = generator
-        np.random.set_state(legacy)
+    return _random.preserved()

@@ -160,8 +160,6 @@ class Model(Trainer, Layer):
             self._unbuild(before)
             raise
 
-    _ensure_built = ensure_built      # TEMPORARY: until scratchnn.sklearn (being split) calls ensure_built
-    _output_activation = output_activation   # TEMPORARY: likewise for sklearn and model_selection
 
     def sublayers(self):
         """The model's layers (``walk()`` descends into nested models too)."""

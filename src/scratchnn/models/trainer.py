@@ -82,6 +82,14 @@ class Trainer:
                                         and self.output_activation() in ("softmax", "sigmoid"))
         checks.warn(hints, stacklevel=2)
 
+    def compile_arguments(self):
+        """What ``compile`` was given, as objects: ``model.compile(**model.compile_arguments())``
+        compiles another model (or this one again) the same way (None before ``compile``)."""
+        if not getattr(self, "compiled", False):
+            return None
+        return {"optimizer": self.optimizer, "loss": self.loss, "metrics": list(self._metric_ids),
+                "weighted_metrics": list(self._weighted_metric_ids), "loss_weights": self.loss_weight}
+
     def get_compile_config(self):
         """What ``compile`` was given, as JSON-ready data (None before ``compile``):
         ``{'optimizer', 'loss', 'metrics', 'weighted_metrics', 'loss_weights'}``, each object by

@@ -10,7 +10,6 @@ from .. import losses as _losses
 from ..preprocessing import LabelEncoder
 from ..utils import to_categorical
 from .estimator import NeuralNetBase
-from .network import output_activation
 from .validation import describe, unchanged_on_error
 
 
@@ -193,7 +192,7 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNetBase):
         network whose last layer applies neither is taken to output logits z and gets softmax(z)
         (or sigmoid(z))."""
         out = self._predict_raw(X)
-        act = output_activation(self.model_)
+        act = self.model_.output_activation()
         if out.shape[1] == 1:
             p = out[:, 0] if act == "sigmoid" else _sigmoid(out[:, 0])
             return np.column_stack([1 - p, p])

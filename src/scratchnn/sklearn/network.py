@@ -3,9 +3,7 @@
 sizes), or a list of layers, always with fresh weights; then compiling it with ``optimizer`` at
 ``learning_rate``, ``loss`` and ``metrics`` unless it comes compiled.
 
-``NetworkBuilder`` holds these steps as methods of the estimators (it reads their parameters);
-``ensure_built`` and ``output_activation`` are the two calls into a scratchnn ``Model``'s private
-methods, each in one place.
+``NetworkBuilder`` holds these steps as methods of the estimators (it reads their parameters).
 """
 import inspect
 import numbers
@@ -20,19 +18,6 @@ from ..layers.base import Layer
 from ..model_selection import first_return
 from ..models import Model, Sequential
 from .validation import describe
-
-
-# ------------------------------------------------------------------ a Model's private methods
-def ensure_built(net, input_shape):
-    """Build ``net`` for samples of ``input_shape`` as ``Model.fit`` builds it: every layer or none
-    (``Model._ensure_built``)."""
-    net._ensure_built(input_shape)
-
-
-def output_activation(net):
-    """The name of the activation the network applies last ('softmax', 'sigmoid', 'linear', ...) or
-    None (``Model._output_activation``)."""
-    return net._output_activation()
 
 
 class NetworkBuilder:
@@ -83,7 +68,7 @@ class NetworkBuilder:
         else:
             raise TypeError("model must be None, a function that builds a scratchnn Model, or a list of "
                             f"layers, got {describe(spec)}")
-        ensure_built(net, (meta["n_features_in"],))    # as Model.fit builds it: all or nothing
+        net.ensure_built((meta["n_features_in"],))    # as Model.fit builds it: all or nothing
         return net
 
     def _check_mlp_arguments_unset(self, given):
@@ -169,7 +154,7 @@ class NetworkBuilder:
         if len(net.output_shape) != 2:
             raise ValueError(f"the network's output has shape {net.output_shape}; it must be "
                              "(batch, outputs): end it with a Dense layer (Flatten first, for images)")
-        units, act = net.output_shape[-1], output_activation(net)
+        units, act = net.output_shape[-1], net.output_activation()
         if net.compiled:
             ignored = [name for name, value, default in (("optimizer", self.optimizer, "adam"),
                                                          ("learning_rate", self.learning_rate, 0.001),

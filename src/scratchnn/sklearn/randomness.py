@@ -12,19 +12,10 @@ import numpy as np
 from .. import random as _random
 
 
-@contextlib.contextmanager
 def drawing_from(generator):
     """Make ``generator`` scratchnn's global random generator for the block (initializers, dropout
     and shuffling draw from it), then put the previous one back. ``None``: leave it as it is."""
-    if generator is None:
-        yield
-        return
-    saved = _random._generator
-    _random._generator = generator
-    try:
-        yield
-    finally:
-        _random._generator = saved
+    return contextlib.nullcontext() if generator is None else _random.using(generator)
 
 
 def generator_for(random_state):
