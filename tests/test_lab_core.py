@@ -11,7 +11,7 @@ from scratchnn.lab import _core
 @pytest.fixture
 def toy_experiment():
     """A small registered experiment that draws random numbers and one figure (removed afterwards)."""
-    from scratchnn.plot import _new_figure
+    from scratchnn.plot.figure import new_figure
 
     @lab.experiment("toy-test", "A toy experiment", "draws numbers", order=-1)
     def toy(lab_):
@@ -22,7 +22,7 @@ def toy_experiment():
         lab_.number("global_draw", float(np.random.random()))
         lab_.number("kernel", w.kernel.data)
         lab_.number("size", lab_.pick(100, 10))
-        fig = _new_figure(3, 2)
+        fig = new_figure(3, 2)
         ax = fig.add_subplot()
         ax.plot([0, 1], [1, 0])
         ax.set_title("toy")

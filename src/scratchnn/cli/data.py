@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import datasets as _datasets
+from ..datasets.fashion_mnist import CLASS_NAMES
 
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-                   "Bag", "Ankle boot"]
+FASHION_CLASSES = list(CLASS_NAMES)       # the garments of Fashion-MNIST, labels 0..9
 
 
 @dataclass

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..plot.figure import save_figure
+from ..saving import atomic_write
 from ..utils import set_random_seed
 
 #: name -> ``Experiment``, in the order of the course (``order``, then name).
@@ -137,13 +139,11 @@ class Result:
 
     def save(self, out):
         """Write ``report.txt``, ``numbers.json`` and one PNG per figure into the folder ``out``."""
-        from ..plot import _save
-        from ..saving import atomic_write
         os.makedirs(out, exist_ok=True)
         files = []
         for stem, fig in self.figures.items():
             path = os.path.join(out, f"{stem}.png")
-            _save(fig, path)
+            save_figure(fig, path)
             files.append(path)
         for fname, text in (("report.txt", self.report),
                             ("numbers.json", json.dumps(_strict_json(self.numbers), indent=2) + "\n")):
@@ -159,7 +159,7 @@ class Result:
                 f"figures {list(self.figures)}>")
 
     def _ipython_display_(self):            # Jupyter: the report, then every figure
-        from IPython.display import display, Markdown
+        from IPython.display import display, Markdown      # optional: only in a notebook
         display(Markdown(f"```\n{self.report}```"))
         for fig in self.figures.values():
             display(fig)

@@ -19,9 +19,9 @@ gets the largest probability, and a temperature T < 1 sharpens them, T > 1 flatt
 """
 import numpy as np
 
-from .. import Tensor
 from .. import functional as F
-from ..plot import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, _new_figure
+from ..autograd import Tensor
+from ..plot.figure import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, new_figure
 from ._core import experiment
 
 #: (label, function, formula in matplotlib mathtext) of each panel; Keras's default alphas.
@@ -108,7 +108,7 @@ def activations(lab):
 
 def _activations_figure(x, curves):
     """One panel per activation: f(x) solid, f'(x) from autograd dashed; the largest slopes marked."""
-    fig = _new_figure(14, 7.2)
+    fig = new_figure(14, 7.2)
     axes = fig.subplots(2, 4)
     for ax, (name, _, formula) in zip(axes.flat, ACTIVATIONS):
         y, dy = curves[name]
@@ -135,7 +135,7 @@ def _activations_figure(x, curves):
 
 def _softmax_figure(probabilities):
     """Bars of the scores, then of softmax(z / T) for each temperature T."""
-    fig = _new_figure(14, 4.4)
+    fig = new_figure(14, 4.4)
     axes = fig.subplots(1, 1 + len(TEMPERATURES))
     pos = np.arange(len(SCORES))
     ax = axes[0]

@@ -24,9 +24,10 @@ import time
 import numpy as np
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
 
-import scratchnn as snn
-from scratchnn import layers, losses, optimizers
-from scratchnn.plot import _new_figure
+from .. import layers, losses, optimizers
+from ..models import Sequential
+from ..plot.figure import new_figure
+from ..utils import set_random_seed
 
 from ._core import experiment
 from ._data import mnist
@@ -36,8 +37,8 @@ COLORS = {"full batch": "#1f77b4", "batch 32": "#2ca02c", "batch 1": "#d62728"}
 
 def build(lr):
     """The network all three runs train: 784 -> 100 (ReLU) -> 10 (softmax), plain SGD."""
-    model = snn.Sequential([layers.Input((784,)), layers.Dense(100, activation="relu"),
-                            layers.Dense(10, activation="softmax")])
+    model = Sequential([layers.Input((784,)), layers.Dense(100, activation="relu"),
+                        layers.Dense(10, activation="softmax")])
     model.compile(optimizer=optimizers.SGD(learning_rate=lr), loss="sparse_categorical_crossentropy")
     return model
 
@@ -91,7 +92,7 @@ def batch_size(lab):
 
     runs = {}
     for name, size in (("full batch", n), ("batch 32", 32), ("batch 1", 1)):
-        snn.utils.set_random_seed(lab.seed)
+        set_random_seed(lab.seed)
         runs[name] = (size, train_for(build(lr), x, y, size, budget, np.random.default_rng(lab.seed)))
 
     per_epoch, after_epoch, after_budget, ms_per_update, total = {}, {}, {}, {}, {}
@@ -137,7 +138,7 @@ def batch_size(lab):
 
 def _figure(runs, n, lr):
     """Loss against updates (log scale) and against training time, one colour per batch size."""
-    fig = _new_figure(11.0, 4.2)
+    fig = new_figure(11.0, 4.2)
     fig.suptitle(f"Batch size: SGD(lr={lr}) on {n} MNIST images, training loss on all {n}", fontweight="bold")
     ax_updates, ax_time = fig.subplots(1, 2, sharey=True)
     for name, (size, rows) in runs.items():

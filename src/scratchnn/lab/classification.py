@@ -32,12 +32,12 @@ T-shirts, pullovers and coats are confused with one another, trousers and bags a
 """
 import numpy as np
 
-import scratchnn as snn
-from scratchnn import layers, optimizers, plot
-from scratchnn.cli.data import FASHION_CLASSES
-from scratchnn.datasets import load_breast_cancer
-from scratchnn.metrics import classification_report, precision_recall_f1
-from scratchnn.preprocessing import StandardScaler, one_hot, train_test_split
+from .. import layers, optimizers, plot
+from ..datasets import load_breast_cancer
+from ..datasets.fashion_mnist import CLASS_NAMES as FASHION_CLASSES
+from ..metrics import classification_report, precision_recall_f1
+from ..models import Sequential
+from ..preprocessing import StandardScaler, one_hot, train_test_split
 
 from ._core import experiment
 from ._data import mnist
@@ -53,9 +53,9 @@ def binary(lab):
     scaler = StandardScaler().fit(x_train)
     x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
 
-    model = snn.Sequential([layers.Input((x_train.shape[1],)),
-                            layers.Dense(16, activation="relu"),
-                            layers.Dense(1, activation="sigmoid")])      # P(benign)
+    model = Sequential([layers.Input((x_train.shape[1],)),
+                        layers.Dense(16, activation="relu"),
+                        layers.Dense(1, activation="sigmoid")])      # P(benign)
     model.compile(optimizer=optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     epochs = lab.pick(50, 30)
     history = model.fit(x_train, y_train, batch_size=16, epochs=epochs, validation_split=0.2, verbose=0)
@@ -98,9 +98,9 @@ def multiclass(lab):
     n_train = lab.pick(None, 5000)                     # None: all 60000 training images
     (x_train, y_train), (x_test, y_test) = mnist(n_train=n_train, n_test=lab.pick(None, 2000), seed=lab.seed,
                                                  name="fashion_mnist")
-    model = snn.Sequential([layers.Input((784,)),
-                            layers.Dense(128, activation="relu"),
-                            layers.Dense(10, activation="softmax")])     # ten probabilities, summing to 1
+    model = Sequential([layers.Input((784,)),
+                        layers.Dense(128, activation="relu"),
+                        layers.Dense(10, activation="softmax")])     # ten probabilities, summing to 1
     model.compile(optimizer=optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["accuracy"])
     epochs = lab.pick(10, 3)
     history = model.fit(x_train, one_hot(y_train, 10), batch_size=32, epochs=epochs, validation_split=0.1,

@@ -22,10 +22,10 @@ map before and after pooling: the pooled map is a coarser copy that still shows 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-import scratchnn as snn
-from scratchnn import layers, plot
-from scratchnn.autograd import Tensor, no_grad
-from scratchnn.plot import _new_figure
+from .. import layers, plot
+from ..autograd import Tensor, no_grad
+from ..models import Sequential
+from ..plot.figure import new_figure
 
 from ._core import experiment
 from ._data import mnist
@@ -33,7 +33,7 @@ from ._data import mnist
 
 def build():
     """Conv2D(16, 3x3) -> MaxPooling2D(2) -> Conv2D(32, 3x3) -> MaxPooling2D(2) -> Dense(10)."""
-    model = snn.Sequential([
+    model = Sequential([
         layers.Input((28, 28, 1)),
         layers.Conv2D(16, 3, activation="relu", name="conv1"),      # 26 x 26 x 16
         layers.MaxPooling2D(2, name="pool1"),                       # 13 x 13 x 16
@@ -91,7 +91,7 @@ def cnn(lab):
 
 def _pooling_figure(digit, conv_out, pooled, channel):
     """The digit, one conv1 feature map and the same map after 2x2 max-pooling, shapes in the titles."""
-    fig = _new_figure(11.0, 4.0)
+    fig = new_figure(11.0, 4.0)
     fig.suptitle(f"What 2x2 max-pooling keeps (conv1 channel {channel}): the largest value of each window",
                  fontweight="bold")
     axes = fig.subplots(1, 3)

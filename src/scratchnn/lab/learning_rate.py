@@ -25,9 +25,11 @@ import math
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import Sequential, Tensor, layers
+from .. import layers
 from .. import optimizers as opt
-from ..plot import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, _new_figure
+from ..autograd import Tensor
+from ..models import Sequential
+from ..plot.figure import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
@@ -180,7 +182,7 @@ def learning_rate(lab):
 # ---------------------------------------------------------------------------------- figures
 def _parabola_figure(paths):
     """Iterates drawn on the parabola for each learning rate (top) and |x_t| per step (bottom)."""
-    fig = _new_figure(15, 7.6)
+    fig = new_figure(15, 7.6)
     keys = [f"lr{i}" for i in range(len(PARABOLA_LRS))]
     axes = fig.subplot_mosaic([keys, ["curve"] * len(keys)], height_ratios=[1, 1])
     shown = 8                                            # iterates drawn on each parabola
@@ -216,7 +218,7 @@ def _parabola_figure(paths):
 
 def _mnist_figure(curves, batch_size):
     """Training loss per mini-batch (thin) and its moving average (thick) for the three rates."""
-    fig = _new_figure(11, 5.6)
+    fig = new_figure(11, 5.6)
     ax = fig.add_subplot()
     window = 10
     for label, losses in curves.items():
@@ -241,7 +243,7 @@ def _mnist_figure(curves, batch_size):
 
 def _range_test_figure(rates, losses, smooth, suggested, lowest):
     """Loss against the growing learning rate (log axis) with the suggested and lowest-loss rates."""
-    fig = _new_figure(10, 5.6)
+    fig = new_figure(10, 5.6)
     ax = fig.add_subplot()
     ax.plot(rates, losses, color=TRAIN_COLOR, alpha=0.3, linewidth=0.8, label="loss of each mini-batch")
     ax.plot(rates, smooth, color=TRAIN_COLOR, linewidth=2, label="smoothed (moving average)")

@@ -26,11 +26,13 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from .. import Sequential, Tensor, layers, losses
 from .. import functional as F
+from .. import layers, losses
 from .. import optimizers as opt
+from ..autograd import Tensor
 from ..datasets import toy
-from ..plot import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, _new_figure
+from ..models import Sequential
+from ..plot.figure import ERROR_COLOR, TRAIN_COLOR, VAL_COLOR, new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 
@@ -195,7 +197,7 @@ def loss_functions(lab):
 # ---------------------------------------------------------------------------------- figures
 def _ce_figure(p, ce_loss, ce_grad, mse_loss, mse_grad, neuron, lr):
     """Loss and |dL/dz| against p for both losses, and p over SGD steps for a neuron started at p = 0.01."""
-    fig = _new_figure(15, 4.8)
+    fig = new_figure(15, 4.8)
     ax_loss, ax_grad, ax_train = fig.subplots(1, 3)
     ax_loss.plot(p, ce_loss, color=CE_COLOR, linewidth=2, label="cross-entropy  -log p")
     ax_loss.plot(p, mse_loss, color=MSE_COLOR, linewidth=2, label="squared error  (1 - p)²")
@@ -232,7 +234,7 @@ def _ce_figure(p, ce_loss, ce_grad, mse_loss, mse_grad, neuron, lr):
 
 def _outliers_figure(x, y, outlier_x, outlier_y, fits):
     """The data, the outliers, the true line and the lines fitted with MSE and MAE."""
-    fig = _new_figure(8.5, 5.8)
+    fig = new_figure(8.5, 5.8)
     ax = fig.add_subplot()
     ax.scatter(x[:, 0], y[:, 0], color="0.35", s=22, label="data: y = 2x + 1 + noise")
     ax.scatter(outlier_x[:, 0], outlier_y[:, 0], color=ERROR_COLOR, s=50, marker="X", label="outliers")
@@ -252,7 +254,7 @@ def _outliers_figure(x, y, outlier_x, outlier_y, fits):
 
 def _surfaces_figure(w1, w2, surfaces):
     """Contours of the two loss surfaces with their minima (and the point halfway between two)."""
-    fig = _new_figure(13, 5.8)
+    fig = new_figure(13, 5.8)
     axes = fig.subplots(1, 2)
     titles = {"linear": "Linear model y = w1·x + w2: convex",
               "network": "Network y = w2·tanh(w1·x): not convex"}

@@ -35,9 +35,11 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import FormatStrFormatter
 
-from .. import Sequential, Tensor, layers
+from .. import layers
 from .. import optimizers as opt
-from ..plot import _new_figure
+from ..autograd import Tensor
+from ..models import Sequential
+from ..plot.figure import new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
@@ -205,7 +207,7 @@ def _lr_label(name, lr):
 
 def _landscape_figure(f, title, paths, box, best, local, lrs, noise, f_best):
     """Paths over the contours of f (left) and f(w) - f(minimum) per step on a log scale (right)."""
-    fig = _new_figure(14, 5.8)
+    fig = new_figure(14, 5.8)
     ax, ax_gap = fig.subplots(1, 2, width_ratios=[1.25, 1])
     gx, gy = np.meshgrid(np.linspace(*box[0], 300), np.linspace(*box[1], 300))
     z = f(np.stack([gx, gy])) - f_best + 1e-3                   # > 0 for a log colour scale
@@ -252,7 +254,7 @@ def _landscape_figure(f, title, paths, box, best, local, lrs, noise, f_best):
 
 def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):
     """Smoothed training loss per step for every optimizer (left) and the final ranking (right)."""
-    fig = _new_figure(14, 5.4)
+    fig = new_figure(14, 5.4)
     ax, ax_bar = fig.subplots(1, 2, width_ratios=[1.6, 1])
     window = max(5, steps // 50)
     for name, losses in curves.items():

@@ -30,9 +30,10 @@ accuracy does not see.
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-import scratchnn as snn
-from scratchnn import callbacks, layers, losses, optimizers, regularizers
-from scratchnn.plot import TRAIN_COLOR, VAL_COLOR, _new_figure
+from .. import callbacks, layers, losses, optimizers, regularizers
+from ..models import Sequential
+from ..plot.figure import TRAIN_COLOR, VAL_COLOR, new_figure
+from ..utils import set_random_seed
 
 from ._core import experiment
 from ._data import mnist
@@ -52,7 +53,7 @@ def build(dropout=False, l2=0.0, width=512):
         if dropout:
             stack.append(layers.Dropout(0.5))
     stack.append(layers.Dense(10, activation="softmax"))
-    model = snn.Sequential(stack)
+    model = Sequential(stack)
     model.compile(optimizer=optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -87,7 +88,7 @@ def overfitting(lab):
               "early stopping": ({}, [callbacks.EarlyStopping(patience=5, restore_best_weights=True)])}
     curves, histories, final_val, test_acc = {}, {}, {}, {}
     for name, (options, extra) in setups.items():
-        snn.utils.set_random_seed(lab.seed)          # same initial weights (and batches, but for dropout)
+        set_random_seed(lab.seed)          # same initial weights (and batches, but for dropout)
         model = build(width=width, **options)
         val_ce = []
         record = record_val_loss(model, x_val, y_val, val_ce)
@@ -144,7 +145,7 @@ def overfitting(lab):
 
 def _plain_curves(history, val_ce, n_train, width):
     """Training vs validation loss and accuracy of the plain model, the turning point marked."""
-    fig = _new_figure(10.5, 4.0)
+    fig = new_figure(10.5, 4.0)
     fig.suptitle(f"Overfitting: a 784-{width}-{width}-10 MLP on {n_train} MNIST images (no regularisation)",
                  fontweight="bold")
     epochs = np.arange(1, len(val_ce) + 1)
@@ -171,7 +172,7 @@ def _plain_curves(history, val_ce, n_train, width):
 
 def _remedies(curves, test_acc, restored_epoch):
     """Left: validation loss per epoch of the four models; right: their test accuracies."""
-    fig = _new_figure(11.0, 4.2)
+    fig = new_figure(11.0, 4.2)
     fig.suptitle("Remedies for overfitting: same network, same data, same initial weights",
                  fontweight="bold")
     ax_val, ax_acc = fig.subplots(1, 2, width_ratios=[1.6, 1])

@@ -21,9 +21,10 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator
 
-from .. import Sequential, layers, optimizers
+from .. import layers, optimizers
 from ..datasets import toy
-from ..plot import ERROR_COLOR, SCHEDULE_COLOR, TRAIN_COLOR, VAL_COLOR, _new_figure
+from ..models import Sequential
+from ..plot.figure import ERROR_COLOR, SCHEDULE_COLOR, TRAIN_COLOR, VAL_COLOR, new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 
@@ -184,7 +185,7 @@ def _points(ax, x, y, wrong):
 
 def _gates_figure(runs, max_epochs):
     """One panel per gate (points, the learned or best line, the shaded answer) and the mistakes per epoch."""
-    fig = _new_figure(13, 7.4)
+    fig = new_figure(13, 7.4)
     axes = fig.subplot_mosaic([list(GATES), ["mistakes"] * 4], height_ratios=[1.25, 1])
     g = np.linspace(-0.5, 1.5, 201)
     gx, gy = np.meshgrid(g, g)
@@ -253,7 +254,7 @@ def _probability_map(ax, model, x, y, title):
 def _mlp_figure(x, y, best, stuck, results, epochs):
     """A solved run's output map, a stuck run's (if any), and the loss of every restart."""
     panels = ["solved"] + (["stuck"] if stuck else []) + ["loss"]
-    fig = _new_figure(5.2 * len(panels) + 0.8, 5.4)
+    fig = new_figure(5.2 * len(panels) + 0.8, 5.4)
     axes = fig.subplot_mosaic([panels])
     mesh = _probability_map(axes["solved"], best[0], x, y, f"Solved: accuracy {best[2]:.2f}")
     if stuck:

@@ -23,11 +23,11 @@ it: the points follow the diagonal, widely spread. A network with one hidden lay
 """
 import numpy as np
 
-import scratchnn as snn
-from scratchnn import layers, optimizers, regularizers
-from scratchnn.datasets import load_diabetes
-from scratchnn.plot import TRAIN_COLOR, VAL_COLOR, _new_figure
-from scratchnn.preprocessing import StandardScaler, train_test_split
+from .. import layers, optimizers, regularizers
+from ..datasets import load_diabetes
+from ..models import Sequential
+from ..plot.figure import TRAIN_COLOR, VAL_COLOR, new_figure
+from ..preprocessing import StandardScaler, train_test_split
 
 from ._core import experiment
 
@@ -49,7 +49,7 @@ def build(hidden):
     if hidden:
         stack.append(layers.Dense(hidden, activation="relu", kernel_regularizer=regularizers.L2(0.01)))
     stack.append(layers.Dense(1))                                   # linear output: any real number
-    model = snn.Sequential(stack)
+    model = Sequential(stack)
     model.compile(optimizer=optimizers.Adam(1e-3 if hidden else 1e-2), loss="mse")
     return model
 
@@ -107,7 +107,7 @@ def regression(lab):
 
 def _figure(histories, predictions, scale, y_true, mean, mse, r2):
     """Learning curves (MSE in the target's units) and the predicted-vs-true scatter of the test set."""
-    fig = _new_figure(11.0, 4.8)
+    fig = new_figure(11.0, 4.8)
     fig.suptitle("Regression on the diabetes data: linear output, mean squared error", fontweight="bold")
     ax_curve, ax_scatter = fig.subplots(1, 2)
     mlp, linear = histories

@@ -36,9 +36,9 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.cm import ScalarMappable
 
-from .. import Sequential, inspect, layers, optimizers
-from ..plot import ERROR_COLOR, TRAIN_COLOR, _new_figure
-from ..plot.training import _layer_colors
+from .. import inspect, layers, optimizers
+from ..models import Sequential
+from ..plot.figure import ERROR_COLOR, TRAIN_COLOR, layer_colors, new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
@@ -133,7 +133,7 @@ def vanishing_gradients(lab):
 
 # ---------------------------------------------------------------------------------- figures
 def _gradients_figure(at_start, monitors, ratios):
-    fig = _new_figure(15, 4.8)
+    fig = new_figure(15, 4.8)
     ax_start, *ax_steps = fig.subplots(1, 3, width_ratios=[1, 1.15, 1.15])
     names = list(at_start["sigmoid"])
     depth = np.arange(1, len(names) + 1)
@@ -148,7 +148,7 @@ def _gradients_figure(at_start, monitors, ratios):
     ax_start.grid(True, which="major", alpha=0.3)
     ax_start.legend(loc="lower right", fontsize="small")
 
-    colors = _layer_colors(len(names))
+    colors = layer_colors(len(names))
     low = min(np.nanmin(v) for m in monitors.values() for _, v in m.series("gradient_norm").values())
     high = max(np.nanmax(v) for m in monitors.values() for _, v in m.series("gradient_norm").values())
     for ax, act in zip(ax_steps, ACTIVATIONS):
@@ -172,7 +172,7 @@ def _gradients_figure(at_start, monitors, ratios):
 
 
 def _training_figure(histories, steps_per_epoch, final):
-    fig = _new_figure(13, 5)
+    fig = new_figure(13, 5)
     ax_loss, ax_acc = fig.subplots(1, 2)
     for act in ACTIVATIONS:
         history = histories[act]

@@ -45,9 +45,10 @@ import warnings
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import Sequential, inspect, layers, optimizers
+from .. import inspect, layers, optimizers
 from ..initializers import GlorotUniform, HeNormal, RandomNormal
-from ..plot import ERROR_COLOR, TRAIN_COLOR, _new_figure
+from ..models import Sequential
+from ..plot.figure import ERROR_COLOR, TRAIN_COLOR, new_figure
 from ..utils import set_random_seed
 from ._core import experiment
 from ._data import mnist
@@ -192,7 +193,7 @@ def weight_init(lab):
 
 # ---------------------------------------------------------------------------------- figures
 def _std_figure(stds, n):
-    fig = _new_figure(14, 4.4)
+    fig = new_figure(14, 4.4)
     axes = fig.subplots(1, 3, sharey=True)
     depth = np.arange(1, DEPTH + 1)
     for ax, act in zip(axes, ACTIVATIONS):
@@ -213,7 +214,7 @@ def _std_figure(stds, n):
 def _histogram_figure(acts, stds, saturated):
     """Rows: initializations; columns: activations. In each panel, one histogram per layer, drawn
     sideways and centred on the layer's position (a 'violin'), scaled to its own largest bin."""
-    fig = _new_figure(14, 11.5)
+    fig = new_figure(14, 11.5)
     axes = fig.subplots(len(INITIALIZERS), len(ACTIVATIONS))
     depth = np.arange(1, DEPTH + 1)
     for r, init in enumerate(INITIALIZERS):
@@ -250,7 +251,7 @@ def _histogram_figure(acts, stds, saturated):
 
 
 def _mnist_figure(curves, final, steps):
-    fig = _new_figure(13, 5)
+    fig = new_figure(13, 5)
     ax, ax_big = fig.subplots(1, 2, width_ratios=[3, 1])
     window = max(5, steps // 50)
     for init, losses in curves.items():

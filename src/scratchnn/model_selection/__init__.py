@@ -62,5 +62,3 @@ from .search import GridSearch, RandomSearch, format_value
 __all__ = ["cross_validate", "cross_val_score", "CrossValidationResult", "GridSearch", "RandomSearch",
            "ParameterGrid", "ParameterSampler", "loguniform", "get_scorer", "get_scorer_names",
            "make_scorer", "Scorer", "check_cv", "format_value", "splits", "check_scorers_for_targets"]
-
-_format_value = format_value                  # until plot.selection imports format_value

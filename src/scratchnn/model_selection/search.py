@@ -71,6 +71,11 @@ class _BaseSearch:
         """``{name: Scorer}``: the scores this search computes (``scoring``, resolved)."""
         return dict(self._scorers)
 
+    @property
+    def ranking_key(self):
+        """The key of the score the candidates are ranked by (``refit``'s, or the only score)."""
+        return self._ranking_key
+
     def _check_refit(self, refit):
         keys = list(self._scorers)
         if isinstance(refit, str):

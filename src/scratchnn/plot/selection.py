@@ -15,7 +15,10 @@ import numpy as np
 from matplotlib import colors as mcolors
 from matplotlib.patches import Rectangle
 
-from . import TRAIN_COLOR, _array, _cell_text_color, _check_lengths, _class_names, _new_figure, _save
+from ..metrics import scores
+from ..model_selection import format_value
+from ._inputs import check_lengths, class_names, to_array
+from .figure import TRAIN_COLOR, cell_text_color, new_figure, save_figure
 
 __all__ = ["grid_heatmap", "roc_curve", "precision_recall_curve"]
 
@@ -34,8 +37,7 @@ def _value_key(value):
 
 
 def _label(value):
-    from ..model_selection import _format_value          # 0.001, 64, relu, 64x32: as in the tables
-    return _format_value(value)
+    return format_value(value)          # 0.001, 64, relu, 64x32: as in the tables
 
 
 def _axis_values(rows, name):
@@ -121,7 +123,7 @@ def grid_heatmap(search, x_param=None, y_param=None, score=None, path=None, titl
         if which[i, j] < 0 or (np.isfinite(m) and not m <= mean[i, j]):      # the best over the others
             mean[i, j], std[i, j], which[i, j] = m, row[f"std_test_{key}"], n
 
-    fig = _new_figure(max(4.8, 1.25 * len(xs) + 2.6), max(2.6, 0.8 * len(ys) + 1.9))
+    fig = new_figure(max(4.8, 1.25 * len(xs) + 2.6), max(2.6, 0.8 * len(ys) + 1.9))
     ax = fig.add_subplot()
     colormap = (cmap if isinstance(cmap, mcolors.Colormap) else matplotlib.colormaps[cmap]).with_extremes(
         bad="white")
@@ -140,7 +142,7 @@ def grid_heatmap(search, x_param=None, y_param=None, score=None, path=None, titl
             else:
                 text = "–" if which[i, j] < 0 else "nan"
             ax.text(j, i, text, ha="center", va="center", fontsize="small",
-                    color=_cell_text_color(colormap, norm, mean[i, j]), gid=f"cell-{i}-{j}")
+                    color=cell_text_color(colormap, norm, mean[i, j]), gid=f"cell-{i}-{j}")
     if np.isfinite(mean).any():
         bi, bj = np.unravel_index(np.nanargmax(mean), mean.shape)
         ax.add_patch(Rectangle((bj - 0.45, bi - 0.45), 0.9, 0.9, fill=False, edgecolor=BEST_COLOR,
@@ -163,7 +165,7 @@ def grid_heatmap(search, x_param=None, y_param=None, score=None, path=None, titl
     if title is None:
         title = f"Grid search: mean {score_name}" + (f" over {folds} folds" if folds else "")
     fig.suptitle(title, fontsize="large", fontweight="bold")
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -178,7 +180,7 @@ def _digits(values):
 def _score_key(search, rows, score):
     keys = [k[len("mean_test_"):] for k in rows[0] if k.startswith("mean_test_")]
     if score is None:
-        default = getattr(search, "_ranking_key", None)
+        default = getattr(search, "ranking_key", None)
         return default if default in keys else keys[0]
     if score in keys:
         return score
@@ -196,8 +198,8 @@ def _one_vs_rest(y_true, y_score, pos_label, who):
     (the second column), or ``(N, K)`` rows for K > 2 classes (one curve per class, one-vs-rest).
     ``y_true``: labels, or one-hot rows (their argmax).
     """
-    t = _array(y_true, "y_true")
-    s = _array(y_score, "y_score")
+    t = to_array(y_true, "y_true")
+    s = to_array(y_score, "y_score")
     if t.ndim == 2 and t.shape[1] > 1:
         t = t.argmax(axis=1)
     elif t.ndim == 2 and t.shape[1] == 1:
@@ -209,7 +211,7 @@ def _one_vs_rest(y_true, y_score, pos_label, who):
     if s.ndim not in (1, 2) or s.dtype.kind not in "biuf":
         raise ValueError(f"{who}: y_score must be numbers of shape (N,), (N, 1) or (N, classes), "
                          f"got {s.shape}")
-    _check_lengths(y_true=t, y_score=s)
+    check_lengths(y_true=t, y_score=s)
     if s.ndim == 2 and s.shape[1] == 2:
         s = s[:, 1]
     if s.ndim == 1:
@@ -253,21 +255,20 @@ def roc_curve(y_true, y_score, path=None, title=None, labels=None, pos_label=Non
     probability that a random positive scores higher than a random negative. For probabilities
     the dot marks the usual threshold 0.5. Returns the figure; ``path`` also saves it.
     """
-    from ..metrics import scores as _scores
     problems = _one_vs_rest(y_true, y_score, pos_label, "roc_curve")
-    fig = _new_figure(5.6, 5.4)
+    fig = new_figure(5.6, 5.4)
     ax = _curve_axes(fig, "false positive rate (1 - specificity)", "true positive rate (recall)")
     ax.plot([0, 1], [0, 1], linestyle="--", color=CHANCE_COLOR, linewidth=1.2, label="chance (AUC = 0.5)",
             gid="chance")
     multi = len(problems) > 1
     colors = _class_colors(len(problems)) if multi else [TRAIN_COLOR]
-    names = _class_names(labels, len(problems), "roc_curve") if multi else None
+    names = class_names(labels, len(problems), "roc_curve") if multi else None
     aucs = []
     for (k, t, s, pos), color in zip(problems, colors):
         pos = pos if pos is not None else _default_pos(t)
         positive = t == pos
-        fpr, tpr, _ = _scores.roc_curve(t, s, pos_label=pos)
-        auc = _scores.roc_auc_score(positive.astype(np.int64), s)
+        fpr, tpr, _ = scores.roc_curve(t, s, pos_label=pos)
+        auc = scores.roc_auc_score(positive.astype(np.int64), s)
         aucs.append(auc)
         label = f"{names[k]} vs rest (AUC = {auc:.3f})" if multi else f"AUC = {auc:.3f}"
         ax.plot(fpr, tpr, color=color, linewidth=2, label=label, gid=f"roc-{k}" if multi else "roc")
@@ -281,7 +282,7 @@ def roc_curve(y_true, y_score, path=None, title=None, labels=None, pos_label=Non
     if title is None:
         title = "ROC curve" if not multi else f"ROC curves, one vs rest (macro AUC {np.mean(aucs):.3f})"
     fig.suptitle(title, fontsize="large", fontweight="bold")
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -308,18 +309,17 @@ def precision_recall_curve(y_true, y_score, path=None, title=None, labels=None, 
     hides: how many false alarms come with each found positive. Returns the figure; ``path``
     also saves it.
     """
-    from ..metrics import scores as _scores
     problems = _one_vs_rest(y_true, y_score, pos_label, "precision_recall_curve")
-    fig = _new_figure(5.6, 5.4)
+    fig = new_figure(5.6, 5.4)
     ax = _curve_axes(fig, "recall (true positive rate)", "precision")
     multi = len(problems) > 1
     colors = _class_colors(len(problems)) if multi else [TRAIN_COLOR]
-    names = _class_names(labels, len(problems), "precision_recall_curve") if multi else None
+    names = class_names(labels, len(problems), "precision_recall_curve") if multi else None
     aps = []
     for (k, t, s, pos), color in zip(problems, colors):
         pos = pos if pos is not None else _default_pos(t)
-        precision, recall, _ = _scores.precision_recall_curve(t, s, pos_label=pos)
-        ap = _scores.average_precision_score((t == pos).astype(np.int64), s)
+        precision, recall, _ = scores.precision_recall_curve(t, s, pos_label=pos)
+        ap = scores.average_precision_score((t == pos).astype(np.int64), s)
         aps.append(ap)
         label = f"{names[k]} vs rest (AP = {ap:.3f})" if multi else f"AP = {ap:.3f}"
         ax.plot(recall, precision, drawstyle="steps-post", color=color, linewidth=2, label=label,
@@ -333,6 +333,6 @@ def precision_recall_curve(y_true, y_score, path=None, title=None, labels=None, 
         title = ("Precision-recall curve" if not multi
                  else f"Precision-recall, one vs rest (mean AP {np.mean(aps):.3f})")
     fig.suptitle(title, fontsize="large", fontweight="bold")
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 

@@ -18,23 +18,17 @@ the same in every figure.
 """
 import math
 
-import matplotlib
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from . import TRAIN_COLOR, VAL_COLOR, _grid_shape, _message_figure, _new_figure, _save, _title_text
+from .figure import (TRAIN_COLOR, VAL_COLOR, figure_title, grid_shape, layer_colors, message_figure,
+                     new_figure, save_figure)
 
 __all__ = ["gradient_norms", "weight_histograms", "dead_units", "activation_histograms", "update_ratios",
            "explanation"]
 
 INIT_COLOR = "0.55"          # a layer's state at initialization: grey
 RULE_OF_THUMB = 1e-3         # a healthy update changes the weights by about a thousandth per step
-
-
-def _layer_colors(n):
-    """One colour per layer, by depth (viridis from dark to light, without the pale yellow end)."""
-    cmap = matplotlib.colormaps["viridis"]
-    return [cmap(0.85 * i / max(n - 1, 1)) for i in range(n)]
 
 
 def _check_monitor(monitor, who):
@@ -81,7 +75,7 @@ def _legend(ax, n, title=None):
 
 def _lines_over_steps(ax, monitor, metric, names, log):
     """One line per layer of ``metric`` over the steps; returns how many were drawn."""
-    colors = dict(zip(monitor.layer_names, _layer_colors(len(monitor.layer_names))))
+    colors = dict(zip(monitor.layer_names, layer_colors(len(monitor.layer_names))))
     drawn = 0
     for name in names:
         steps, values = monitor.series(metric, name)
@@ -112,10 +106,10 @@ def gradient_norms(monitor, path=None, title=None, layers=None):
     _check_monitor(monitor, "gradient_norms")
     names = _having(monitor, layers, "gradient_norm")
     if not names:
-        fig = _message_figure("no gradient norm was recorded (no trainable layer was monitored)", title)
-        _save(fig, path)
+        fig = message_figure("no gradient norm was recorded (no trainable layer was monitored)", title)
+        save_figure(fig, path)
         return fig
-    fig = _new_figure(14, 4.6)
+    fig = new_figure(14, 4.6)
     ax_time, ax_depth = fig.subplots(1, 2, width_ratios=[1.3, 1])
     ax_time.set_gid("gradient-norms-over-steps")
     ax_depth.set_gid("gradient-norms-per-layer")
@@ -146,8 +140,8 @@ def gradient_norms(monitor, path=None, title=None, layers=None):
     ax_depth.set_title(f"per layer{note}", fontweight="bold")
     ax_depth.grid(True, which="major", alpha=0.3)
     ax_depth.legend(fontsize="small", loc="best")
-    _title_text(fig, title if title is not None else "Gradient strength per layer")
-    _save(fig, path)
+    figure_title(fig, title if title is not None else "Gradient strength per layer")
+    save_figure(fig, path)
     return fig
 
 
@@ -181,12 +175,12 @@ def weight_histograms(monitor, path=None, title=None, layers=None):
     _check_monitor(monitor, "weight_histograms")
     names = [n for n in _chosen(monitor, layers) if monitor.weight_histograms.get(n)]
     if not names:
-        fig = _message_figure("no weight histogram was recorded (no layer with weights, or histograms=False)",
-                              title)
-        _save(fig, path)
+        fig = message_figure("no weight histogram was recorded (no layer with weights, or histograms=False)",
+                             title)
+        save_figure(fig, path)
         return fig
-    rows, cols = _grid_shape(len(names), max_cols=4)
-    fig = _new_figure(3.6 * cols, 2.9 * rows + 0.5)
+    rows, cols = grid_shape(len(names), max_cols=4)
+    fig = new_figure(3.6 * cols, 2.9 * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[len(names):]:
         ax.remove()
@@ -210,8 +204,8 @@ def weight_histograms(monitor, path=None, title=None, layers=None):
             ax.set_ylabel("density")
         ax.grid(True, alpha=0.3)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize="small")
-    _title_text(fig, title if title is not None else "Weights now vs at initialization")
-    _save(fig, path)
+    figure_title(fig, title if title is not None else "Weights now vs at initialization")
+    save_figure(fig, path)
     return fig
 
 
@@ -228,14 +222,14 @@ def dead_units(monitor, path=None, title=None, layers=None):
     _check_monitor(monitor, "dead_units")
     names = _having(monitor, layers, "dead_fraction")
     if not names:
-        fig = _message_figure("no ReLU layer was monitored: dead units are counted for ReLU layers only",
-                              title)
-        _save(fig, path)
+        fig = message_figure("no ReLU layer was monitored: dead units are counted for ReLU layers only",
+                             title)
+        save_figure(fig, path)
         return fig
-    fig = _new_figure(8.5, 4.4)
+    fig = new_figure(8.5, 4.4)
     ax = fig.subplots()
     ax.set_gid("dead-units")
-    colors = dict(zip(monitor.layer_names, _layer_colors(len(monitor.layer_names))))
+    colors = dict(zip(monitor.layer_names, layer_colors(len(monitor.layer_names))))
     for name in names:
         steps, values = monitor.series("dead_fraction", name)
         ax.plot(steps, 100 * values, color=colors[name], marker="o" if len(steps) <= 30 else None,
@@ -244,8 +238,8 @@ def dead_units(monitor, path=None, title=None, layers=None):
     ax.set_ylabel("dead units (% of the layer)")
     _step_axis(ax)
     _legend(ax, len(names), title="ReLU layer")
-    _title_text(fig, title if title is not None else "Dead ReLU units (output 0 for every probe input)")
-    _save(fig, path)
+    figure_title(fig, title if title is not None else "Dead ReLU units (output 0 for every probe input)")
+    save_figure(fig, path)
     return fig
 
 
@@ -330,12 +324,12 @@ def activation_histograms(activations_or_monitor, path=None, title=None, at="las
     if not isinstance(bins, int) or isinstance(bins, bool) or bins <= 0:
         raise ValueError(f"activation_histograms: bins must be a positive integer, got {bins!r}")
     entries = _activation_entries(activations_or_monitor, at, bins, layers, bool(sharex))
-    rows, cols = _grid_shape(len(entries), max_cols=5)
-    fig = _new_figure(3.1 * cols, 2.6 * rows + 0.5)
+    rows, cols = grid_shape(len(entries), max_cols=5)
+    fig = new_figure(3.1 * cols, 2.6 * rows + 0.5)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=bool(sharex)).ravel()
     for ax in axes[len(entries):]:
         ax.remove()
-    colors = _layer_colors(len(entries))
+    colors = layer_colors(len(entries))
     for i, (ax, (name, edges, counts, mean, std, zeros)) in enumerate(zip(axes, entries)):
         ax.set_gid(f"activations-{name}")
         if len(counts) and counts.sum():
@@ -358,8 +352,8 @@ def activation_histograms(activations_or_monitor, path=None, title=None, at="las
         if not isinstance(activations_or_monitor, dict):
             step = activations_or_monitor.histogram(entries[0][0], "activations", at)["step"]
             title += f" (probe batch, step {step})"
-    _title_text(fig, title)
-    _save(fig, path)
+    figure_title(fig, title)
+    save_figure(fig, path)
     return fig
 
 
@@ -375,10 +369,10 @@ def update_ratios(monitor, path=None, title=None, layers=None):
     _check_monitor(monitor, "update_ratios")
     names = _having(monitor, layers, "update_ratio")
     if not names:
-        fig = _message_figure("no update ratio was recorded (no trainable layer was monitored)", title)
-        _save(fig, path)
+        fig = message_figure("no update ratio was recorded (no trainable layer was monitored)", title)
+        save_figure(fig, path)
         return fig
-    fig = _new_figure(8.5, 4.4)
+    fig = new_figure(8.5, 4.4)
     ax = fig.subplots()
     ax.set_gid("update-ratios")
     _lines_over_steps(ax, monitor, "update_ratio", names, log=True)
@@ -386,8 +380,8 @@ def update_ratios(monitor, path=None, title=None, layers=None):
                label="rule of thumb: about 1e-3", gid="rule-of-thumb")
     ax.set_ylabel("update / weight,  ||\u0394W|| / ||W||")
     _legend(ax, len(names) + 1, title="layer (first to last)")
-    _title_text(fig, title if title is not None else "Update-to-weight ratio per step")
-    _save(fig, path)
+    figure_title(fig, title if title is not None else "Update-to-weight ratio per step")
+    save_figure(fig, path)
     return fig
 
 
@@ -449,8 +443,8 @@ def explanation(explained, path=None, title=None, top=10):
         panels.insert(0, ("input", "", sample.shape, sample[..., 0] if sample.ndim == 3 and
                           sample.shape[-1] == 1 else sample))
     shown = panels[:16]
-    rows, cols = _grid_shape(max(len(shown), 1), max_cols=3)
-    fig = _new_figure(2.5 * cols + 4.8, max(2.2 * rows + 0.6, 3.6))
+    rows, cols = grid_shape(max(len(shown), 1), max_cols=3)
+    fig = new_figure(2.5 * cols + 4.8, max(2.2 * rows + 0.6, 3.6))
     left, right = fig.subfigures(1, 2, width_ratios=[2.5 * cols, 4.6])
     axes = left.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[len(shown):]:
@@ -494,8 +488,8 @@ def explanation(explained, path=None, title=None, top=10):
         formula = "sigmoid(logit / T)" if getattr(explained, "output_kind", None) == "sigmoid" \
             else "softmax(logits / T)"
         ax.set_title(f"{formula}, T = {explained.temperature:g}", fontsize="medium")
-    _title_text(fig, title if title is not None else
-                ("Prediction: class " + explained.class_name(explained.predicted_class)
-                 if explained.predicted_class is not None else "Prediction"))
-    _save(fig, path)
+    figure_title(fig, title if title is not None else
+                 ("Prediction: class " + explained.class_name(explained.predicted_class)
+                  if explained.predicted_class is not None else "Prediction"))
+    save_figure(fig, path)
     return fig
