@@ -151,11 +151,11 @@ def test_default_network_has_mlpclassifiers_layout(cancer, iris):
             ref = MLPClassifier((7, 5), max_iter=1, random_state=0).fit(x, y)
         assert [tuple(w.shape) for w in ours.model_.weights] == \
             [s for c, b in zip(ref.coefs_, ref.intercepts_) for s in (c.shape, b.shape)]
-        assert ours.model_._output_activation() == ref.out_activation_.replace("logistic", "sigmoid")
+        assert ours.model_.output_activation() == ref.out_activation_.replace("logistic", "sigmoid")
     x, y = _scaled(iris[0]), np.column_stack([iris[1], -iris[1]]).astype(np.float32)
     reg = NeuralNetRegressor(hidden_layer_sizes=(6,), epochs=1, random_state=0).fit(x, y)
     assert [tuple(w.shape) for w in reg.model_.weights] == [(4, 6), (6,), (6, 2), (2,)]
-    assert reg.model_._output_activation() == "linear" and reg.n_outputs_ == 2
+    assert reg.model_.output_activation() == "linear" and reg.n_outputs_ == 2
 
 
 def test_cross_val_score_gives_k_finite_scores(cancer):
