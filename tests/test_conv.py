@@ -833,8 +833,9 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", str(threads))
     calls = []
     real = threads_module.parallel_batches
-    monkeypatch.setattr("scratchnn.functional.conv.parallel_batches",
-                        lambda fn, rows, size: (calls.append(rows), real(fn, rows, size)))
+    for module in ("scratchnn.kernels.conv", "scratchnn.kernels.pooling"):
+        monkeypatch.setattr(f"{module}.parallel_batches",
+                            lambda fn, rows, size: (calls.append(rows), real(fn, rows, size)))
     parallel = _conv_pool_grads(*args)
     assert calls, "the kernels did not go through parallel_batches"
     for a, b in zip(serial, parallel):

@@ -13,7 +13,8 @@ import scratchnn.functional as F
 from scratchnn import layers as L
 from scratchnn import regularizers
 from scratchnn.autograd import Tensor
-from scratchnn.functional import conv as conv_module
+from scratchnn.kernels import conv as conv_module
+from scratchnn.kernels import pooling as pooling_module
 from scratchnn.gradcheck import gradcheck
 from scratchnn.inspect import layer_activations
 from scratchnn.utils import set_random_seed
@@ -111,11 +112,11 @@ def test_bias_add_in_wide_rows_is_exact(rng):
     for m, f in [(1, 3), (6, 32), (7, 32), (64, 5), (12, 300)]:
         rows, bias = rng.normal(size=(m, f)).astype(np.float32), rng.normal(size=f).astype(np.float32)
         expected = rows + bias
-        conv_module._add_bias(rows, bias)
+        conv_module.add_bias(rows, bias)
         np.testing.assert_array_equal(rows, expected)
     columns = rng.normal(size=(8, 6)).astype(np.float32)[:, :4]          # not contiguous: added in place too
     expected = columns + bias[:4]
-    conv_module._add_bias(columns, bias[:4])
+    conv_module.add_bias(columns, bias[:4])
     np.testing.assert_array_equal(columns, expected)
 
 
@@ -256,11 +257,11 @@ def test_sequential_runs_conv_and_max_pool_as_one_op_with_the_same_result(rng):
     model = _cnn()
     x = Tensor(rng.normal(size=(5, 12, 12, 1)).astype(np.float32))
     fused = model(x, training=True)
-    convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.Conv2D)]
+    convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.FastConv2D)]
     assert len(convs) == 2 and all(fn.pool is not None for fn in convs)
-    assert not any(isinstance(fn, conv_module.MaxPool2D) for fn in _functions(fused))
+    assert not any(isinstance(fn, pooling_module.FastMaxPool2D) for fn in _functions(fused))
     plain = _layer_by_layer(model, x)
-    assert not any(fn.pool for fn in _functions(plain) if isinstance(fn, conv_module.Conv2D))
+    assert not any(fn.pool for fn in _functions(plain) if isinstance(fn, conv_module.FastConv2D))
     np.testing.assert_array_equal(fused.data, plain.data)
     grads = []
     for out in (fused, plain):
@@ -310,7 +311,7 @@ def test_sequential_fuses_only_what_it_may(rng, case):
         model = snn.Sequential([L.Input((12, 12, 1)), conv, pool, L.Flatten(), L.Dense(2)])
     x = Tensor(rng.normal(size=(2, 12, 12, 1)).astype(np.float32))
     out = model(x, training=True)
-    assert not any(fn.pool for fn in _functions(out) if isinstance(fn, conv_module.Conv2D))
+    assert not any(fn.pool for fn in _functions(out) if isinstance(fn, conv_module.FastConv2D))
     np.testing.assert_array_equal(out.data, _layer_by_layer(model, x).data)
     if case == "activity-regularizer":
         assert model.layers[0].activity_losses and model.layers[2].activity_losses   # from conv outputs
@@ -351,7 +352,7 @@ def test_sequential_call_on_arrays_converts_them_like_the_layers(rng, dtype):
     x = rng.normal(size=(2, 8, 8, 1))
     for inputs in (x.astype(dtype), x.astype(dtype).tolist()):
         fused = model.call(inputs)
-        convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.Conv2D)]
+        convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.FastConv2D)]
         assert len(convs) == 1 and convs[0].pool is not None                # the fused op ran
         plain = _layer_by_layer(model, inputs)
         assert fused.dtype == plain.dtype == np.dtype(dtype)

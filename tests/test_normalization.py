@@ -524,7 +524,7 @@ def test_channel_rows_views_rows_side_by_side():
 def test_batch_norm_wide_rows_give_the_very_same_numbers(rng, monkeypatch, shape):
     """Batch norm works on ``channel_rows``'s wide view (fewer, longer NumPy loops): values and
     gradients are bit-identical to working row by row."""
-    from scratchnn.functional import normalization
+    from scratchnn.kernels import normalization
     c = shape[-1]
     x, gamma, beta, r = (rng.normal(size=s).astype(np.float32) for s in (shape, c, c, shape))
     results = []

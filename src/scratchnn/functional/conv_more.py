@@ -45,8 +45,8 @@ import numpy as np
 from .. import ops
 from ..autograd import Function
 from ..ops import lift
-from .conv import (_pad_hw, _pads, _pair, conv2d, max_pool2d, output_size, same_padding, sliding_windows,
-                   tap)
+from ..windows import output_size, pad_hw, paddings, pair, same_padding, sliding_windows, tap
+from .conv import conv2d, max_pool2d
 
 __all__ = ["conv2d_transpose", "conv_transpose_output_size", "transpose_geometry", "check_output_padding",
            "depthwise_conv2d", "conv1d", "max_pool1d",
@@ -194,7 +194,7 @@ class Conv2DTranspose(Function):
         kh, kw, filters, _ = self.kernel.shape
         dx = dkernel = dbias = None
         if self.needs_grad[0] or self.needs_grad[1]:
-            gp = _pad_hw(g, self.pads)
+            gp = pad_hw(g, self.pads)
             windows = sliding_windows(gp, (kh, kw), self.strides, self.dilation)[:, :h, :w]
             cols = windows.reshape(n * h * w, kh * kw * filters)            # the im2col copy
             if self.needs_grad[0]:
@@ -222,7 +222,7 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     if kernel.ndim != 4 or kernel.shape[3] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (kh, kw, filters, {x.shape[3]})")
-    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+    strides, dilation = pair(strides, "strides"), pair(dilation_rate, "dilation_rate")
     if max(strides) > 1 and max(dilation) > 1:
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
     _check_padding(padding, who)
@@ -239,7 +239,7 @@ class DepthwiseConv2D(Function):
 
     def forward(self, x, kernel, bias=None, strides=(1, 1), dilation=(1, 1), pads=((0, 0), (0, 0))):
         kh, kw, c, m = kernel.shape
-        xp = _pad_hw(x, pads)
+        xp = pad_hw(x, pads)
         span_h, span_w = (kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1
         ho = (xp.shape[1] - span_h) // strides[0] + 1
         wo = (xp.shape[2] - span_w) // strides[1] + 1
@@ -302,10 +302,10 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (kh, kw, {x.shape[3]}, depth_multiplier)")
-    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+    strides, dilation = pair(strides, "strides"), pair(dilation_rate, "dilation_rate")
     _check_padding(padding, who)
     _check_fits(who, x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
-    pads = _pads(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
+    pads = paddings(x.shape[1:3], kernel.shape[:2], strides, padding, dilation)
     args = (x, kernel) if bias is None else (x, kernel, lift(bias, x))
     return DepthwiseConv2D.apply(*args, strides=strides, dilation=dilation, pads=pads)
 
@@ -385,7 +385,7 @@ def upsampling2d(x, size=(2, 2), interpolation="nearest"):
     _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if interpolation != "nearest":
         raise ValueError(f"{who}: only interpolation='nearest' is implemented, got {interpolation!r}")
-    return UpSampling2DNearest.apply(x, size=_pair(size, "size"))
+    return UpSampling2DNearest.apply(x, size=pair(size, "size"))
 
 
 def zero_padding2d(x, padding=1):

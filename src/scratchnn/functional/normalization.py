@@ -30,7 +30,8 @@ affine map per channel, y = x * a + b with a = gamma * s, b = beta - mean * a (`
 Everything is computed in the input's dtype: float32 stays float32.
 """
 from ..autograd import Function
-from ..kernels import channel_rows
+from ..backend import fast_kernels_enabled
+from ..kernels import normalization as fast
 from ..ops import lift
 
 
@@ -69,30 +70,18 @@ def _param(value, x, shape, what, name, default):
 
 
 def _channel_sum(xp, reduce, bshape, a, b=None):
-    """sum(a) (or sum(a * b)) over the axes ``reduce``, shaped ``bshape`` (keepdims).
-
-    Channels last (the usual case) is a column sum of an (m, C) matrix: ``einsum`` does it in
-    one pass without the temporary a * b, 2-3x faster than ``sum(axis=0)`` on such shapes, with
-    the same float32 accumulation."""
-    c = bshape[-1]
-    fits = a.dtype.itemsize >= 4 and a.flags.c_contiguous and (b is None or b.flags.c_contiguous)
-    if reduce == tuple(range(a.ndim - 1)) and fits:       # (float16 keeps numpy's wider accumulator)
-        if b is None:
-            return xp.einsum("ij->j", a.reshape(-1, c)).reshape(bshape)
-        return xp.einsum("ij,ij->j", a.reshape(-1, c), b.reshape(-1, c)).reshape(bshape)
+    """sum(a) (or sum(a * b)) over the axes ``reduce``, shaped ``bshape`` (keepdims)."""
+    if fast_kernels_enabled():
+        return fast.channel_sum(xp, reduce, bshape, a, b)
     return (a if b is None else a * b).sum(axis=reduce, keepdims=True)
 
 
 def _per_channel_layout(xp, x, axis, bshape):
     """(view of x, per_channel) for elementwise work with per-channel vectors (shape (C,) or
-    ``bshape``): ``view op per_channel(v)`` broadcasts v along the channel axis.
-
-    Channels last and contiguous (the usual case): the view is ``channel_rows``'s wide matrix,
-    r rows side by side, and per_channel repeats v r times (the same arithmetic in fewer, longer
-    NumPy loops). Otherwise: x itself, and v reshaped to ``bshape``."""
-    if axis == x.ndim - 1 and x.flags.c_contiguous and x.size:
-        view, r = channel_rows(x, x.shape[-1])
-        return view, lambda v: xp.tile(v.reshape(-1), r)
+    ``bshape``): ``view op per_channel(v)`` broadcasts v along the channel axis: here x itself
+    and v reshaped to ``bshape`` (the fast kernel uses a wider view of the same numbers)."""
+    if fast_kernels_enabled():
+        return fast.per_channel_layout(xp, x, axis, bshape)
     return x, lambda v: v.reshape(bshape)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import fast_kernels_enabled
-from ..functional.conv import _pair, output_size
+from ..windows import output_size, pair
 from .base import Layer, format_shape
 from .core import KernelBiasMixin
 
@@ -47,9 +47,9 @@ class Conv2D(KernelBiasMixin, Layer):
             raise ValueError(f"{who}: groups={groups!r} is not supported (only 1)")
         _channels_last(data_format, who)
         self.filters = filters
-        self.kernel_size = _pair(kernel_size, "kernel_size", who)
-        self.strides = _pair(strides, "strides", who)
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", who)
+        self.kernel_size = pair(kernel_size, "kernel_size", who)
+        self.strides = pair(strides, "strides", who)
+        self.dilation_rate = pair(dilation_rate, "dilation_rate", who)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
         self.padding = _padding(padding, who)
@@ -145,8 +145,8 @@ class _Pooling2D(Layer):
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
         _channels_last(data_format, who)
-        self.pool_size = _pair(pool_size, "pool_size", who)
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides", who)
+        self.pool_size = pair(pool_size, "pool_size", who)
+        self.strides = self.pool_size if strides is None else pair(strides, "strides", who)
         self.padding = _padding(padding, who)
 
     def _check_input(self, shape):

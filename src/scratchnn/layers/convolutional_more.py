@@ -7,7 +7,7 @@ formulas of the transposed and depthwise convolutions and their backward passes)
 """
 from .. import functional as F
 from ..functional import conv_more as _cm
-from ..functional.conv import _pair, output_size
+from ..windows import output_size, pair
 from .base import Layer, format_shape
 from .convolutional import _channels_last, _padding
 from .core import KernelBiasMixin
@@ -21,7 +21,7 @@ def _positive_int(value, name, who):
 
 def _pair_for(value, name, who):
     try:
-        return _pair(value, name)
+        return pair(value, name)
     except (ValueError, TypeError) as err:
         raise ValueError(f"{who}: {err}") from None
 

@@ -5,7 +5,7 @@ The computation is in ``scratchnn.functional.conv_more`` (``upsampling2d``,
 ``zero_padding2d``, ``cropping2d``).
 """
 from .. import functional as F
-from ..functional.conv import _pair
+from ..windows import pair
 from ..functional.conv_more import two_pairs
 from .base import Layer, format_shape
 from .convolutional import _channels_last
@@ -42,7 +42,7 @@ class UpSampling2D(_Image2D):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         try:
-            self.size = _pair(size, "size")
+            self.size = pair(size, "size")
         except (ValueError, TypeError) as err:
             raise ValueError(f"{self._who}: {err}") from None
         if interpolation not in _KERAS_INTERPOLATIONS:

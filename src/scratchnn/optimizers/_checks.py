@@ -20,3 +20,8 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
             expected = f"a finite number in {'(' if low_open else '['}{lo}, {hi}{')' if high_open else ']'}"
         raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
     return value
+
+
+def check_beta(name, value):
+    """A moment's decay rate: a number in [0, 1)."""
+    return check_number(name, value, 0.0, 1.0, high_open=True)

@@ -1,6 +1,7 @@
 """Adadelta: Adagrad with decaying averages, step sizes in the units of the weights."""
 import numpy as np
 
+from ..kernels import optimizers as fast
 from ._checks import check_number
 from .base import Optimizer
 
@@ -30,24 +31,16 @@ class Adadelta(Optimizer):
         return [("accumulated_grad", 0.0), ("accumulated_delta_var", 0.0)]
 
     def update_step(self, grad, w, state, lr):
-        eg, ed = state["accumulated_grad"], state["accumulated_delta_var"]
         rho, eps = self.rho, self.epsilon
-        d, t = self._work(w, 2)
-        np.multiply(grad, grad, out=t)
-        t *= 1.0 - rho
-        eg *= rho
-        eg += t                                  # Eg = rho Eg + (1 - rho) g^2
-        np.add(ed, eps, out=d)
-        np.add(eg, eps, out=t)
-        np.divide(d, t, out=d)
-        np.sqrt(d, out=d)
-        d *= grad                                # d = sqrt((Ed + eps) / (Eg + eps)) * g
-        np.multiply(d, d, out=t)
-        t *= 1.0 - rho
-        ed *= rho
-        ed += t                                  # Ed = rho Ed + (1 - rho) d^2
-        d *= lr
-        w -= d                                   # w -= lr * d
+        eg, ed = state["accumulated_grad"], state["accumulated_delta_var"]
+        eg[...] = rho * eg + (1 - rho) * grad ** 2
+        d = np.sqrt((ed + eps) / (eg + eps)) * grad
+        ed[...] = rho * ed + (1 - rho) * d ** 2
+        w -= lr * d
+
+    def fast_update_step(self, grad, w, state, lr):
+        fast.adadelta(grad, w, state["accumulated_grad"], state["accumulated_delta_var"], self.rho,
+                         self.epsilon, lr, self._work(w, 2))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

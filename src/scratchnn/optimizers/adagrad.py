@@ -1,6 +1,7 @@
 """Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
 import numpy as np
 
+from ..kernels import optimizers as fast
 from ._checks import check_number
 from .base import Optimizer
 
@@ -29,14 +30,11 @@ class Adagrad(Optimizer):
 
     def update_step(self, grad, w, state, lr):
         a = state["accumulator"]
-        t = self._work(w, 1)[0]
-        np.multiply(grad, grad, out=t)
-        a += t                                   # a += g^2
-        np.add(a, self.epsilon, out=t)
-        np.sqrt(t, out=t)
-        np.divide(grad, t, out=t)
-        t *= lr
-        w -= t                                   # w -= lr * g / sqrt(a + eps)
+        a += grad ** 2
+        w -= lr * grad / np.sqrt(a + self.epsilon)
+
+    def fast_update_step(self, grad, w, state, lr):
+        fast.adagrad(grad, w, state["accumulator"], self.epsilon, lr, self._work(w, 1))
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

@@ -3,12 +3,9 @@ import math
 
 import numpy as np
 
-from ._checks import check_number
+from ..kernels import optimizers as fast
+from ._checks import check_beta, check_number
 from .base import Optimizer
-
-
-def _check_beta(name, value):
-    return check_number(name, value, 0.0, 1.0, high_open=True)
 
 
 class Adam(Optimizer):
@@ -30,8 +27,8 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="adam"):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
-        self.beta_1 = _check_beta("beta_1", beta_1)
-        self.beta_2 = _check_beta("beta_2", beta_2)
+        self.beta_1 = check_beta("beta_1", beta_1)
+        self.beta_2 = check_beta("beta_2", beta_2)
         self.epsilon = check_number("epsilon", epsilon, 0.0)
         self.amsgrad = bool(amsgrad)
 
@@ -42,25 +39,22 @@ class Adam(Optimizer):
         return slots
 
     def update_step(self, grad, w, state, lr):
-        b1, b2 = self.beta_1, self.beta_2
-        t = self.iterations + 1
-        lr_t = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
         m, v = state["momentum"], state["velocity"]
-        tmp = self._work(w, 1)[0]
-        np.multiply(grad, 1.0 - b1, out=tmp)
-        m *= b1
-        m += tmp                                 # m = b1 m + (1 - b1) g
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        v *= b2
-        v += tmp                                 # v = b2 v + (1 - b2) g^2
+        m[...] = b1 * m + (1 - b1) * grad
+        v[...] = b2 * v + (1 - b2) * grad ** 2
         if self.amsgrad:
-            v = np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        w -= tmp                                 # w -= lr_t m / (sqrt(v) + eps)
+            v_hat = state["velocity_hat"]
+            v_hat[...] = np.maximum(v_hat, v)
+            v = v_hat
+        lr_t = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        w -= lr_t * m / (np.sqrt(v) + self.epsilon)
+
+    def fast_update_step(self, grad, w, state, lr):
+        t = self.iterations + 1
+        lr_t = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        fast.adam(grad, w, state["momentum"], state["velocity"], state.get("velocity_hat"), self.beta_1,
+                     self.beta_2, self.epsilon, lr_t, self._work(w, 1))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

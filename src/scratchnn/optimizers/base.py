@@ -16,13 +16,19 @@ Adam and friends is ``iterations + 1`` during an update (the first update has ``
 a learning-rate schedule sees ``iterations`` (the first update uses ``schedule(0)``).
 
 Subclasses declare their per-variable state in ``slot_specs()`` (name and initial value)
-and implement ``update_step(grad, w, state, lr)`` with NumPy in-place operations on the
-arrays ``w`` (the variable's ``.data``) and ``state[name]``.
+and implement ``update_step(grad, w, state, lr)``: the update rule written as its formula,
+changing the arrays ``w`` (the variable's ``.data``) and ``state[name]`` in place
+(``m[...] = b1 * m + (1 - b1) * grad``; ``w -= lr * grad``). A class may also give a
+``fast_update_step`` with the same signature that computes the same update without
+temporaries (``scratchnn.kernels.optimizers``); it is used while fast kernels are on, and only
+for the class whose ``update_step`` it mirrors (a subclass that rewrites ``update_step`` runs
+its own code).
 """
 import math
 
 import numpy as np
 
+from ..backend import fast_kernels_enabled
 from . import schedules as _schedules
 from ._checks import check_number as _check_number
 
@@ -160,8 +166,9 @@ class Optimizer:
             for _, var in pairs:
                 var.data *= keep
         self._before_update(lr)
+        update = self._update_function()
         for g, var in pairs:
-            self.update_step(g, var.data, self.state_for(var), lr)
+            update(g, var.data, self.state_for(var), lr)
         self.iterations += 1
         if self.subnormal_flush_interval and self.iterations % self.subnormal_flush_interval == 0:
             self._flush_subnormals()
@@ -305,6 +312,21 @@ class Optimizer:
     def update_step(self, grad, w, state, lr):
         """Update the array ``w`` in place from ``grad``; ``state`` holds this variable's slots."""
         raise NotImplementedError
+
+    #: The fast kernel of this class's ``update_step`` (same signature, same numbers), or None.
+    fast_update_step = None
+
+    def _update_function(self):
+        """``update_step``, or the ``fast_update_step`` written for it (fast kernels on): looked up
+        on the class that defines the ``update_step`` in use."""
+        if fast_kernels_enabled():
+            for klass in type(self).__mro__:
+                if "update_step" in vars(klass):
+                    fast = vars(klass).get("fast_update_step")
+                    if fast is not None:
+                        return fast.__get__(self)
+                    break
+        return self.update_step
 
     # ----------------------------------------------------------- config
     def get_config(self):

@@ -1,8 +1,8 @@
 """Nadam: Adam with Nesterov momentum."""
 import numpy as np
 
-from ._checks import check_number
-from .adam import _check_beta
+from ..kernels import optimizers as fast
+from ._checks import check_beta, check_number
 from .base import Optimizer
 
 
@@ -27,8 +27,8 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name="nadam"):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
-        self.beta_1 = _check_beta("beta_1", beta_1)
-        self.beta_2 = _check_beta("beta_2", beta_2)
+        self.beta_1 = check_beta("beta_1", beta_1)
+        self.beta_2 = check_beta("beta_2", beta_2)
         self.epsilon = check_number("epsilon", epsilon, 0.0)
         self._u_product = 1.0
 
@@ -45,28 +45,23 @@ class Nadam(Optimizer):
         self._u_product *= self._mu(self.iterations + 1)
 
     def update_step(self, grad, w, state, lr):
-        b1, b2 = self.beta_1, self.beta_2
-        t = self.iterations + 1
+        b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
         mu_t, mu_next = self._mu(t), self._mu(t + 1)
         p_t = self._u_product                    # already includes mu(t)
         m, v = state["momentum"], state["velocity"]
-        step, tmp = self._work(w, 2)
-        np.multiply(grad, 1.0 - b1, out=tmp)
-        m *= b1
-        m += tmp                                 # m = b1 m + (1 - b1) g
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        v *= b2
-        v += tmp                                 # v = b2 v + (1 - b2) g^2
-        np.multiply(m, mu_next / (1.0 - p_t * mu_next), out=step)
-        np.multiply(grad, (1.0 - mu_t) / (1.0 - p_t), out=tmp)
-        step += tmp                              # m_hat
-        np.multiply(v, 1.0 / (1.0 - b2 ** t), out=tmp)
-        np.sqrt(tmp, out=tmp)
-        tmp += self.epsilon                      # sqrt(v_hat) + eps
-        np.divide(step, tmp, out=step)
-        step *= lr
-        w -= step
+        m[...] = b1 * m + (1 - b1) * grad
+        v[...] = b2 * v + (1 - b2) * grad ** 2
+        m_hat = mu_next * m / (1 - p_t * mu_next) + (1 - mu_t) * grad / (1 - p_t)
+        v_hat = v / (1 - b2 ** t)
+        w -= lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+    def fast_update_step(self, grad, w, state, lr):
+        t = self.iterations + 1
+        mu_t, mu_next = self._mu(t), self._mu(t + 1)
+        p_t = self._u_product
+        fast.nadam(grad, w, state["momentum"], state["velocity"], self.beta_1, self.beta_2, self.epsilon, lr,
+                   mu_next / (1.0 - p_t * mu_next), (1.0 - mu_t) / (1.0 - p_t),
+                   1.0 / (1.0 - self.beta_2 ** t), self._work(w, 2))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -1,6 +1,7 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 import numpy as np
 
+from ..kernels import optimizers as fast
 from ._checks import check_number
 from .base import Optimizer
 
@@ -41,31 +42,24 @@ class RMSprop(Optimizer):
     def update_step(self, grad, w, state, lr):
         rho = self.rho
         v = state["velocity"]
-        inc, t = self._work(w, 2)
-        np.multiply(grad, grad, out=t)
-        t *= 1.0 - rho
-        v *= rho
-        v += t                                   # v = rho v + (1 - rho) g^2
+        v[...] = rho * v + (1 - rho) * grad ** 2
         if self.centered:
             mg = state["average_gradient"]
-            np.multiply(grad, 1.0 - rho, out=t)
-            mg *= rho
-            mg += t                              # mg = rho mg + (1 - rho) g
-            np.multiply(mg, mg, out=t)
-            np.subtract(v, t, out=t)             # v - mg^2
-            t += self.epsilon
+            mg[...] = rho * mg + (1 - rho) * grad
+            den = v - mg ** 2 + self.epsilon
         else:
-            np.add(v, self.epsilon, out=t)
-        np.sqrt(t, out=t)
-        np.divide(grad, t, out=inc)
-        inc *= lr                                # inc = lr g / sqrt(den)
+            den = v + self.epsilon
+        inc = lr * grad / np.sqrt(den)
         if self.momentum > 0:
             m = state["momentum"]
-            m *= self.momentum
-            m += inc
+            m[...] = self.momentum * m + inc
             w -= m
         else:
             w -= inc
+
+    def fast_update_step(self, grad, w, state, lr):
+        fast.rmsprop(grad, w, state["velocity"], state.get("average_gradient"), state.get("momentum"),
+                        self.rho, self.momentum, self.epsilon, lr, self._work(w, 2))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,

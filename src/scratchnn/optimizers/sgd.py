@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
-import numpy as np
 
+from ..kernels import optimizers as fast
 from ._checks import check_number
 from .base import Optimizer
 
@@ -31,20 +31,18 @@ class SGD(Optimizer):
         return [("momentum", 0.0)] if self.momentum > 0 else []
 
     def update_step(self, grad, w, state, lr):
-        step = self._work(w, 1)[0]
-        np.multiply(grad, lr, out=step)          # lr * g
         if self.momentum == 0:
-            w -= step
+            w -= lr * grad                       # w <- w - lr g
             return
         v = state["momentum"]
-        v *= self.momentum
-        v -= step                                # v = momentum * v - lr * g
+        v[...] = self.momentum * v - lr * grad   # v <- momentum v - lr g
         if self.nesterov:
-            w -= step
-            np.multiply(v, self.momentum, out=step)
-            w += step                            # w += momentum * v - lr * g
+            w += self.momentum * v - lr * grad   # w <- w + momentum v - lr g
         else:
-            w += v
+            w += v                               # w <- w + v
+
+    def fast_update_step(self, grad, w, state, lr):
+        fast.sgd(grad, w, state.get("momentum"), lr, self.momentum, self.nesterov, self._work(w, 1))
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

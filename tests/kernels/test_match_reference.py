@@ -1,0 +1,159 @@
+"""Every fast kernel gives the numbers of the readable code it replaces.
+
+The readable code (each op's backward, each optimizer's ``update_step``) is what a student reads;
+``scratchnn.kernels`` computes the same things faster while fast kernels are on. Each test runs
+the same computation twice, with ``scratchnn.backend.fast_kernels(True)`` and ``(False)``, in
+float64, and compares values and gradients with a tight tolerance (the kernels reorder some
+floating-point operations, so the last bits may differ).
+"""
+import copy
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+import scratchnn.functional as F
+from scratchnn import layers as L
+from scratchnn import optimizers as O
+from scratchnn.autograd import Tensor
+from scratchnn.backend import fast_kernels
+from scratchnn.kernels.conv import FastConv2D
+from scratchnn.kernels.pooling import FastMaxPool2D
+
+RTOL, ATOL = 1e-12, 1e-12
+
+
+def _graph_functions(out):
+    """Every Function recorded in the graph behind ``out``."""
+    found, stack, seen = [], [out._ctx], set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        found.append(fn)
+        stack.extend(t._ctx for t in fn.inputs)
+    return found
+
+
+def _run(fast, fn, *arrays):
+    """``fn(*tensors)`` with fast kernels on or off: the ops recorded, the output and every input's
+    gradient, for a fixed random weighting of the output (so every output element matters)."""
+    with fast_kernels(fast):
+        tensors = [Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
+        out = fn(*tensors)
+        ops = {type(f) for f in _graph_functions(out)}
+        weights = np.random.default_rng(7).standard_normal(out.shape)
+        (out * Tensor(weights, dtype=np.float64)).sum().backward()
+        return ops, [out.data] + [t.grad for t in tensors]
+
+
+def _assert_same(fn, *arrays, fast_ops=()):
+    fast_types, fast = _run(True, fn, *arrays)
+    slow_types, slow = _run(False, fn, *arrays)
+    assert all(op in fast_types for op in fast_ops), "the fast kernel was not used"
+    assert not slow_types & {FastConv2D, FastMaxPool2D}, "a fast kernel ran with fast kernels off"
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+CONV_CASES = [  # (input shape, kernel shape, strides, padding, dilation): both im2col layouts
+    ((3, 9, 8, 1), (3, 3, 1, 4), 1, "valid", 1),
+    ((2, 10, 9, 3), (5, 2, 3, 6), (2, 3), "same", 1),
+    ((2, 8, 8, 5), (3, 3, 5, 7), 1, "same", 2),
+    ((4, 7, 6, 8), (2, 2, 8, 3), 2, "valid", 1),
+]
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("x_shape,k_shape,strides,padding,dilation", CONV_CASES)
+def test_conv2d_kernel_matches_the_readable_im2col(rng, x_shape, k_shape, strides, padding, dilation, bias,
+                                                   relu):
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(k_shape)]
+    if bias:
+        arrays.append(rng.standard_normal(k_shape[-1]))
+    _assert_same(lambda *t: F.conv2d(t[0], t[1], t[2] if bias else None, strides, padding, dilation, relu=relu),
+                 *arrays, fast_ops=(FastConv2D,))
+
+
+@pytest.mark.parametrize("pool,strides,padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), 1, "valid")])
+def test_max_pool_kernel_matches_the_readable_argmax(rng, pool, strides, padding):
+    x = rng.standard_normal((3, 9, 8, 4))
+    x[:, :4, :4] = 0.0                          # ties: the first maximum takes the gradient
+    _assert_same(lambda t: F.max_pool2d(t, pool, strides, padding), x, fast_ops=(FastMaxPool2D,))
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("channels", [1, 6])
+def test_fused_conv_and_pooling_matches_its_definition(rng, relu, channels):
+    """conv2d_max_pool is one fast op; with fast kernels off it is max_pool2d(conv2d(...))."""
+    x = rng.standard_normal((3, 10, 10, channels))
+    kernel, bias = rng.standard_normal((3, 3, channels, 5)), rng.standard_normal(5)
+    _assert_same(lambda a, k, b: F.conv2d_max_pool(a, k, b, padding="same", relu=relu, pool_size=2),
+                 x, kernel, bias, fast_ops=(FastConv2D,))
+
+
+@pytest.mark.parametrize("shape", [(12, 32), (6, 5, 5, 8), (7, 3)])
+def test_batch_norm_kernels_match_plain_sums_and_broadcasting(rng, shape):
+    c = shape[-1]
+    x, gamma, beta = rng.standard_normal(shape), rng.standard_normal(c), rng.standard_normal(c)
+    _assert_same(lambda a, g, b: F.batch_norm_train(a, g, b)[0], x, gamma, beta)
+    mean, var = rng.standard_normal(c), rng.uniform(0.5, 2.0, c)
+    _assert_same(lambda a, g, b, m, v: F.batch_norm(a, g, b, m, v), x, gamma, beta, mean, var)
+
+
+OPTIMIZERS = [O.SGD(0.1), O.SGD(0.1, momentum=0.9), O.SGD(0.1, momentum=0.9, nesterov=True), O.Adam(0.01),
+              O.Adam(0.01, amsgrad=True), O.AdamW(0.01), O.RMSprop(0.01), O.RMSprop(0.01, momentum=0.5),
+              O.RMSprop(0.01, centered=True), O.Adagrad(0.1), O.Adadelta(1.0), O.Nadam(0.01), O.Adamax(0.01)]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: repr(o))
+def test_optimizer_kernels_match_the_update_formula(optimizer):
+    """30 updates with the in-place kernel and with update_step as written: the same weights,
+    moments and step counts."""
+    results = []
+    for fast in (True, False):
+        opt = copy.deepcopy(optimizer)
+        w = Tensor(np.random.default_rng(1).standard_normal((5, 4)), requires_grad=True, dtype=np.float64)
+        grads = np.random.default_rng(2)
+        with fast_kernels(fast):
+            for _ in range(30):
+                opt.apply([grads.standard_normal((5, 4))], [w])
+        results.append((w.data, opt.state(w), opt.iterations))
+    (w_fast, s_fast, it_fast), (w_slow, s_slow, it_slow) = results
+    np.testing.assert_allclose(w_fast, w_slow, rtol=1e-11, atol=1e-13)
+    assert it_fast == it_slow == 30 and s_fast.keys() == s_slow.keys()
+    for slot in s_fast:
+        np.testing.assert_allclose(s_fast[slot], s_slow[slot], rtol=1e-11, atol=1e-13)
+
+
+def test_a_subclass_that_rewrites_update_step_runs_its_own_code():
+    """The fast kernel mirrors Adam.update_step: a subclass with its own update_step is not
+    replaced by it, even with fast kernels on."""
+    class HalfAdam(O.Adam):
+        def update_step(self, grad, w, state, lr):
+            w -= 0.5 * lr * grad
+
+    w = Tensor(np.ones(3), requires_grad=True, dtype=np.float64)
+    with fast_kernels(True):
+        HalfAdam(learning_rate=0.2).apply([np.ones(3)], [w])
+    np.testing.assert_array_equal(w.data, np.full(3, 0.9))
+
+
+def test_the_reference_cnn_trains_to_the_same_weights_with_and_without_kernels():
+    """A Conv2D + MaxPooling2D + BatchNormalization network, a few Adam steps in float64."""
+    x = np.random.default_rng(0).standard_normal((16, 8, 8, 1))
+    y = np.random.default_rng(1).integers(0, 3, 16)
+    weights = []
+    for fast in (True, False):
+        snn.utils.set_random_seed(3)
+        model = snn.Sequential([L.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu", dtype="float64"),
+                                L.MaxPooling2D(dtype="float64"), L.BatchNormalization(dtype="float64"),
+                                L.Flatten(dtype="float64"), L.Dense(3, activation="softmax", dtype="float64")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        with fast_kernels(fast):
+            model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
