@@ -73,8 +73,9 @@ def test_conv2d_kernel_matches_the_readable_im2col(rng, x_shape, k_shape, stride
     arrays = [rng.standard_normal(x_shape), rng.standard_normal(k_shape)]
     if bias:
         arrays.append(rng.standard_normal(k_shape[-1]))
-    _assert_same(lambda *t: F.conv2d(t[0], t[1], t[2] if bias else None, strides, padding, dilation, relu=relu),
-                 *arrays, fast_ops=(FastConv2D,))
+    def conv(*t):
+        return F.conv2d(t[0], t[1], t[2] if bias else None, strides, padding, dilation, relu=relu)
+    _assert_same(conv, *arrays, fast_ops=(FastConv2D,))
 
 
 @pytest.mark.parametrize("pool,strides,padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), 1, "valid")])
@@ -150,7 +151,8 @@ def test_the_reference_cnn_trains_to_the_same_weights_with_and_without_kernels()
         snn.utils.set_random_seed(3)
         model = snn.Sequential([L.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu", dtype="float64"),
                                 L.MaxPooling2D(dtype="float64"), L.BatchNormalization(dtype="float64"),
-                                L.Flatten(dtype="float64"), L.Dense(3, activation="softmax", dtype="float64")])
+                                L.Flatten(dtype="float64"),
+                                L.Dense(3, activation="softmax", dtype="float64")])
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         with fast_kernels(fast):
             model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
