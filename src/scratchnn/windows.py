@@ -104,3 +104,37 @@ def unpad(dxp, pads):
     (top, bottom), (left, right) = pads
     h, w = dxp.shape[1], dxp.shape[2]
     return dxp[:, top:h - bottom, left:w - right, :]
+
+
+# ---------------------------------------------------------------------- argument checks
+def check_rank(x, rank, who, what):
+    if x.ndim != rank:
+        raise ValueError(f"{who}: expected {what}, got shape {x.shape}")
+
+
+def is_int(value):
+    """A Python or NumPy integer (not a bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def two_pairs(value, name, who):
+    """Keras's padding/cropping forms: an int p (((p, p), (p, p))), a pair (h, w)
+    (((h, h), (w, w))) or a pair of pairs ((top, bottom), (left, right)); values >= 0."""
+    given = value
+    if is_int(value):
+        value = ((value, value), (value, value))
+    else:
+        try:
+            value = tuple(value)
+            if len(value) == 2 and all(is_int(v) for v in value):
+                value = ((value[0], value[0]), (value[1], value[1]))
+            value = tuple(tuple(v) for v in value)
+        except TypeError:
+            value = None
+    if (value is None or len(value) != 2 or any(len(v) != 2 for v in value)
+            or not all(is_int(v) for pair in value for v in pair)):
+        raise ValueError(f"{who}: {name} must be an int, a pair of ints or a pair of "
+                         f"(before, after) pairs, got {given!r}")
+    if any(v < 0 for pair in value for v in pair):
+        raise ValueError(f"{who}: {name} must be non-negative, got {given!r}")
+    return tuple(tuple(int(v) for v in pair) for pair in value)

@@ -24,7 +24,7 @@ _SQRT_2_OVER_PI = float(np.sqrt(2 / np.pi))
 _INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
 
 
-def _sigmoid(x, xp=np):
+def logistic(x, xp=np):
     """Numerically stable logistic function on an array: never computes exp of a large positive number."""
     e = xp.exp(-xp.abs(x))                   # in (0, 1]: no overflow
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -33,7 +33,7 @@ def _sigmoid(x, xp=np):
 class Sigmoid(Function):
     """f(x) = 1 / (1 + e^-x);  f'(x) = f(x) (1 - f(x)) <= 0.25."""
     def forward(self, x):
-        self.y = _sigmoid(x, self.xp)
+        self.y = logistic(x, self.xp)
         return self.y
 
     def backward(self, g):
@@ -122,13 +122,13 @@ class Softplus(Function):
         return self.xp.logaddexp(0, x)
 
     def backward(self, g):
-        return g * _sigmoid(self.x, self.xp)
+        return g * logistic(self.x, self.xp)
 
 
 class SiLU(Function):
     """Swish / SiLU: f(x) = x sigmoid(x);  f'(x) = s(x) (1 + x (1 - s(x))), s = sigmoid."""
     def forward(self, x):
-        self.x, self.s = x, _sigmoid(x, self.xp)
+        self.x, self.s = x, logistic(x, self.xp)
         return x * self.s
 
     def backward(self, g):

@@ -24,7 +24,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..ops import lift, abs, clip, log, mean, sum, where
 from ..registry import Registry
-from .activations import _sigmoid
+from .activations import logistic
 
 EPSILON = 1e-7      # Keras's backend.epsilon()
 
@@ -93,7 +93,7 @@ class SigmoidCrossEntropy(Function):
 
     def backward(self, g):
         dt = -g * self.z if self.needs_grad[0] else None
-        dz = g * (_sigmoid(self.z, self.xp) - self.t) if self.needs_grad[1] else None
+        dz = g * (logistic(self.z, self.xp) - self.t) if self.needs_grad[1] else None
         return dt, dz
 
 

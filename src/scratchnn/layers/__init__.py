@@ -9,10 +9,9 @@ name -> class); custom layers are found by class name once registered with
 from ..registry import Registry, custom
 from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
-from .convolutional import AveragePooling2D, AvgPool2D, Conv2D, MaxPool2D, MaxPooling2D
-from .convolutional_more import (Conv1D, Conv2DTranspose, DepthwiseConv2D, GlobalAveragePooling2D,
-                                 GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool1D,
-                                 MaxPooling1D)
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
+from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
+                      GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling

@@ -1,29 +1,21 @@
-"""Convolution and pooling layers, channels last ``(N, H, W, C)`` (Keras names, arguments, defaults).
+"""Convolution layers, channels last ``(N, H, W, C)`` (Keras names, arguments, defaults):
+``Conv2D``, ``Conv2DTranspose``, ``DepthwiseConv2D``, ``Conv1D``.
 
-The computation lives in ``scratchnn.functional.conv`` (``conv2d``, ``max_pool2d``,
-``avg_pool2d``), whose docstring explains the sliding window, im2col and the backward pass.
+The computation lives in ``scratchnn.functional.conv`` (``conv2d``: the sliding window, im2col
+and the backward pass, in its docstring) and ``scratchnn.functional.conv_variants`` (the
+transposed and depthwise convolutions' formulas and backward passes).
 """
 import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import fast_kernels_enabled
+from ..functional import conv_variants as _cv
 from ..windows import output_size, pair
 from .base import Layer, format_shape
 from .core import KernelBiasMixin
-
-
-def _padding(value, who):
-    padding = str(value).lower()
-    if padding not in ("valid", "same"):
-        raise ValueError(f"{who}: padding must be 'valid' or 'same', got {value!r}")
-    return padding
-
-
-def _channels_last(data_format, who):
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{who}: only data_format='channels_last' (N, H, W, C) is supported, "
-                         f"got {data_format!r}")
+from .images import check_channels_last, check_padding
+from .pooling import MaxPooling2D
 
 
 class Conv2D(KernelBiasMixin, Layer):
@@ -45,14 +37,14 @@ class Conv2D(KernelBiasMixin, Layer):
             raise ValueError(f"{who}: filters must be a positive integer, got {filters!r}")
         if groups != 1:
             raise ValueError(f"{who}: groups={groups!r} is not supported (only 1)")
-        _channels_last(data_format, who)
+        check_channels_last(data_format, who)
         self.filters = filters
         self.kernel_size = pair(kernel_size, "kernel_size", who)
         self.strides = pair(strides, "strides", who)
         self.dilation_rate = pair(dilation_rate, "dilation_rate", who)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
-        self.padding = _padding(padding, who)
+        self.padding = check_padding(padding, who)
         self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                               bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
 
@@ -138,58 +130,230 @@ class Conv2D(KernelBiasMixin, Layer):
                 "dilation_rate": list(self.dilation_rate), **self._kernel_config()}
 
 
-class _Pooling2D(Layer):
-    _fn = None
+def _positive_int(value, name, who):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{who}: {name} must be a positive integer, got {value!r}")
+    return value
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        who = f"{type(self).__name__} '{self.name}'"
-        _channels_last(data_format, who)
-        self.pool_size = pair(pool_size, "pool_size", who)
-        self.strides = self.pool_size if strides is None else pair(strides, "strides", who)
-        self.padding = _padding(padding, who)
+
+def _pair_for(value, name, who):
+    try:
+        return pair(value, name)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{who}: {err}") from None
+
+
+class _WeightedConv(KernelBiasMixin, Layer):
+    """What the convolution layers with a kernel and a bias share: the activation, the
+    initializers/regularizers/constraints (``prefix`` = 'kernel' or 'depthwise', as Keras names
+    the arguments), the rank and channel checks, and their part of the config."""
+    _rank = 4                 # input rank: (N, H, W, C)
+    _what = "images of shape (batch, height, width, channels)"
+    _prefix = "kernel"
+
+    @property
+    def _who(self):
+        return f"{type(self).__name__} '{self.name}'"
+
+    def _in_channels(self):
+        """The number of input channels the kernel was built for."""
+        raise NotImplementedError
 
     def _check_input(self, shape):
-        if len(shape) != 4:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects images of shape "
-                             f"(batch, height, width, channels), got shape {format_shape(shape)}")
-        self.compute_output_shape(shape)             # the window must fit this input
+        if len(shape) != self._rank:
+            raise ValueError(f"{self._who} expects {self._what}, got shape {format_shape(shape)}")
+        if self.built and shape[-1] != self._in_channels():
+            raise ValueError(f"{self._who} was built for {self._in_channels()} input channels, "
+                             f"got input of shape {format_shape(shape)}")
+        if self.built:
+            self.compute_output_shape(shape)                  # the kernel must still fit
+
+    def _weights_config(self):
+        return self._kernel_config(self._prefix)
+
+
+class Conv2DTranspose(_WeightedConv):
+    """Transposed 2-D convolution: ``y = activation(conv2d_transpose(x, kernel) + bias)``.
+
+    Each input pixel stamps its kernel-weighted copy into a ``kernel_size`` window of the
+    output, windows ``strides`` apart: the layer upsamples (the adjoint of a strided Conv2D,
+    used in decoders). Kernel (kh, kw, filters, C_in), as in Keras; parameters
+    kh*kw*filters*C_in + filters. Output size: 'valid' (H - 1)*s + max(kh, s), 'same' H*s,
+    or (H - 1)*s + kh + p ('valid') / (H - 1)*s + kh % 2 + p ('same') with ``output_padding`` p.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        who = self._who
+        self.filters = _positive_int(filters, "filters", who)
+        check_channels_last(data_format, who)
+        self.kernel_size = _pair_for(kernel_size, "kernel_size", who)
+        self.strides = _pair_for(strides, "strides", who)
+        self.dilation_rate = _pair_for(dilation_rate, "dilation_rate", who)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
+        self.padding = check_padding(padding, who)
+        self.output_padding = _cv.check_output_padding(output_padding, self.strides, who)
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
+                                kernel_regularizer, bias_regularizer, activity_regularizer,
+                                kernel_constraint, bias_constraint)
+
+    def _in_channels(self):
+        return self.kernel.shape[3]
 
     def build(self, input_shape):
         self._check_input(input_shape)
         self.compute_output_shape(input_shape)
+        self._add_kernel_and_bias(self.kernel_size + (self.filters, input_shape[-1]), self.filters)
 
     def call(self, inputs, training=False):
-        return type(self)._fn(inputs, self.pool_size, self.strides, self.padding)
+        y = F.conv2d_transpose(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                               output_padding=self.output_padding, dilation_rate=self.dilation_rate)
+        return self.activation(y)
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 4:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects images of shape "
-                             f"(batch, height, width, channels), got shape {format_shape(input_shape)}")
-        n, h, w, c = input_shape
-        out = [None if size is None else output_size(size, k, s, self.padding)
-               for size, k, s in zip((h, w), self.pool_size, self.strides)]
-        if any(o is not None and o < 1 for o in out):
-            ph, pw = self.pool_size
-            raise ValueError(f"{type(self).__name__} '{self.name}': a {ph}x{pw} "
-                             f"window with padding '{self.padding}' does not fit input of shape "
-                             f"{format_shape(input_shape)}: the output would be empty")
-        return (n, out[0], out[1], c)
+        n, h, w, _ = input_shape
+        (ho, wo), _ = _cv.transpose_geometry((h, w), self.kernel_size, self.strides, self.padding,
+                                             self.output_padding, self.dilation_rate, self._who)
+        return (n, ho, wo, self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
-                "padding": self.padding}
+        return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides), "padding": self.padding,
+                "output_padding": None if self.output_padding is None else list(self.output_padding),
+                "dilation_rate": list(self.dilation_rate), **self._weights_config()}
 
 
-class MaxPooling2D(_Pooling2D):
-    """Max pooling: each output is the largest value of its ``pool_size`` window (per channel);
-    ``strides`` defaults to ``pool_size``. It keeps the strongest response of each region."""
-    _fn = staticmethod(F.max_pool2d)
+class DepthwiseConv2D(_WeightedConv):
+    """Depthwise 2-D convolution: each input channel is convolved with its own
+    ``depth_multiplier`` filters (channels do not mix), ``y = activation(depthwise_conv2d(x) + b)``.
+
+    Kernel (kh, kw, C, depth_multiplier) (Keras names the weight 'kernel' and its arguments
+    ``depthwise_*``); output channels C*depth_multiplier, channel ch*M + m from input channel
+    ch; parameters kh*kw*C*M + C*M. The cheap spatial half of a separable convolution.
+    """
+    _prefix = "depthwise"
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        who = self._who
+        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier", who)
+        check_channels_last(data_format, who)
+        self.kernel_size = _pair_for(kernel_size, "kernel_size", who)
+        self.strides = _pair_for(strides, "strides", who)
+        self.dilation_rate = _pair_for(dilation_rate, "dilation_rate", who)
+        self.padding = check_padding(padding, who)
+        self._set_kernel_args(activation, use_bias, depthwise_initializer, bias_initializer,
+                                depthwise_regularizer, bias_regularizer, activity_regularizer,
+                                depthwise_constraint, bias_constraint)
+
+    def _in_channels(self):
+        return self.kernel.shape[2]
+
+    def build(self, input_shape):
+        self._check_input(input_shape)
+        self.compute_output_shape(input_shape)
+        c = input_shape[-1]
+        self._add_kernel_and_bias(self.kernel_size + (c, self.depth_multiplier), c * self.depth_multiplier)
+
+    def call(self, inputs, training=False):
+        y = F.depthwise_conv2d(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                               dilation_rate=self.dilation_rate)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        out = []
+        for size, k, s, d, axis in zip((h, w), self.kernel_size, self.strides, self.dilation_rate,
+                                       ("height", "width")):
+            o = None if size is None else output_size(size, k, s, self.padding, d)
+            if o is not None and o < 1:
+                kh, kw = self.kernel_size
+                raise ValueError(f"{self._who}: a {kh}x{kw} kernel (dilation "
+                                 f"{self.dilation_rate}) with padding '{self.padding}' does not fit input of "
+                                 f"shape {format_shape(input_shape)} along the {axis}")
+            out.append(o)
+        return (n, out[0], out[1], None if c is None else c * self.depth_multiplier)
+
+    def get_config(self):
+        return {**super().get_config(), "kernel_size": list(self.kernel_size), "strides": list(self.strides),
+                "padding": self.padding, "depth_multiplier": self.depth_multiplier,
+                "dilation_rate": list(self.dilation_rate), **self._weights_config()}
 
 
-class AveragePooling2D(_Pooling2D):
-    """Average pooling: each output is the mean of its ``pool_size`` window (per channel)."""
-    _fn = staticmethod(F.avg_pool2d)
+def _one_for(value, name, who):
+    return (_cv.single_int(value, name, who),)
 
 
-MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
+class Conv1D(_WeightedConv):
+    """1-D convolution over sequences (N, steps, channels): ``filters`` kernels of length
+    ``kernel_size`` slide along the steps, ``y = activation(conv1d(x, kernel) + bias)``.
+
+    Kernel (k, C_in, filters), as in Keras; parameters k*C_in*filters + filters.
+    ``padding='causal'`` pads (k - 1)*dilation zeros on the left only, so an output never
+    sees a later step (as in WaveNet).
+    """
+    _rank = 3
+    _what = "sequences of shape (batch, steps, channels)"
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        who = self._who
+        self.filters = _positive_int(filters, "filters", who)
+        if groups != 1:
+            raise ValueError(f"{who}: groups={groups!r} is not supported (only 1)")
+        check_channels_last(data_format, who)
+        self.kernel_size = _one_for(kernel_size, "kernel_size", who)
+        self.strides = _one_for(strides, "strides", who)
+        self.dilation_rate = _one_for(dilation_rate, "dilation_rate", who)
+        if self.strides[0] > 1 and self.dilation_rate[0] > 1:
+            raise ValueError(f"{who}: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
+        self.padding = str(padding).lower()
+        if self.padding not in ("valid", "same", "causal"):
+            raise ValueError(f"{who}: padding must be 'valid', 'same' or 'causal', got {padding!r}")
+        self._set_kernel_args(activation, use_bias, kernel_initializer, bias_initializer,
+                                kernel_regularizer, bias_regularizer, activity_regularizer,
+                                kernel_constraint, bias_constraint)
+
+    def _in_channels(self):
+        return self.kernel.shape[1]
+
+    def build(self, input_shape):
+        self._check_input(input_shape)
+        self.compute_output_shape(input_shape)
+        self._add_kernel_and_bias(self.kernel_size + (input_shape[-1], self.filters), self.filters)
+
+    def call(self, inputs, training=False):
+        y = F.conv1d(inputs, self.kernel, self.bias, strides=self.strides[0], padding=self.padding,
+                     dilation_rate=self.dilation_rate[0])
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        n, length, _ = input_shape
+        (k,), (s,), (d,) = self.kernel_size, self.strides, self.dilation_rate
+        if length is None:
+            return (n, None, self.filters)
+        if self.padding == "causal":
+            out = output_size(length + (k - 1) * d, k, s, "valid", d)
+        else:
+            out = output_size(length, k, s, self.padding, d)
+        if out < 1:
+            raise ValueError(f"{self._who}: a kernel of {k} (dilation {d}) with padding '{self.padding}' "
+                             f"does not fit input of shape {format_shape(input_shape)}: it is longer than "
+                             f"the {length} steps")
+        return (n, out, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides), "padding": self.padding,
+                "dilation_rate": list(self.dilation_rate), **self._weights_config()}

@@ -15,7 +15,7 @@ def serialize_activation(fn):
     return F.ACTIVATIONS.name_of(fn) or getattr(fn, "__name__", str(fn))
 
 
-def _serialize_or_none(module, obj):
+def serialize_or_none(module, obj):
     return None if obj is None else module.serialize(obj)
 
 
@@ -48,11 +48,11 @@ class KernelBiasMixin:
         return {"activation": serialize_activation(self.activation), "use_bias": self.use_bias,
                 f"{prefix}_initializer": _initializers.serialize(self.kernel_initializer),
                 "bias_initializer": _initializers.serialize(self.bias_initializer),
-                f"{prefix}_regularizer": _serialize_or_none(_regularizers, self.kernel_regularizer),
-                "bias_regularizer": _serialize_or_none(_regularizers, self.bias_regularizer),
-                "activity_regularizer": _serialize_or_none(_regularizers, self.activity_regularizer),
-                f"{prefix}_constraint": _serialize_or_none(_constraints, self.kernel_constraint),
-                "bias_constraint": _serialize_or_none(_constraints, self.bias_constraint)}
+                f"{prefix}_regularizer": serialize_or_none(_regularizers, self.kernel_regularizer),
+                "bias_regularizer": serialize_or_none(_regularizers, self.bias_regularizer),
+                "activity_regularizer": serialize_or_none(_regularizers, self.activity_regularizer),
+                f"{prefix}_constraint": serialize_or_none(_constraints, self.kernel_constraint),
+                "bias_constraint": serialize_or_none(_constraints, self.bias_constraint)}
 
 
 class InputLayer(Layer):

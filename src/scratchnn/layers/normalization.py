@@ -12,7 +12,7 @@ from .. import regularizers as _regularizers
 from ..autograd import no_grad
 from ..functional import normalization as _norm
 from .base import Layer, format_shape
-from .core import _serialize_or_none
+from .core import serialize_or_none
 
 
 def _check_int_axis(axis, cls_name):
@@ -26,10 +26,10 @@ def _param_config(layer):
     return {"center": layer.center, "scale": layer.scale,
             "beta_initializer": _initializers.serialize(layer.beta_initializer),
             "gamma_initializer": _initializers.serialize(layer.gamma_initializer),
-            "beta_regularizer": _serialize_or_none(_regularizers, layer.beta_regularizer),
-            "gamma_regularizer": _serialize_or_none(_regularizers, layer.gamma_regularizer),
-            "beta_constraint": _serialize_or_none(_constraints, layer.beta_constraint),
-            "gamma_constraint": _serialize_or_none(_constraints, layer.gamma_constraint)}
+            "beta_regularizer": serialize_or_none(_regularizers, layer.beta_regularizer),
+            "gamma_regularizer": serialize_or_none(_regularizers, layer.gamma_regularizer),
+            "beta_constraint": serialize_or_none(_constraints, layer.beta_constraint),
+            "gamma_constraint": serialize_or_none(_constraints, layer.gamma_constraint)}
 
 
 class _GammaBeta(Layer):

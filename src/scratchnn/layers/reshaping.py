@@ -1,14 +1,13 @@
 """Layers that resize images without weights (Keras names, arguments, defaults; channels
 last only): ``UpSampling2D``, ``ZeroPadding2D``, ``Cropping2D``.
 
-The computation is in ``scratchnn.functional.conv_more`` (``upsampling2d``,
+The computation is in ``scratchnn.functional.resizing`` (``upsampling2d``,
 ``zero_padding2d``, ``cropping2d``).
 """
 from .. import functional as F
-from ..windows import pair
-from ..functional.conv_more import two_pairs
+from ..windows import pair, two_pairs
 from .base import Layer, format_shape
-from .convolutional import _channels_last
+from .images import check_channels_last
 
 _KERAS_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
 
@@ -19,7 +18,7 @@ class _Image2D(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _channels_last(data_format, self._who)
+        check_channels_last(data_format, self._who)
 
     @property
     def _who(self):

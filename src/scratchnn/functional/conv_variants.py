@@ -1,8 +1,7 @@
-"""More convolution-family functions, channels last as in Keras: transposed and depthwise
-2-D convolution, 1-D convolution and max pooling, nearest upsampling, zero padding,
-cropping and global pooling. Built on ``scratchnn.functional.conv`` (read its docstring
-first: the window view ``sliding_windows``, the per-tap slices ``tap`` and Keras's 'same'
-padding).
+"""Variants of convolution and pooling, channels last as in Keras: transposed and depthwise
+2-D convolution, 1-D convolution and max pooling, global pooling. Built on
+``scratchnn.functional.conv`` (read its docstring first) and ``scratchnn.windows`` (the window
+view ``sliding_windows``, the per-tap slices ``tap`` and Keras's 'same' padding).
 
 Transposed convolution (``conv2d_transpose``)
 ---------------------------------------------
@@ -45,63 +44,31 @@ import numpy as np
 from .. import ops
 from ..autograd import Function
 from ..ops import lift
-from ..windows import output_size, pad_hw, paddings, pair, same_padding, sliding_windows, tap
+from ..windows import (check_rank, is_int, output_size, pad_hw, paddings, pair, same_padding, sliding_windows,
+                       tap)
 from .conv import conv2d, max_pool2d
 
 __all__ = ["conv2d_transpose", "conv_transpose_output_size", "transpose_geometry", "check_output_padding",
-           "depthwise_conv2d", "conv1d", "max_pool1d",
-           "upsampling2d", "zero_padding2d", "cropping2d", "global_avg_pool2d", "global_max_pool2d"]
+           "depthwise_conv2d", "conv1d", "max_pool1d", "global_avg_pool2d", "global_max_pool2d"]
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_rank(x, rank, who, what):
-    if x.ndim != rank:
-        raise ValueError(f"{who}: expected {what}, got shape {x.shape}")
-
-
 def _check_padding(padding, who, allowed=("valid", "same")):
     if padding not in allowed:
         raise ValueError(f"{who}: padding must be one of {', '.join(map(repr, allowed))}, got {padding!r}")
     return padding
 
 
-def _int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _one(value, name, who):
+def single_int(value, name, who):
     """An int or a 1-element sequence of ints (Keras's 1-D arguments), >= 1."""
-    if not _int(value):
+    if not is_int(value):
         seq = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if len(seq) != 1 or not _int(seq[0]):
+        if len(seq) != 1 or not is_int(seq[0]):
             raise ValueError(f"{who}: {name} must be an int or a 1-tuple of ints, got {value!r}")
         value = seq[0]
     if value < 1:
         raise ValueError(f"{who}: {name} must be positive, got {value!r}")
     return int(value)
-
-
-def two_pairs(value, name, who):
-    """Keras's padding/cropping forms: an int p (((p, p), (p, p))), a pair (h, w)
-    (((h, h), (w, w))) or a pair of pairs ((top, bottom), (left, right)); values >= 0."""
-    given = value
-    if _int(value):
-        value = ((value, value), (value, value))
-    else:
-        try:
-            value = tuple(value)
-            if len(value) == 2 and all(_int(v) for v in value):
-                value = ((value[0], value[0]), (value[1], value[1]))
-            value = tuple(tuple(v) for v in value)
-        except TypeError:
-            value = None
-    if (value is None or len(value) != 2 or any(len(v) != 2 for v in value)
-            or not all(_int(v) for pair in value for v in pair)):
-        raise ValueError(f"{who}: {name} must be an int, a pair of ints or a pair of "
-                         f"(before, after) pairs, got {given!r}")
-    if any(v < 0 for pair in value for v in pair):
-        raise ValueError(f"{who}: {name} must be non-negative, got {given!r}")
-    return tuple(tuple(int(v) for v in pair) for pair in value)
 
 
 # ------------------------------------------------------------------ transposed conv
@@ -125,8 +92,8 @@ def check_output_padding(output_padding, strides, who):
     """None, or a pair of ints each in [0, stride) (an int p means (p, p)), as Keras requires."""
     if output_padding is None:
         return None
-    value = (output_padding,) * 2 if _int(output_padding) else tuple(output_padding)
-    if (len(value) != 2 or not all(_int(p) for p in value)
+    value = (output_padding,) * 2 if is_int(output_padding) else tuple(output_padding)
+    if (len(value) != 2 or not all(is_int(p) for p in value)
             or any(not 0 <= p < s for p, s in zip(value, strides))):
         raise ValueError(f"{who}: output_padding must be an int or a pair of ints, each >= 0 and less than "
                          f"the stride {tuple(strides)}, got {output_padding!r}")
@@ -218,7 +185,7 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     who = "conv2d_transpose"
     x = lift(x)
     kernel = lift(kernel, x)
-    _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
+    check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if kernel.ndim != 4 or kernel.shape[3] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (kh, kw, filters, {x.shape[3]})")
@@ -298,7 +265,7 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
     who = "depthwise_conv2d"
     x = lift(x)
     kernel = lift(kernel, x)
-    _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
+    check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (kh, kw, {x.shape[3]}, depth_multiplier)")
@@ -322,11 +289,11 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     who = "conv1d"
     x = lift(x)
     kernel = lift(kernel, x)
-    _check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
+    check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
     if kernel.ndim != 3 or kernel.shape[1] != x.shape[2]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (k, {x.shape[2]}, filters)")
-    s, d = _one(strides, "strides", who), _one(dilation_rate, "dilation_rate", who)
+    s, d = single_int(strides, "strides", who), single_int(dilation_rate, "dilation_rate", who)
     if s > 1 and d > 1:
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
     _check_padding(padding, who, ("valid", "same", "causal"))
@@ -349,9 +316,9 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     TensorFlow and PyTorch). Runs as ``max_pool2d`` on (N, 1, L, C)."""
     who = "max_pool1d"
     x = lift(x)
-    _check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
-    p = _one(pool_size, "pool_size", who)
-    s = p if strides is None else _one(strides, "strides", who)
+    check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
+    p = single_int(pool_size, "pool_size", who)
+    s = p if strides is None else single_int(strides, "strides", who)
     _check_padding(padding, who)
     if output_size(x.shape[1], p, s, padding) < 1:
         raise ValueError(f"{who}: a window of {p} with '{padding}' padding does not fit an input of "
@@ -361,63 +328,11 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     return ops.reshape(y, (n, y.shape[2], c))
 
 
-# ------------------------------------------------------------------- reshaping ops
-class UpSampling2DNearest(Function):
-    """y[n, i, j, c] = x[n, i // sh, j // sw, c];  dx = g summed over each sh x sw block."""
-
-    def forward(self, x, size):
-        n, h, w, c = x.shape
-        sh, sw = self.size = size
-        return np.broadcast_to(x[:, :, None, :, None, :], (n, h, sh, w, sw, c)).reshape(n, h * sh, w * sw, c)
-
-    def backward(self, g):
-        n, hs, ws, c = g.shape
-        sh, sw = self.size
-        return g.reshape(n, hs // sh, sh, ws // sw, sw, c).sum(axis=(2, 4))
-
-
-def upsampling2d(x, size=(2, 2), interpolation="nearest"):
-    """Upsampling by repetition: (N, H, W, C) -> (N, H*sh, W*sw, C), each pixel copied into an
-    sh x sw block (``y[n, i, j, c] = x[n, i // sh, j // sw, c]``); the gradient of a pixel is
-    the sum over its block. Only ``interpolation='nearest'`` is implemented."""
-    who = "upsampling2d"
-    x = lift(x)
-    _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
-    if interpolation != "nearest":
-        raise ValueError(f"{who}: only interpolation='nearest' is implemented, got {interpolation!r}")
-    return UpSampling2DNearest.apply(x, size=pair(size, "size"))
-
-
-def zero_padding2d(x, padding=1):
-    """Zeros around the image: (N, H, W, C) -> (N, top + H + bottom, left + W + right, C).
-    ``padding``: int, (h, w) or ((top, bottom), (left, right)). dx = the centre of g."""
-    x = lift(x)
-    _check_rank(x, 4, "zero_padding2d", "a batch of images of shape (N, H, W, C)")
-    (top, bottom), (left, right) = two_pairs(padding, "padding", "zero_padding2d")
-    return ops.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
-
-
-def cropping2d(x, cropping=0):
-    """Remove rows/columns at the borders: (N, H, W, C) -> (N, H - top - bottom, W - left - right, C).
-    ``cropping``: int, (h, w) or ((top, bottom), (left, right)), each total below the size
-    (as Keras). dx = g placed back in the centre, zeros in the cropped border."""
-    who = "cropping2d"
-    x = lift(x)
-    _check_rank(x, 4, who, "a batch of images of shape (N, H, W, C)")
-    (top, bottom), (left, right) = crops = two_pairs(cropping, "cropping", who)
-    for axis, (size, (lo, hi)) in enumerate(zip(x.shape[1:3], crops)):
-        if lo + hi >= size:
-            raise ValueError(f"{who}: cropping {lo} + {hi} along the {'height' if axis == 0 else 'width'} "
-                             f"must be smaller than the input's {size} (input shape {x.shape})")
-    h, w = x.shape[1:3]
-    return ops.getitem(x, (slice(None), slice(top, h - bottom), slice(left, w - right), slice(None)))
-
-
 def global_avg_pool2d(x, keepdims=False):
     """Mean over height and width: (N, H, W, C) -> (N, C) ((N, 1, 1, C) with keepdims);
     dx = g / (H*W) to every pixel."""
     x = lift(x)
-    _check_rank(x, 4, "global_avg_pool2d", "a batch of images of shape (N, H, W, C)")
+    check_rank(x, 4, "global_avg_pool2d", "a batch of images of shape (N, H, W, C)")
     return ops.mean(x, axis=(1, 2), keepdims=keepdims)
 
 
@@ -430,5 +345,5 @@ def global_max_pool2d(x, keepdims=False):
     ``adaptive_max_pool2d``, which route it to one position.
     """
     x = lift(x)
-    _check_rank(x, 4, "global_max_pool2d", "a batch of images of shape (N, H, W, C)")
+    check_rank(x, 4, "global_max_pool2d", "a batch of images of shape (N, H, W, C)")
     return ops.max(x, axis=(1, 2), keepdims=keepdims)
