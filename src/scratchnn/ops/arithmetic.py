@@ -1,0 +1,162 @@
+"""Arithmetic: ``+ - * /``, ``-x``, powers and the matrix product, each with its derivative."""
+import numbers
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+from .constants import lift, operands
+
+
+class Add(Function):
+    """out = a + b;  da = g,  db = g."""
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b;  da = g,  db = -g."""
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    """out = a * b;  da = g * b,  db = g * a."""
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        return (g * self.b if self.needs_grad[0] else None,
+                g * self.a if self.needs_grad[1] else None)
+
+
+class Div(Function):
+    """out = a / b;  da = g / b,  db = -g * a / b^2."""
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        ga = g / self.b
+        return ga, (-ga * self.a / self.b if self.needs_grad[1] else None)
+
+
+class Neg(Function):
+    """out = -x;  dx = -g."""
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class PowScalar(Function):
+    """out = x ** p for a constant p;  dx = g * p * x^(p-1)."""
+    def forward(self, x, p):
+        self.x, self.p = x, p
+        return x ** p
+
+    def backward(self, g):
+        if self.p == 0:                   # x^0 = 1 is constant (even at x = 0, where x^-1 is inf)
+            return self.xp.zeros_like(g)
+        return g * (self.p * self.x ** (self.p - 1))
+
+
+class Pow(Function):
+    """out = a ** b;  da = g * b * a^(b-1),  db = g * a^b * ln(a)  (0 where a = 0 and b >= 0)."""
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, g):
+        xp, a, b = self.xp, self.a, self.b
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):   # the masked entries may be inf/nan
+            if self.needs_grad[0]:        # b = 0: a^0 is constant, even at a = 0
+                ga = g * xp.where(b == 0, 0.0, b * a ** (b - 1))
+            if self.needs_grad[1]:        # a = 0: 0^b is 0 (or 1) for b >= 0, flat in b (as PyTorch)
+                gb = g * xp.where((a == 0) & (b >= 0), 0.0, self.out * xp.log(a))
+        return ga, gb
+
+
+class MatMul(Function):
+    """out = a @ b (batched over leading axes);  da = g @ b^T,  db = a^T @ g.
+
+    A 1-D operand is treated as a row (left) or column (right) vector, as in NumPy.
+    """
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs operands with at least one dimension; use * for scalars")
+        ka, kb = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if ka != kb:
+            raise ValueError(f"inner dimensions differ: {ka} (last axis of the first) "
+                             f"vs {kb} (second-to-last axis of the second)")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:                  # dot product: out = sum_k a_k b_k
+            return (g * b if self.needs_grad[0] else None, g * a if self.needs_grad[1] else None)
+        a2 = a[None, :] if a.ndim == 1 else a            # (..., n, k)
+        b2 = b[:, None] if b.ndim == 1 else b            # (..., k, m)
+        if a.ndim == 1:
+            g = g[..., None, :]
+        if b.ndim == 1:
+            g = g[..., None]
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = g @ b2.swapaxes(-1, -2)
+            if a.ndim == 1:
+                ga = ga.reshape(-1, a.shape[0]).sum(axis=0)
+        if self.needs_grad[1]:
+            gb = a2.swapaxes(-1, -2) @ g
+            if b.ndim == 1:
+                gb = gb.reshape(-1, b.shape[0]).sum(axis=0)
+        return ga, gb
+
+
+def add(a, b):
+    """Elementwise ``a + b`` with broadcasting."""
+    return Add.apply(*operands(a, b))
+
+
+def sub(a, b):
+    """Elementwise ``a - b`` with broadcasting."""
+    return Sub.apply(*operands(a, b))
+
+
+def mul(a, b):
+    """Elementwise ``a * b`` with broadcasting."""
+    return Mul.apply(*operands(a, b))
+
+
+def div(a, b):
+    """Elementwise ``a / b`` with broadcasting."""
+    return Div.apply(*operands(a, b))
+
+
+def neg(x):
+    """``-x``."""
+    return Neg.apply(lift(x))
+
+
+def power(a, b):
+    """``a ** b``; a constant Python-number exponent takes the simpler ``PowScalar``."""
+    if isinstance(a, Tensor) and isinstance(b, numbers.Real) and not isinstance(b, bool):
+        if isinstance(b, np.generic):      # a NumPy float64 scalar would promote float32 to float64
+            b = b.item()
+        return PowScalar.apply(a, p=b)
+    return Pow.apply(*operands(a, b))
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b``; leading axes are batch axes and broadcast."""
+    return MatMul.apply(*operands(a, b))
