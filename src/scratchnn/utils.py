@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import random as _random
+from .autograd import Tensor
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -10,7 +11,6 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     ``to_categorical([0, 2], 3)`` -> ``[[1, 0, 0], [0, 0, 1]]``.  A trailing axis of
     length 1 is dropped first, as Keras does.
     """
-    from .autograd import Tensor
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 1):
         raise ValueError(f"to_categorical: num_classes must be a positive integer, got {num_classes!r}")

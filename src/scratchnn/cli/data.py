@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import datasets as _datasets
+from .. import preprocessing
 from ..datasets.fashion_mnist import CLASS_NAMES
 
 FASHION_CLASSES = list(CLASS_NAMES)       # the garments of Fashion-MNIST, labels 0..9
@@ -56,7 +57,6 @@ def load(spec, seed, verbose=True):
         module = getattr(_datasets, spec.name)
         (x_train, y_train), (x_test, y_test) = module.load_data(verbose=verbose)
         return (x_train, y_train), (x_test, y_test), spec.class_names
-    from .. import preprocessing
     table = _datasets.tabular.load(spec.name)
     x, y = table.x, table.y
     stratify = y if spec.task == "classification" else None

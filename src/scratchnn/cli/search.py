@@ -34,6 +34,7 @@ from ..optimizers import OPTIMIZERS
 from ..utils import set_random_seed
 from . import data as _data
 from .errors import CLIError
+from .train import build_model
 
 #: ``--grid`` names: (the search's hyper-parameter, what it is, how to read one value).
 GRID_NAMES = {
@@ -63,7 +64,6 @@ class MLPBuilder:
         self.optimizer, self.lr = optimizer, lr
 
     def __call__(self, hidden=None, activation=None, dropout=None, optimizer=None):
-        from .train import build_model
         spec = _data.task(self.dataset)
         args = argparse.Namespace(
             model="mlp", hidden=tuple(hidden) if hidden is not None else self.defaults["hidden"],

@@ -21,6 +21,7 @@ import numpy as np
 from .. import callbacks as _callbacks
 from .. import layers as _layers
 from .. import optimizers as _optimizers
+from ..metrics import classification_report
 from ..models import Sequential
 from ..utils import set_random_seed
 from . import data as _data
@@ -143,8 +144,7 @@ def run(args):
     t_eval = time.perf_counter() - t0
     model.save(os.path.join(out_dir, "model.scratchnn"))
 
-    from .. import plot
-    from ..metrics import classification_report
+    from .. import plot                  # lazily: matplotlib loads only when the figures are drawn
     test = {"loss": float(results["loss"]), **{k: float(v) for k, v in results.items() if k != "loss"}}
     report = ""
     plot.learning_curves(history, path=os.path.join(out_dir, "learning_curves.png"),

@@ -11,9 +11,12 @@ import os
 
 import numpy as np
 
+from .. import datasets
+from ..metrics import classification_report, confusion_matrix, scores
 from ..saving import ModelFormatError, load_model
 from . import data as _data
 from .errors import CLIError
+from .train import predict_labels
 
 
 def open_run(path, dataset=None):
@@ -48,13 +51,10 @@ def open_run(path, dataset=None):
 
 
 def evaluate(args):
-    from ..metrics import classification_report
-    from .train import predict_labels
     model, record = open_run(args.run, args.dataset)
     spec = _data.task(record["dataset"])
     if spec.kind == "table" and "seed" not in record:
         # Without the run's seed the 80/20 split of training is unknown: test on every row, and say so.
-        from .. import datasets
         table = datasets.tabular.load(spec.name)
         x_test, y_test = table.x, (table.y.reshape(-1, 1) if spec.task == "regression" else table.y)
         class_names = list(table.target_names)
@@ -75,7 +75,6 @@ def evaluate(args):
         if getattr(args, "report", False):
             _full_report(args.run, y_test, y_pred, outputs, class_names)
     elif getattr(args, "report", False):
-        from ..metrics import scores
         y_hat = model.predict(x_test, batch_size=256, verbose=0)
         print(f"R^2 {scores.r2_score(y_test, y_hat):.4f}, mean absolute error "
               f"{scores.mean_absolute_error(y_test, y_hat):.4f}, root mean squared error "
@@ -91,8 +90,7 @@ def _figure_folder(run):
 def _full_report(run, y_test, y_pred, outputs, class_names):
     """``evaluate --report``: the confusion matrix as text, the ranking metrics (ROC AUC, average
     precision) and, for two classes, the ROC and precision-recall curves as PNG files."""
-    from .. import plot
-    from ..metrics import confusion_matrix, scores
+    from .. import plot                  # lazily: matplotlib loads only when the figures are drawn
     k = len(class_names)
     counts = confusion_matrix(y_test, y_pred, labels=list(range(k)))
     names = [str(n) for n in class_names]
