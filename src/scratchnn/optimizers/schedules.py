@@ -7,6 +7,7 @@ Keras 3. Every schedule has ``get_config()`` and ``from_config(config)``.
 import bisect
 import math
 
+from ..registry import Registry
 from ._checks import check_number
 
 
@@ -138,18 +139,21 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
-_SCHEDULES = {cls.__name__: cls for cls in
-              (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)}
+#: The learning-rate schedules by class name (your registered schedules are found too).
+SCHEDULES = Registry("learning-rate schedule", base=LearningRateSchedule, example="ExponentialDecay")
+for _cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay):
+    SCHEDULES.add(_cls)
+del _cls
 
 
 def serialize(schedule):
     """``{"class_name": ..., "config": ...}`` for a schedule (what ``Optimizer.get_config`` stores)."""
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return SCHEDULES.serialize(schedule)
 
 
 def deserialize(config):
     """Inverse of ``serialize``."""
-    name = config.get("class_name")
-    if name not in _SCHEDULES:
-        raise ValueError(f"unknown learning-rate schedule {name!r}; expected one of {sorted(_SCHEDULES)}.")
-    return _SCHEDULES[name].from_config(config["config"])
+    if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
+        raise ValueError(f"a learning-rate schedule config must be {{'class_name': ..., 'config': {{...}}}}, "
+                         f"got {config!r}")
+    return SCHEDULES.deserialize(config)
