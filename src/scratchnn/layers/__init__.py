@@ -17,7 +17,7 @@ from .normalization import BatchNormalization, LayerNormalization, SpatialDropou
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 
-#: Layer classes by class name (exact names: files store them as ``type(layer).__name__``).
+#: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
 for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, LeakyReLU, ELU, Softmax, Maxout,
              Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, Conv2DTranspose,
