@@ -59,8 +59,8 @@ def _imports(path):
                 found.append((child, [a.name for a in child.names], inner))
             elif isinstance(child, ast.ImportFrom):
                 module = _resolve(path, child)
-                names = [f"{module}.{a.name}" for a in child.names] if child.module is None or child.level \
-                    else [module]
+                relative = child.module is None or child.level
+                names = [f"{module}.{a.name}" for a in child.names] if relative else [module]
                 found.append((child, [module] + names, inner))
             visit(child, inner)
     visit(tree, False)
