@@ -69,7 +69,7 @@ def _imports(path):
 
 def test_the_import_contracts_are_kept():
     """``lint-imports`` (import-linter, in the test extras) passes on pyproject.toml's contracts."""
-    pytest.importorskip("importlinter", reason="import-linter is in the test extras: pip install -e '.[test]'")
+    pytest.importorskip("importlinter", reason="import-linter is in the test extras: .[test]")
     code = ("import sys; from importlinter.cli import lint_imports; "
             f"sys.exit(lint_imports(config_filename={str(SRC.parent / 'pyproject.toml')!r}, no_cache=True, "
             "no_logo=True))")
