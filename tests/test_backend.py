@@ -67,8 +67,8 @@ def test_the_environment_sets_the_starting_value(value, expected):
     env["PYTHONPATH"] = SRC
     if value is not None:
         env["SCRATCHNN_FAST_KERNELS"] = value
-    done = subprocess.run([sys.executable, "-c", "import scratchnn.backend as b; print(b.fast_kernels_enabled())"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    code = "import scratchnn.backend as b; print(b.fast_kernels_enabled())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
 

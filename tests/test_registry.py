@@ -298,15 +298,16 @@ def test_get_resolves_every_kind_of_identifier_as_keras_does():
 
 def test_get_refuses_what_it_cannot_interpret():
     init = registry.get_registry("initializer")
-    with pytest.raises(ValueError, match=r"could not interpret initializer identifier 3: expected None, a name "
-                                         r"\(one of \['constant', .*\]\), a config dict, an Initializer or a "
-                                         r"callable f\(shape, dtype\)"):
+    with pytest.raises(ValueError, match=r"could not interpret initializer identifier 3: expected None, a "
+                                         r"name \(one of \['constant', .*\]\), a config dict, an Initializer "
+                                         r"or a callable f\(shape, dtype\)"):
         init.get(3)
     with pytest.raises(ValueError, match=r"could not interpret initializer identifier <class 'int'>: a class "
                                          r"must subclass scratchnn.initializers.Initializer"):
         init.get(int)
-    with pytest.raises(ValueError, match=r"could not interpret optimizer identifier .*lambda.*: expected None, "
-                                         r"a name \(one of \['adadelta', .*\]\), a config dict, an Optimizer\.$"):
+    with pytest.raises(ValueError, match=r"could not interpret optimizer identifier .*lambda.*: expected "
+                                         r"None, a name \(one of \['adadelta', .*\]\), a config dict, an "
+                                         r"Optimizer\.$"):
         registry.get_registry("optimizer").get(lambda: None)      # optimizers are not plain callables
 
 

@@ -50,11 +50,13 @@ def state_of(model):
         "requires_grad": [w.requires_grad for w in model.weights],
         "iterations": opt.iterations,
         "global state": opt.global_state(),
-        "slots": [(id(var), {name: arr.copy() for name, arr in slots.items()}) for var, slots in opt.states()],
+        "slots": [(id(var), {name: arr.copy() for name, arr in slots.items()})
+                  for var, slots in opt.states()],
         "generator": snn.random.generator(),
         "position": snn.random.generator().bit_generator.state,
         "legacy": np.random.get_state(),
-        "own generators": [g.bit_generator.state for layer in model.walk() for g in layer.random_generators()],
+        "own generators": [g.bit_generator.state
+                           for layer in model.walk() for g in layer.random_generators()],
     }
 
 
@@ -234,7 +236,7 @@ def test_a_snapshot_of_an_unbuilt_model_leaves_the_next_fit_unchanged():
 
 @pytest.mark.xfail(strict=True, reason="BUG: the optimizer's learning rate is not part of the snapshot: a "
                    "learning-rate change inside the block (a learning-rate finder, a scheduler callback) "
-                   "survives it (models/state.py:37 saves only Optimizer.snapshot_state())")
+                   "survives it (models/state.py:39 saves only Optimizer.snapshot_state())")
 def test_a_learning_rate_changed_inside_the_block_is_restored():
     model = mid_training()
     with model.snapshot():

@@ -71,8 +71,9 @@ def test_the_gradient_hook_runs_after_backward_and_before_the_update():
         # the gradient of the mean squared error at these weights, by hand
         kernel, bias = (w.astype(np.float64) for w in weights)
         residual = X[batch] @ kernel + bias - Y[batch]
-        np.testing.assert_allclose(grads[0], 2.0 * X[batch].T @ residual / residual.size, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(grads[1], 2.0 * residual.sum(axis=0) / residual.size, rtol=1e-5, atol=1e-6)
+        n = residual.size
+        np.testing.assert_allclose(grads[0], 2.0 * X[batch].T @ residual / n, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grads[1], 2.0 * residual.sum(axis=0) / n, rtol=1e-5, atol=1e-6)
         # and exactly what SGD then applied: w <- w - lr * g
         for w_before, g, w_after in zip(weights, grads, updated[step]):
             np.testing.assert_array_equal(w_after, w_before - g * 0.1)
