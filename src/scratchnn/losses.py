@@ -170,13 +170,13 @@ _BUILT_IN = (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber, Binary
 #: The loss names ``compile(loss=...)`` accepts: each function's name and aliases ('mse', 'huber_loss')
 #: and each class name, case-insensitive; your registered Loss classes and loss functions too.
 LOSSES = Registry("loss", accepts=lambda obj: callable(obj))
-for _cls in _BUILT_IN:
-    LOSSES.add(_cls, LOSS_FUNCTIONS.name_of(_cls.fn))
+for _cls in _BUILT_IN:              # each function's name and short aliases ('mse'), and the class name
+    LOSSES.add(_cls, LOSS_FUNCTIONS.name_of(_cls.fn),
+               aliases=[name for name, fn in LOSS_FUNCTIONS.entries() if fn is _cls.fn
+                        and name != LOSS_FUNCTIONS.name_of(_cls.fn)])
     LOSSES.alias(_cls.__name__, _cls)
-for _name, _fn in LOSS_FUNCTIONS.entries():          # the functions' aliases
-    LOSSES.alias(_name, next(c for c in _BUILT_IN if c.fn is _fn))
 LOSSES.alias("LossFunctionWrapper", LossFunctionWrapper)
-del _cls, _name, _fn
+del _cls
 
 
 def get(identifier):

@@ -213,18 +213,23 @@ class Registry:
 
     # ------------------------------------------------------------------ Keras's get / serialize
     def serialize(self, obj):
-        """``{'class_name': ..., 'config': obj.get_config()}`` for an instance of ``base``."""
+        """``{'class_name': ..., 'config': obj.get_config()}`` for an instance of ``base`` (a registry
+        of functions saves a function by its name: ``name_of``)."""
         base = self.base
-        if base is None or not isinstance(obj, base):
-            what = base.__name__ if base is not None else self.kind
-            raise ValueError(f"only {what} instances can be serialized, got {obj!r}; subclass "
-                             f"{base.__module__}.{what} and define get_config().")
+        if base is None:
+            raise ValueError(f"{self.kind} objects are functions, saved by name (name_of), not as configs; "
+                             f"got {obj!r}")
+        if not isinstance(obj, base):
+            raise ValueError(f"only {base.__name__} instances can be serialized, got {obj!r}; subclass "
+                             f"{base.__module__}.{base.__name__} and define get_config().")
         return {"class_name": custom.name_of(type(obj)) or type(obj).__name__, "config": obj.get_config()}
 
     def deserialize(self, config):
-        """A new object from a name or from ``serialize``'s dict."""
+        """A new object from a name or from ``serialize``'s dict (a registry of functions returns
+        the function a name stands for)."""
         if isinstance(config, str):
-            return self.lookup(config)()
+            found = self.lookup(config)
+            return found() if self.base is not None else found
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"{_an(self.kind)} config must be a dict with 'class_name' and 'config' keys, "
                              f"got {config!r}.")
@@ -244,6 +249,9 @@ class Registry:
         if inspect.isclass(identifier):
             if base is not None and issubclass(identifier, base):
                 return identifier()
+            if base is None:
+                raise ValueError(f"could not interpret {self.kind} identifier {identifier!r}: expected a "
+                                 f"name (one of {self.names()}) or a function, not a class.")
             raise ValueError(f"could not interpret {self.kind} identifier {identifier!r}: a class must "
                              f"subclass {base.__module__}.{base.__name__}.")
         if callable(identifier) and self.callable_form is not None:

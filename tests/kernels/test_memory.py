@@ -86,10 +86,7 @@ def test_prepare_process_does_nothing_once_tuned(tuning_calls, monkeypatch):
     assert tuning_calls == []
 
 
-@pytest.mark.parametrize("loop", ["fit", "evaluate", pytest.param("predict", marks=pytest.mark.xfail(
-    strict=True, reason="BUG: predict() never calls prepare_process() (models/trainer.py:423; only "
-    "_assert_compiled, used by fit/evaluate/train_on_batch/test_on_batch, does), although tune_allocator's "
-    "docstring says the first fit, evaluate or predict tunes the allocator"))])
+@pytest.mark.parametrize("loop", ["fit", "evaluate", "predict"])
 def test_each_loop_prepares_the_process(tuning_calls, loop):
     model = snn.Sequential([L.Input((2,)), L.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")

@@ -18,6 +18,8 @@ from scratchnn import regularizers
 from scratchnn.autograd import HookHandle, Tensor, no_grad
 from scratchnn.backend import fast_kernels, fast_kernels_enabled, set_fast_kernels
 from scratchnn.functional import conv as conv_ops
+from scratchnn.kernels.conv import FastConv2D
+from scratchnn.kernels.pooling import FastMaxPool2D
 from scratchnn.utils import set_random_seed
 
 
@@ -283,10 +285,12 @@ def functions_of(out):
 
 
 def ran_fused(out):
-    convs = [fn for fn in functions_of(out) if isinstance(fn, conv_ops.Conv2D)]
+    """Whether the convolution and the pooling ran as one op (the fast kernel with ``pool``)."""
+    functions = functions_of(out)
+    convs = [fn for fn in functions if isinstance(fn, (FastConv2D, conv_ops.Conv2D))]
     assert len(convs) == 1
-    pools = [fn for fn in functions_of(out) if isinstance(fn, conv_ops.MaxPool2D)]
-    return convs[0].pool is not None and not pools
+    pools = [fn for fn in functions if isinstance(fn, (FastMaxPool2D, conv_ops.MaxPool2D))]
+    return getattr(convs[0], "pool", None) is not None and not pools
 
 
 def cnn():

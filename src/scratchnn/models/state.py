@@ -13,9 +13,11 @@ the model exactly as it found it, so that the user's ``fit`` goes on as if nothi
 What is saved (``ModelState``):
 
 * every weight's values (trainable ones, and non-trainable ones such as BatchNormalization's
-  moving mean and variance), its ``.grad`` and its ``requires_grad`` flag;
+  moving mean and variance), its ``.grad`` and its ``requires_grad`` flag; layers that were not
+  built yet are unbuilt again (a ``fit`` inside the block builds them);
 * each layer's activity penalties of the last call (``layer.losses``);
-* the optimizer's step count, optimizer-wide state and every slot (moments), when compiled;
+* the optimizer's step count, learning rate (or schedule), optimizer-wide state and every slot
+  (moments), when compiled;
 * the random generators the model draws from: the global one (``scratchnn.random``) and each
   layer's own (``layer.random_generators()``).
 """
@@ -32,8 +34,9 @@ class ModelState:
     def __init__(self, model, weights=True, optimizer=True, random=True):
         self.model = model
         layers = list(model.walk())
-        self._weights = [(w, w.data.copy(), w.grad, w.requires_grad) for w in model.weights] \
-            if weights else []
+        self._unbuilt = model._unbuilt_layers() if weights else []      # a build inside is undone
+        self._weights = [(w, w.data.copy(), w.grad, None if w.grad is None else w.grad.copy(),
+                          w.requires_grad) for w in model.weights] if weights else []
         self._activity = [(layer, list(layer.activity_losses)) for layer in layers] if weights else []
         opt = getattr(model, "optimizer", None)
         self._optimizer = (opt, opt.snapshot_state()) if optimizer and opt is not None else None
@@ -44,8 +47,13 @@ class ModelState:
 
     def restore(self):
         """Put every saved value back in place (the weight arrays keep their identity)."""
-        for w, data, grad, requires in self._weights:
+        built_inside = [layer for layer in self._unbuilt if layer.built]
+        if built_inside:
+            self.model._unbuild(built_inside)
+        for w, data, grad, grad_values, requires in self._weights:
             w.data[...] = data
+            if grad is not None:                       # the same array, with its values
+                grad[...] = grad_values
             w.grad, w.requires_grad = grad, requires
         for layer, losses in self._activity:
             layer.activity_losses = list(losses)

@@ -84,7 +84,9 @@ class Trainer:
 
     def compile_arguments(self):
         """What ``compile`` was given, as objects: ``model.compile(**model.compile_arguments())``
-        compiles another model (or this one again) the same way (None before ``compile``)."""
+        compiles another model (or this one again) the same way (None before ``compile``). These
+        are the objects themselves, not copies: the optimizer keeps its state, so give a second
+        model a fresh optimizer (``{**args, 'optimizer': 'adam'}``)."""
         if not getattr(self, "compiled", False):
             return None
         return {"optimizer": self.optimizer, "loss": self.loss, "metrics": list(self._metric_ids),
@@ -422,6 +424,7 @@ class Trainer:
     # --------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, as one NumPy array (computed in batches, no graph)."""
+        prepare_process()
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, None, None, batch_size, steps=steps, what="predict")

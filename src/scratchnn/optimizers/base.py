@@ -234,17 +234,17 @@ class Optimizer:
         return list(self._state.items())
 
     def snapshot_state(self):
-        """A copy of everything updates change (step count, optimizer-wide state, every slot);
-        ``restore_state(snapshot)`` puts it back exactly (variables that gained state since
-        lose it again)."""
+        """A copy of everything training changes (step count, learning rate or schedule, optimizer-wide
+        state, every slot); ``restore_state(snapshot)`` puts it back exactly (variables that gained
+        state since lose it again)."""
         slots = [(var, {name: arr.copy() for name, arr in state.items()})
                  for var, state in self._state.items()]
-        return self.iterations, self.global_state(), slots
+        return self.iterations, self._learning_rate, self.global_state(), slots
 
     def restore_state(self, snapshot):
-        """Undo every update since ``snapshot_state()`` (the weights themselves are not touched)."""
-        iterations, global_state, states = snapshot
-        self.iterations = iterations
+        """Undo every change since ``snapshot_state()`` (the weights themselves are not touched)."""
+        iterations, learning_rate, global_state, states = snapshot
+        self.iterations, self._learning_rate = iterations, learning_rate
         for name, value in global_state:
             self.set_global_state(name, value)
         kept = {}
