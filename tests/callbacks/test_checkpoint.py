@@ -1,5 +1,6 @@
-"""Training that survives: ModelCheckpoint, BackupAndRestore (exact resumption after a kill),
-determinism, Ctrl-C during fit, and the warning for a loss that turns NaN."""
+"""Training that survives (``scratchnn/callbacks/checkpoint.py``): ModelCheckpoint and
+BackupAndRestore (exact resumption after a crash or a kill).
+"""
 import json
 import os
 import signal
@@ -14,27 +15,8 @@ import pytest
 import scratchnn as snn
 from scratchnn import callbacks as C
 from scratchnn import layers as L
-from scratchnn.optimizers import schedules
 
-
-def _data(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 8)).astype(np.float32)
-    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1)
-    return x, y
-
-
-def _model(seed=3):
-    snn.utils.set_random_seed(seed)
-    model = snn.Sequential([L.Input((8,)), L.Dense(16, activation="relu"), L.Dropout(0.3),
-                            L.Dense(3, activation="softmax")])
-    lr = schedules.ExponentialDecay(0.01, decay_steps=10, decay_rate=0.9)
-    model.compile(optimizer=snn.optimizers.Adam(learning_rate=lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
-
-
-FIT = dict(epochs=6, batch_size=16, validation_split=0.2, verbose=0)
+from tests.models.helpers import FIT, diverging_model, training_data, training_model
 
 
 class _Crash(C.Callback):
@@ -55,31 +37,15 @@ class _Crash(C.Callback):
             raise self.Crash
 
 
-# ------------------------------------------------------------------ determinism
-def test_same_seed_gives_bit_identical_training():
-    x, y = _data()
-    runs = []
-    for _ in range(2):
-        model = _model(seed=11)
-        history = model.fit(x, y, **FIT)
-        runs.append((model.get_weights(), history.history))
-    for a, b in zip(runs[0][0], runs[1][0]):
-        np.testing.assert_array_equal(a, b)
-    assert runs[0][1] == runs[1][1]
-    other = _model(seed=12)
-    other.fit(x, y, **FIT)
-    assert not np.array_equal(other.get_weights()[0], runs[0][0][0])
-
-
 # ------------------------------------------------------------------ BackupAndRestore
 @pytest.mark.parametrize("crash_epochs", [(2,), (0, 3), (1, 2, 5)])
 def test_backup_and_restore_resumes_exactly(tmp_path, crash_epochs):
-    x, y = _data()
-    reference = _model()
+    x, y = training_data()
+    reference = training_model()
     ref_history = reference.fit(x, y, **FIT)
     backup = tmp_path / "backup"
     for at in crash_epochs:
-        model = _model()
+        model = training_model()
         with pytest.raises(_Crash.Crash):
             model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup), _Crash(at)])
         state = json.loads((backup / "state.json").read_text()) if at > 0 else None
@@ -87,7 +53,7 @@ def test_backup_and_restore_resumes_exactly(tmp_path, crash_epochs):
             assert state["epoch"] == at - 1                      # the last completed epoch
             assert sorted(os.listdir(backup)) == [f"epoch-{at:05d}.optimizer.safetensors",
                                                   f"epoch-{at:05d}.weights.safetensors", "state.json"]
-    model = _model()
+    model = training_model()
     history = model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup)])
     for a, b in zip(reference.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -98,12 +64,12 @@ def test_backup_and_restore_resumes_exactly(tmp_path, crash_epochs):
 
 
 def test_backup_is_kept_when_asked_and_a_finished_run_does_nothing_more(tmp_path):
-    x, y = _data()
-    model = _model()
+    x, y = training_data()
+    model = training_model()
     model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(tmp_path / "b", delete_checkpoint=False)])
     assert (tmp_path / "b" / "state.json").exists()
     weights = model.get_weights()
-    again = _model()
+    again = training_model()
     history = again.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(tmp_path / "b", delete_checkpoint=False)])
     for a, b in zip(weights, again.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -167,8 +133,8 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_result(tmp_path):
 
 # ------------------------------------------------------------------ ModelCheckpoint
 def test_model_checkpoint_every_epoch_with_templated_names(tmp_path):
-    x, y = _data()
-    model = _model()
+    x, y = training_data()
+    model = training_model()
     path = str(tmp_path / "ckpt" / "m-{epoch:02d}-{val_loss:.3f}.scratchnn")
     history = model.fit(x, y, **FIT, callbacks=[C.ModelCheckpoint(path, save_best_only=False)])
     names = sorted(os.listdir(tmp_path / "ckpt"))
@@ -179,8 +145,8 @@ def test_model_checkpoint_every_epoch_with_templated_names(tmp_path):
 
 
 def test_model_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
-    x, y = _data()
-    model = _model()
+    x, y = training_data()
+    model = training_model()
     saved = {}
 
     class Snapshot(C.Callback):        # runs after the checkpoint: remember each epoch's weights
@@ -193,7 +159,7 @@ def test_model_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
         Snapshot()])
     acc = history.history["val_accuracy"]
     best = int(np.argmax(acc))                                  # first epoch reaching the maximum
-    restored = _model()
+    restored = training_model()
     restored.load_weights(path)
     for a, b in zip(restored.get_weights(), saved[best]):
         np.testing.assert_array_equal(a, b)
@@ -204,93 +170,14 @@ def test_model_checkpoint_checks_suffix_and_missing_keys(tmp_path):
         C.ModelCheckpoint(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"must end in '\.safetensors'"):
         C.ModelCheckpoint(tmp_path / "m.scratchnn", save_weights_only=True)
-    x, y = _data()
-    model = _model()
+    x, y = training_data()
+    model = training_model()
     with pytest.raises(KeyError, match="names 'val_auc'"):
         model.fit(x, y, **FIT, callbacks=[C.ModelCheckpoint(str(tmp_path / "m{val_auc}.scratchnn"))])
     with pytest.warns(UserWarning, match="only with val_loss available"):
         model.fit(x, y, epochs=1, verbose=0,
                   callbacks=[C.ModelCheckpoint(tmp_path / "m.scratchnn", save_best_only=True)])
     assert not (tmp_path / "m.scratchnn").exists()
-
-
-# ------------------------------------------------------------------ NaN and Ctrl-C
-def _diverging():
-    snn.utils.set_random_seed(0)
-    model = snn.Sequential([L.Input((8,)), L.Dense(1)])
-    model.compile(optimizer=snn.optimizers.SGD(learning_rate=1e6), loss="mse")
-    x, _ = _data()
-    return model, x, (x[:, :1] * 1e3)
-
-
-def test_nan_loss_warns_once_naming_the_first_bad_batch():
-    model, x, y = _diverging()
-    with pytest.warns(RuntimeWarning) as record:
-        model.fit(x, y, epochs=3, batch_size=10, verbose=0, shuffle=False)
-    nonfinite = [w for w in record if "the loss became" in str(w.message)]
-    assert len(nonfinite) == 1
-    message = str(nonfinite[0].message)
-    assert "epoch 1, batch" in message and "TerminateOnNaN" in message
-    # the named batch is the first one whose loss is not finite
-    losses = []
-    model, x, y = _diverging()
-    for i in range(0, len(x), 10):
-        with np.errstate(all="ignore"):
-            losses.append(model.train_on_batch(x[i:i + 10], y[i:i + 10]))
-    first = next(i for i, v in enumerate(losses) if not np.isfinite(v))
-    assert f"batch {first + 1}:" in message
-
-
-def test_terminate_on_nan_stops_without_the_warning(capsys):
-    import warnings
-    model, x, y = _diverging()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)          # our warning would fail the test
-        with np.errstate(all="ignore"):
-            history = model.fit(x, y, epochs=3, batch_size=10, verbose=0, shuffle=False,
-                                callbacks=[C.TerminateOnNaN()])
-    assert len(history.history["loss"]) == 1
-    assert "invalid loss" in capsys.readouterr().out.lower()
-
-
-_SIGINT_WORKER = textwrap.dedent("""
-    import sys, numpy as np, scratchnn as snn
-    from scratchnn import callbacks as C, layers as L
-    snn.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(20000, 50)).astype(np.float32); y = (x[:, 0] > 0).astype(np.int64)
-    model = snn.Sequential([L.Input((50,)), L.Dense(128, activation="relu"),
-                            L.Dense(2, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    class Tell(C.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            print("epoch", epoch, flush=True)
-    h = model.fit(x, y, epochs=1000, batch_size=4, verbose=0,
-                  callbacks=[C.BackupAndRestore(sys.argv[1]), Tell()])
-    p = model.predict(x[:5], verbose=0)
-    print("returned", len(h.history["loss"]), h.epoch, model.interrupted, bool(np.isfinite(p).all()),
-          flush=True)
-""")
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
-def test_ctrl_c_stops_after_the_batch_and_keeps_history(tmp_path):
-    script = tmp_path / "worker.py"
-    script.write_text(_SIGINT_WORKER)
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "b")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().startswith("epoch 0")
-    time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    words = out.split("returned", 1)[1].split()
-    completed = int(words[0])
-    assert completed >= 1
-    assert 1 + out.count("epoch ") == completed        # line 1 was read above; a partial epoch: not logged
-    assert words[-2:] == ["True", "True"]               # model.interrupted, and predictions are finite
-    assert "Training interrupted at epoch" in err and "Traceback" not in err
-    assert (tmp_path / "b" / "state.json").exists()     # the backup stays, to resume from
 
 
 # ------------------------------------------------------------------ review regressions
@@ -321,7 +208,7 @@ class _LowerLR(C.Callback):
 
 
 def test_backup_resumes_unregistered_models_and_a_changed_learning_rate(tmp_path):
-    x, y = _data()
+    x, y = training_data()
     reference = _subclassed()
     reference.fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[_LowerLR()])
     model = _subclassed()
@@ -337,35 +224,20 @@ def test_backup_resumes_unregistered_models_and_a_changed_learning_rate(tmp_path
 
 
 def test_backup_with_history_passed_first_logs_each_epoch_once(tmp_path):
-    x, y = _data()
-    model = _model()
+    x, y = training_data()
+    model = training_model()
     with pytest.raises(_Crash.Crash):
         model.fit(x, y, **FIT, callbacks=[C.History(), C.BackupAndRestore(tmp_path / "b"), _Crash(2)])
     state = json.loads((tmp_path / "b" / "state.json").read_text())
     assert state["epochs"] == [0, 1] and len(state["history"]["loss"]) == 2
-    history = _model().fit(x, y, **FIT, callbacks=[C.History(), C.BackupAndRestore(tmp_path / "b")])
+    history = training_model().fit(x, y, **FIT, callbacks=[C.History(), C.BackupAndRestore(tmp_path / "b")])
     assert history.epoch == list(range(6)) and len(history.history["loss"]) == 6
 
 
 def test_checkpoint_verbose_with_a_non_finite_first_value(tmp_path, capsys):
-    model, x, y = _diverging()
+    model, x, y = diverging_model()
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         model.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[
             C.ModelCheckpoint(tmp_path / "m.scratchnn", monitor="loss", save_best_only=True, verbose=1)])
     assert "did not improve from inf" in capsys.readouterr().out
     assert not (tmp_path / "m.scratchnn").exists()
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
-def test_ctrl_c_during_the_last_epochs_callbacks_is_not_lost():
-    x, y = _data()
-    model = _model()
-
-    class CtrlC(C.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 5:
-                os.kill(os.getpid(), signal.SIGINT)     # lands during the last epoch's callbacks
-
-    history = model.fit(x, y, **FIT, callbacks=[CtrlC()])
-    assert model.interrupted and len(history.history["loss"]) == 6
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # handler put back

@@ -1,7 +1,6 @@
-"""``scratchnn search`` (ranked table, results.csv, heat map, best model that ``evaluate`` reads)
-and ``scratchnn evaluate --report`` (confusion matrix, ROC AUC and the curves of a binary task),
-checked against the files they write and against scikit-learn; bad arguments give one line and
-exit status 2 before anything trains."""
+"""``scratchnn search`` (``scratchnn/cli/search.py``): ranked table, results.csv, heat map, best
+model; bad arguments give one line and exit status 2 before anything trains.
+"""
 import csv
 import json
 
@@ -13,32 +12,6 @@ from scratchnn.cli import data, main
 
 skm = pytest.importorskip("sklearn.metrics")
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCRATCHNN_HOME", str(tmp_path / "home"))
-    return tmp_path
-
-
-@pytest.fixture(scope="module")
-def search_run(tmp_path_factory):
-    """One small search on breast cancer: 2 x 2 candidates, 3 folds, 2 epochs each."""
-    out = tmp_path_factory.mktemp("search") / "bc"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SCRATCHNN_HOME", str(out.parent / "home"))
-    import io
-    from contextlib import redirect_stdout
-    buffer = io.StringIO()
-    try:
-        with redirect_stdout(buffer):
-            status = main(["search", "--dataset", "breast_cancer", "--grid", "lr=0.001,0.01", "--grid",
-                           "hidden=4,8", "--cv", "3", "--epochs", "2", "--seed", "0", "--out", str(out),
-                           "--quiet"])
-    finally:
-        mp.undo()
-    assert status == 0
-    return out, buffer.getvalue()
 
 
 def _csv(path):
@@ -82,30 +55,6 @@ def test_search_prints_the_ranked_table_and_writes_its_files(search_run):
     assert record["test"]["accuracy"] == pytest.approx(accuracy)
 
 
-def test_evaluate_report_prints_the_confusion_matrix_and_auc_and_writes_the_curves(search_run, capsys):
-    out, _ = search_run
-    assert main(["evaluate", str(out)]) == 0                      # default: as before, no figure
-    assert "confusion matrix" not in capsys.readouterr().out
-    assert not (out / "roc_curve.png").exists()
-    assert main(["evaluate", str(out), "--report"]) == 0
-    printed = capsys.readouterr().out
-    model = models.load_model(out / "model.scratchnn")
-    _, (x_test, y_test), _ = data.load(data.task("breast_cancer"), 0, verbose=False)
-    p = model.predict(x_test, verbose=0)[:, 0]
-    assert f"ROC AUC {skm.roc_auc_score(y_test, p):.4f}" in printed
-    assert f"average precision {skm.average_precision_score(y_test, p):.4f}" in printed
-    counts = skm.confusion_matrix(y_test, p >= 0.5)
-    lines = printed.splitlines()
-    at = lines.index("confusion matrix (rows: true class, columns: predicted class):")
-    assert lines[at + 1].split() == ["malignant", "benign"]
-    assert lines[at + 2].split() == ["malignant"] + [str(c) for c in counts[0]]
-    assert lines[at + 3].split() == ["benign"] + [str(c) for c in counts[1]]
-    for name in ("roc_curve.png", "precision_recall_curve.png"):
-        assert (out / name).read_bytes()[:8] == PNG
-        assert str(out / name) in printed
-        (out / name).unlink()                                     # leave the run as the other test expects
-
-
 def test_search_on_a_regression_table_ranks_by_r2_and_draws_one_row(home, capsys):
     out = home / "dia"
     assert main(["search", "--dataset", "diabetes", "--grid", "lr=0.001,0.01", "--cv", "2", "--epochs", "1",
@@ -138,33 +87,6 @@ def test_bad_search_arguments_fail_before_training(home, capsys, argv, message):
     err = capsys.readouterr().err
     assert err.startswith("scratchnn search: error: ") and message in err and err.count("\n") == 1
     assert not out.exists()
-
-
-def test_evaluate_report_on_three_classes_prints_the_one_vs_rest_auc(home, capsys, monkeypatch):
-    out = home / "iris"
-    assert main(["search", "--dataset", "iris", "--grid", "hidden=4,8", "--cv", "2", "--epochs", "2",
-                 "--seed", "3", "--out", str(out), "--quiet"]) == 0
-    capsys.readouterr()
-    assert main(["evaluate", str(out), "--report"]) == 0
-    printed = capsys.readouterr().out
-    model = models.load_model(out / "model.scratchnn")
-    _, (x_test, y_test), _ = data.load(data.task("iris"), 3, verbose=False)
-    p = model.predict(x_test, verbose=0).astype(np.float64)
-    auc = skm.roc_auc_score(y_test, p / p.sum(axis=1, keepdims=True), multi_class="ovr")
-    assert f"ROC AUC, one vs rest, macro average: {auc:.4f}" in printed
-    assert not (out / "roc_curve.png").exists()
-    # a class absent from the test set: its one-vs-rest area is undefined (it used to print "nan")
-    load = data.load
-
-    def without_virginica(*args, **kwargs):
-        train, (x, y), names = load(*args, **kwargs)
-        return train, (x[y != 2], y[y != 2]), names
-
-    monkeypatch.setattr(data, "load", without_virginica)
-    assert main(["evaluate", str(out), "--report"]) == 0
-    captured = capsys.readouterr()
-    assert "ROC AUC (one vs rest): undefined (no test sample of virginica)" in captured.out
-    assert "nan" not in captured.out and "Warning" not in captured.err
 
 
 def test_lr_option_applies_to_every_optimizer_of_the_grid(home, capsys):

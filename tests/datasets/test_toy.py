@@ -1,6 +1,9 @@
-"""Semantic segmentation: the ``shapes`` generator (``scratchnn.datasets.toy``) and the lesson it
-serves, a small convolutional encoder-decoder trained with per-pixel sparse cross-entropy and
-scored by pixel accuracy and mean IoU against the predict-background-everywhere baseline."""
+"""The toy generators (``scratchnn/datasets/toy.py``): values against scikit-learn's geometry,
+shapes and dtypes, seeding, the geometry of each generator, argument errors; and ``shapes`` with
+the lesson it serves, a small convolutional encoder-decoder trained with per-pixel sparse
+cross-entropy and scored by pixel accuracy and mean IoU against the
+predict-background-everywhere baseline.
+"""
 import re
 import time
 
@@ -13,9 +16,186 @@ from scratchnn import layers as L
 from scratchnn.datasets import shapes, toy
 from scratchnn.utils import set_random_seed
 
+# ----------------------------------------------------------------------------- generators
+
+GENERATORS = {
+    "spirals": lambda rs: toy.spirals(50, random_state=rs),
+    "moons": lambda rs: toy.moons(50, noise=0.1, random_state=rs),
+    "circles": lambda rs: toy.circles(50, noise=0.1, random_state=rs),
+    "blobs": lambda rs: toy.blobs(50, random_state=rs),
+    "linear_regression": lambda rs: toy.linear_regression(50, random_state=rs),
+    "polynomial_regression": lambda rs: toy.polynomial_regression(50, random_state=rs),
+}
+REGRESSION = ("linear_regression", "polynomial_regression")
+
 
 def _equal(a, b):
     return all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_generator_dtypes_shapes_and_seeds(name):
+    make = GENERATORS[name]
+    x, y = make(0)
+    assert x.dtype == np.float32 and len(x) == 50
+    if name in REGRESSION:
+        assert x.shape == (50, 1) and y.shape == (50, 1) and y.dtype == np.float32
+    else:
+        assert x.shape == (50, 2) and y.shape == (50,) and y.dtype == np.int64
+    assert _equal(make(0), (x, y))                                   # same seed, same data
+    assert not _equal(make(1), (x, y))                               # another seed, other data
+    assert _equal(make(np.random.default_rng(0)), (x, y))            # a Generator is used as given
+    rng = np.random.default_rng(7)
+    assert not _equal(make(rng), make(rng))                          # ... and advanced
+
+
+@pytest.mark.parametrize("name", list(GENERATORS))
+def test_generators_follow_set_random_seed(name, restore_global_rng):
+    make = GENERATORS[name]
+    set_random_seed(123)
+    first, second = make(None), make(None)
+    set_random_seed(123)
+    assert _equal(make(None), first) and _equal(make(None), second)
+    assert not _equal(first, second)
+
+
+@pytest.mark.parametrize("gate, rule", [("and", lambda a, b: a & b), ("or", lambda a, b: a | b),
+                                        ("nand", lambda a, b: 1 - (a & b)), ("nor", lambda a, b: 1 - (a | b)),
+                                        ("xor", lambda a, b: a ^ b)])
+def test_logic_gate_truth_tables(gate, rule):
+    x, y = toy.logic_gate(gate.upper())
+    assert x.dtype == np.float32 and y.dtype == np.float32 and x.shape == (4, 2) and y.shape == (4, 1)
+    assert x.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert y[:, 0].tolist() == [rule(int(a), int(b)) for a, b in x]
+
+
+def test_logic_gate_unknown_name():
+    with pytest.raises(ValueError, match=re.escape("unknown logic gate 'xnr'; expected one of "
+                                                   "['and', 'or', 'nand', 'nor', 'xor']")):
+        toy.logic_gate("xnr")
+    with pytest.raises(ValueError, match="unknown logic gate 3"):
+        toy.logic_gate(3)
+
+
+def _sorted_rows(x, y):
+    table = np.column_stack([y, np.round(np.asarray(x, dtype=np.float64), 6)])
+    return table[np.lexsort(table.T[::-1])]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 101])
+def test_moons_and_circles_match_sklearn_geometry(n):
+    sk = pytest.importorskip("sklearn.datasets")
+    for ours, theirs in [(toy.moons(n, random_state=0), sk.make_moons(n, random_state=0)),
+                         (toy.circles(n, factor=0.5, random_state=0),
+                          sk.make_circles(n, factor=0.5, random_state=0))]:
+        assert np.bincount(ours[1], minlength=2).tolist() == np.bincount(theirs[1], minlength=2).tolist()
+        np.testing.assert_allclose(_sorted_rows(*ours), _sorted_rows(*theirs), atol=2e-6)
+    # unshuffled, even the order is sklearn's
+    x, y = toy.moons(n, shuffle=False)
+    xs, ys = sk.make_moons(n, shuffle=False)
+    np.testing.assert_allclose(x, xs, atol=1e-6)
+    assert y.tolist() == ys.tolist()
+
+
+def test_moons_and_circles_noise_level():
+    clean = toy.moons(20000, random_state=3)
+    noisy = toy.moons(20000, noise=0.1, random_state=3)  # same shuffle, then noise on top
+    assert np.array_equal(clean[1], noisy[1])
+    assert np.std(noisy[0] - clean[0]) == pytest.approx(0.1, rel=0.03)
+    x, y = toy.circles(1000, factor=0.3, random_state=0)
+    radius = np.hypot(x[:, 0], x[:, 1])
+    np.testing.assert_allclose(radius[y == 0], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(radius[y == 1], 0.3, rtol=1e-6)
+
+
+def test_spirals_balanced_and_on_two_arms():
+    x, y = toy.spirals(201, noise=0.0, turns=2.0, random_state=0)
+    assert np.bincount(y).tolist() == [101, 100]
+    # noise-free: a point of arm k at radius r has polar angle pi r + k pi (mod 2 pi)
+    r = np.hypot(x[:, 0], x[:, 1]).astype(np.float64)
+    angle = np.arctan2(x[:, 1], x[:, 0]).astype(np.float64)
+    off = np.angle(np.exp(1j * (angle - np.pi * r - np.pi * y)))
+    assert np.abs(off).max() < 1e-4
+    assert r.max() <= 4.0 + 1e-5 and r.max() > 3.5  # 2 turns: radius up to 2 * turns
+
+
+def test_spirals_with_noise_are_nonlinear_but_follow_their_arm():
+    x, y = toy.spirals(4000, noise=0.2, random_state=1)
+    x64 = x.astype(np.float64)
+    r, angle = np.hypot(x64[:, 0], x64[:, 1]), np.arctan2(x64[:, 1], x64[:, 0])
+    nearer_arm = (np.abs(np.angle(np.exp(1j * (angle - np.pi * r)))) > np.pi / 2).astype(int)
+    assert (nearer_arm == y).mean() > 0.95            # the arm rule classifies almost every point
+    design = np.column_stack([x64, np.ones(len(x))])
+    w = np.linalg.lstsq(design, 2.0 * y - 1, rcond=None)[0]
+    assert ((design @ w > 0) == y).mean() < 0.75      # a linear boundary does not
+
+
+def test_linear_regression_noise_and_line():
+    x, y = toy.linear_regression(20000, slope=-1.5, intercept=4.0, noise=0.7, x_range=(1, 5), random_state=0)
+    assert x.min() >= 1 and x.max() <= 5 and x.std() == pytest.approx(4 / np.sqrt(12), rel=0.03)
+    residual = y[:, 0].astype(np.float64) - (-1.5 * x[:, 0] + 4.0)
+    assert residual.std() == pytest.approx(0.7, rel=0.03) and abs(residual.mean()) < 0.03
+    slope, intercept = np.polyfit(x[:, 0], y[:, 0], 1)
+    assert slope == pytest.approx(-1.5, abs=0.03) and intercept == pytest.approx(4.0, abs=0.1)
+    x0, y0 = toy.linear_regression(10, noise=0.0, random_state=0)
+    np.testing.assert_allclose(y0, 2.0 * x0 + 1.0, rtol=1e-6)
+    assert np.array_equal(x0, toy.linear_regression(10, noise=5.0, random_state=0)[0])  # noise moves only y
+
+
+def test_polynomial_regression_noise_and_curve():
+    coefficients = (1.0, -2.0, 0.5)  # 1 - 2x + 0.5x^2
+    x, y = toy.polynomial_regression(20000, coefficients, noise=0.5, random_state=0)
+    assert x.min() >= -3 and x.max() <= 3
+    residual = y[:, 0].astype(np.float64) - (1 - 2 * x[:, 0] + 0.5 * x[:, 0] ** 2)
+    assert residual.std() == pytest.approx(0.5, rel=0.03)
+    np.testing.assert_allclose(np.polyfit(x[:, 0], y[:, 0], 2)[::-1], coefficients, atol=0.03)
+    x0, y0 = toy.polynomial_regression(50, (0.0, 0.0, 0.0, 1.0), noise=0.0, random_state=1)
+    np.testing.assert_allclose(y0, x0.astype(np.float64) ** 3, rtol=1e-5, atol=1e-6)
+
+
+def test_blobs_counts_centres_and_spread():
+    x, y = toy.blobs(301, centers=3, random_state=0)
+    assert np.bincount(y).tolist() == [101, 100, 100] and x.shape == (301, 2)
+    centres = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0]])
+    x, y = toy.blobs(20000, centers=centres, cluster_std=[0.5, 2.0], random_state=1)
+    assert x.shape == (20000, 3) and np.bincount(y).tolist() == [10000, 10000]
+    for k, std in enumerate([0.5, 2.0]):
+        np.testing.assert_allclose(x[y == k].mean(axis=0), centres[k], atol=0.1)
+        np.testing.assert_allclose(x[y == k].std(axis=0), std, rtol=0.05)
+    x, _ = toy.blobs(10, centers=4, n_features=5, center_box=(2, 3), cluster_std=0.0, random_state=2)
+    assert x.shape == (10, 5) and x.min() >= 2 and x.max() <= 3
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: toy.moons(0), "n_samples must be an integer >= 1, got 0"),
+    (lambda: toy.spirals(10.5), "n_samples must be an integer >= 1, got 10.5"),
+    (lambda: toy.circles(True), "n_samples must be an integer >= 1, got True"),
+    (lambda: toy.moons(10, noise=-0.1), "noise must be a finite number >= 0 or None, got -0.1"),
+    (lambda: toy.spirals(10, noise=float("nan")), "noise must be a finite number >= 0, got nan"),
+    (lambda: toy.spirals(10, turns=0), "turns must be a finite number > 0, got 0"),
+    (lambda: toy.circles(10, factor=1.0), "factor must be in [0, 1), got 1.0"),
+    (lambda: toy.circles(10, factor=-0.5), "factor must be a finite number >= 0, got -0.5"),
+    (lambda: toy.moons(10, random_state=-1), "random_state must be None, a non-negative int or a "
+                                             "numpy.random.Generator, got -1"),
+    (lambda: toy.blobs(10, random_state="seed"), "random_state must be None, a non-negative int or a "
+                                                 "numpy.random.Generator, got 'seed'"),
+    (lambda: toy.blobs(10, centers=0), "centers must be an integer >= 1, got 0"),
+    (lambda: toy.blobs(10, centers=[1, 2]), "centers must be an integer >= 1 or a non-empty (k, d) array"),
+    (lambda: toy.blobs(10, cluster_std=[1, 2]), "cluster_std must be a number >= 0 or 3 of them"),
+    (lambda: toy.blobs(10, cluster_std=-1), "cluster_std must be a number >= 0 or 3 of them"),
+    (lambda: toy.blobs(10, center_box=(1, 1)), "center_box must be a pair (low, high) with low < high, "
+                                               "got (1, 1)"),
+    (lambda: toy.linear_regression(10, x_range=(3, -3)), "x_range must be a pair (low, high) with "
+                                                        "low < high, got (3, -3)"),
+    (lambda: toy.linear_regression(10, x_range=5), "x_range must be a pair (low, high)"),
+    (lambda: toy.linear_regression(10, slope="2"), "slope must be a finite number, got '2'"),
+    (lambda: toy.linear_regression(10, noise=-1), "noise must be a finite number >= 0, got -1"),
+    (lambda: toy.polynomial_regression(10, coefficients=()), "coefficients must be a non-empty sequence"),
+    (lambda: toy.polynomial_regression(10, coefficients=["a"]), "coefficients must be a non-empty sequence"),
+])
+def test_argument_errors(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 def _bbox(mask):
@@ -35,7 +215,7 @@ def iou_per_class(y_true, y_pred, n_classes=3):
     return ious
 
 
-# ----------------------------------------------------------------------------- the generator
+# ----------------------------------------------------------------------------- shapes (semantic segmentation)
 
 def test_shapes_exported():
     assert ds.shapes is toy.shapes

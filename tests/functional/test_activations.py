@@ -1,4 +1,5 @@
-"""Activations: gradients (finite differences), agreement with PyTorch, stability, dtypes, lookup.
+"""Activation functions (``scratchnn/functional/activations.py``): gradients (finite
+differences), agreement with PyTorch, stability, dtypes, lookup.
 
 Every activation in ``F.ACTIVATIONS`` (and ``maxout``) is listed once in ``CASES``
 with its PyTorch equivalent and the points where it is not differentiable
@@ -12,8 +13,8 @@ import pytest
 
 import scratchnn.functional as F
 from scratchnn import Tensor, gradcheck
-from scratchnn.functional._special import erf
-from conftest import assert_close, requires_torch, torch
+
+from tests.helpers import assert_close, requires_torch, torch
 
 tF = torch.nn.functional if torch is not None else None
 
@@ -233,31 +234,6 @@ def test_softmax_sums_to_one(axis, rng):
     y = F.softmax(Tensor(x, dtype=np.float64), axis=axis)
     np.testing.assert_allclose(y.data.sum(axis=axis), 1.0, rtol=1e-12)
     assert np.all(y.data >= 0)
-
-
-# ---------------------------------------------------------------------- erf
-def test_erf_float64_matches_math_erf():
-    x = np.concatenate([np.linspace(-10, 10, 4001), [-3.0, 3.0, -1e-300, 1e-300, 0.0, -0.0,
-                                                      2.9999999999, 3.0000000001, 26.9, 27.5]])
-    expected = np.array([math.erf(v) for v in x])
-    got = erf(x)
-    assert got.dtype == np.float64
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14)
-
-
-def test_erf_of_infinities():
-    got = erf(np.array([np.inf, -np.inf]))
-    np.testing.assert_array_equal(got, [1.0, -1.0])
-    got32 = erf(np.array([np.inf, -np.inf], dtype=np.float32))
-    np.testing.assert_array_equal(got32, [1.0, -1.0])
-
-
-def test_erf_float32_matches_math_erf():
-    x = np.linspace(-10, 10, 4001).astype(np.float32)
-    expected = np.array([math.erf(float(v)) for v in x])
-    got = erf(x)
-    assert got.dtype == np.float32
-    np.testing.assert_allclose(got.astype(np.float64), expected, rtol=0, atol=2e-7)
 
 
 # ------------------------------------------------------------------ lookup

@@ -1,25 +1,30 @@
-"""Convolution and pooling, channels last: F.conv2d / F.max_pool2d / F.avg_pool2d (gradcheck,
-PyTorch forward and backward, TensorFlow-generated fixtures for 'same' padding, a NumPy loop
-reference), and the Conv2D / MaxPooling2D / AveragePooling2D layers (shapes, parameter counts,
-configs, training, saving, error messages, float32 end to end)."""
+"""Convolution and pooling functions, channels last (``scratchnn/functional/conv.py``):
+F.conv2d / F.max_pool2d / F.avg_pool2d (gradcheck, PyTorch forward and backward,
+TensorFlow-generated fixtures for 'same' padding, a NumPy loop reference, error messages,
+float32 end to end, batch-parallel passes), and the convolution's fast paths: both im2col
+layouts (windows x taps, and taps x windows with the bias as a row of ones) and
+``F.conv2d_max_pool`` (convolution, max pooling, then the ReLU on the pooled array).
+
+Each fast path is checked against the plain computation it replaces (bit for bit where the
+arithmetic is the same), by gradcheck in float64, and against PyTorch. The layers are tested in
+``tests/layers/test_convolutional.py``.
+"""
 import math
-import re
-import time
+import sys
 
 import numpy as np
 import pytest
-from conftest import assert_config_round_trip, assert_close, requires_torch, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scratchnn as snn
 import scratchnn.functional as F
-from scratchnn import layers as L
 from scratchnn.autograd import Tensor
+from scratchnn.functional import conv as conv_module
 from scratchnn.gradcheck import gradcheck
 from scratchnn.kernels import threads as threads_module
-from scratchnn.models import load_model
-from scratchnn.utils import set_random_seed
+
+from tests.helpers import assert_close, requires_torch, torch
 
 
 # ======================================================================= helpers
@@ -399,188 +404,10 @@ def test_pooling_same_matches_tensorflow(name, pool, strides, expected):
     assert_close(out, np.array(expected, dtype=np.float64)[None, :, :, None], rtol=1e-12)
 
 
-# ======================================================================= layers
-_LAYER_SHAPE_CASES = [
-    (lambda: L.Conv2D(4, 3), (2, 9, 7, 3)),
-    (lambda: L.Conv2D(5, (2, 4), strides=2, padding="same"), (2, 9, 7, 3)),
-    (lambda: L.Conv2D(2, (3, 2), strides=(3, 1)), (1, 10, 5, 1)),
-    (lambda: L.Conv2D(3, 3, dilation_rate=2, padding="same"), (2, 8, 6, 2)),
-    (lambda: L.Conv2D(3, (2, 3), dilation_rate=(2, 1)), (2, 8, 6, 2)),
-    (lambda: L.MaxPooling2D(), (2, 9, 7, 3)),
-    (lambda: L.MaxPooling2D(3, strides=2, padding="same"), (2, 9, 8, 3)),
-    (lambda: L.MaxPooling2D((2, 3), strides=1), (1, 5, 6, 2)),
-    (lambda: L.AveragePooling2D(), (2, 9, 7, 3)),
-    (lambda: L.AveragePooling2D((3, 2), strides=(1, 2), padding="same"), (2, 7, 5, 1)),
-]
-
-
-@pytest.mark.parametrize("make, x_shape", _LAYER_SHAPE_CASES,
-                         ids=[str(i) for i in range(len(_LAYER_SHAPE_CASES))])
-def test_layer_compute_output_shape_equals_forward_shape(rng, make, x_shape):
-    layer = make()
-    out = layer(rng.normal(size=x_shape).astype(np.float32))
-    assert layer.compute_output_shape((None,) + x_shape[1:]) == (None,) + out.shape[1:]
-    assert layer.compute_output_shape(x_shape) == out.shape
-    assert out.dtype == np.float32
-
-
-@pytest.mark.parametrize("kernel_size, cin, filters", [(3, 1, 4), ((2, 5), 3, 7), (1, 6, 2)])
-def test_conv2d_parameter_count_and_kernel_layout(kernel_size, cin, filters):
-    layer = L.Conv2D(filters, kernel_size)
-    layer(np.zeros((1, 6, 6, cin), dtype=np.float32))
-    kh, kw = _two(kernel_size)
-    assert layer.kernel.shape == (kh, kw, cin, filters)
-    assert layer.bias.shape == (filters,)
-    assert layer.count_params() == kh * kw * cin * filters + filters
-    no_bias = L.Conv2D(filters, kernel_size, use_bias=False)
-    no_bias(np.zeros((1, 6, 6, cin), dtype=np.float32))
-    assert no_bias.bias is None and len(no_bias.weights) == 1
-    assert no_bias.count_params() == kh * kw * cin * filters
-
-
-def test_pooling_layers_have_no_weights():
-    for layer in (L.MaxPooling2D(), L.AveragePooling2D()):
-        layer(np.zeros((1, 4, 4, 2), dtype=np.float32))
-        assert layer.weights == [] and layer.count_params() == 0
-
-
-def test_conv2d_layer_computes_activation_of_conv(rng):
-    x = rng.normal(size=(2, 6, 5, 3))
-    layer = L.Conv2D(4, (3, 2), strides=(1, 2), padding="same", activation="relu",
-                     bias_initializer="glorot_uniform", dtype="float64")
-    out = layer(x).data
-    pre = F.conv2d(Tensor(x, dtype=np.float64), layer.kernel.data, layer.bias.data, strides=(1, 2),
-                   padding="same").data
-    assert (pre < 0).any() and (pre > 0).any()
-    np.testing.assert_allclose(out, np.maximum(pre, 0.0), rtol=1e-12, atol=0)
-
-    plain = L.Conv2D(4, (3, 2), use_bias=False, dtype="float64")
-    out = plain(x).data
-    np.testing.assert_allclose(out, F.conv2d(Tensor(x, dtype=np.float64), plain.kernel.data).data,
-                               rtol=1e-12, atol=0)
-
-
-def test_layers_compute_what_the_functions_compute(rng):
-    x = rng.normal(size=(2, 7, 6, 3))
-    pool = L.MaxPooling2D(3, strides=2, padding="same", dtype="float64")
-    assert_close(pool(x), F.max_pool2d(Tensor(x, dtype=np.float64), 3, 2, "same").data, rtol=1e-12)
-    avg = L.AveragePooling2D((2, 3), dtype="float64")
-    assert_close(avg(x), F.avg_pool2d(Tensor(x, dtype=np.float64), (2, 3), None).data, rtol=1e-12)
-
-
-_CONFIG_LAYERS = [
-    lambda: L.Conv2D(6, (3, 2), strides=(2, 1), padding="same", activation="tanh", use_bias=False,
-                     kernel_initializer="he_normal", name="conv_cfg"),
-    lambda: L.Conv2D(3, 2, dilation_rate=(2, 1), activation="relu", bias_initializer="ones"),
-    lambda: L.MaxPooling2D((3, 2), strides=(1, 2), padding="same"),
-    lambda: L.AveragePooling2D(3, strides=1),
-]
-
-
-@pytest.mark.parametrize("make", _CONFIG_LAYERS, ids=["conv-a", "conv-b", "maxpool", "avgpool"])
-def test_get_config_from_config_round_trip(rng, make):
-    layer = make()
-    x = rng.normal(size=(2, 8, 7, 3)).astype(np.float32)
-    assert_config_round_trip(layer, x)
-
-
-def _cnn(input_shape=None):
-    first = {} if input_shape is None else {"input_shape": input_shape}
-    return snn.Sequential([L.Conv2D(4, 3, activation="relu", **first), L.MaxPooling2D(2),
-                           L.Conv2D(6, (2, 3), padding="same", activation="relu"), L.Flatten(),
-                           L.Dense(3, activation="softmax")])
-
-
-def _cnn_data(rng, n=24, hw=(10, 9)):
-    return rng.normal(size=(n,) + hw + (2,)).astype(np.float32), rng.integers(0, 3, n)
-
-
-def test_sequential_cnn_trains_and_loss_decreases(rng):
-    set_random_seed(0)
-    model = _cnn()
-    model.compile(optimizer=snn.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
-    x, y = _cnn_data(rng)
-    history = model.fit(x, y, epochs=6, batch_size=24, shuffle=False, verbose=0)
-    losses = history.history["loss"]
-    assert all(np.isfinite(losses))
-    assert losses[-1] < losses[0] - 0.05, losses
-    assert model.layers[0].kernel.shape == (3, 3, 2, 4)
-    # output shapes: (10, 9) -conv3-> (8, 7) -pool2-> (4, 3) -same-> (4, 3) x 6 = 72 -> 3
-    assert model.count_params() == (3 * 3 * 2 * 4 + 4) + (2 * 3 * 4 * 6 + 6) + (72 * 3 + 3)
-    assert model.predict(x, verbose=0).shape == (24, 3)
-
-
-def test_cnn_save_load_predicts_bit_identically(rng, tmp_path):
-    set_random_seed(1)
-    model = _cnn(input_shape=(10, 9, 2))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    x, y = _cnn_data(rng)
-    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    path = tmp_path / "cnn.scratchnn"
-    model.save(path)
-    loaded = load_model(path)
-    assert [type(a).__name__ for a in loaded.layers] == [type(b).__name__ for b in model.layers]
-    expected = model.predict(x, verbose=0)
-    got = loaded.predict(x, verbose=0)
-    assert got.dtype == expected.dtype
-    np.testing.assert_array_equal(got, expected)
-    for a, b in zip(model.get_weights(), loaded.get_weights()):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_default_layer_names_follow_keras():
-    for layer, base in [(L.Conv2D(2, 3), "conv2d"), (L.MaxPooling2D(), "max_pooling2d"),
-                        (L.AveragePooling2D(), "average_pooling2d")]:
-        assert re.fullmatch(rf"{base}(_\d+)?", layer.name), layer.name
-
-
-# ======================================================================= bad input
-@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 8, 8, 1, 1)], ids=["rank3", "rank5"])
-@pytest.mark.parametrize("make", [lambda: L.Conv2D(2, 3, name="bad_rank"),
-                                  lambda: L.MaxPooling2D(name="bad_rank"),
-                                  lambda: L.AveragePooling2D(name="bad_rank")], ids=["conv", "max", "avg"])
-def test_layer_rejects_wrong_rank(make, shape):
-    layer = make()
-    with pytest.raises(ValueError) as err:
-        layer(np.zeros(shape, dtype=np.float32))
-    msg = str(err.value)
-    assert "'bad_rank'" in msg and type(layer).__name__ in msg
-    assert "(batch, height, width, channels)" in msg                # expected
-    assert ", ".join(map(str, shape[1:])) + ")" in msg               # received
-    assert not layer.built
-
-
 def test_functional_rejects_wrong_rank():
     for fn in (lambda x: F.conv2d(x, np.ones((1, 1, 8, 1))), F.max_pool2d, F.avg_pool2d):
         with pytest.raises(ValueError, match=r"\(N, H, W, C\).*\(1, 8, 8\)"):
             fn(np.zeros((1, 8, 8)))
-
-
-def test_conv2d_wrong_channel_count_after_build():
-    layer = L.Conv2D(2, 3, name="chan")
-    layer(np.zeros((1, 8, 8, 1), dtype=np.float32))
-    with pytest.raises(ValueError) as err:
-        layer(np.zeros((1, 8, 8, 3), dtype=np.float32))
-    msg = str(err.value)
-    assert "'chan'" in msg and "1 input channels" in msg and "(1, 8, 8, 3)" in msg
-    with pytest.raises(ValueError, match=r"kernel of shape \(3, 3, 1, 2\).*\(1, 8, 8, 3\)"):
-        F.conv2d(np.zeros((1, 8, 8, 3)), layer.kernel.data)
-    assert layer(np.zeros((2, 5, 4, 1), dtype=np.float32)).shape == (2, 3, 2, 2)   # still usable
-
-
-@pytest.mark.parametrize("layer_args, shape", [((2, 5), (1, 4, 8, 1)), ((2, (3, 9)), (1, 4, 8, 1)),
-                                                ((2, 3, 1, "valid", None, 3), (1, 6, 8, 1))],
-                         ids=["5x5-on-4x8", "3x9-on-4x8", "dilated-3x3-on-6x8"])
-def test_conv2d_kernel_larger_than_input(layer_args, shape):
-    layer = L.Conv2D(*layer_args, name="too_big")
-    with pytest.raises(ValueError) as err:
-        layer(np.zeros(shape, dtype=np.float32))
-    msg = str(err.value)
-    assert "'too_big'" in msg and format(layer.kernel_size[0]) + "x" in msg
-    assert str((None,) + shape[1:]) in msg
-    assert not layer.built and layer.weights == []
-    same = L.Conv2D(*layer_args[:2], padding="same", dilation_rate=layer.dilation_rate)   # 'same' fits
-    assert same(np.zeros(shape, dtype=np.float32)).shape == shape[:3] + (2,)
 
 
 def test_functional_kernel_larger_than_input():
@@ -588,67 +415,6 @@ def test_functional_kernel_larger_than_input():
         F.conv2d(np.zeros((1, 2, 4, 1)), np.ones((3, 3, 1, 1)))
     with pytest.raises(ValueError, match=r"larger than the input \(4x4\) along width"):
         F.conv2d(np.zeros((1, 4, 4, 1)), np.ones((1, 3, 1, 1)), dilation_rate=2)
-
-
-def test_layer_called_on_too_small_image_after_build_names_layer():
-    for layer in (L.Conv2D(2, 3, name="late_small"), L.MaxPooling2D(3, name="late_small")):
-        layer(np.zeros((1, 8, 8, 1), dtype=np.float32))
-        with pytest.raises(ValueError, match="late_small"):
-            layer(np.zeros((1, 2, 2, 1), dtype=np.float32))
-
-
-@pytest.mark.parametrize("cls", [L.MaxPooling2D, L.AveragePooling2D])
-@pytest.mark.parametrize("pool, shape", [(5, (1, 4, 8, 1)), ((1, 9), (1, 4, 8, 1))], ids=["5x5", "1x9"])
-def test_pooling_window_producing_empty_output(cls, pool, shape):
-    layer = cls(pool, name="empty_pool")
-    with pytest.raises(ValueError) as err:
-        layer(np.zeros(shape, dtype=np.float32))
-    msg = str(err.value)
-    ph, pw = _two(pool)
-    assert "'empty_pool'" in msg and f"{ph}x{pw}" in msg and "(None, 4, 8, 1)" in msg and "empty" in msg
-    assert cls(pool, padding="same")(np.zeros(shape, dtype=np.float32)).shape[1:3] == (
-        -(-4 // ph), -(-8 // pw))                                     # 'same' never empties
-    fn = F.max_pool2d if cls is L.MaxPooling2D else F.avg_pool2d
-    with pytest.raises(ValueError, match=rf"{ph}x{pw}.*4x8.*empty"):
-        fn(np.zeros(shape), pool)
-
-
-_NON_POSITIVE = [
-    ("kernel_size", lambda: L.Conv2D(2, 0, name="nonpos")),
-    ("kernel_size", lambda: L.Conv2D(2, (3, -1), name="nonpos")),
-    ("strides", lambda: L.Conv2D(2, 3, strides=0, name="nonpos")),
-    ("strides", lambda: L.Conv2D(2, 3, strides=(1, -2), name="nonpos")),
-    ("dilation_rate", lambda: L.Conv2D(2, 3, dilation_rate=0, name="nonpos")),
-    ("pool_size", lambda: L.MaxPooling2D(0, name="nonpos")),
-    ("pool_size", lambda: L.AveragePooling2D((2, 0), name="nonpos")),
-    ("strides", lambda: L.MaxPooling2D(2, strides=0, name="nonpos")),
-    ("strides", lambda: L.AveragePooling2D(2, strides=(-1, 1), name="nonpos")),
-]
-_NON_POSITIVE_IDS = [f"{i}-{arg}" for i, (arg, _) in enumerate(_NON_POSITIVE)]
-
-
-@pytest.mark.parametrize("argument, make", _NON_POSITIVE, ids=_NON_POSITIVE_IDS)
-def test_non_positive_sizes_rejected(argument, make):
-    with pytest.raises(ValueError, match=rf"'nonpos': {argument} must be positive, got \(?.*(0|-\d)"):
-        make()
-
-
-@pytest.mark.parametrize("argument, make", _NON_POSITIVE, ids=_NON_POSITIVE_IDS)
-def test_non_positive_sizes_error_names_layer(argument, make):
-    with pytest.raises(ValueError, match="nonpos"):
-        make()
-
-
-def test_strides_with_dilation_rejected():
-    with pytest.raises(ValueError, match=r"Conv2D 'strided_dilated'.*strides > 1 with dilation_rate > 1"):
-        L.Conv2D(2, 3, strides=2, dilation_rate=2, name="strided_dilated")
-    with pytest.raises(ValueError, match="strides > 1 together with dilation_rate > 1"):
-        F.conv2d(np.zeros((1, 8, 8, 1)), np.ones((3, 3, 1, 1)), strides=(1, 2), dilation_rate=(2, 1))
-
-
-def test_float_kernel_size_rejected_with_value_error():
-    with pytest.raises(ValueError, match=r"kernel_size.*3\.0"):
-        L.Conv2D(2, 3.0)
 
 
 def test_functional_non_positive_sizes_rejected():
@@ -661,25 +427,6 @@ def test_functional_non_positive_sizes_rejected():
         F.avg_pool2d(x, 2, strides=(1, 0))
 
 
-@pytest.mark.parametrize("filters", [0, -3, 2.0, True])
-def test_conv2d_filters_must_be_positive_int(filters):
-    with pytest.raises(ValueError) as err:
-        L.Conv2D(filters, 3, name="filt")
-    msg = str(err.value)
-    assert "'filt'" in msg and "filters must be a positive integer" in msg and repr(filters) in msg
-
-
-@pytest.mark.parametrize("make", [lambda: L.Conv2D(2, 3, padding="full", name="pad_full"),
-                                  lambda: L.MaxPooling2D(padding="full", name="pad_full"),
-                                  lambda: L.AveragePooling2D(padding="full", name="pad_full")],
-                         ids=["conv", "max", "avg"])
-def test_padding_full_rejected(make):
-    with pytest.raises(ValueError) as err:
-        make()
-    msg = str(err.value)
-    assert "'pad_full'" in msg and "'valid' or 'same'" in msg and "'full'" in msg
-
-
 def test_functional_padding_full_rejected():
     x = np.zeros((1, 4, 4, 1))
     for call in (lambda: F.conv2d(x, np.ones((2, 2, 1, 1)), padding="full"),
@@ -688,71 +435,7 @@ def test_functional_padding_full_rejected():
             call()
 
 
-def test_padding_is_case_insensitive_like_keras():
-    assert L.Conv2D(2, 3, padding="SAME").padding == "same"
-    assert L.MaxPooling2D(padding="Valid").padding == "valid"
-
-
-@pytest.mark.parametrize("make", [lambda: L.Conv2D(2, 3, data_format="channels_first", name="cf"),
-                                  lambda: L.MaxPooling2D(data_format="channels_first", name="cf"),
-                                  lambda: L.AveragePooling2D(data_format="channels_first", name="cf")],
-                         ids=["conv", "max", "avg"])
-def test_channels_first_rejected(make):
-    with pytest.raises(ValueError) as err:
-        make()
-    msg = str(err.value)
-    assert "'cf'" in msg and "channels_last" in msg and "'channels_first'" in msg
-    assert L.Conv2D(2, 3, data_format="channels_last").get_config()["filters"] == 2
-
-
-def test_compute_output_shape_wrong_rank_names_layer():
-    with pytest.raises(ValueError, match="cos_rank"):
-        L.Conv2D(2, 3, name="cos_rank").compute_output_shape((None, 8, 8))
-
-
-@pytest.mark.parametrize("bad_x, words", [
-    (np.zeros((16, 10, 9), dtype=np.float32), "(batch, height, width, channels)"),
-    (np.zeros((16, 2, 9, 2), dtype=np.float32), "does not fit"),
-    (np.zeros((16, 3, 3, 2), dtype=np.float32), "output would be empty"),     # 1x1 after the conv
-], ids=["rank3", "kernel-too-big", "pool-empties"])
-def test_failed_first_fit_leaves_sequential_unbuilt_and_usable(rng, bad_x, words):
-    set_random_seed(2)
-    model = _cnn()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    y = rng.integers(0, 3, 16)
-    with pytest.raises(ValueError, match=re.escape(words)):
-        model.fit(bad_x, y, epochs=1, verbose=0)
-    assert not model.built
-    assert all(not layer.built and layer.weights == [] for layer in model.layers)
-    x, y = _cnn_data(rng, n=16)
-    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
-    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
-    assert model.layers[0].kernel.shape == (3, 3, 2, 4)
-    assert model.layers[-1].kernel.shape == (4 * 3 * 6, 3)
-    assert model.predict(x, verbose=0).shape == (16, 3)
-
-
-def test_fit_on_wrong_image_size_names_the_model_input(rng):
-    model = snn.Sequential([L.Input((10, 9, 2)), L.Conv2D(4, 3), L.MaxPooling2D(2), L.Flatten(), L.Dense(3)])
-    model.compile(optimizer="adam", loss="mse")
-    weights = model.get_weights()
-    with pytest.raises(ValueError) as err:
-        model.fit(np.zeros((4, 12, 9, 2), dtype=np.float32), np.zeros((4, 3)), verbose=0)
-    for a, b in zip(weights, model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    assert "10, 9, 2)" in str(err.value) and "12, 9, 2)" in str(err.value)
-
-
-def test_sequential_add_of_too_big_conv_changes_nothing():
-    model = snn.Sequential([L.Input((4, 4, 1)), L.Conv2D(2, 3)])
-    with pytest.raises(ValueError, match="does not fit"):
-        model.add(L.Conv2D(2, 3, name="no_room"))                    # 2x2 left: a 3x3 kernel does not fit
-    assert [layer.name for layer in model.layers if layer.name == "no_room"] == []
-    model.add(L.Flatten())
-    assert model.output_shape == (None, 8)
-
-
-# ======================================================================= float32, speed
+# ======================================================================= float32, vectorized
 def test_float32_conv_stays_float32_end_to_end(rng):
     x = _leaf(rng.normal(size=(8, 28, 28, 1)), dtype=np.float32)
     kernel = _leaf(rng.normal(size=(3, 3, 1, 32)) * 0.3, dtype=np.float32)
@@ -770,16 +453,30 @@ def test_float32_conv_stays_float32_end_to_end(rng):
         assert np.isfinite(t.grad).all() and np.abs(t.grad).sum() > 0
 
 
-def test_conv_and_pool_are_vectorized(rng):
-    """A per-pixel Python loop would take seconds here; im2col plus per-tap slices take milliseconds."""
-    x = _leaf(rng.normal(size=(32, 28, 28, 3)), dtype=np.float32)
-    kernel = _leaf(rng.normal(size=(3, 3, 3, 32)), dtype=np.float32)
-    start = time.perf_counter()
-    out = F.conv2d(x, kernel, padding="same")
-    (F.max_pool2d(out, 3, strides=1).sum() + F.avg_pool2d(out, 2).sum()).backward()
-    elapsed = time.perf_counter() - start
-    assert x.grad.shape == x.shape and kernel.grad.shape == kernel.shape
-    assert elapsed < 2.0, f"conv/pool forward+backward took {elapsed:.2f} s"
+def test_conv_and_pool_are_vectorized(rng, monkeypatch):
+    """A per-pixel Python loop would make Python calls in proportion to the pixels; im2col plus
+    per-tap slices make the same few calls whatever the image size (counted, not timed)."""
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "1")     # one thread: every call is counted here
+
+    def python_calls(size):
+        x = _leaf(rng.normal(size=(8, size, size, 3)), dtype=np.float32)
+        kernel = _leaf(rng.normal(size=(3, 3, 3, 32)), dtype=np.float32)
+        calls = 0
+
+        def count(frame, event, arg):
+            nonlocal calls
+            calls += event in ("call", "c_call")
+        sys.setprofile(count)
+        try:
+            out = F.conv2d(x, kernel, padding="same")
+            (F.max_pool2d(out, 3, strides=1).sum() + F.avg_pool2d(out, 2).sum()).backward()
+        finally:
+            sys.setprofile(None)
+        assert x.grad.shape == x.shape and kernel.grad.shape == kernel.shape
+        return calls
+
+    small, large = python_calls(14), python_calls(112)         # 64 times the pixels, 8 times the rows
+    assert large <= small + 50, f"{small} Python calls on 14x14 images, {large} on 112x112"
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])
@@ -841,21 +538,199 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
         np.testing.assert_array_equal(a, b)
 
 
-def test_parallel_batches_covers_every_row_once_and_reraises(monkeypatch):
-    monkeypatch.setattr(threads_module, "PARALLEL_MIN_SIZE", 0)
-    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "4")
-    seen = np.zeros(10, int)
+LAYOUTS = {"windows-by-taps": 0, "taps-by-windows": 10**6}      # TAPS_MAJOR_BELOW for each
 
-    def mark(lo, hi):
-        seen[lo:hi] += 1
-    threads_module.parallel_batches(mark, 10, 100)
-    assert seen.tolist() == [1] * 10
 
-    def fail(lo, hi):
-        if lo > 0:
-            raise ValueError(f"rows {lo}:{hi}")
-    with pytest.raises(ValueError, match="rows"):
-        threads_module.parallel_batches(fail, 10, 100)
-    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "many")
-    with pytest.raises(ValueError, match="SCRATCHNN_NUM_THREADS must be a positive integer, got 'many'"):
-        threads_module.parallel_batches(mark, 10, 100)
+@pytest.fixture(params=sorted(LAYOUTS))
+def layout(request, monkeypatch):
+    """Forces one im2col layout for every input channel count."""
+    monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", LAYOUTS[request.param])
+    return request.param
+
+
+def _leaves(*arrays):
+    return [None if a is None else Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
+
+
+def _run(fn, x, w, b, r):
+    """fn(x, w, b) and the gradients of sum(fn(...) * r)."""
+    xs, ws, bs = _leaves(x, w, b)
+    y = fn(xs, ws, bs)
+    (y * Tensor(r, dtype=np.float64)).sum().backward()
+    return [y.data, xs.grad.data, ws.grad.data] + ([] if b is None else [bs.grad.data])
+
+
+# ======================================================================= the two im2col layouts
+_LAYOUT_CASES = [((2, 7, 6, 1), (3, 3), 1, "valid", 1), ((2, 7, 6, 3), (3, 2), 2, "same", 1),
+                 ((1, 8, 7, 5), (2, 2), 1, "same", 2), ((2, 6, 6, 4), (4, 1), (2, 1), "valid", 1)]
+
+
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "nobias"])
+@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
+def test_each_im2col_layout_passes_gradcheck(rng, layout, x_shape, kernel_hw, strides, padding, dilation,
+                                             with_bias):
+    x = rng.normal(size=x_shape)
+    w = rng.normal(size=kernel_hw + (x_shape[3], 3))
+    args = (x, w, rng.normal(size=3)) if with_bias else (x, w)
+    for relu in (False, True):
+        assert gradcheck(lambda *a, relu=relu: F.conv2d(*a, strides=strides, padding=padding,
+                                                        dilation_rate=dilation, relu=relu), *args)
+
+
+@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
+def test_the_two_layouts_agree(rng, monkeypatch, x_shape, kernel_hw, strides, padding, dilation):
+    """Same values and gradients (to rounding: the products sum in another order) whichever
+    layout runs, with a frozen kernel or a frozen bias too (only the other's gradient is made)."""
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=kernel_hw + (x_shape[3], 4)), rng.normal(size=4)
+    r = rng.normal(size=F.conv2d(x, w, b, strides, padding, dilation).shape)
+    results = []
+    for below in LAYOUTS.values():
+        monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
+        results.append(_run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation, relu=True),
+                            x, w, b, r))
+        for frozen in (1, 2):                              # kernel, then bias, without a gradient
+            xs, ws, bs = _leaves(x, w, b)
+            [ws, bs][frozen - 1].requires_grad = False
+            (F.conv2d(xs, ws, bs, strides, padding, dilation) * Tensor(r)).sum().backward()
+            trained = bs if frozen == 1 else ws
+            assert [ws, bs][frozen - 1].grad is None and trained.grad is not None
+            results[-1].append(trained.grad.data)
+    for a, c in zip(*results):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
+def test_each_im2col_layout_matches_torch(rng, layout, x_shape, kernel_hw, strides, padding, dilation):
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=kernel_hw + (x_shape[3], 4)), rng.normal(size=4)
+    r = rng.normal(size=F.conv2d(x, w, b, strides, padding, dilation).shape)
+    ours = _run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation), x, w, b, r)
+    ref = torch_conv2d(x, w, b, strides, padding, dilation, r)
+    for a, c, what in zip(ours, ref, ["forward", "dx", "dkernel", "dbias"]):
+        assert_close(a, c, rtol=1e-5, what=what)
+
+
+def test_the_layout_does_not_change_the_output_dtype(rng, monkeypatch):
+    """y has the dtype of cols @ W (the input's and the kernel's), the bias added into it, in
+    both layouts: a bias Tensor of another dtype neither widens nor narrows y."""
+    f16, f32, f64 = np.float16, np.float32, np.float64
+    for x_dtype, k_dtype, b_dtype in [(f32, f32, f64), (f16, f16, f32), (f64, f32, f32), (f16, f32, f16)]:
+        x = Tensor(rng.normal(size=(2, 6, 6, 2)), dtype=x_dtype)
+        w, b = Tensor(rng.normal(size=(3, 3, 2, 3)), dtype=k_dtype), Tensor(rng.normal(size=3), dtype=b_dtype)
+        expected = np.result_type(x_dtype, k_dtype)
+        for below in LAYOUTS.values():
+            monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
+            assert F.conv2d(x, w, b).dtype == expected
+            assert F.conv2d_max_pool(x, w, b, relu=True).dtype == expected
+
+
+def test_bias_add_in_wide_rows_is_exact(rng):
+    """``_add_bias`` views r rows as one (fewer, longer NumPy loops): the same additions, for row
+    counts that are and are not multiples of a power of two."""
+    for m, f in [(1, 3), (6, 32), (7, 32), (64, 5), (12, 300)]:
+        rows, bias = rng.normal(size=(m, f)).astype(np.float32), rng.normal(size=f).astype(np.float32)
+        expected = rows + bias
+        conv_module._add_bias(rows, bias)
+        np.testing.assert_array_equal(rows, expected)
+    columns = rng.normal(size=(8, 6)).astype(np.float32)[:, :4]          # not contiguous: added in place too
+    expected = columns + bias[:4]
+    conv_module._add_bias(columns, bias[:4])
+    np.testing.assert_array_equal(columns, expected)
+
+
+# ======================================================================= conv2d_max_pool
+_POOLS = [(2, None, "valid"), (3, 2, "same"), (2, 1, "valid"), (3, 3, "same"), ((2, 3), (1, 2), "same")]
+
+
+def _pool_id(p):
+    return f"p{p[0]}-s{p[1]}-{p[2]}"
+
+
+@pytest.mark.parametrize("pool", _POOLS, ids=_pool_id)
+@pytest.mark.parametrize("cin", [1, 3, 5])
+def test_conv2d_max_pool_equals_conv_then_pool_bit_for_bit(rng, cin, pool):
+    """relu(max(z)) = max(relu(z)) exactly, so the fused op gives the very numbers (values and
+    gradients) of conv2d then max_pool2d, with or without bias and ReLU."""
+    size, strides, padding = pool
+    x = rng.normal(size=(3, 9, 8, cin))
+    w = rng.normal(size=(3, 3, cin, 4))
+    for b in (rng.normal(size=4) - 3.0, None):           # a negative bias: some windows pool below 0
+        for relu in (True, False):
+            r = rng.normal(size=F.max_pool2d(F.conv2d(x, w, padding="same"), size, strides, padding).shape)
+            def fused_op(a, k, c, relu=relu):
+                return F.conv2d_max_pool(a, k, c, padding="same", relu=relu, pool_size=size,
+                                         pool_strides=strides, pool_padding=padding)
+
+            def plain_op(a, k, c, relu=relu):
+                return F.max_pool2d(F.conv2d(a, k, c, padding="same", relu=relu), size, strides, padding)
+            fused, plain = _run(fused_op, x, w, b, r), _run(plain_op, x, w, b, r)
+            for a, c in zip(fused, plain):
+                np.testing.assert_array_equal(a, c)
+            if relu and b is not None:
+                assert (fused[0] == 0).any() and (fused[0] > 0).any()        # the ReLU did cut something
+
+
+def test_conv2d_max_pool_relu_zero_windows_get_no_gradient(rng):
+    """Windows whose values are all negative pool to relu(max) = 0: no gradient reaches them (as
+    after conv -> relu -> pool, where the tie of zeros sends it to a ReLU that passes nothing)."""
+    x = rng.normal(size=(2, 6, 6, 1))
+    w = rng.normal(size=(3, 3, 1, 2))
+    b = np.array([-100.0, 100.0])                          # channel 0 all negative, channel 1 all positive
+    xs, ws, bs = _leaves(x, w, b)
+    y = F.conv2d_max_pool(xs, ws, bs, relu=True)
+    y.sum().backward()
+    assert (y.data[..., 0] == 0).all() and (y.data[..., 1] > 0).all()
+    assert bs.grad.data[0] == 0 and bs.grad.data[1] == y.data[..., 1].size
+
+
+@pytest.mark.parametrize("pool", _POOLS[:3], ids=_pool_id)
+def test_conv2d_max_pool_gradcheck(rng, pool):
+    size, strides, padding = pool
+    x = rng.normal(size=(2, 7, 8, 2))
+    w, b = rng.normal(size=(2, 3, 2, 3)), rng.normal(size=3)
+    assert gradcheck(lambda a, k, c: F.conv2d_max_pool(a, k, c, strides=1, padding="same", relu=True,
+                                                       pool_size=size, pool_strides=strides,
+                                                       pool_padding=padding), x, w, b)
+
+
+@requires_torch
+@pytest.mark.parametrize("cin", [1, 4])
+def test_conv2d_max_pool_matches_torch(rng, cin):
+    """conv2d -> relu -> max_pool2d in PyTorch (NCHW), on a 2x2 and an overlapping 3x3/2 pool."""
+    x, w, b = rng.normal(size=(2, 10, 9, cin)), rng.normal(size=(3, 3, cin, 5)), rng.normal(size=5)
+    for size, strides in [(2, 2), (3, 2)]:
+        y = F.conv2d_max_pool(x, w, b, relu=True, pool_size=size, pool_strides=strides)
+        r = rng.normal(size=y.shape)
+        ours = _run(lambda a, k, c, size=size, strides=strides: F.conv2d_max_pool(
+            a, k, c, relu=True, pool_size=size, pool_strides=strides), x, w, b, r)
+        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        z = torch.nn.functional.conv2d(xt.permute(0, 3, 1, 2), wt.permute(3, 2, 0, 1), bt)
+        out = torch.nn.functional.max_pool2d(torch.relu(z), size, strides).permute(0, 2, 3, 1)
+        (out * torch.tensor(r)).sum().backward()
+        for a, c, what in zip(ours, [out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()],
+                              ["forward", "dx", "dkernel", "dbias"]):
+            assert_close(a, c, rtol=1e-5, what=what)
+
+
+def test_conv2d_max_pool_inference_keeps_nothing_and_gives_the_same_output(rng):
+    x, w, b = (rng.normal(size=s).astype(np.float32) for s in [(4, 12, 12, 1), (3, 3, 1, 8), (8,)])
+    with snn.no_grad():
+        y = F.conv2d_max_pool(x, w, b, relu=True)
+    assert y._ctx is None and y.dtype == np.float32 and y.shape == (4, 5, 5, 8)
+    np.testing.assert_array_equal(y.data, F.max_pool2d(F.conv2d(x, w, b, relu=True), 2).data)
+
+
+def test_conv2d_max_pool_bad_arguments(rng):
+    x, w = rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(3, 3, 2, 4))
+    with pytest.raises(ValueError, match=r"conv2d_max_pool: a 4x4 pooling window with 'valid' padding does "
+                                         r"not fit the convolution's output of 3x3"):
+        F.conv2d_max_pool(x, w, pool_size=4)
+    with pytest.raises(ValueError, match=r"conv2d_max_pool: kernel of shape \(3, 3, 2, 4\) does not fit "
+                                         r"input of shape \(1, 5, 5, 3\)"):
+        F.conv2d_max_pool(rng.normal(size=(1, 5, 5, 3)), w)
+    with pytest.raises(ValueError, match="pool_strides must be positive"):
+        F.conv2d_max_pool(x, w, pool_strides=0)
+    with pytest.raises(ValueError, match=r"conv2d_max_pool: pool_padding must be 'valid' or 'same', "
+                                         r"got 'full'"):
+        F.conv2d_max_pool(x, w, pool_padding="full")
+    assert F.conv2d_max_pool(x, w, pool_size=3, pool_padding="same").shape == (1, 1, 1, 4)

@@ -1,11 +1,14 @@
-"""Losses: gradients, agreement with PyTorch, Keras's semantics (computed by hand),
-softmax/sigmoid fusion, reductions and sample weights, input validation, dtypes."""
+"""Loss functions (``scratchnn/functional/losses.py``): gradients, agreement with PyTorch,
+Keras's semantics (computed by hand), softmax/sigmoid fusion, reductions and sample weights,
+input validation, dtypes.
+"""
 import numpy as np
 import pytest
 
 import scratchnn.functional as F
 from scratchnn import Tensor, gradcheck
-from conftest import assert_close, requires_torch, torch
+
+from tests.helpers import assert_close, requires_torch, torch
 
 tF = torch.nn.functional if torch is not None else None
 

@@ -1,5 +1,10 @@
-"""The learning lab's machinery: registration order, seeding, the report, saving, the command."""
+"""The learning lab's machinery (``scratchnn/lab/_core.py``): registration order, seeding, the
+report, saving; and, for the real experiments, that they are registered in course order, that
+every figure has a title, labelled axes and a legend wherever it draws several series, and the
+files they write.
+"""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,29 +12,7 @@ import pytest
 from scratchnn import lab
 from scratchnn.lab import _core
 
-
-@pytest.fixture
-def toy_experiment():
-    """A small registered experiment that draws random numbers and one figure (removed afterwards)."""
-    from scratchnn.plot.figure import new_figure
-
-    @lab.experiment("toy-test", "A toy experiment", "draws numbers", order=-1)
-    def toy(lab_):
-        import scratchnn as snn
-        w = snn.layers.Dense(3)
-        w.build((None, 2))
-        lab_.number("draw", float(lab_.rng.random()))
-        lab_.number("global_draw", float(np.random.random()))
-        lab_.number("kernel", w.kernel.data)
-        lab_.number("size", lab_.pick(100, 10))
-        fig = new_figure(3, 2)
-        ax = fig.add_subplot()
-        ax.plot([0, 1], [1, 0])
-        ax.set_title("toy")
-        lab_.figure("curve", fig)
-        lab_.say(f"the draw was {lab_.numbers['draw']:.3f}")
-    yield toy
-    del _core.EXPERIMENTS["toy-test"]
+from tests.lab.helpers import plot_axes
 
 
 def test_registry_is_sorted_by_order_and_rejects_duplicates(toy_experiment):
@@ -77,21 +60,6 @@ def test_every_registered_experiment_has_a_title_summary_and_module_docstring():
         assert (sys.modules[exp.fn.__module__].__doc__ or "").strip(), exp.fn.__module__
 
 
-def test_the_lab_command_lists_and_runs(toy_experiment, tmp_path, capsys):
-    from scratchnn.cli import main
-    assert main(["lab"]) == 0
-    listing = capsys.readouterr().out
-    assert "toy-test" in listing and "draws numbers" in listing
-    assert main(["lab", "toy-test", "--out", str(tmp_path / "out"), "--quick", "--seed", "2"]) == 0
-    printed = capsys.readouterr().out
-    assert "the draw was" in printed and str(tmp_path / "out") in printed
-    numbers = json.loads((tmp_path / "out" / "numbers.json").read_text())
-    assert numbers == lab.run("toy-test", quick=True, seed=2, verbose=False).numbers
-    assert (tmp_path / "out" / "curve.png").exists()
-    assert main(["lab", "no-such-thing"]) == 2
-    assert "unknown experiment 'no-such-thing'" in capsys.readouterr().err
-
-
 def test_numbers_json_is_strict_json(tmp_path):
     @lab.experiment("nan-test", "NaN", "writes a NaN", order=-2)
     def nan_experiment(lab_):
@@ -106,3 +74,75 @@ def test_numbers_json_is_strict_json(tmp_path):
     strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in numbers.json"))
     assert strict == {"diverged": "NaN", "curve": [1.0, "Infinity", "-Infinity"]}
     assert np.isnan(result.numbers["diverged"])          # the Python dict keeps the floats
+
+
+# ------------------------------------------------------------------ the course's experiments
+NAMES = ("perceptron", "activations", "optimizers", "learning-rate", "loss-functions")
+
+
+def _labelled(ax):
+    """Artists of ``ax`` that carry a legend label."""
+    artists = ax.lines + ax.collections + ax.patches
+    return [a for a in artists if a.get_label() and not a.get_label().startswith("_")]
+
+
+def assert_readable(fig, stem):
+    """A figure title; on every plot a title and both axis labels; wherever several labelled
+    series are drawn, each one is named in a legend of the figure (panels of a row may share one)."""
+    assert fig.get_suptitle().strip(), f"{stem}: no figure title"
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
+    named = {text.get_text() for legend in legends for text in legend.get_texts()}
+    for ax in plot_axes(fig):
+        what = f"{stem} / {ax.get_title()!r}"
+        assert ax.get_title().strip(), f"{stem}: a panel without a title"
+        assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), f"{what}: an axis without a label"
+        series = {artist.get_label() for artist in _labelled(ax)}
+        if len(series) > 1:
+            assert series <= named, f"{what}: series {sorted(series - named)} are in no legend"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_and_figures_readable(results, name):
+    assert name in lab.names()
+    result, _ = results(name)
+    assert result.figures and result.lines
+    for stem, fig in result.figures.items():
+        assert_readable(fig, stem)
+
+
+def test_course_order():
+    order = {name: lab.EXPERIMENTS[name].order for name in NAMES}
+    assert order == {"perceptron": 1, "activations": 2, "optimizers": 4, "learning-rate": 5,
+                     "loss-functions": 7}
+
+
+def test_all_registered_in_course_order():
+    order = {name: lab.EXPERIMENTS[name].order for name in
+             ("overfitting", "cnn", "batch-size", "regression", "binary", "multiclass")}
+    assert order == {"overfitting": 6, "cnn": 9, "batch-size": 10, "regression": 11, "binary": 12,
+                     "multiclass": 13}
+
+
+def test_registered_in_course_order():
+    from scratchnn import lab
+    assert lab.EXPERIMENTS["vanishing-gradients"].order == 3
+    assert lab.EXPERIMENTS["weight-init"].order == 8
+    names = lab.names()
+    assert names.index("vanishing-gradients") < names.index("weight-init")
+
+
+@pytest.mark.parametrize("name, figures", [
+    ("vanishing-gradients", {"gradients", "training"}),
+    ("weight-init", {"activation_std", "activation_histograms", "mnist"}),
+])
+def test_files_written(results, name, figures):
+    result, folder = results(name)
+    assert set(result.figures) == figures
+    written = {p.name for p in Path(folder).iterdir()}
+    assert written == {f"{stem}.png" for stem in figures} | {"report.txt", "numbers.json"}
+    for stem in figures:
+        assert (Path(folder) / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = json.loads((Path(folder) / "numbers.json").read_text())
+    assert set(saved) == set(result.numbers)
+    assert (Path(folder) / "report.txt").read_text() == result.report
+    assert result.quick and result.seed == 0

@@ -14,7 +14,7 @@ nbclient = pytest.importorskip("nbclient")
 if importlib.util.find_spec("ipykernel") is None:     # not imported here: the kernel runs elsewhere
     pytest.skip("ipykernel is not installed", allow_module_level=True)
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 
 
@@ -24,7 +24,7 @@ def test_there_are_the_three_course_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
+def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, mnist_mirror):
     monkeypatch.setenv("SCRATCHNN_QUICK", "1")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "2"))
     nb = nbformat.read(path, as_version=4)

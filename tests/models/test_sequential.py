@@ -1,220 +1,18 @@
-"""The convolution's fast paths: both im2col layouts (windows x taps, and taps x windows with the
-bias as a row of ones), ``F.conv2d_max_pool`` (convolution, max pooling, then the ReLU on the
-pooled array), and ``Sequential`` running a Conv2D followed by a MaxPooling2D as that one op.
-
-Each fast path is checked against the plain computation it replaces (bit for bit where the
-arithmetic is the same), by gradcheck in float64, and against PyTorch."""
+"""``Sequential`` (``scratchnn/models/sequential.py``): building (and undoing a failed build), and
+running a Conv2D followed by a MaxPooling2D as one op (``F.conv2d_max_pool``) with the same
+result as the two layers, in training and in inference.
+"""
 import numpy as np
 import pytest
-from conftest import assert_close, requires_torch, torch
 
 import scratchnn as snn
-import scratchnn.functional as F
 from scratchnn import layers as L
 from scratchnn import regularizers
 from scratchnn.autograd import Tensor
 from scratchnn.functional import conv as conv_module
-from scratchnn.gradcheck import gradcheck
 from scratchnn.inspect import layer_activations
+from scratchnn.layers import Dense
 from scratchnn.utils import set_random_seed
-
-LAYOUTS = {"windows-by-taps": 0, "taps-by-windows": 10**6}      # TAPS_MAJOR_BELOW for each
-
-
-@pytest.fixture(params=sorted(LAYOUTS))
-def layout(request, monkeypatch):
-    """Forces one im2col layout for every input channel count."""
-    monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", LAYOUTS[request.param])
-    return request.param
-
-
-def _leaves(*arrays):
-    return [None if a is None else Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
-
-
-def _run(fn, x, w, b, r):
-    """fn(x, w, b) and the gradients of sum(fn(...) * r)."""
-    xs, ws, bs = _leaves(x, w, b)
-    y = fn(xs, ws, bs)
-    (y * Tensor(r, dtype=np.float64)).sum().backward()
-    return [y.data, xs.grad.data, ws.grad.data] + ([] if b is None else [bs.grad.data])
-
-
-# ======================================================================= the two im2col layouts
-_LAYOUT_CASES = [((2, 7, 6, 1), (3, 3), 1, "valid", 1), ((2, 7, 6, 3), (3, 2), 2, "same", 1),
-                 ((1, 8, 7, 5), (2, 2), 1, "same", 2), ((2, 6, 6, 4), (4, 1), (2, 1), "valid", 1)]
-
-
-@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "nobias"])
-@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
-def test_each_im2col_layout_passes_gradcheck(rng, layout, x_shape, kernel_hw, strides, padding, dilation,
-                                             with_bias):
-    x = rng.normal(size=x_shape)
-    w = rng.normal(size=kernel_hw + (x_shape[3], 3))
-    args = (x, w, rng.normal(size=3)) if with_bias else (x, w)
-    for relu in (False, True):
-        assert gradcheck(lambda *a, relu=relu: F.conv2d(*a, strides=strides, padding=padding,
-                                                        dilation_rate=dilation, relu=relu), *args)
-
-
-@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
-def test_the_two_layouts_agree(rng, monkeypatch, x_shape, kernel_hw, strides, padding, dilation):
-    """Same values and gradients (to rounding: the products sum in another order) whichever
-    layout runs, with a frozen kernel or a frozen bias too (only the other's gradient is made)."""
-    x, w, b = rng.normal(size=x_shape), rng.normal(size=kernel_hw + (x_shape[3], 4)), rng.normal(size=4)
-    r = rng.normal(size=F.conv2d(x, w, b, strides, padding, dilation).shape)
-    results = []
-    for below in LAYOUTS.values():
-        monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
-        results.append(_run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation, relu=True),
-                            x, w, b, r))
-        for frozen in (1, 2):                              # kernel, then bias, without a gradient
-            xs, ws, bs = _leaves(x, w, b)
-            [ws, bs][frozen - 1].requires_grad = False
-            (F.conv2d(xs, ws, bs, strides, padding, dilation) * Tensor(r)).sum().backward()
-            trained = bs if frozen == 1 else ws
-            assert [ws, bs][frozen - 1].grad is None and trained.grad is not None
-            results[-1].append(trained.grad.data)
-    for a, c in zip(*results):
-        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
-
-
-@requires_torch
-@pytest.mark.parametrize("x_shape, kernel_hw, strides, padding, dilation", _LAYOUT_CASES)
-def test_each_im2col_layout_matches_torch(rng, layout, x_shape, kernel_hw, strides, padding, dilation):
-    from test_conv import torch_conv2d
-    x, w, b = rng.normal(size=x_shape), rng.normal(size=kernel_hw + (x_shape[3], 4)), rng.normal(size=4)
-    r = rng.normal(size=F.conv2d(x, w, b, strides, padding, dilation).shape)
-    ours = _run(lambda a, k, c: F.conv2d(a, k, c, strides, padding, dilation), x, w, b, r)
-    ref = torch_conv2d(x, w, b, strides, padding, dilation, r)
-    for a, c, what in zip(ours, ref, ["forward", "dx", "dkernel", "dbias"]):
-        assert_close(a, c, rtol=1e-5, what=what)
-
-
-def test_the_layout_does_not_change_the_output_dtype(rng, monkeypatch):
-    """y has the dtype of cols @ W (the input's and the kernel's), the bias added into it, in
-    both layouts: a bias Tensor of another dtype neither widens nor narrows y."""
-    f16, f32, f64 = np.float16, np.float32, np.float64
-    for x_dtype, k_dtype, b_dtype in [(f32, f32, f64), (f16, f16, f32), (f64, f32, f32), (f16, f32, f16)]:
-        x = Tensor(rng.normal(size=(2, 6, 6, 2)), dtype=x_dtype)
-        w, b = Tensor(rng.normal(size=(3, 3, 2, 3)), dtype=k_dtype), Tensor(rng.normal(size=3), dtype=b_dtype)
-        expected = np.result_type(x_dtype, k_dtype)
-        for below in LAYOUTS.values():
-            monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", below)
-            assert F.conv2d(x, w, b).dtype == expected
-            assert F.conv2d_max_pool(x, w, b, relu=True).dtype == expected
-
-
-def test_bias_add_in_wide_rows_is_exact(rng):
-    """``_add_bias`` views r rows as one (fewer, longer NumPy loops): the same additions, for row
-    counts that are and are not multiples of a power of two."""
-    for m, f in [(1, 3), (6, 32), (7, 32), (64, 5), (12, 300)]:
-        rows, bias = rng.normal(size=(m, f)).astype(np.float32), rng.normal(size=f).astype(np.float32)
-        expected = rows + bias
-        conv_module._add_bias(rows, bias)
-        np.testing.assert_array_equal(rows, expected)
-    columns = rng.normal(size=(8, 6)).astype(np.float32)[:, :4]          # not contiguous: added in place too
-    expected = columns + bias[:4]
-    conv_module._add_bias(columns, bias[:4])
-    np.testing.assert_array_equal(columns, expected)
-
-
-# ======================================================================= conv2d_max_pool
-_POOLS = [(2, None, "valid"), (3, 2, "same"), (2, 1, "valid"), (3, 3, "same"), ((2, 3), (1, 2), "same")]
-
-
-def _pool_id(p):
-    return f"p{p[0]}-s{p[1]}-{p[2]}"
-
-
-@pytest.mark.parametrize("pool", _POOLS, ids=_pool_id)
-@pytest.mark.parametrize("cin", [1, 3, 5])
-def test_conv2d_max_pool_equals_conv_then_pool_bit_for_bit(rng, cin, pool):
-    """relu(max(z)) = max(relu(z)) exactly, so the fused op gives the very numbers (values and
-    gradients) of conv2d then max_pool2d, with or without bias and ReLU."""
-    size, strides, padding = pool
-    x = rng.normal(size=(3, 9, 8, cin))
-    w = rng.normal(size=(3, 3, cin, 4))
-    for b in (rng.normal(size=4) - 3.0, None):           # a negative bias: some windows pool below 0
-        for relu in (True, False):
-            r = rng.normal(size=F.max_pool2d(F.conv2d(x, w, padding="same"), size, strides, padding).shape)
-            def fused_op(a, k, c, relu=relu):
-                return F.conv2d_max_pool(a, k, c, padding="same", relu=relu, pool_size=size,
-                                         pool_strides=strides, pool_padding=padding)
-
-            def plain_op(a, k, c, relu=relu):
-                return F.max_pool2d(F.conv2d(a, k, c, padding="same", relu=relu), size, strides, padding)
-            fused, plain = _run(fused_op, x, w, b, r), _run(plain_op, x, w, b, r)
-            for a, c in zip(fused, plain):
-                np.testing.assert_array_equal(a, c)
-            if relu and b is not None:
-                assert (fused[0] == 0).any() and (fused[0] > 0).any()        # the ReLU did cut something
-
-
-def test_conv2d_max_pool_relu_zero_windows_get_no_gradient(rng):
-    """Windows whose values are all negative pool to relu(max) = 0: no gradient reaches them (as
-    after conv -> relu -> pool, where the tie of zeros sends it to a ReLU that passes nothing)."""
-    x = rng.normal(size=(2, 6, 6, 1))
-    w = rng.normal(size=(3, 3, 1, 2))
-    b = np.array([-100.0, 100.0])                          # channel 0 all negative, channel 1 all positive
-    xs, ws, bs = _leaves(x, w, b)
-    y = F.conv2d_max_pool(xs, ws, bs, relu=True)
-    y.sum().backward()
-    assert (y.data[..., 0] == 0).all() and (y.data[..., 1] > 0).all()
-    assert bs.grad.data[0] == 0 and bs.grad.data[1] == y.data[..., 1].size
-
-
-@pytest.mark.parametrize("pool", _POOLS[:3], ids=_pool_id)
-def test_conv2d_max_pool_gradcheck(rng, pool):
-    size, strides, padding = pool
-    x = rng.normal(size=(2, 7, 8, 2))
-    w, b = rng.normal(size=(2, 3, 2, 3)), rng.normal(size=3)
-    assert gradcheck(lambda a, k, c: F.conv2d_max_pool(a, k, c, strides=1, padding="same", relu=True,
-                                                       pool_size=size, pool_strides=strides,
-                                                       pool_padding=padding), x, w, b)
-
-
-@requires_torch
-@pytest.mark.parametrize("cin", [1, 4])
-def test_conv2d_max_pool_matches_torch(rng, cin):
-    """conv2d -> relu -> max_pool2d in PyTorch (NCHW), on a 2x2 and an overlapping 3x3/2 pool."""
-    x, w, b = rng.normal(size=(2, 10, 9, cin)), rng.normal(size=(3, 3, cin, 5)), rng.normal(size=5)
-    for size, strides in [(2, 2), (3, 2)]:
-        y = F.conv2d_max_pool(x, w, b, relu=True, pool_size=size, pool_strides=strides)
-        r = rng.normal(size=y.shape)
-        ours = _run(lambda a, k, c, size=size, strides=strides: F.conv2d_max_pool(
-            a, k, c, relu=True, pool_size=size, pool_strides=strides), x, w, b, r)
-        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-        z = torch.nn.functional.conv2d(xt.permute(0, 3, 1, 2), wt.permute(3, 2, 0, 1), bt)
-        out = torch.nn.functional.max_pool2d(torch.relu(z), size, strides).permute(0, 2, 3, 1)
-        (out * torch.tensor(r)).sum().backward()
-        for a, c, what in zip(ours, [out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()],
-                              ["forward", "dx", "dkernel", "dbias"]):
-            assert_close(a, c, rtol=1e-5, what=what)
-
-
-def test_conv2d_max_pool_inference_keeps_nothing_and_gives_the_same_output(rng):
-    x, w, b = (rng.normal(size=s).astype(np.float32) for s in [(4, 12, 12, 1), (3, 3, 1, 8), (8,)])
-    with snn.no_grad():
-        y = F.conv2d_max_pool(x, w, b, relu=True)
-    assert y._ctx is None and y.dtype == np.float32 and y.shape == (4, 5, 5, 8)
-    np.testing.assert_array_equal(y.data, F.max_pool2d(F.conv2d(x, w, b, relu=True), 2).data)
-
-
-def test_conv2d_max_pool_bad_arguments(rng):
-    x, w = rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(3, 3, 2, 4))
-    with pytest.raises(ValueError, match=r"conv2d_max_pool: a 4x4 pooling window with 'valid' padding does "
-                                         r"not fit the convolution's output of 3x3"):
-        F.conv2d_max_pool(x, w, pool_size=4)
-    with pytest.raises(ValueError, match=r"conv2d_max_pool: kernel of shape \(3, 3, 2, 4\) does not fit "
-                                         r"input of shape \(1, 5, 5, 3\)"):
-        F.conv2d_max_pool(rng.normal(size=(1, 5, 5, 3)), w)
-    with pytest.raises(ValueError, match="pool_strides must be positive"):
-        F.conv2d_max_pool(x, w, pool_strides=0)
-    with pytest.raises(ValueError, match=r"conv2d_max_pool: pool_padding must be 'valid' or 'same', "
-                                         r"got 'full'"):
-        F.conv2d_max_pool(x, w, pool_padding="full")
-    assert F.conv2d_max_pool(x, w, pool_size=3, pool_padding="same").shape == (1, 1, 1, 4)
 
 
 # ======================================================================= Sequential runs the pair as one op
@@ -371,3 +169,22 @@ def test_call_then_max_pool_builds_and_checks_like_calling_the_layers(rng):
     with pytest.raises(TypeError, match=r"call_then_max_pool: pool must be a MaxPooling2D layer, got "
                                         r"AveragePooling2D"):
         conv.call_then_max_pool(x, L.AveragePooling2D(2))
+
+
+def test_failed_fit_leaves_sequential_without_a_stale_output_shape():
+    m = snn.Sequential([Dense(4), Dense(3, activation="softmax")])
+    m.compile("adam", "categorical_crossentropy")
+    with pytest.raises(ValueError):
+        m.fit(np.ones((8, 5), np.float32), np.zeros(8, dtype=int), verbose=0)
+    m.add(Dense(2))
+    assert not m.built and m.count_params() == 0
+
+
+def test_sequential_build_marks_the_model_built_and_undoes_a_failed_build():
+    m = snn.Sequential([snn.layers.Dense(3), snn.layers.Dense(2)])
+    m.build((None, 4))
+    assert m.built and m.input_shape == (None, 4) and m.output_shape == (None, 2)
+    bad = snn.Sequential([snn.layers.Dense(3), snn.layers.Reshape((7,))])
+    with pytest.raises(ValueError):
+        bad.build((None, 4))
+    assert not bad.built and not bad.layers[0].built and bad.layers[0].weights == []

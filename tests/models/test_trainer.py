@@ -1,64 +1,36 @@
-"""Models end to end: the lecture program on MNIST, fit/evaluate/predict semantics as Keras 3
-defines them, learning on small problems, a hand-written loop and PyTorch as oracles,
-subclassing, summary, weights, clear errors on bad input, classic-mistake warnings and the
-progress output.
+"""The training loop (``scratchnn/models/trainer.py``): the lecture program on MNIST,
+fit/evaluate/predict semantics as Keras 3 defines them, learning on small problems, a
+hand-written loop and PyTorch as oracles, compile errors, the progress output,
+train_on_batch/test_on_batch, determinism and the warning for a loss that turns NaN.
 
 Everything but the MNIST test runs on small synthetic data (a few milliseconds per fit).
-Models are made repeatable by seeding scratchnn's global generator before they are built;
-two models meant to start from the same point get the same weights with ``set_weights``.
 """
 import math
 import re
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import scratchnn as snn
-from conftest import assert_close, requires_torch, torch
 from scratchnn import callbacks, losses, optimizers, regularizers
 from scratchnn.layers import Dense, Flatten
 from scratchnn.utils import set_random_seed, to_categorical
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-
-
-# ----------------------------------------------------------------------------- helpers
-def blobs(n=60, n_in=4, k=3, seed=0, spread=0.6):
-    """``n`` points in ``k`` Gaussian blobs: x float32 (n, n_in), integer labels (n,)."""
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(0, 2.0, (k, n_in))
-    y = np.arange(n) % k
-    x = centers[y] + rng.normal(0, spread, (n, n_in))
-    return x.astype(np.float32), y
-
-
-def mlp(n_in=4, hidden=8, n_out=3, out="softmax", seed=0, **dense_kwargs):
-    """A built ``n_in``-``hidden``-``n_out`` MLP (relu hidden layer), seeded."""
-    set_random_seed(seed)
-    return snn.Sequential([Dense(hidden, activation="relu", input_shape=(n_in,), **dense_kwargs),
-                           Dense(n_out, activation=out, **dense_kwargs)])
-
-
-def twin(model, make):
-    """A second model from ``make()`` with ``model``'s current weights."""
-    other = make()
-    other.set_weights(model.get_weights())
-    return other
-
-
-def weights_equal(a, b):
-    wa, wb = a.get_weights(), b.get_weights()
-    return len(wa) == len(wb) and all(np.array_equal(u, v) for u, v in zip(wa, wb))
-
-
-def assert_weights_close(a, b, rtol=1e-6, atol=1e-7):
-    wa = a.get_weights() if hasattr(a, "get_weights") else a
-    wb = b.get_weights() if hasattr(b, "get_weights") else b
-    assert len(wa) == len(wb)
-    for i, (u, v) in enumerate(zip(wa, wb)):
-        np.testing.assert_allclose(u, v, rtol=rtol, atol=atol, err_msg=f"weight {i}")
+from tests.helpers import assert_close, requires_torch, torch
+from tests.models.helpers import (
+    FIT,
+    assert_unchanged,
+    assert_weights_close,
+    blobs,
+    compiled_mlp,
+    diverging_model,
+    mlp,
+    state,
+    training_data,
+    training_model,
+    twin,
+    weights_equal,
+)
 
 
 def numpy_loss(weights, x, y, l2=0.0):
@@ -72,27 +44,9 @@ def numpy_loss(weights, x, y, l2=0.0):
     return ce + l2 * (np.sum(w1 ** 2) + np.sum(w2 ** 2))
 
 
-def state(model):
-    """Everything a failing call must leave alone: weight values and every ``built`` flag."""
-    return ([w.data.copy() for w in model.weights],
-            [model.built] + [layer.built for layer in model.layers])
-
-
-def assert_unchanged(model, before):
-    weights, built = state(model)
-    assert built == before[1], "a failing call changed the built state"
-    assert len(weights) == len(before[0]), "a failing call created or removed weights"
-    for w, w0 in zip(weights, before[0]):
-        np.testing.assert_array_equal(w, w0)
-
-
-# ============================================================================ 1. the lecture program
-def test_reference_lecture_program_on_mnist(tmp_path, monkeypatch):
+# ============================================================================ the lecture program
+def test_reference_lecture_program_on_mnist(mnist_mirror):
     """The tf.keras lecture program, only the import changed, reaches > 96.5% on MNIST's test set."""
-    if not (SHARED / "mnist").is_dir():
-        pytest.skip(f"no local dataset mirror at {SHARED}")
-    monkeypatch.setenv("SCRATCHNN_DATASET_MIRRORS", str(SHARED))
-    monkeypatch.setenv("SCRATCHNN_HOME", str(tmp_path / "home"))
     import scratchnn.compat.tensorflow as tf
 
     tf.random.set_seed(0)
@@ -116,7 +70,7 @@ def test_reference_lecture_program_on_mnist(tmp_path, monkeypatch):
     assert model.optimizer.iterations == 5 * math.ceil(60000 / 32)
 
 
-# ============================================================================ 2. fit semantics
+# ============================================================================ fit semantics
 def test_history_keys_epochs_and_model_history():
     x, y = blobs(40)
     model = mlp()
@@ -174,38 +128,6 @@ def test_logged_loss_includes_the_l2_penalty():
     assert h_reg.history["loss"][0] == pytest.approx(numpy_loss(w0, x, y, l2), rel=1e-5)
     # the penalty's gradient (2 * l2 * W) pulls the kernels towards 0: they end up smaller
     assert np.sum(reg.get_weights()[0] ** 2) < np.sum(plain.get_weights()[0] ** 2)
-
-
-def test_validation_split_takes_the_last_fraction_before_shuffling():
-    x, y = blobs(41)
-    model = mlp()
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
-    seen = []
-    count = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
-    history = model.fit(x, y, validation_split=0.25, batch_size=1, epochs=1, shuffle=True, verbose=0,
-                        callbacks=[count])
-    assert len(seen) == math.floor(41 * 0.75) == 30            # training samples: x[:30]
-    val = model.evaluate(x[30:], y[30:], verbose=0, return_dict=True)
-    assert history.history["val_loss"][0] == pytest.approx(val["loss"], rel=1e-6)
-    assert history.history["val_accuracy"][0] == pytest.approx(val["accuracy"])
-    other = model.evaluate(x[:11], y[:11], verbose=0)[0]       # the first 11 are not the val set
-    assert other != pytest.approx(val["loss"], rel=1e-6)
-
-
-def test_validation_split_ignores_samples_outside_the_training_part():
-    """Poisoned labels in the last 25% change nothing about training (only the val logs)."""
-    x, y = blobs(40)
-    poisoned = y.copy()
-    poisoned[30:] = (poisoned[30:] + 1) % 3
-    a = mlp()
-    b = twin(a, mlp)
-    for m in (a, b):
-        m.compile(optimizers.SGD(0.1), "sparse_categorical_crossentropy")
-    ha = a.fit(x, y, validation_split=0.25, batch_size=10, epochs=2, shuffle=False, verbose=0)
-    hb = b.fit(x, poisoned, validation_split=0.25, batch_size=10, epochs=2, shuffle=False, verbose=0)
-    assert weights_equal(a, b)
-    assert ha.history["loss"] == hb.history["loss"]
-    assert ha.history["val_loss"] != hb.history["val_loss"]
 
 
 def test_validation_data_logs_equal_evaluate_at_each_epoch_end():
@@ -323,53 +245,6 @@ def test_class_weight_equals_the_matching_sample_weight(one_hot):
     assert not weights_equal(a, plain)
 
 
-def test_fit_accepts_python_lists():
-    x, y = blobs(24)
-    a = mlp()
-    b = twin(a, mlp)
-    for m in (a, b):
-        m.compile(optimizers.SGD(0.1), "sparse_categorical_crossentropy", ["accuracy"])
-    ha = a.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    hb = b.fit(x.tolist(), y.tolist(), batch_size=8, epochs=2, shuffle=False, verbose=0)
-    assert weights_equal(a, b)
-    assert ha.history == hb.history
-    assert b.evaluate(x.tolist(), y.tolist(), verbose=0) == a.evaluate(x, y, verbose=0)
-    np.testing.assert_array_equal(b.predict(x.tolist(), verbose=0), a.predict(x, verbose=0))
-
-
-def test_fit_accepts_a_generator_with_steps_per_epoch_and_a_list_of_batches():
-    x, y = blobs(32)
-    batches = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8)]
-
-    def forever():
-        while True:
-            yield from batches
-
-    ref = mlp()
-    gen_model, list_model = twin(ref, mlp), twin(ref, mlp)
-    for m in (ref, gen_model, list_model):
-        m.compile(optimizers.SGD(0.2), "sparse_categorical_crossentropy", ["accuracy"])
-    h_ref = ref.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-    h_gen = gen_model.fit(forever(), steps_per_epoch=4, epochs=2, verbose=0)
-    h_list = list_model.fit(batches, epochs=2, verbose=0)
-    for m, h in ((gen_model, h_gen), (list_model, h_list)):
-        assert m.optimizer.iterations == 8
-        assert_weights_close(m, ref, rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"], rtol=1e-6)
-        assert h.history["accuracy"] == h_ref.history["accuracy"]
-
-
-def test_one_shot_generator_without_steps_fails_clearly_on_the_second_epoch():
-    x, y = blobs(16)
-    model = mlp()
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    gen = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 16, 8))
-    with pytest.raises(ValueError, match="steps_per_epoch") as err:
-        model.fit(gen, epochs=2, verbose=0)
-    assert "exhausted" in str(err.value) or "generator" in str(err.value)
-    assert model.optimizer.iterations == 2          # the first epoch did run
-
-
 def test_early_stopping_restores_the_best_weights_through_fit():
     """Validation labels are the training labels flipped: as the model fits the training set,
     val_loss only rises, so the best epoch is the first and training stops after `patience`."""
@@ -433,7 +308,7 @@ def test_model_stop_training_is_respected_after_a_batch_and_after_an_epoch():
     assert history.epoch == [0, 1]
 
 
-# ============================================================================ 3. learning
+# ============================================================================ learning
 def test_xor_is_learned_and_accuracy_is_binary():
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     y = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -494,7 +369,7 @@ def test_linear_regression_with_mse_and_mae():
     np.testing.assert_allclose(bias, [0.5], atol=0.05)
 
 
-# ============================================================================ 4. a hand-written loop
+# ============================================================================ a hand-written loop
 def test_manual_training_loop_equals_fit():
     x, y = blobs(40)
     batch = 8
@@ -517,7 +392,7 @@ def test_manual_training_loop_equals_fit():
     assert not np.allclose(manual.get_weights()[0], mlp().get_weights()[0])
 
 
-# ============================================================================ 5. against PyTorch
+# ============================================================================ against PyTorch
 @requires_torch
 def test_momentum_sgd_training_matches_pytorch():
     rng = np.random.default_rng(0)
@@ -555,7 +430,7 @@ def test_momentum_sgd_training_matches_pytorch():
     assert_close(history.history["loss"], torch_losses, rtol=1e-6, what="loss per step")
 
 
-# ============================================================================ 6. evaluate / predict
+# ============================================================================ evaluate / predict
 def test_evaluate_return_types():
     x, y = blobs(30)
     model = mlp()
@@ -600,161 +475,6 @@ def test_predict_on_uint8_images():
     np.testing.assert_array_equal(pred, model.predict(images.astype(np.float32), verbose=0))
 
 
-# ============================================================================ 7. subclassing
-class TwoLayer(snn.Model):
-    def __init__(self, hidden=16, k=3):
-        super().__init__()
-        self.d1 = Dense(hidden, activation="relu")
-        self.d2 = Dense(k, activation="softmax")
-
-    def call(self, x, training=False):
-        return self.d2(self.d1(x))
-
-
-class Blocks(snn.Model):
-    def __init__(self):
-        super().__init__()
-        self.blocks = [Dense(8, activation="relu"), Dense(8, activation="relu")]
-        self.head = Dense(3, activation="softmax")
-
-    def call(self, x, training=False):
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x)
-
-
-def test_subclassed_model_trains_with_fit_and_summarizes():
-    x, y = blobs(60)
-    set_random_seed(0)
-    model = TwoLayer()
-    assert model.layers == [model.d1, model.d2]
-    model.compile(optimizers.Adam(0.02), "sparse_categorical_crossentropy", ["accuracy"])
-    history = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
-    assert model.built
-    ids = [id(w) for w in model.trainable_weights]
-    assert len(ids) == 4
-    assert ids == [id(model.d1.kernel), id(model.d1.bias), id(model.d2.kernel), id(model.d2.bias)]
-    assert model.count_params() == 4 * 16 + 16 + 16 * 3 + 3
-    assert history.history["loss"][-1] < history.history["loss"][0] / 2
-    assert model.evaluate(x, y, verbose=0)[1] > 0.9
-    lines = []
-    model.summary(print_fn=lines.append)
-    text = "\n".join(lines)
-    for layer in (model.d1, model.d2):
-        assert f"{layer.name} (Dense)" in text
-    assert "(None, 16)" in text and "(None, 3)" in text
-    assert "Total params: 131" in text
-
-
-def test_subclassed_model_build_then_summary():
-    """``model.build(shape)`` builds the model itself (Keras: ``model.built`` is True after it)."""
-    set_random_seed(0)
-    model = TwoLayer()
-    model.build((None, 4))
-    assert model.d1.built and model.d2.built
-    assert model.built
-    lines = []
-    model.summary(print_fn=lines.append)
-    text = "\n".join(lines)
-    assert "(None, 16)" in text and "(None, 3)" in text
-    assert "Total params: 131" in text
-
-
-def test_layers_in_a_list_attribute_are_tracked_and_trained():
-    x, y = blobs(30)
-    set_random_seed(0)
-    model = Blocks()
-    assert model.layers == model.blocks + [model.head]
-    model.compile(optimizers.SGD(0.1), "sparse_categorical_crossentropy")
-    model(x[:2])
-    assert len(model.trainable_weights) == 6
-    before = [w.data.copy() for w in model.blocks[0].weights]
-    model.fit(x, y, epochs=2, batch_size=10, verbose=0)
-    after = model.blocks[0].get_weights()
-    assert not np.array_equal(before[0], after[0])
-    assert model.count_params() == (4 * 8 + 8) + (8 * 8 + 8) + (8 * 3 + 3)
-
-
-# ============================================================================ 8. summary
-def test_summary_of_the_lecture_model():
-    set_random_seed(0)
-    model = snn.Sequential([Flatten(input_shape=(28, 28), name="flat"),
-                            Dense(50, activation="relu", name="hid"),
-                            Dense(10, activation="softmax", name="out")], name="lecture")
-    lines = []
-    model.summary(print_fn=lines.append)
-    text = "\n".join(lines)
-    assert 'Model: "lecture"' in text
-    for name, kind, shape, params in (("flat", "Flatten", "(None, 784)", "0"),
-                                      ("hid", "Dense", "(None, 50)", "39,250"),
-                                      ("out", "Dense", "(None, 10)", "510")):
-        row = next(line for line in lines if f"{name} ({kind})" in line)
-        assert shape in row and re.search(rf"\b{params}\b", row), row
-    assert "Total params: 39,760" in text
-    assert "Trainable params: 39,760" in text
-    assert "Non-trainable params: 0" in text
-    assert model.count_params() == 39760
-
-
-def test_summary_counts_frozen_weights_as_non_trainable():
-    set_random_seed(0)
-    model = snn.Sequential([Dense(50, input_shape=(784,), trainable=False), Dense(10)])
-    lines = []
-    model.summary(print_fn=lines.append)
-    text = "\n".join(lines)
-    assert "Total params: 39,760" in text
-    assert "Trainable params: 510" in text
-    assert "Non-trainable params: 39,250" in text
-
-
-# ============================================================================ 9. weights
-def test_get_set_weights_round_trip_and_bad_lists_change_nothing():
-    model = mlp()
-    weights = model.get_weights()
-    assert [w.shape for w in weights] == [(4, 8), (8,), (8, 3), (3,)]
-    new = [w + 1.0 for w in weights]
-    model.set_weights(new)
-    for got, want in zip(model.get_weights(), new):
-        np.testing.assert_array_equal(got, want)
-    got = model.get_weights()
-    got[0][...] = 99.0                                # get_weights returns copies
-    assert not (model.get_weights()[0] == 99.0).any()
-
-    for bad in (new[:3], new + [new[0]], [new[0], new[1], new[2].T, new[3]]):
-        with pytest.raises(ValueError):
-            model.set_weights(bad)
-        for w, want in zip(model.get_weights(), new):
-            np.testing.assert_array_equal(w, want)
-
-
-def test_frozen_layer_is_unchanged_by_fit_and_count_params():
-    x, y = blobs(30)
-    set_random_seed(0)
-    frozen = Dense(8, activation="relu", input_shape=(4,), trainable=False)
-    head = Dense(3, activation="softmax")
-    model = snn.Sequential([frozen, head])
-    assert model.layers == [frozen, head]
-    assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
-    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
-    before_frozen, before_head = frozen.get_weights(), head.get_weights()
-    model.compile(optimizers.Adam(0.05), "sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=2, batch_size=10, verbose=0)
-    for w, w0 in zip(frozen.get_weights(), before_frozen):
-        np.testing.assert_array_equal(w, w0)
-    assert all(not np.array_equal(w, w0) for w, w0 in zip(head.get_weights(), before_head))
-
-
-# ============================================================================ 10. bad input
-def compiled_mlp(built=True, metrics=None):
-    if built:
-        model = mlp()
-    else:
-        set_random_seed(0)
-        model = snn.Sequential([Dense(8, activation="relu"), Dense(3, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics)
-    return model
-
-
 @pytest.mark.parametrize("built", [True, False])
 def test_fit_before_compile(built):
     x, y = blobs(10)
@@ -765,96 +485,6 @@ def test_fit_before_compile(built):
             call()
         assert_unchanged(model, before)
     assert not model.compiled
-
-
-@pytest.mark.parametrize("built", [True, False])
-def test_x_and_y_of_different_lengths(built):
-    x, y = blobs(50)
-    model = compiled_mlp(built)
-    before = state(model)
-    with pytest.raises(ValueError, match=r"50.*49"):
-        model.fit(x, y[:49], verbose=0)
-    assert_unchanged(model, before)
-    with pytest.raises(ValueError, match=r"50.*49"):
-        model.evaluate(x, y[:49], verbose=0)
-    assert_unchanged(model, before)
-
-
-def test_input_shape_not_matching_the_built_model():
-    x, y = blobs(12, n_in=5)
-    model = compiled_mlp()
-    name = model.layers[0].name
-    before = state(model)
-    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.evaluate(x, y, verbose=0),
-                 lambda: model.predict(x, verbose=0)):
-        with pytest.raises(ValueError) as err:
-            call()
-        message = str(err.value)
-        assert name in message and "(None, 4)" in message and "(None, 5)" in message, message
-        assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("built", [True, False])
-@pytest.mark.parametrize("bad, pattern", [(7, r"label 7 .*0 to 2"), (-1, r"label -1 .*0 to 2")])
-def test_sparse_labels_out_of_range(built, bad, pattern):
-    x, y = blobs(12)
-    y = y.copy()
-    y[5] = bad
-    model = compiled_mlp(built)
-    before = state(model)
-    with pytest.raises(ValueError, match=pattern):
-        model.fit(x, y, verbose=0)
-    assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("built", [True, False])
-def test_sparse_labels_not_integers(built):
-    x, y = blobs(12)
-    y = y.astype(np.float32)
-    y[3] = 1.5
-    model = compiled_mlp(built)
-    before = state(model)
-    with pytest.raises(ValueError, match="integer"):
-        model.fit(x, y, verbose=0)
-    assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("built", [True, False])
-def test_one_hot_targets_with_sparse_loss(built):
-    x, y = blobs(12)
-    model = compiled_mlp(built)
-    before = state(model)
-    with pytest.raises(ValueError, match="categorical_crossentropy") as err:
-        model.fit(x, to_categorical(y, 3), verbose=0)
-    assert "loss='categorical_crossentropy'" in str(err.value)
-    assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("built", [True, False])
-def test_integer_labels_with_categorical_loss(built):
-    x, y = blobs(12)
-    model = compiled_mlp(built)
-    model.compile("adam", "categorical_crossentropy")
-    before = state(model)
-    with pytest.raises(ValueError) as err:
-        model.fit(x, y, verbose=0)
-    message = str(err.value)
-    assert "sparse_categorical_crossentropy" in message and "to_categorical" in message, message
-    assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("built", [True, False])
-def test_nan_or_inf_in_x(built, bad):
-    x, y = blobs(12)
-    x = x.copy()
-    x[6, 2] = bad
-    model = compiled_mlp(built)
-    before = state(model)
-    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.evaluate(x, y, verbose=0)):
-        with pytest.raises(ValueError, match=r"\bx\b.*sample 6"):
-            call()
-        assert_unchanged(model, before)
 
 
 def test_unknown_names_at_compile_list_the_valid_ones():
@@ -877,110 +507,7 @@ def test_unknown_names_at_compile_list_the_valid_ones():
     assert model.optimizer is adam                   # the failed compile changed nothing
 
 
-@pytest.mark.parametrize("batch_size", [0, -1, 2.5])
-def test_bad_batch_size(batch_size):
-    x, y = blobs(10)
-    model = compiled_mlp(built=False)
-    before = state(model)
-    for call in (lambda: model.fit(x, y, batch_size=batch_size, verbose=0),
-                 lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0),
-                 lambda: model.predict(x, batch_size=batch_size, verbose=0)):
-        with pytest.raises(ValueError, match="batch_size"):
-            call()
-        assert_unchanged(model, before)
-
-
-@pytest.mark.parametrize("split", [1.0, 1.5, -0.1, 0.95])
-def test_validation_split_out_of_range(split):
-    x, y = blobs(10)
-    model = compiled_mlp()
-    before = state(model)
-    with pytest.raises(ValueError, match="validation_split"):
-        model.fit(x, y, validation_split=split, verbose=0)
-    assert_unchanged(model, before)
-    assert model.optimizer.iterations == 0
-
-
-def test_validation_split_floor_leaves_one_validation_sample():
-    x, y = blobs(10)
-    model = compiled_mlp()
-    seen = []
-    model.fit(x, y, validation_split=0.01, batch_size=1, verbose=0,          # floor(9.9) = 9
-              callbacks=[callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))])
-    assert len(seen) == 9
-
-
-# ============================================================================ 11. warnings
-def _compile_warnings(model, loss):
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter("always")
-        model.compile("adam", loss)
-    return [str(r.message) for r in records if issubclass(r.category, UserWarning)]
-
-
-@pytest.mark.parametrize("loss", [losses.SparseCategoricalCrossentropy(from_logits=True),
-                                  losses.CategoricalCrossentropy(from_logits=True)])
-def test_warning_from_logits_after_softmax(loss):
-    model = snn.Sequential([Dense(3, activation="softmax", input_shape=(4,))])
-    with pytest.warns(UserWarning, match="from_logits=True") as records:
-        model.compile("adam", loss)
-    messages = [str(r.message) for r in records if "from_logits" in str(r.message)]
-    assert len(messages) == 1
-    assert "softmax" in messages[0] and "probabilities" in messages[0]
-    assert len(_compile_warnings(model, loss)) == 1                 # and again at the next compile
-
-
-def test_from_logits_mistake_is_reported_once_per_compile_not_per_batch():
-    x, y = blobs(16)
-    model = snn.Sequential([Dense(3, activation="softmax", input_shape=(4,))])
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter("always")
-        model.compile("adam", losses.SparseCategoricalCrossentropy(from_logits=True))
-        model.fit(x, y, batch_size=4, epochs=1, verbose=0)
-    about_logits = [str(r.message) for r in records if "from_logits" in str(r.message)]
-    assert len(about_logits) == 1, about_logits
-
-
-def test_warning_softmax_on_a_single_unit():
-    model = snn.Sequential([Dense(1, activation="softmax", input_shape=(4,))])
-    with pytest.warns(UserWarning, match="single output unit") as records:
-        model.compile("adam", "binary_crossentropy")
-    messages = [str(r.message) for r in records]
-    assert len(messages) == 1 and "sigmoid" in messages[0]
-
-
-@pytest.mark.parametrize("activation, act_name", [("sigmoid", "sigmoid"), (None, "linear"),
-                                                  ("linear", "linear")])
-@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
-def test_warning_non_softmax_output_with_categorical_losses(activation, act_name, loss):
-    model = snn.Sequential([Dense(3, activation=activation, input_shape=(4,))])
-    with pytest.warns(UserWarning, match="sum to 1") as records:
-        model.compile("adam", loss)
-    messages = [str(r.message) for r in records]
-    assert len(messages) == 1
-    assert act_name in messages[0] and "softmax" in messages[0] and loss in messages[0]
-
-
-def test_no_warning_with_from_logits_on_a_linear_output():
-    model = snn.Sequential([Dense(3, input_shape=(4,))])
-    assert _compile_warnings(model, losses.SparseCategoricalCrossentropy(from_logits=True)) == []
-
-
-def test_no_warning_for_the_reference_setup():
-    x, y = blobs(16, n_in=12)
-    set_random_seed(0)
-    with warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter("always")
-        model = snn.Sequential([Flatten(input_shape=(3, 4)), Dense(50, activation="relu"),
-                                Dense(10, activation="softmax")])
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        model.fit(x.reshape(16, 3, 4), y, epochs=1, batch_size=8, verbose=0)
-        model.evaluate(x.reshape(16, 3, 4), y, verbose=0)
-        model.predict(x.reshape(16, 3, 4), verbose=0)
-    assert [str(r.message) for r in records] == []
-
-
-# ============================================================================ 12. progress output
+# ============================================================================ progress output
 def test_fit_verbose_1_progress_bar(capsys):
     x, y = blobs(32)
     model = compiled_mlp(metrics=["accuracy"])
@@ -1080,15 +607,6 @@ def test_train_on_batch_builds_an_unbuilt_model_and_updates_at_once():
     assert all(w.grad is None for w in m.weights)
 
 
-def test_failed_fit_leaves_sequential_without_a_stale_output_shape():
-    m = snn.Sequential([Dense(4), Dense(3, activation="softmax")])
-    m.compile("adam", "categorical_crossentropy")
-    with pytest.raises(ValueError):
-        m.fit(np.ones((8, 5), np.float32), np.zeros(8, dtype=int), verbose=0)
-    m.add(Dense(2))
-    assert not m.built and m.count_params() == 0
-
-
 def test_train_and_test_on_batch_return_this_batchs_loss_and_metrics():
     """Keras: a float without metrics, else [loss, *metrics] of this batch alone (states reset)."""
     rng = np.random.default_rng(0)
@@ -1137,16 +655,6 @@ def test_steps_per_epoch_ends_each_epoch_early_with_arrays():
         m.evaluate(x[:20], y[:20], batch_size=10, verbose=0), rel=1e-6)
 
 
-def test_sequential_build_marks_the_model_built_and_undoes_a_failed_build():
-    m = snn.Sequential([snn.layers.Dense(3), snn.layers.Dense(2)])
-    m.build((None, 4))
-    assert m.built and m.input_shape == (None, 4) and m.output_shape == (None, 2)
-    bad = snn.Sequential([snn.layers.Dense(3), snn.layers.Reshape((7,))])
-    with pytest.raises(ValueError):
-        bad.build((None, 4))
-    assert not bad.built and not bad.layers[0].built and bad.layers[0].weights == []
-
-
 def test_bad_validation_data_leaves_an_unbuilt_model_unbuilt():
     m = snn.Sequential([snn.layers.Dense(3), snn.layers.Dense(2, activation="softmax")])
     m.compile("adam", "sparse_categorical_crossentropy")
@@ -1156,3 +664,37 @@ def test_bad_validation_data_leaves_an_unbuilt_model_unbuilt():
     assert not m.built and not any(layer.built for layer in m.layers) and m.weights == []
     m.fit(np.zeros((10, 6), np.float32), y, verbose=0)       # free to take another input size
     assert m.layers[0].kernel.shape == (6, 3)
+
+
+# ------------------------------------------------------------------ determinism
+def test_same_seed_gives_bit_identical_training():
+    x, y = training_data()
+    runs = []
+    for _ in range(2):
+        model = training_model(seed=11)
+        history = model.fit(x, y, **FIT)
+        runs.append((model.get_weights(), history.history))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
+    other = training_model(seed=12)
+    other.fit(x, y, **FIT)
+    assert not np.array_equal(other.get_weights()[0], runs[0][0][0])
+
+
+def test_nan_loss_warns_once_naming_the_first_bad_batch():
+    model, x, y = diverging_model()
+    with pytest.warns(RuntimeWarning) as record:
+        model.fit(x, y, epochs=3, batch_size=10, verbose=0, shuffle=False)
+    nonfinite = [w for w in record if "the loss became" in str(w.message)]
+    assert len(nonfinite) == 1
+    message = str(nonfinite[0].message)
+    assert "epoch 1, batch" in message and "TerminateOnNaN" in message
+    # the named batch is the first one whose loss is not finite
+    losses = []
+    model, x, y = diverging_model()
+    for i in range(0, len(x), 10):
+        with np.errstate(all="ignore"):
+            losses.append(model.train_on_batch(x[i:i + 10], y[i:i + 10]))
+    first = next(i for i, v in enumerate(losses) if not np.isfinite(v))
+    assert f"batch {first + 1}:" in message

@@ -1,13 +1,17 @@
-"""Optimizers and learning-rate schedules: PyTorch trajectories, hand-computed formulas, API."""
+"""Optimizers (``scratchnn/optimizers/``, their common machinery in ``base.py``), each one in
+the same tests: trajectories equal to PyTorch's, hand-computed formulas, clipping, in-place
+float32 updates, state and configs, the learning rate, argument errors, Rosenbrock, subnormals.
+"""
 import math
 
 import numpy as np
 import pytest
-from conftest import assert_close, requires_torch, torch
 
 import scratchnn as snn
 from scratchnn import optimizers as opt
 from scratchnn.optimizers import schedules
+
+from tests.helpers import assert_close, requires_torch, torch
 
 ALL_CLASSES = [opt.SGD, opt.Adam, opt.AdamW, opt.RMSprop, opt.Adagrad, opt.Adadelta, opt.Nadam, opt.Adamax]
 
@@ -317,22 +321,6 @@ def test_non_default_hyperparameters_round_trip():
     assert cfg["weight_decay"] == 0.1 and cfg["learning_rate"] == 0.3
 
 
-# ----------------------------------------------------------------- learning rate
-def test_schedule_sets_the_step_size():
-    sched = schedules.PiecewiseConstantDecay([1, 3], [1.0, 0.5, 0.1])
-    w = snn.Tensor(np.zeros(1), dtype=np.float64)
-    o = opt.SGD(sched)
-    moves = []
-    for _ in range(6):
-        before = w.data.copy()
-        assert o.learning_rate == sched(o.iterations)
-        o.apply([np.ones(1)], [w])
-        moves.append(float(before[0] - w.data[0]))
-    assert moves == pytest.approx([1.0, 1.0, 0.5, 0.5, 0.1, 0.1])    # steps 0..5
-    with pytest.raises(TypeError, match="schedule"):
-        o.learning_rate = 0.3
-
-
 def test_callable_learning_rate_and_setter():
     w = snn.Tensor(np.zeros(1), dtype=np.float64)
     o = opt.SGD(lambda step: 1.0 / (1 + step))
@@ -347,49 +335,6 @@ def test_callable_learning_rate_and_setter():
     assert_close(w.data, [-0.25], rtol=1e-5)               # Adam's first step has size ~lr
     with pytest.raises(ValueError, match="learning_rate"):
         o.learning_rate = -1.0
-
-
-def test_schedule_formulas():
-    s = schedules.ExponentialDecay(0.1, 10, 0.5)
-    assert s(0) == 0.1 and s(5) == pytest.approx(0.1 * 0.5 ** 0.5) and s(20) == pytest.approx(0.025)
-    s = schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True)
-    assert s(9) == 0.1 and s(10) == pytest.approx(0.05) and s(25) == pytest.approx(0.025)
-    s = schedules.InverseTimeDecay(0.1, 10, 2.0)
-    assert s(5) == pytest.approx(0.1 / 2.0) and s(10) == pytest.approx(0.1 / 3)
-    s = schedules.InverseTimeDecay(0.1, 10, 2.0, staircase=True)
-    assert s(9) == 0.1 and s(10) == pytest.approx(0.1 / 3)
-    s = schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
-    assert [s(k) for k in (0, 10, 11, 20, 21, 100)] == [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
-    s = schedules.CosineDecay(0.1, 100, alpha=0.1)
-    for k in (0, 25, 50, 100, 150):
-        c = 0.5 * (1 + math.cos(math.pi * min(k, 100) / 100))
-        assert s(k) == pytest.approx(0.1 * (0.9 * c + 0.1))
-    assert s(100) == pytest.approx(0.01) and s(150) == pytest.approx(0.01)
-    s = schedules.CosineDecay(0.0, 100, warmup_target=0.2, warmup_steps=10)
-    assert s(0) == 0.0 and s(5) == pytest.approx(0.1) and s(10) == pytest.approx(0.2)
-    assert s(60) == pytest.approx(0.1) and s(110) == pytest.approx(0.0, abs=1e-12)
-    for sched in (schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True),
-                  schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]),
-                  schedules.CosineDecay(0.1, 100, 0.1, warmup_target=0.3, warmup_steps=5),
-                  schedules.InverseTimeDecay(0.1, 10, 2.0)):
-        again = schedules.deserialize(schedules.serialize(sched))
-        assert [again(k) for k in range(0, 120, 7)] == [sched(k) for k in range(0, 120, 7)]
-
-
-# ----------------------------------------------------------------- get() and argument errors
-def test_get_resolves_names_instances_and_configs():
-    assert type(opt.get("adam")) is opt.Adam and type(opt.get("RMSprop")) is opt.RMSprop
-    for name, cls in [("sgd", opt.SGD), ("adagrad", opt.Adagrad), ("adadelta", opt.Adadelta),
-                      ("AdamW", opt.AdamW), ("nadam", opt.Nadam), ("ADAMAX", opt.Adamax)]:
-        assert type(opt.get(name)) is cls
-    a = opt.Adam(0.3)
-    assert opt.get(a) is a
-    assert opt.get({"class_name": "SGD", "config": {"learning_rate": 0.2}}).learning_rate == 0.2
-    assert opt.get("sgd").learning_rate == 0.01 and opt.get("adamw").weight_decay == 0.004
-    with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*adam.*sgd"):
-        opt.get("adamm")
-    with pytest.raises(ValueError, match="could not interpret"):
-        opt.get(3)
 
 
 @pytest.mark.parametrize("make, pattern", [

@@ -1,4 +1,4 @@
-"""Helper process for ``test_saving.py``'s SIGKILL test (not a test module itself).
+"""Helper process for ``test_atomic.py``'s SIGKILL test (not a test module itself).
 
     python _saving_worker.py DIRECTORY
 
