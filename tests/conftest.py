@@ -1,21 +1,34 @@
-"""Shared test helpers: the PyTorch oracle (optional) and hypothesis settings."""
+"""Fixtures and hooks for the whole test suite (helpers to import are in ``helpers.py``).
+
+* Tests marked ``torch`` (``@requires_torch``) compare with PyTorch, and are skipped without it.
+* ``rng`` and ``restore_global_rng``: seeded randomness.
+* ``mnist_mirror`` and ``fashion_mnist_mirror``: the data set's files from the local mirror
+  only, in a fresh cache; the test is skipped when the mirror lacks them.
+* ``toy_experiment``: a small experiment registered in the lab for one test.
+"""
 import numpy as np
 import pytest
 from hypothesis import settings
 
 import scratchnn.random as snn_random
+from scratchnn import lab
+from scratchnn.lab import _core
+
+from tests.helpers import torch, use_dataset_mirror
 
 # CI machines are slow and noisy: no per-example deadline, a moderate number of examples.
 settings.register_profile("scratchnn", deadline=None, max_examples=60)
 settings.load_profile("scratchnn")
 
-try:  # PyTorch is only a test oracle: tests that need it skip cleanly without it.
-    import torch
-    torch.set_default_dtype(torch.float64)
-except ImportError:  # pragma: no cover - depends on the environment
-    torch = None
 
-requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed (test oracle)")
+def pytest_collection_modifyitems(config, items):
+    """Without PyTorch, skip the tests marked ``torch`` (they compare with it)."""
+    if torch is not None:
+        return
+    skip = pytest.mark.skip(reason="PyTorch is not installed (test oracle)")
+    for item in items:
+        if item.get_closest_marker("torch") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -33,24 +46,37 @@ def rng():
     return np.random.default_rng(1234)
 
 
-def assert_close(actual, expected, rtol=1e-6, atol=1e-9, what=""):
-    """``actual`` equals ``expected`` to ``rtol`` relative (float64 comparisons with PyTorch)."""
-    actual = np.asarray(getattr(actual, "data", actual), dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+@pytest.fixture
+def mnist_mirror(tmp_path, monkeypatch):
+    """MNIST from the local mirror only, into a fresh cache; the mirror's folder."""
+    return use_dataset_mirror(monkeypatch, tmp_path / "dataset-home", "mnist")
 
 
-def assert_config_round_trip(layer, x):
-    """``layer`` rebuilt from its config (directly and through layers.serialize/deserialize) has the
-    same config, and with the same weights gives bit-identical outputs on ``x``."""
-    from scratchnn import layers as L
-    out = layer(x).data
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    assert clone.get_config() == config and clone is not layer
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(clone(x).data, out)
-    via_registry = L.deserialize(L.serialize(layer))
-    assert type(via_registry) is type(layer) and via_registry.get_config() == config
+@pytest.fixture
+def fashion_mnist_mirror(tmp_path, monkeypatch):
+    """Fashion-MNIST from the local mirror only, into a fresh cache; the mirror's folder."""
+    return use_dataset_mirror(monkeypatch, tmp_path / "dataset-home", "fashion_mnist")
+
+
+@pytest.fixture
+def toy_experiment():
+    """A small registered experiment that draws random numbers and one figure (removed afterwards)."""
+    from scratchnn.plot.figure import new_figure
+
+    @lab.experiment("toy-test", "A toy experiment", "draws numbers", order=-1)
+    def toy(lab_):
+        import scratchnn as snn
+        w = snn.layers.Dense(3)
+        w.build((None, 2))
+        lab_.number("draw", float(lab_.rng.random()))
+        lab_.number("global_draw", float(np.random.random()))
+        lab_.number("kernel", w.kernel.data)
+        lab_.number("size", lab_.pick(100, 10))
+        fig = new_figure(3, 2)
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [1, 0])
+        ax.set_title("toy")
+        lab_.figure("curve", fig)
+        lab_.say(f"the draw was {lab_.numbers['draw']:.3f}")
+    yield toy
+    del _core.EXPERIMENTS["toy-test"]

@@ -3,10 +3,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import requires_torch, torch
 
 import scratchnn.random as snn_random
 from scratchnn import initializers as I
+
+from tests.helpers import requires_torch, torch
 
 RANDOM_NAMES = ["random_normal", "random_uniform", "truncated_normal", "variance_scaling", "glorot_uniform",
                 "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal"]

@@ -21,7 +21,7 @@ import scratchnn
 import scratchnn.functional as F
 from scratchnn import Tensor, gradcheck
 
-from conftest import assert_close, requires_torch, torch
+from tests.helpers import assert_close, requires_torch, torch
 
 
 # ------------------------------------------------------------------ the table

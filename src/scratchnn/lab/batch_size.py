@@ -43,8 +43,10 @@ def build(lr):
     return model
 
 
-def train_for(model, x, y, batch_size, seconds, rng):
-    """Train on shuffled batches of ``batch_size`` until ``seconds`` of training time are spent.
+def train_for(model, x, y, batch_size, seconds, rng, max_updates=None):
+    """Train on shuffled batches of ``batch_size`` until ``seconds`` of training time are spent
+    (and at most ``max_updates`` updates: with ``seconds=math.inf``, a run of a fixed number of
+    updates, the same on any machine).
 
     Returns an array of rows ``(updates, training seconds, loss on all of x)``, measured at the
     start, after updates 1, 2, 3, ... spaced about 10% apart and at the end of every epoch (the
@@ -57,7 +59,7 @@ def train_for(model, x, y, batch_size, seconds, rng):
     rows = [(0, 0.0, full_loss())]
     updates, spent, next_log = 0, 0.0, 1
     order, start = rng.permutation(len(x)), 0
-    while spent < seconds:
+    while spent < seconds and (max_updates is None or updates < max_updates):
         if start >= len(x):                          # a new epoch: reshuffle
             order, start = rng.permutation(len(x)), 0
         batch = order[start:start + batch_size]

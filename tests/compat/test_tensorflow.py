@@ -1,0 +1,41 @@
+"""``import scratchnn.compat.tensorflow as tf`` (``scratchnn/compat/tensorflow.py``): ``tf.keras``
+and ``tf.random.set_seed``, a clear error for the rest of TensorFlow, and no fake
+``tensorflow`` or ``keras`` module.
+"""
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import scratchnn as snn
+from scratchnn import layers as L
+from scratchnn.utils import set_random_seed
+
+
+def test_tensorflow_compat_module():
+    import scratchnn.compat.tensorflow as tf
+    from scratchnn import keras
+    assert tf.keras is keras
+    assert tf.random.set_seed is set_random_seed
+    with pytest.raises(AttributeError) as err:
+        tf.nn                                   # noqa: B018
+    msg = str(err.value)
+    assert "tf.nn" in msg and "scratchnn" in msg and "tf.keras" in msg
+    tf.random.set_seed(3)
+    a = L.Dense(4)(np.ones((1, 3)))
+    tf.random.set_seed(3)
+    b = L.Dense(4)(np.ones((1, 3)))
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("name", ["tensorflow", "keras"])
+def test_no_fake_tensorflow_or_keras_module_becomes_importable(name):
+    import scratchnn.compat.tensorflow  # noqa: F401
+    spec = importlib.util.find_spec(name)
+    pkg_dir = os.path.dirname(snn.__file__)
+    if spec is not None and not (spec.origin or "").startswith(pkg_dir):
+        pytest.skip(f"a real {name} is installed")
+    assert spec is None
+    assert name not in sys.modules

@@ -1,0 +1,109 @@
+"""``scratchnn.layers``'s registry (``scratchnn/layers/__init__.py``): every built-in layer
+serializes and deserializes, an unknown class lists the known ones, a registered custom layer
+deserializes.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from scratchnn import constraints as C
+from scratchnn import initializers as I
+from scratchnn import layers as L
+from scratchnn import regularizers as R
+
+# ================================================================ serialization
+_BUILTIN_LAYERS = {
+    "InputLayer": lambda: L.Input(shape=(4, 2)),
+    "Dense": lambda: L.Dense(4, activation="relu", bias_regularizer=R.L2(0.5),
+                             kernel_constraint=C.UnitNorm()),
+    "Flatten": lambda: L.Flatten(),
+    "Activation": lambda: L.Activation("softmax"),
+    "Dropout": lambda: L.Dropout(0.3, noise_shape=(None, 1), seed=1),
+    "Reshape": lambda: L.Reshape((2, -1)),
+    "ReLU": lambda: L.ReLU(max_value=3.0),
+    "LeakyReLU": lambda: L.LeakyReLU(0.01),
+    "ELU": lambda: L.ELU(0.2),
+    "Softmax": lambda: L.Softmax(axis=-2),
+    "Maxout": lambda: L.Maxout(3),
+    "Rescaling": lambda: L.Rescaling(1 / 255, offset=-0.5),
+    "Normalization": lambda: L.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.25]),
+    "Conv2D": lambda: L.Conv2D(4, (3, 2), strides=2, padding="same", activation="relu",
+                               kernel_regularizer=R.L2(0.1)),
+    "MaxPooling2D": lambda: L.MaxPooling2D(3, strides=2, padding="same"),
+    "AveragePooling2D": lambda: L.AveragePooling2D((2, 1)),
+    "BatchNormalization": lambda: L.BatchNormalization(momentum=0.9, epsilon=1e-5, center=False,
+                                                       gamma_regularizer=R.L2(0.01),
+                                                       gamma_constraint=C.NonNeg()),
+    "LayerNormalization": lambda: L.LayerNormalization(axis=[1, 2], scale=False,
+                                                       beta_initializer="ones"),
+    "SpatialDropout2D": lambda: L.SpatialDropout2D(0.25, seed=3),
+    "Conv2DTranspose": lambda: L.Conv2DTranspose(3, (3, 2), strides=2, padding="same", output_padding=(1, 1),
+                                                 activation="relu", kernel_regularizer=R.L2(0.1)),
+    "DepthwiseConv2D": lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same",
+                                                 depthwise_constraint=C.NonNeg(), use_bias=False),
+    "Conv1D": lambda: L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh"),
+    "MaxPooling1D": lambda: L.MaxPooling1D(3, strides=2, padding="same"),
+    "UpSampling2D": lambda: L.UpSampling2D((2, 3)),
+    "ZeroPadding2D": lambda: L.ZeroPadding2D(((1, 2), (0, 3))),
+    "Cropping2D": lambda: L.Cropping2D((1, 2)),
+    "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(keepdims=True),
+    "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
+}
+
+
+def test_every_builtin_layer_is_covered():
+    builtin = {name for name, cls in L.LAYERS.items() if cls.__module__.startswith("scratchnn.layers.")}
+    assert builtin == set(_BUILTIN_LAYERS)
+
+
+@pytest.mark.parametrize("class_name", sorted(_BUILTIN_LAYERS))
+def test_serialize_deserialize_round_trip(class_name):
+    layer = _BUILTIN_LAYERS[class_name]()
+    data = L.serialize(layer)
+    assert data["class_name"] == class_name
+    clone = L.deserialize(data)
+    assert type(clone) is type(layer) and clone is not layer
+    assert L.serialize(clone) == data
+    via_json = L.deserialize(json.loads(json.dumps(data)))
+    assert json.loads(json.dumps(L.serialize(via_json))) == json.loads(json.dumps(data))
+    assert L.get(data).get_config() == layer.get_config()
+    assert L.get(layer) is layer
+
+
+def test_deserialize_unknown_class_lists_known_and_mentions_register():
+    with pytest.raises(ValueError) as err:
+        L.deserialize({"class_name": "NoSuchLayer", "config": {}})
+    msg = str(err.value)
+    assert "NoSuchLayer" in msg and "Dense" in msg and "Maxout" in msg and "register" in msg
+    with pytest.raises(ValueError):
+        L.get("dense")
+
+
+class _Scale(L.Layer):
+    """y = x * alpha (elementwise, one weight per feature), with a config."""
+
+    def __init__(self, init_value=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.init_value = init_value
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight("alpha", (input_shape[-1],), I.Constant(self.init_value))
+
+    def call(self, inputs, training=False):
+        return inputs * self.alpha
+
+    def get_config(self):
+        return {**super().get_config(), "init_value": self.init_value}
+
+
+def test_register_custom_layer_then_deserialize(rng):
+    data = L.serialize(_Scale(2.5, name="scale_me"))
+    assert data["class_name"] == "_Scale"
+    assert L.register(_Scale) is _Scale
+    clone = L.deserialize(data)
+    assert isinstance(clone, _Scale) and clone.init_value == 2.5 and clone.name == "scale_me"
+    x = rng.normal(size=(3, 4))
+    np.testing.assert_allclose(clone(x).data, 2.5 * x.astype(np.float32), rtol=1e-6)
+    with pytest.raises(TypeError):
+        L.register(int)
