@@ -1,8 +1,9 @@
-"""The layers Conv2DTranspose, DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D,
-GlobalMaxPooling2D (``scratchnn/layers/convolutional_more.py``) and UpSampling2D, ZeroPadding2D,
-Cropping2D (``scratchnn/layers/reshaping.py``), tested together over one table of layers:
+"""The image layers beyond Conv2D and the 2-D poolings, tested together over one table of layers:
+Conv2DTranspose, DepthwiseConv2D, Conv1D (``scratchnn/layers/convolutional.py``), MaxPooling1D,
+GlobalAveragePooling2D, GlobalMaxPooling2D (``layers/pooling.py``), UpSampling2D, ZeroPadding2D,
+Cropping2D (``layers/reshaping.py``), with the argument checks they share (``layers/images.py``):
 shapes, kernel layouts, Keras's names and argument names, configs, training, saving, error
-messages. Their functions are tested in ``tests/functional/test_conv_more.py``.
+messages. Their functions are tested in ``tests/functional/test_conv_variants.py``.
 """
 import math
 import re

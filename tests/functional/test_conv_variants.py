@@ -1,9 +1,9 @@
-"""More convolution-family functions, channels last (``scratchnn/functional/conv_more.py``):
-F.conv2d_transpose, F.depthwise_conv2d, F.conv1d, F.max_pool1d, F.upsampling2d,
-F.zero_padding2d, F.cropping2d, F.global_avg_pool2d / F.global_max_pool2d (gradcheck; PyTorch
-forward and backward; values by hand; the transposed convolution as the exact adjoint of
-conv2d; float32 kept; bad input). Their layers are tested in
-``tests/layers/test_convolutional_more.py``.
+"""Convolution and pooling variants, channels last (``scratchnn/functional/conv_variants.py``):
+F.conv2d_transpose, F.depthwise_conv2d, F.conv1d, F.max_pool1d, F.global_avg_pool2d /
+F.global_max_pool2d, and the resizing functions (``functional/resizing.py``) F.upsampling2d,
+F.zero_padding2d, F.cropping2d (gradcheck; PyTorch forward and backward; values by hand; the
+transposed convolution as the exact adjoint of conv2d; float32 kept; bad input). Their layers
+are tested in ``tests/layers/test_images.py``.
 
 Keras's values were checked once by hand against TensorFlow 2.21 / Keras 3 (Conv2DTranspose
 and DepthwiseConv2D: outputs, input and kernel gradients to 1e-15); the tests need neither.
