@@ -54,7 +54,7 @@ class CallbackList(Callback):
         self.set_model(model)
         self.set_params(params)
 
-    def resume_epoch(self, initial_epoch):
+    def start_epoch(self, initial_epoch):
         """The epoch ``fit`` starts at: the latest ``resume_epoch`` a callback set in
         ``on_train_begin`` (``BackupAndRestore`` after an interrupted run), else ``initial_epoch``."""
         resumed = [cb.resume_epoch for cb in self.callbacks if cb.resume_epoch is not None]

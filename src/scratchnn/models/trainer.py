@@ -352,7 +352,7 @@ class Trainer:
         nonfinite_seen = False
         cbs.on_train_begin()
         # BackupAndRestore found an interrupted run: continue after its last completed epoch.
-        initial_epoch = cbs.resume_epoch(initial_epoch)
+        initial_epoch = cbs.start_epoch(initial_epoch)
         with GracefulInterrupt() as interrupt:
             for epoch in range(initial_epoch, epochs):
                 self._reset_metrics(tracker)
