@@ -170,7 +170,7 @@ def run(args):
     except ValueError as e:
         raise CLIError(str(e), usage=True) from None
     out_dir = _out_dir(args, spec)
-    n = len(search._grid)
+    n = len(model_selection.ParameterGrid(grid))
     say(f"scratchnn search: {spec.description}")
     say(f"  {n} candidates x {args.cv} folds on {len(x_train)} training samples "
         f"({', '.join(f'{k}={v}' for k, v in fit_kwargs.items() if k not in grid)}); seed {seed}; "
