@@ -97,6 +97,19 @@ class HookHandle:
         self.remove()
         return False
 
+    @classmethod
+    def attach(cls, owner, attribute, hook, who):
+        """Append ``hook`` to the list ``owner.<attribute>`` (made on first use: the class holds an
+        empty tuple, so objects without hooks pay nothing) and return its handle."""
+        if not callable(hook):
+            raise TypeError(f"{who}: hook must be callable, got {hook!r}")
+        hooks = getattr(owner, attribute)
+        if isinstance(hooks, tuple):
+            hooks = list(hooks)
+            setattr(owner, attribute, hooks)
+        hooks.append(hook)
+        return cls(hooks, hook)
+
 
 def unbroadcast(grad, shape):
     """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``.

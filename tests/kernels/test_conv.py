@@ -14,7 +14,7 @@ from scratchnn.gradcheck import gradcheck
 from scratchnn.kernels import conv as conv_module
 from scratchnn.kernels import threads as threads_module
 
-from tests.functional.test_conv import torch_conv2d
+from tests.functional.test_conv import _leaves, _run, torch_conv2d
 from tests.helpers import assert_close, requires_torch
 
 
@@ -73,18 +73,6 @@ def layout(request, monkeypatch):
     """Forces one im2col layout for every input channel count."""
     monkeypatch.setattr(conv_module, "TAPS_MAJOR_BELOW", LAYOUTS[request.param])
     return request.param
-
-
-def _leaves(*arrays):
-    return [None if a is None else Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
-
-
-def _run(fn, x, w, b, r):
-    """fn(x, w, b) and the gradients of sum(fn(...) * r)."""
-    xs, ws, bs = _leaves(x, w, b)
-    y = fn(xs, ws, bs)
-    (y * Tensor(r, dtype=np.float64)).sum().backward()
-    return [y.data, xs.grad.data, ws.grad.data] + ([] if b is None else [bs.grad.data])
 
 
 # ======================================================================= the two im2col layouts

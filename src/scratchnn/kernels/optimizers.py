@@ -34,17 +34,23 @@ def sgd(grad, w, velocity, lr, momentum, nesterov, work):
         w += velocity
 
 
+def _moments(grad, m, v, b1, b2, tmp):
+    """The moving averages of Adam and Nadam, in place: ``m = b1 m + (1 - b1) g``,
+    ``v = b2 v + (1 - b2) g^2``."""
+    np.multiply(grad, 1.0 - b1, out=tmp)
+    m *= b1
+    m += tmp
+    np.multiply(grad, grad, out=tmp)
+    tmp *= 1.0 - b2
+    v *= b2
+    v += tmp
+
+
 def adam(grad, w, m, v, v_hat, b1, b2, epsilon, lr_t, work):
     """``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``; (amsgrad: ``v_hat = max(v_hat, v)``);
     ``w -= lr_t (m / (sqrt(v) + eps))``."""
     tmp = work[0]
-    np.multiply(grad, 1.0 - b1, out=tmp)
-    m *= b1
-    m += tmp                                 # m = b1 m + (1 - b1) g
-    np.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - b2
-    v *= b2
-    v += tmp                                 # v = b2 v + (1 - b2) g^2
+    _moments(grad, m, v, b1, b2, tmp)
     if v_hat is not None:
         v = np.maximum(v_hat, v, out=v_hat)
     np.sqrt(v, out=tmp)
@@ -119,13 +125,7 @@ def nadam(grad, w, m, v, b1, b2, epsilon, lr, m_scale, g_scale, v_scale, work):
     """``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
     ``w -= lr (m_scale m + g_scale g) / (sqrt(v_scale v) + eps)``."""
     step, tmp = work
-    np.multiply(grad, 1.0 - b1, out=tmp)
-    m *= b1
-    m += tmp                                 # m = b1 m + (1 - b1) g
-    np.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - b2
-    v *= b2
-    v += tmp                                 # v = b2 v + (1 - b2) g^2
+    _moments(grad, m, v, b1, b2, tmp)
     np.multiply(m, m_scale, out=step)
     np.multiply(grad, g_scale, out=tmp)
     step += tmp                              # m_hat

@@ -278,22 +278,12 @@ class Layer(metaclass=_BuildWhenShapeKnown):
     def add_forward_hook(self, hook):
         """Call ``hook(layer, inputs, outputs)`` after each call of this layer (its return value is
         ignored). Returns a ``HookHandle``: ``handle.remove()``, or ``with layer.add_forward_hook(f):``."""
-        if not callable(hook):
-            raise TypeError(f"add_forward_hook: hook must be callable, got {hook!r}")
-        if not self._forward_hooks:
-            self._forward_hooks = []
-        self._forward_hooks.append(hook)
-        return HookHandle(self._forward_hooks, hook)
+        return HookHandle.attach(self, "_forward_hooks", hook, "add_forward_hook")
 
     def add_backward_hook(self, hook):
         """Call ``hook(layer, grad)`` during ``backward`` with d(loss)/d(outputs) of each call of
         this layer (an array of the output's shape, to read, not to modify). Returns a ``HookHandle``."""
-        if not callable(hook):
-            raise TypeError(f"add_backward_hook: hook must be callable, got {hook!r}")
-        if not self._backward_hooks:
-            self._backward_hooks = []
-        self._backward_hooks.append(hook)
-        return HookHandle(self._backward_hooks, hook)
+        return HookHandle.attach(self, "_backward_hooks", hook, "add_backward_hook")
 
     @property
     def observed(self):

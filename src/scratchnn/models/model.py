@@ -75,12 +75,7 @@ class Model(Trainer, Layer):
         return out
 
     def _all_weights(self):
-        seen, out = set(), []
-        for w in self._weights + [w for layer in self.layers for w in layer.weights]:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-        return out
+        return _unique(self._weights + [w for layer in self.layers for w in layer.weights])
 
     @property
     def weights(self):
@@ -227,6 +222,7 @@ class Model(Trainer, Layer):
 
 
 def _unique(weights):
+    """The weights in order, each once (a layer shared by two parts of a model counts once)."""
     seen, out = set(), []
     for w in weights:
         if id(w) not in seen:

@@ -140,12 +140,7 @@ class Trainer:
         the optimizer's update: ``x`` is the batch's input Tensor, ``variables`` the trainable
         weights, each ``.grad`` holding its gradient (the weights are still those the gradients were
         computed with). Returns a ``HookHandle``. With none (the usual case) it costs nothing."""
-        if not callable(hook):
-            raise TypeError(f"add_gradient_hook: hook must be callable, got {hook!r}")
-        if not self._gradient_hooks:
-            self._gradient_hooks = []
-        self._gradient_hooks.append(hook)
-        return HookHandle(self._gradient_hooks, hook)
+        return HookHandle.attach(self, "_gradient_hooks", hook, "add_gradient_hook")
 
     def _assert_compiled(self, what):
         prepare_process()             # the fast kernels' process settings (kernels/memory.py), once
@@ -495,15 +490,6 @@ def _print_interrupt(epoch, step, history, completed=False):
     where = f"at the end of epoch {epoch + 1}" if completed else f"at epoch {epoch + 1}, batch {step + 1}"
     print(f"\nTraining interrupted {where}: the model keeps the weights of that moment; the history "
           f"holds the {done} completed epoch(s).", file=sys.stderr)
-
-
-def _unique(weights):
-    seen, out = set(), []
-    for w in weights:
-        if id(w) not in seen:
-            seen.add(id(w))
-            out.append(w)
-    return out
 
 
 def _as_list(value, name):

@@ -7,7 +7,7 @@ Keras 3. Every schedule has ``get_config()`` and ``from_config(config)``.
 import bisect
 import math
 
-from ..registry import Registry
+from ..registry import Configurable, Registry
 from ._checks import check_number
 
 
@@ -15,22 +15,15 @@ def _num(name, value, low=None, low_open=False):
     return check_number(name, value, low, low_open=low_open)
 
 
-class LearningRateSchedule:
-    """Base class: subclasses implement ``__call__(step)`` and ``get_config()``."""
+class LearningRateSchedule(Configurable):
+    """Base class: subclasses implement ``__call__(step)`` and ``get_config()`` (``from_config``
+    and the ``repr`` come from ``registry.Configurable``)."""
 
     def __call__(self, step):
         raise NotImplementedError
 
     def get_config(self):
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _StepDecay(LearningRateSchedule):
