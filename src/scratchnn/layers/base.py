@@ -297,7 +297,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         another way calls it so that hooks still see it)."""
         for hook in list(self._forward_hooks):
             hook(self, inputs, outputs)
-        if self._backward_hooks and isinstance(outputs, Tensor) and outputs.requires_grad:
+        # on the output of an op only: its hooks go away with the graph (a leaf would keep them)
+        if self._backward_hooks and isinstance(outputs, Tensor) and outputs.requires_grad \
+                and not outputs.is_leaf:
             hooks = self._backward_hooks
             outputs.register_hook(lambda grad: [hook(self, grad) for hook in list(hooks)])
 
