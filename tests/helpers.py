@@ -124,3 +124,16 @@ def use_dataset_mirror(monkeypatch, home, *names):
     mirror = require_dataset_mirror(*names)
     offline_datasets(monkeypatch, home, mirror)
     return mirror
+
+
+def graph_functions(out):
+    """Every Function recorded in the graph that produced the Tensor ``out`` (each once)."""
+    seen, stack, found = set(), [out._ctx], []
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        found.append(fn)
+        stack.extend(t._ctx for t in fn.inputs)
+    return found

@@ -20,20 +20,9 @@ from scratchnn.backend import fast_kernels
 from scratchnn.kernels.conv import FastConv2D
 from scratchnn.kernels.pooling import FastMaxPool2D
 
+from tests.helpers import graph_functions
+
 RTOL, ATOL = 1e-12, 1e-12
-
-
-def _graph_functions(out):
-    """Every Function recorded in the graph behind ``out``."""
-    found, stack, seen = [], [out._ctx], set()
-    while stack:
-        fn = stack.pop()
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        found.append(fn)
-        stack.extend(t._ctx for t in fn.inputs)
-    return found
 
 
 def _run(fast, fn, *arrays):
@@ -42,7 +31,7 @@ def _run(fast, fn, *arrays):
     with fast_kernels(fast):
         tensors = [Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]
         out = fn(*tensors)
-        ops = {type(f) for f in _graph_functions(out)}
+        ops = {type(f) for f in graph_functions(out)}
         weights = np.random.default_rng(7).standard_normal(out.shape)
         (out * Tensor(weights, dtype=np.float64)).sum().backward()
         return ops, [out.data] + [t.grad for t in tensors]

@@ -22,6 +22,8 @@ from scratchnn.kernels.conv import FastConv2D
 from scratchnn.kernels.pooling import FastMaxPool2D
 from scratchnn.utils import set_random_seed
 
+from tests.helpers import graph_functions
+
 
 @pytest.fixture
 def rng():
@@ -271,22 +273,9 @@ def test_a_models_output_activation_is_its_last_layers():
 
 
 # ================================================================== fuse_with: Conv2D + MaxPooling2D
-def functions_of(out):
-    """Every Function in the graph that produced ``out``."""
-    seen, stack, found = set(), [out], []
-    while stack:
-        fn = stack.pop()._ctx
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        found.append(fn)
-        stack.extend(fn.inputs)
-    return found
-
-
 def ran_fused(out):
     """Whether the convolution and the pooling ran as one op (the fast kernel with ``pool``)."""
-    functions = functions_of(out)
+    functions = graph_functions(out)
     convs = [fn for fn in functions if isinstance(fn, (FastConv2D, conv_ops.Conv2D))]
     assert len(convs) == 1
     pools = [fn for fn in functions if isinstance(fn, (FastMaxPool2D, conv_ops.MaxPool2D))]

@@ -15,6 +15,8 @@ from scratchnn.inspect import layer_activations
 from scratchnn.layers import Dense
 from scratchnn.utils import set_random_seed
 
+from tests.helpers import graph_functions
+
 
 # ======================================================================= Sequential runs the pair as one op
 def _cnn(activation="relu", regularize=False, dtype=None):
@@ -29,20 +31,6 @@ def _cnn(activation="relu", regularize=False, dtype=None):
         L.MaxPooling2D(2, dtype=dtype), L.Flatten(), L.Dense(3, activation="softmax", dtype=dtype)])
 
 
-def _functions(out):
-    """Every Function in the graph that produced ``out``."""
-    seen, stack, found = set(), [out], []
-    while stack:
-        t = stack.pop()
-        fn = t._ctx
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        found.append(fn)
-        stack.extend(fn.inputs)
-    return found
-
-
 def _layer_by_layer(model, x):
     """The model's layers called one at a time (never fused)."""
     out = x
@@ -55,11 +43,11 @@ def test_sequential_runs_conv_and_max_pool_as_one_op_with_the_same_result(rng):
     model = _cnn()
     x = Tensor(rng.normal(size=(5, 12, 12, 1)).astype(np.float32))
     fused = model(x, training=True)
-    convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.FastConv2D)]
+    convs = [fn for fn in graph_functions(fused) if isinstance(fn, conv_module.FastConv2D)]
     assert len(convs) == 2 and all(fn.pool is not None for fn in convs)
-    assert not any(isinstance(fn, pooling_module.FastMaxPool2D) for fn in _functions(fused))
+    assert not any(isinstance(fn, pooling_module.FastMaxPool2D) for fn in graph_functions(fused))
     plain = _layer_by_layer(model, x)
-    assert not any(fn.pool for fn in _functions(plain) if isinstance(fn, conv_module.FastConv2D))
+    assert not any(fn.pool for fn in graph_functions(plain) if isinstance(fn, conv_module.FastConv2D))
     np.testing.assert_array_equal(fused.data, plain.data)
     grads = []
     for out in (fused, plain):
@@ -109,7 +97,7 @@ def test_sequential_fuses_only_what_it_may(rng, case):
         model = snn.Sequential([L.Input((12, 12, 1)), conv, pool, L.Flatten(), L.Dense(2)])
     x = Tensor(rng.normal(size=(2, 12, 12, 1)).astype(np.float32))
     out = model(x, training=True)
-    assert not any(fn.pool for fn in _functions(out) if isinstance(fn, conv_module.FastConv2D))
+    assert not any(fn.pool for fn in graph_functions(out) if isinstance(fn, conv_module.FastConv2D))
     np.testing.assert_array_equal(out.data, _layer_by_layer(model, x).data)
     if case == "activity-regularizer":
         assert model.layers[0].activity_losses and model.layers[2].activity_losses   # from conv outputs
@@ -150,7 +138,7 @@ def test_sequential_call_on_arrays_converts_them_like_the_layers(rng, dtype):
     x = rng.normal(size=(2, 8, 8, 1))
     for inputs in (x.astype(dtype), x.astype(dtype).tolist()):
         fused = model.call(inputs)
-        convs = [fn for fn in _functions(fused) if isinstance(fn, conv_module.FastConv2D)]
+        convs = [fn for fn in graph_functions(fused) if isinstance(fn, conv_module.FastConv2D)]
         assert len(convs) == 1 and convs[0].pool is not None                # the fused op ran
         plain = _layer_by_layer(model, inputs)
         assert fused.dtype == plain.dtype == np.dtype(dtype)

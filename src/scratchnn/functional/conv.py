@@ -41,7 +41,10 @@ from ..backend import fast_kernels_enabled
 from ..kernels.conv import FastConv2D
 from ..kernels.pooling import FastMaxPool2D
 from ..ops import lift
-from ..windows import output_size, pad_hw, paddings, pair, scatter_windows, sliding_windows, tap, unpad
+from ..windows import (check_rank, output_size, pad_hw, paddings, pair, scatter_windows, sliding_windows, tap,
+                       unpad)
+
+_IMAGES = "a batch of images of shape (N, H, W, C)"
 
 
 class Conv2D(Function):
@@ -115,16 +118,11 @@ class MaxPool2D(Function):
         return unpad(dxp, self.pads)
 
 
-def _check_image(x, who):
-    if x.ndim != 4:
-        raise ValueError(f"{who}: expected a batch of images of shape (N, H, W, C), got shape {x.shape}")
-
-
 def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
     """Checks conv2d's arguments; returns the input Tensors and the Function's parameters."""
     x = lift(x)
     kernel = lift(kernel, x)
-    _check_image(x, who)
+    check_rank(x, 4, who, _IMAGES)
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"{who}: kernel of shape {kernel.shape} does not fit input of shape {x.shape}: "
                          f"expected (kh, kw, {x.shape[3]}, filters)")
@@ -213,7 +211,7 @@ class AvgPool2D(Function):
 
 def _pool(cls, who, x, pool_size, strides, padding):
     x = lift(x)
-    _check_image(x, who)
+    check_rank(x, 4, who, _IMAGES)
     pool = pair(pool_size, "pool_size")
     strides = pool if strides is None else pair(strides, "strides")
     pads = paddings(x.shape[1:3], pool, strides, padding, (1, 1))
