@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from scratchnn.datasets.idx import IDXFormatError, read_idx, write_idx
+from scratchnn.datasets.idx import IDXFormatError, idx_size, read_idx, write_idx
 
 # ----------------------------------------------------------------------------- IDX format
 
@@ -45,3 +45,14 @@ def test_idx_wrong_magic_names_both():
         read_idx(labels, expected_magic=2051, name="labels.idx")
     with pytest.raises(TypeError, match="expected an array of dtype"):
         write_idx(np.zeros(3, np.int64))
+
+
+@pytest.mark.parametrize("shape", [(7,), (2, 3), (4, 28, 28), (0, 5)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float64])
+def test_idx_size_is_the_size_write_idx_gives(shape, dtype):
+    assert idx_size(shape, dtype) == len(write_idx(np.zeros(shape, dtype)))
+
+
+def test_idx_size_of_mnist():
+    assert idx_size((60000, 28, 28)) == 16 + 60000 * 784 == 47040016
+    assert idx_size((10000,)) == 8 + 10000

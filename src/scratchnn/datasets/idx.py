@@ -61,6 +61,16 @@ def read_idx(data, expected_magic=None, name="IDX data"):
     return array.astype(dtype.newbyteorder("="), copy=True)
 
 
+def idx_size(shape, dtype=np.uint8):
+    """The number of bytes of an IDX file holding an array of ``shape`` and ``dtype``:
+    ``4 + 4 * len(shape) + prod(shape) * itemsize`` (magic, one size per dimension, the data).
+
+    MNIST's training images, shape (60000, 28, 28) of uint8: 16 + 47040000 = 47040016 bytes.
+    """
+    shape = tuple(int(n) for n in shape)
+    return 4 + 4 * len(shape) + int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+
+
 def write_idx(array):
     """The bytes of an IDX file holding ``array`` (uint8, int8, int16, int32, float32 or float64)."""
     array = np.asarray(array)
