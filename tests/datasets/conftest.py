@@ -49,7 +49,8 @@ def tiny(tmp_path, monkeypatch):
         raw = write_idx(array)
         shas[name] = sha256_hex(raw)
         (mirror / "tiny" / f"{name}.gz").write_bytes(gzip.compress(raw))
-    info = _registry.DatasetInfo(name="tiny", folder="tiny", files=shas)
+    info = _registry.DatasetInfo(name="tiny", folder="tiny", files=shas,
+                                 shapes={name: array.shape for name, array in arrays.items()})
     monkeypatch.setitem(_registry.DATASETS, "tiny", info)
     monkeypatch.setenv(_fetch.ENV_MIRRORS, str(mirror))
     return SimpleNamespace(info=info, mirror=mirror, arrays=arrays)

