@@ -979,6 +979,32 @@ def test_np_array_of_a_tensor_copies_and_asarray_shares():
     assert np.asarray(t) is t.data
 
 
+def test_array_protocol_with_scalar_results_dtype_and_copy():
+    """NumPy 2 calls ``__array__(dtype=..., copy=...)``; a loss or a sum holds a NumPy scalar, and
+    ``np.asarray`` of it used to raise "__array__ method not producing an array"."""
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(3, 2), requires_grad=True)
+    loss = (x * x).sum()                                  # .data is a NumPy scalar here
+    for arr in (np.asarray(loss), np.array(loss), np.asarray(loss, dtype=np.float64)):
+        assert isinstance(arr, np.ndarray) and arr.shape == () and float(arr) == 55.0
+    assert np.asarray(loss, dtype=np.float64).dtype == np.float64
+    assert np.asarray([loss, loss]).tolist() == [55.0, 55.0]
+    # non-scalars: asarray shares, array copies, a dtype converts
+    assert np.asarray(x, dtype=np.float32) is x.data
+    converted = np.asarray(x, dtype=np.float64)
+    assert converted.dtype == np.float64 and np.array_equal(converted, x.data)
+    np.testing.assert_array_equal(np.array(x, dtype=np.int64), [[0, 1], [2, 3], [4, 5]])
+    # copy=False never copies: it shares when it can and says so when it cannot
+    assert x.__array__(copy=False) is x.data
+    with pytest.raises(ValueError, match="float32 to float64 is a copy.*np.asarray"):
+        x.__array__(np.float64, copy=False)
+    with pytest.raises(ValueError, match="scalar.*is a copy.*np.asarray"):
+        loss.__array__(copy=False)
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":     # np.asarray's copy= is NumPy 2's
+        assert np.asarray(x, copy=False) is x.data
+        with pytest.raises(ValueError, match="float32 to float64 is a copy"):
+            np.asarray(x, dtype=np.float64, copy=False)
+
+
 def test_the_same_no_grad_object_can_be_nested():
     ctx = scratchnn.no_grad()
     with ctx:

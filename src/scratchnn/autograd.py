@@ -304,8 +304,24 @@ class Tensor:
         return len(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
-        return arr.copy() if copy else arr          # np.array(t) copies, np.asarray(t) shares
+        """The NumPy array protocol (``np.asarray(t)``, ``np.array(t)``), NumPy 2's signature.
+
+        ``copy=None`` (``np.asarray``): share ``.data`` when no conversion is needed;
+        ``copy=True`` (``np.array``): always a new array; ``copy=False``: never a copy, so a
+        ``ValueError`` when one is needed (another dtype, or a scalar result such as a loss,
+        whose value is a NumPy scalar rather than an array)."""
+        data = self.data
+        if copy is False:
+            if not isinstance(data, np.ndarray):
+                raise ValueError(f"copy=False, but this tensor holds a scalar ({type(data).__name__}), not "
+                                 "an array: making an array of it is a copy. Use np.asarray(t) to allow it")
+            if dtype is not None and np.dtype(dtype) != data.dtype:
+                raise ValueError(f"copy=False, but converting this tensor from {data.dtype} to "
+                                 f"{np.dtype(dtype)} is a copy. Use np.asarray(t, dtype) to allow it")
+            return data
+        if copy:
+            return np.array(data, dtype=dtype)          # np.array(t) snapshots the values
+        return np.asarray(data, dtype=dtype)            # np.asarray(t) shares them
 
     def __bool__(self):
         return bool(self.data)

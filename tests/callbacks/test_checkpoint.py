@@ -3,11 +3,13 @@ BackupAndRestore (exact resumption after a crash or a kill).
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ import scratchnn as snn
 from scratchnn import callbacks as C
 from scratchnn import layers as L
 
-from tests.models.helpers import FIT, diverging_model, training_data, training_model
+from tests.models.helpers import FIT, assert_unchanged, diverging_model, state, training_data, training_model
 
 
 class _Crash(C.Callback):
@@ -241,3 +243,168 @@ def test_checkpoint_verbose_with_a_non_finite_first_value(tmp_path, capsys):
             C.ModelCheckpoint(tmp_path / "m.scratchnn", monitor="loss", save_best_only=True, verbose=1)])
     assert "did not improve from inf" in capsys.readouterr().out
     assert not (tmp_path / "m.scratchnn").exists()
+
+
+# ------------------------------------------------------------------ a diverged model is never saved
+class _Explode(C.Callback):
+    """Sets a learning rate that makes training diverge at the end of epoch ``at`` (0-based)."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.at:
+            self.model.optimizer.learning_rate = 1e6
+
+
+class _Snapshot(C.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights[epoch] = self.model.get_weights()
+
+
+def _fit_recording_warnings(model, x, y, callbacks, epochs=4):
+    with warnings.catch_warnings(record=True) as record, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        history = model.fit(x, y, epochs=epochs, batch_size=10, verbose=0, shuffle=False, callbacks=callbacks)
+    return history, [str(w.message) for w in record if "ModelCheckpoint" in str(w.message)]
+
+
+@pytest.mark.parametrize("weights_only", [False, True])
+@pytest.mark.parametrize("stop_on_nan", [False, True])
+def test_checkpoint_keeps_the_last_good_file_when_the_loss_turns_nan(tmp_path, weights_only, stop_on_nan):
+    """Keras overwrites the file with the NaN weights; here the file keeps epoch 2's model and a
+    warning says so, once."""
+    model, x, y = diverging_model()
+    model.optimizer.learning_rate = 1e-3                 # two good epochs, then 1e6: NaN
+    path = tmp_path / ("m.safetensors" if weights_only else "m.scratchnn")
+    snapshot = _Snapshot()
+    callbacks = [C.ModelCheckpoint(path, monitor="loss", save_weights_only=weights_only), snapshot,
+                 _Explode(1)] + ([C.TerminateOnNaN()] if stop_on_nan else [])
+    history, messages = _fit_recording_warnings(model, x, y, callbacks)
+    losses = history.history["loss"]
+    assert np.isfinite(losses[:2]).all() and not np.isfinite(losses[2])
+    assert len(losses) == (3 if stop_on_nan else 4)
+    assert len(messages) == 1, messages
+    assert "training diverged at epoch 3" in messages[0] and "was not saved" in messages[0]
+    assert f"{path} keeps the last good model (epoch 2)" in messages[0]
+    if weights_only:
+        saved = diverging_model()[0]
+        saved.load_weights(path)
+    else:
+        saved = snn.models.load_model(path)
+    for a, b in zip(saved.get_weights(), snapshot.weights[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_every_few_batches_never_writes_nan_weights(tmp_path):
+    model, x, y = diverging_model()
+    model.optimizer.learning_rate = 1e-3
+    path = tmp_path / "m-{epoch}.safetensors"
+    _, messages = _fit_recording_warnings(model, x, y, [
+        C.ModelCheckpoint(path, monitor="loss", save_weights_only=True, save_freq=7), _Explode(1)])
+    assert len(messages) == 1
+    written = sorted(os.listdir(tmp_path))
+    assert written[:2] == ["m-1.safetensors", "m-2.safetensors"] and "m-4.safetensors" not in written
+    for name in written:
+        saved = diverging_model()[0]
+        saved.load_weights(tmp_path / name)
+        assert all(np.isfinite(w).all() for w in saved.get_weights())
+
+
+def test_checkpoint_does_not_save_nan_weights_behind_a_finite_loss(tmp_path):
+    class Poison(C.Callback):               # runs before the checkpoint at the end of epoch 2
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.weights[0].data[0, 0] = np.nan
+
+    x, y = training_data()
+    model = training_model()
+    path = tmp_path / "m.scratchnn"
+    snapshot = _Snapshot()
+    callbacks = [snapshot, Poison(), C.ModelCheckpoint(path)]
+    _, messages = _fit_recording_warnings(model, x, y, callbacks, epochs=2)
+    assert len(messages) == 1 and "a weight is NaN or infinite" in messages[0], messages
+    for a, b in zip(snn.models.load_model(path).get_weights(), snapshot.weights[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_with_nothing_good_to_keep_says_so(tmp_path):
+    model, x, y = diverging_model()
+    callbacks = [C.ModelCheckpoint(tmp_path / "m.scratchnn")]
+    _, messages = _fit_recording_warnings(model, x, y, callbacks, epochs=2)
+    assert len(messages) == 1 and "nothing had been saved yet" in messages[0]
+    assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------------------------ a damaged backup
+def _interrupted_backup(tmp_path):
+    x, y = training_data()
+    model = training_model()
+    with pytest.raises(_Crash.Crash):
+        model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(tmp_path / "b"), _Crash(2)])
+    return tmp_path / "b", x, y
+
+
+def _edit_state(change):
+    def damage(backup):
+        state = json.loads((backup / "state.json").read_text())
+        change(state)
+        (backup / "state.json").write_text(json.dumps(state))
+    return damage
+
+
+def _truncate(name, keep=0.5):
+    def damage(backup):
+        path = next(backup.glob(name))
+        data = path.read_bytes()
+        path.write_bytes(data[:int(len(data) * keep)])
+    return damage
+
+
+# id -> (how the backup is damaged, the file the message names)
+DAMAGES = {
+    "state-truncated": (_truncate("state.json"), "state.json"),
+    "state-not-an-object": (lambda b: (b / "state.json").write_text("[1, 2]"), "state.json"),
+    "state-key-missing": (_edit_state(lambda s: s.pop("weights_file")), "state.json"),
+    "state-file-outside": (_edit_state(lambda s: s.update(weights_file="../elsewhere.safetensors")),
+                           "state.json"),
+    "state-nan-learning-rate": (_edit_state(lambda s: s.update(learning_rate=float("nan"))), "state.json"),
+    "state-bad-random-state": (_edit_state(lambda s: s["rngs"].update(
+        {"global": {"bit_generator": "PCG64", "state": "junk"}})), "state.json"),
+    "state-bad-history": (_edit_state(lambda s: s["history"].update(
+        loss=[{"array": [1.0], "dtype": "no-such-dtype"}])), "state.json"),
+    "weights-missing": (lambda b: next(b.glob("*.weights.safetensors")).unlink(), "epoch-00002.weights"),
+    "weights-truncated": (_truncate("*.weights.safetensors"), "epoch-00002.weights"),
+    "optimizer-garbage": (lambda b: next(b.glob("*.optimizer.safetensors")).write_bytes(b"junk" * 10),
+                          "epoch-00002.optimizer"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_backup_names_the_file_and_restores_nothing(tmp_path, damage):
+    backup, x, y = _interrupted_backup(tmp_path)
+    make_damage, name = DAMAGES[damage]
+    make_damage(backup)
+    model = training_model()
+    before = state(model)
+    rng_before = snn.random.generator().bit_generator.state
+    dropout_rngs = [layer.random_generators()[0].bit_generator.state for layer in model.layers
+                    if layer.random_generators()]
+    with pytest.raises(ValueError) as err:
+        model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup)])
+    message = str(err.value)
+    assert f"the backup in {str(backup)!r} is damaged: {name}" in message, message
+    assert "Nothing was restored" in message and f"shutil.rmtree({str(backup)!r})" in message
+    assert_unchanged(model, before)
+    assert model.optimizer.iterations == 0
+    assert snn.random.generator().bit_generator.state == rng_before
+    assert dropout_rngs == [layer.random_generators()[0].bit_generator.state for layer in model.layers
+                            if layer.random_generators()]
+    shutil.rmtree(backup)                            # starting over, as the message says, works
+    history = model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup)])
+    assert history.epoch == list(range(6))

@@ -52,6 +52,10 @@ CASES = {
     "softmax": (F.softmax, lambda t: torch.softmax(t, dim=-1), (), [(3, 4), (2, 3, 4)]),
     "softmax_axis0": (lambda x: F.softmax(x, axis=0), lambda t: torch.softmax(t, dim=0), (),
                       [(3, 4), (2, 3, 4)]),
+    "softmax_T0.5": (lambda x: F.softmax(x, temperature=0.5), lambda t: torch.softmax(t / 0.5, dim=-1), (),
+                     [(3, 4), (2, 3, 4)]),
+    "softmax_T3_axis0": (lambda x: F.softmax(x, axis=0, temperature=3), lambda t: torch.softmax(t / 3, dim=0),
+                         (), [(3, 4)]),
     "log_softmax": (F.log_softmax, lambda t: torch.log_softmax(t, dim=-1), (), [(3, 4), (2, 3, 4)]),
     "log_softmax_axis0": (lambda x: F.log_softmax(x, axis=0), lambda t: torch.log_softmax(t, dim=0),
                           (), [(3, 4), (2, 3, 4)]),
@@ -234,6 +238,26 @@ def test_softmax_sums_to_one(axis, rng):
     y = F.softmax(Tensor(x, dtype=np.float64), axis=axis)
     np.testing.assert_allclose(y.data.sum(axis=axis), 1.0, rtol=1e-12)
     assert np.all(y.data >= 0)
+
+
+def test_softmax_temperature_sharpens_below_one_and_flattens_above():
+    x = Tensor(np.array([[2.0, 1.0, 0.1, -1.0]]), dtype=np.float64)
+    plain = F.softmax(x).data
+    np.testing.assert_array_equal(F.softmax(x, temperature=1).data, plain)
+    probs = {t: F.softmax(x, temperature=t).data for t in (0.1, 0.5, 1.0, 2.0, 10.0)}
+    top = [probs[t][0, 0] for t in sorted(probs)]
+    assert all(a > b for a, b in zip(top, top[1:]))             # the top class loses mass as T grows
+    entropy = [-(probs[t] * np.log(probs[t])).sum() for t in sorted(probs)]
+    assert all(a < b for a, b in zip(entropy, entropy[1:])) and entropy[-1] < np.log(4)
+    np.testing.assert_allclose(probs[0.5], F.softmax(x * 2.0).data, rtol=1e-12)
+    np.testing.assert_array_equal(np.argsort(probs[10.0]), np.argsort(plain))   # the order is kept
+    assert F.softmax(Tensor(x.data.astype(np.float32)), temperature=0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("temperature", [0, 0.0, -1.0, float("nan"), float("inf"), "2", None, True])
+def test_softmax_temperature_must_be_a_positive_number(temperature):
+    with pytest.raises(ValueError, match=r"temperature must be a positive finite number.*got"):
+        F.softmax(Tensor(np.zeros((2, 3))), temperature=temperature)
 
 
 # ------------------------------------------------------------------ lookup

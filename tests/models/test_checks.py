@@ -146,3 +146,38 @@ def test_no_warning_for_the_reference_setup():
         model.evaluate(x.reshape(16, 3, 4), y, verbose=0)
         model.predict(x.reshape(16, 3, 4), verbose=0)
     assert [str(r.message) for r in records] == []
+
+
+# ======================================================== the binary recipe with two sigmoid units
+@pytest.mark.parametrize("built", [True, False])
+@pytest.mark.parametrize("label_shape", ["(n,)", "(n, 1)"])
+def test_two_sigmoid_units_with_binary_crossentropy_and_0_1_labels_is_refused(built, label_shape):
+    """The course notes' binary recipe written with Dense(2, activation='sigmoid'): refused before
+    training with the two ways out, instead of a shape error deep in the loss."""
+    x, y = blobs(16, k=2)
+    y = y.reshape(-1, 1) if label_shape == "(n, 1)" else y
+    set_random_seed(0)
+    first = Dense(8, activation="relu", input_shape=(4,)) if built else Dense(8, activation="relu")
+    model = snn.Sequential([first, Dense(2, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    before = state(model)
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.evaluate(x, y, verbose=0)):
+        with pytest.raises(ValueError) as err:
+            call()
+        message = str(err.value)
+        assert "one class label per sample" in message and "2 units" in message, message
+        assert "Dense(1, activation='sigmoid')" in message and "binary_crossentropy" in message
+        assert "Dense(2, activation='softmax')" in message and "sparse_categorical_crossentropy" in message
+        assert_unchanged(model, before)
+    assert model.optimizer.iterations == 0
+
+
+def test_two_sigmoid_units_with_one_0_1_target_per_unit_still_train():
+    """Two independent yes/no labels per sample (multi-label) are what two sigmoid units are for."""
+    x, y = blobs(16, k=2)
+    targets = np.stack([y, 1 - y], axis=1).astype(np.float32)
+    set_random_seed(0)
+    model = snn.Sequential([Dense(2, activation="sigmoid", input_shape=(4,))])
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, targets, epochs=2, verbose=0)
+    assert model.optimizer.iterations == 2

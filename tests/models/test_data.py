@@ -2,6 +2,7 @@
 validation split, Python lists, generators and lists of batches; a bad input changes nothing.
 """
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -157,3 +158,251 @@ def test_validation_split_floor_leaves_one_validation_sample():
     model.fit(x, y, validation_split=0.01, batch_size=1, verbose=0,          # floor(9.9) = 9
               callbacks=[callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))])
     assert len(seen) == 9
+
+
+# ------------------------------------------------------------ the finite-value guard on every path
+def _regression_model():
+    model = mlp(n_in=4, n_out=1, out=None)
+    model.compile(optimizers.SGD(0.01), "mse")
+    return model
+
+
+def _regression_data(n=12):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, 4)), rng.normal(size=(n, 1))
+
+
+@pytest.mark.parametrize("which", ["x", "y", "sample_weight"])
+def test_values_that_overflow_float32_are_refused_naming_the_position(which):
+    """1e39 is a finite float64 but inf in float32: refused on every path, nothing changes."""
+    x, y = _regression_data()
+    w = np.ones(len(x))
+    bad = {"x": x, "y": y, "sample_weight": w}[which]
+    index = (5, 2) if which == "x" else (5, 0) if which == "y" else (5,)
+    bad[index] = -1e39
+    position = ", ".join(map(str, index))
+    model = _regression_model()
+    before = state(model)
+    calls = [lambda: model.fit(x, y, sample_weight=w, verbose=0),
+             lambda: model.fit(x, y, sample_weight=w, validation_split=0.5, verbose=0),
+             lambda: model.evaluate(x, y, sample_weight=w, verbose=0),
+             lambda: model.train_on_batch(x, y, sample_weight=w),
+             lambda: model.test_on_batch(x, y, sample_weight=w)]
+    for call in calls:
+        with pytest.raises(ValueError, match=rf"{which}\[{position}\] = -1e\+39 is too large for float32"):
+            call()
+        assert_unchanged(model, before)
+    assert model.optimizer.iterations == 0
+
+
+def test_the_float32_limit_is_the_one_of_the_conversion():
+    """Accepted exactly when the float64 value rounds to a finite float32."""
+    from scratchnn.models.data import check_finite
+    largest = float(np.finfo(np.float32).max)               # 2**128 - 2**104
+    for ok in (largest, -largest, 2.0**128 - 2.0**103 - 2.0**80):
+        check_finite(np.array([0.0, ok]), "x")
+        assert np.isfinite(np.float32(ok))
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.float32(2.0**128 - 2.0**103))    # the midpoint rounds up, to inf
+    with pytest.raises(ValueError, match=r"x\[1\] = 3\.40282e\+38 is too large"):
+        check_finite(np.array([0.0, 2.0**128 - 2.0**103]), "x")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_in_sample_weight_is_refused_on_every_path(bad):
+    x, y = blobs(12)
+    w = np.ones(12)
+    w[3] = bad
+    model = compiled_mlp()
+    before = state(model)
+    for call in (lambda: model.fit(x, y, sample_weight=w, verbose=0),
+                 lambda: model.evaluate(x, y, sample_weight=w, verbose=0),
+                 lambda: model.train_on_batch(x, y, sample_weight=w),
+                 lambda: model.test_on_batch(x, y, sample_weight=w)):
+        with pytest.raises(ValueError, match=r"sample_weight contains NaN or Inf.*sample 3"):
+            call()
+        assert_unchanged(model, before)
+    assert model.optimizer.iterations == 0
+
+
+def test_nan_in_train_on_batch_targets_changes_nothing():
+    x, y = _regression_data()
+    y[7, 0] = np.nan
+    model = _regression_model()
+    before = state(model)
+    with pytest.raises(ValueError, match=r"y contains NaN.*sample 7: y\[7, 0\] = nan"):
+        model.train_on_batch(x, y)
+    assert_unchanged(model, before)
+
+
+def test_class_weight_must_be_finite():
+    x, y = blobs(12)
+    model = compiled_mlp()
+    before = state(model)
+    with pytest.raises(ValueError, match=r"class_weight\[1\] is nan"):
+        model.fit(x, y, class_weight={0: 1.0, 1: float("nan"), 2: 1.0}, verbose=0)
+    assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("which, pattern", [
+    ("x", r"x contains NaN or Inf values in batch 2 of the generator \(first at sample 1: x\[1, 3\] = nan\)"),
+    ("y", r"y\[1, 0\] = 1e\+40 in batch 2 of the generator is too large for float32"),
+    ("w", r"sample_weight contains NaN or Inf values in batch 2 of the generator.*sample_weight\[1\] = inf")],
+    ids=["x", "y", "sample_weight"])
+def test_a_bad_batch_from_a_generator_is_never_used(which, pattern):
+    """Batch 1 trains; batch 2 is refused before its step: the weights are those after batch 1."""
+    x, y = _regression_data(16)
+    w = np.ones(16)
+    arrays = {"x": x, "y": y, "w": w}
+    arrays[which][(9, 3) if which == "x" else (9, 0) if which == "y" else 9] = (
+        np.nan if which == "x" else 1e40 if which == "y" else np.inf)
+
+    def batches():
+        for i in range(0, 16, 8):
+            yield x[i:i + 8], y[i:i + 8], w[i:i + 8]
+
+    model = _regression_model()
+    reference = twin(model, _regression_model)
+    with pytest.raises(ValueError, match=pattern):
+        model.fit(batches(), epochs=2, steps_per_epoch=2, verbose=0)
+    reference.train_on_batch(x[:8], y[:8], sample_weight=w[:8])
+    assert model.optimizer.iterations == 1
+    assert weights_equal(model, reference)
+    assert all(np.isfinite(v).all() for v in model.get_weights())
+
+
+def test_a_bad_first_batch_of_a_list_changes_nothing():
+    x, y = blobs(16)
+    x = x.copy()
+    x[2, 0] = np.inf
+    model = compiled_mlp(built=False)
+    before = state(model)
+    for call in (lambda: model.fit([(x[:8], y[:8]), (x[8:], y[8:])], verbose=0),
+                 lambda: model.evaluate([(x[:8], y[:8])], verbose=0)):
+        with pytest.raises(ValueError, match=r"x contains NaN or Inf values in batch 1 of the list"):
+            call()
+        assert_unchanged(model, before)
+
+
+# ------------------------------------------------------------ the finiteness check in chunks
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finiteness_check_adds_little_to_the_peak_memory(dtype):
+    """The check looks at a few MB at a time: a whole-array np.isfinite added a quarter of a
+    float32 input's size (16 MB here) to the peak."""
+    from scratchnn.models.data import CHECK_CHUNK_BYTES, check_finite
+    x = np.ones((2**14, 2**12 // np.dtype(dtype).itemsize), dtype)         # 64 MB
+    tracemalloc.start()
+    try:
+        check_finite(x, "x")
+        extra = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert extra < x.nbytes / 16 and extra < 2 * CHECK_CHUNK_BYTES, (extra, x.nbytes)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_finiteness_check_in_chunks_names_the_right_position(layout, monkeypatch):
+    from scratchnn.models import data
+    monkeypatch.setattr(data, "CHECK_CHUNK_BYTES", 40)               # many chunks on a small array
+    base = np.zeros((9, 7, 5))
+    x = {"C": base, "F": np.asfortranarray(base), "strided": np.zeros((9, 14, 5))[:, ::2]}[layout]
+    for index, bad, pattern in (((8, 6, 4), np.nan, r"sample 8: x\[8, 6, 4\] = nan"),
+                                ((3, 0, 2), -np.inf, r"sample 3: x\[3, 0, 2\] = -inf"),
+                                ((0, 0, 0), 1e300, r"x\[0, 0, 0\] = 1e\+300 is too large")):
+        x[...] = 0
+        x[index] = bad
+        x[(5, 1, 1)] = np.nan if index < (5, 1, 1) else 0        # a later bad value is not the first
+        with pytest.raises(ValueError, match=pattern):
+            data.check_finite(x, "x")
+    x[...] = 0
+    data.check_finite(x, "x")
+
+
+# ------------------------------------------------------------ refused before any step
+def _steps_counter():
+    seen = []
+    return seen, callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: seen.append(batch))
+
+
+def _only_x():
+    x, _ = blobs(16)
+    yield x[:8]
+    yield x[8:]
+
+
+# id -> (fit's arguments from the data x, y; the error; its message)
+BAD_FIT_CALLS = {
+    "val-tuple-of-one": (lambda x, y: dict(x=x, y=y, validation_data=(x,)), ValueError,
+                         r"validation_data must be \(x_val, y_val\).*tuple of 1 item"),
+    "val-array": (lambda x, y: dict(x=x, y=y, validation_data=x), ValueError,
+                  r"validation_data is one array of shape \(16, 4\), inputs without targets: "
+                  r"pass \(x_val, y_val\)"),
+    "val-no-y": (lambda x, y: dict(x=x, y=y, validation_data=(x, None)), ValueError,
+                 r"validation_data has no targets \(y_val is None\)"),
+    "val-gen-no-y": (lambda x, y: dict(x=x, y=y, validation_data=_only_x()), ValueError,
+                     r"validation_data: the batches of the generator hold x alone"),
+    "y-none": (lambda x, y: dict(x=x, y=None), ValueError,
+               r"fit\(\) needs targets y, got y=None: pass y .*or x as a generator"),
+    "gen-no-y": (lambda x, y: dict(x=_only_x()), ValueError,
+                 r"fit\(\): the batches of the generator hold x alone"),
+    "dict": (lambda x, y: dict(x={"pixels": x}, y=y), TypeError,
+             r"x is a dict \(keys 'pixels'\): named inputs.*this model takes one array"),
+    "scalar": (lambda x, y: dict(x=3.0, y=1), ValueError,
+               r"x must have a batch axis \(one entry per sample\), got the scalar 3\.0"),
+    "empty-iterator": (lambda x, y: dict(x=iter(())), ValueError,
+                       r"fit\(\): the generator gave no batches \(it is empty\)"),
+    "empty-generator": (lambda x, y: dict(x=(b for b in [])), ValueError, r"the generator gave no batches"),
+    "empty-dataset": (lambda x, y: dict(x=_Dataset([])), ValueError, r"the _Dataset gave no batches"),
+}
+
+
+class _Dataset:
+    """A tf.data-like re-iterable: a fresh iterator over its batches at each epoch."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
+
+
+@pytest.mark.parametrize("built", [True, False])
+@pytest.mark.parametrize("case", list(BAD_FIT_CALLS))
+def test_data_fit_cannot_use_is_refused_before_any_step(built, case):
+    make_args, error, pattern = BAD_FIT_CALLS[case]
+    x, y = blobs(16)
+    model = compiled_mlp(built)
+    before = state(model)
+    seen, counter = _steps_counter()
+    with pytest.raises(error, match=pattern):
+        model.fit(**make_args(x, y), epochs=2, verbose=0, callbacks=[counter])
+    assert seen == [] and model.optimizer.iterations == 0
+    assert_unchanged(model, before)
+
+
+def test_a_dataset_is_read_again_each_epoch_after_its_first_batch_was_checked():
+    x, y = blobs(16)
+    batches = [(x[:8], y[:8]), (x[8:], y[8:])]
+    model = compiled_mlp()
+    reference = twin(model, compiled_mlp)
+    model.fit(_Dataset(batches), epochs=3, verbose=0)
+    reference.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    assert model.optimizer.iterations == 6
+    assert_weights_close(model, reference)
+
+
+def test_a_model_that_computes_its_own_loss_may_train_without_targets():
+    """The y=None refusal is for the compiled loss: a subclass whose compute_loss needs no
+    targets (here: shrink the outputs) trains on x alone."""
+
+    class Shrink(type(mlp())):
+        def compute_loss(self, y, y_pred, sample_weight=None):
+            return (y_pred * y_pred).mean()
+
+    x, _ = blobs(16)
+    model = Shrink(mlp(out=None).layers)
+    model.compile(optimizers.SGD(0.1), "mse")
+    first = model.predict(x, verbose=0)
+    model.fit(x, epochs=3, verbose=0)
+    assert model.optimizer.iterations == 3
+    assert np.abs(model.predict(x, verbose=0)).mean() < np.abs(first).mean()

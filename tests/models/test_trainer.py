@@ -7,6 +7,7 @@ Everything but the MNIST test runs on small synthetic data (a few milliseconds p
 """
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -698,3 +699,44 @@ def test_nan_loss_warns_once_naming_the_first_bad_batch():
             losses.append(model.train_on_batch(x[i:i + 10], y[i:i + 10]))
     first = next(i for i, v in enumerate(losses) if not np.isfinite(v))
     assert f"batch {first + 1}:" in message
+
+
+def _linear_regression(learning_rate):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0, 0.5, 1.0], dtype=np.float32))[:, None]
+    set_random_seed(0)
+    model = snn.Sequential([Dense(1, input_shape=(4,))])
+    model.compile(optimizers.SGD(learning_rate), "mse")
+    return model, x, y
+
+
+def test_a_loss_growing_by_orders_of_magnitude_gets_the_nan_hint():
+    """SGD past its stable step size on least squares: the loss grows about 10x per epoch and
+    stays finite (no NaN warning); it gets the same plain-language hint as a NaN loss."""
+    model, x, y = _linear_regression(1.5)
+    with pytest.warns(RuntimeWarning, match="training is diverging") as record:
+        history = model.fit(x, y, batch_size=64, epochs=6, verbose=0, shuffle=False)
+    losses = history.history["loss"]
+    assert all(np.isfinite(losses)) and losses[-1] > 1e4 * losses[0]
+    growing = [str(w.message) for w in record if "diverging" in str(w.message)]
+    assert len(growing) == 1                                          # once, not every epoch
+    first_over = next(i for i, v in enumerate(losses) if v > 100 * losses[0])
+    assert f"(epoch {first_over + 1})" in growing[0] and "grew from" in growing[0]
+    nan_model, nx, ny = diverging_model()
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning) as nan_record:
+        nan_model.fit(nx, ny, epochs=1, batch_size=10, verbose=0)
+    nan_hint = next(str(w.message) for w in nan_record if "the loss became" in str(w.message))
+    hint = re.search(r"\((learning rate too high\?[^)]*)\)", nan_hint).group(1)
+    assert hint in growing[0]
+
+
+@pytest.mark.parametrize("learning_rate", [0.1, 0.7])
+def test_a_converging_or_oscillating_loss_gets_no_divergence_hint(learning_rate):
+    """0.1 converges; 0.7 oscillates near the stable limit, the loss staying about the same."""
+    model, x, y = _linear_regression(learning_rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(x, y, batch_size=64, epochs=6, verbose=0, shuffle=False)
+    losses = history.history["loss"]
+    assert max(losses) < 2 * losses[0] and (learning_rate > 0.5 or losses[-1] < losses[0] / 10)

@@ -26,6 +26,10 @@ class ModelCheckpoint(Callback):
       (lower for ``mode='min'``, higher for ``'max'``; ``'auto'`` decides from the name, as
       ``EarlyStopping`` does). ``initial_value_threshold`` is the value to beat at first.
     * ``save_freq``: ``'epoch'`` or a number of batches.
+
+    A diverged model is never saved: when the loss in the logs is NaN or infinite (the epoch
+    ``TerminateOnNaN`` stopped, say) or a weight is, nothing is written, so the last good file
+    stays as it was, and a warning says so once. (Keras would overwrite it with the NaN weights.)
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
@@ -48,6 +52,8 @@ class ModelCheckpoint(Callback):
         self.best = initial_value_threshold
         self._batches = 0
         self._epoch = 0
+        self._last_saved = None         # (path, epoch) of the last file written
+        self._warned_divergence = False
 
     def _maximize(self):
         mode = self.mode if self.mode != "auto" else metric_direction(self.monitor, self.model)
@@ -58,6 +64,7 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, logs=None):
         self._batches = 0
+        self._warned_divergence = False
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -87,16 +94,40 @@ class ModelCheckpoint(Callback):
                 if self.verbose:
                     print_message(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}")
                 return
+            if self._diverged(epoch, logs):
+                return
             if self.verbose:
                 print_message(f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {value:.5f}, "
                        f"saving model to {path}")
             self.best = value
+        elif self._diverged(epoch, logs):
+            return
         elif self.verbose:
             print_message(f"\nEpoch {epoch + 1}: saving model to {path}")
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
             self.model.save(path)
+        self._last_saved = (path, epoch)
+
+    def _diverged(self, epoch, logs):
+        """True when training has diverged (a NaN or infinite loss in the logs, or weight): saving
+        now would replace the last good file with a broken model. Warns the first time."""
+        loss = logs.get("loss")
+        if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=np.float64))):
+            what = f"the loss is {loss}"
+        elif not all(np.isfinite(np.asarray(w)).all() for w in self.model.weights):
+            what = "a weight is NaN or infinite"
+        else:
+            return False
+        if not self._warned_divergence:
+            self._warned_divergence = True
+            kept = ("nothing had been saved yet" if self._last_saved is None else
+                    f"{self._last_saved[0]} keeps the last good model (epoch {self._last_saved[1] + 1})")
+            warnings.warn(f"ModelCheckpoint: training diverged at epoch {epoch + 1} ({what}), so the model "
+                          f"was not saved: {kept}. Nothing is saved while the loss or the weights are not "
+                          "finite.", RuntimeWarning, stacklevel=3)
+        return True
 
     def _path(self, epoch, logs, batch):
         values = {k: to_float(v) if np.ndim(v) == 0 else v for k, v in logs.items()}
@@ -121,6 +152,10 @@ class BackupAndRestore(Callback):
 
     Not restored (as in Keras): the internal counters of other callbacks (``EarlyStopping``'s
     patience, ``ReduceLROnPlateau``'s wait), which start afresh after a resume.
+
+    Restoring is all or nothing: every file of the backup is read and checked before anything
+    is set. A damaged backup (a file missing, truncated or edited) raises a ``ValueError`` that
+    names the file and says how to start over (delete ``backup_dir``); the model is left as it was.
     """
 
     STATE = "state.json"
@@ -146,12 +181,61 @@ class BackupAndRestore(Callback):
                 rngs[f"layer:{layer.name}" + (f"#{i + 1}" if i else "")] = rng
         return rngs
 
+    def _damaged(self, name, problem):
+        return ValueError(f"BackupAndRestore: the backup in {self.backup_dir!r} is damaged: {name} "
+                          f"{problem}. Nothing was restored. To start over from the first epoch, delete "
+                          f"that folder (shutil.rmtree({self.backup_dir!r})) or pass another backup_dir.")
+
     def _read_state(self):
+        """state.json, checked (None when there is no backup); every value restoring needs."""
         path = os.path.join(self.backup_dir, self.STATE)
         if not os.path.exists(path):
             return None
-        with open(path) as f:
-            return json.load(f)
+        try:
+            with open(path) as f:
+                state = json.load(f)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise self._damaged(self.STATE, f"cannot be read ({err})") from None
+        kinds = {"epoch": int, "weights_file": str, "optimizer_file": (str, type(None)), "epochs": list,
+                 "learning_rate": (int, float, type(None)), "history": dict, "rngs": dict}
+        if not isinstance(state, dict):
+            raise self._damaged(self.STATE, "does not hold an object")
+        for key, kind in kinds.items():
+            if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
+                raise self._damaged(self.STATE, f"has no valid {key!r} (found {state.get(key)!r:.80})")
+        if state["learning_rate"] is not None and not math.isfinite(state["learning_rate"]):
+            raise self._damaged(self.STATE, f"holds the learning rate {state['learning_rate']}")
+        for key in ("weights_file", "optimizer_file"):
+            name = state[key]
+            if name is not None and (os.path.basename(name) != name or not name.startswith("epoch-")):
+                raise self._damaged(self.STATE, f"names {name!r} as {key}, not a file of the backup")
+        return state
+
+    def _checked_restore(self, state):
+        """Everything ``state`` sets, checked now; returns a function that sets it all."""
+        rngs, new_states = self._rngs(), {}
+        for name, rng_state in state["rngs"].items():
+            if name in rngs:                                    # tried on a scratch generator first
+                try:
+                    type(rngs[name].bit_generator)().state = rng_state
+                except (TypeError, ValueError, KeyError) as err:
+                    raise self._damaged(self.STATE, f"has a bad random state for {name!r} ({err})") from None
+                new_states[name] = rng_state
+        try:
+            history = {k: [_decode(v) for v in values] for k, values in state["history"].items()}
+            epochs = [int(e) for e in state["epochs"]]
+        except (TypeError, ValueError, KeyError) as err:
+            raise self._damaged(self.STATE, f"holds a bad history ({err})") from None
+
+        def apply():
+            if state["learning_rate"] is not None:
+                self.model.optimizer.learning_rate = state["learning_rate"]
+            for name, rng_state in new_states.items():
+                rngs[name].bit_generator.state = rng_state
+            self.model.history.history = history
+            self._restored_epochs = epochs
+            self.resume_epoch = state["epoch"] + 1      # fit continues after the last completed epoch
+        return apply
 
     # ----------------------------------------------------------------- hooks
     def on_train_begin(self, logs=None):
@@ -160,19 +244,18 @@ class BackupAndRestore(Callback):
         state = self._read_state()
         if state is None:
             return
-        optimizer_file = state.get("optimizer_file")
-        load_training_state(self.model, os.path.join(self.backup_dir, state["weights_file"]),
-                            None if optimizer_file is None else os.path.join(self.backup_dir, optimizer_file))
-        if state.get("learning_rate") is not None:
-            self.model.optimizer.learning_rate = state["learning_rate"]
-        rngs = self._rngs()
-        for name, rng_state in state["rngs"].items():
-            if name in rngs:
-                rngs[name].bit_generator.state = rng_state
-        history = self.model.history
-        history.history = {k: [_decode(v) for v in values] for k, values in state["history"].items()}
-        self._restored_epochs = list(state["epochs"])
-        self.resume_epoch = state["epoch"] + 1          # fit continues after the last completed epoch
+        apply = self._checked_restore(state)
+        files = [state["weights_file"]] + ([state["optimizer_file"]] if state["optimizer_file"] else [])
+        paths = [os.path.join(self.backup_dir, name) for name in files]
+        for name, path in zip(files, paths):
+            if not os.path.isfile(path):
+                raise self._damaged(name, "is missing")
+        try:       # reads and checks both files before it sets any weight or slot
+            load_training_state(self.model, *paths)
+        except (OSError, ValueError) as err:
+            name = next((n for n, p in zip(files, paths) if p in str(err)), " or ".join(files))
+            raise self._damaged(name, f"cannot be restored ({err})") from None
+        apply()
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._restored_epochs is not None:      # History cleared its epoch list after our restore

@@ -274,13 +274,24 @@ def mish(x):
     return x * tanh(softplus(x))
 
 
-def softmax(x, axis=-1):
+def softmax(x, axis=-1, temperature=1.0):
     """Turns scores into probabilities that sum to 1 along ``axis``:
-    y_i = e^(x_i) / sum_j e^(x_j), computed after subtracting max(x) (no overflow at 1e4).
+    y_i = e^(x_i / T) / sum_j e^(x_j / T), computed after subtracting the max (no overflow at 1e4).
 
-    dy_i/dx_j = y_i (delta_ij - y_j); backward: dx = y * (g - sum(g * y)).
+    ``temperature`` T > 0 divides the scores first (softmax(x / T)): T = 1 is the plain softmax,
+    T < 1 sharpens the distribution (towards the one-hot of the largest score), T > 1 flattens it
+    (towards uniform). Sampling text with a temperature is this knob; what T -> 0 means (taking
+    the argmax) is the sampler's choice, so T must be a positive number here.
+
+    With z = x / T: dy_i/dz_j = y_i (delta_ij - y_j); backward: dx = y * (g - sum(g * y)) / T.
     """
     x = lift(x)
+    number = isinstance(temperature, (int, float, np.integer, np.floating))
+    if isinstance(temperature, bool) or not number or not 0 < temperature < float("inf"):
+        raise ValueError(f"softmax: temperature must be a positive finite number (softmax(x / T): "
+                         f"T < 1 sharper, T > 1 flatter), got {temperature!r}")
+    if temperature != 1:
+        x = x / float(temperature)
     out = Softmax.apply(x, axis=axis)
     if axis == -1 or axis == x.ndim - 1:
         out.source_logits = ("softmax", x)

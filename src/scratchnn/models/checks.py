@@ -6,6 +6,8 @@ model (input shapes) and the targets against the loss. The loss says what it exp
 from class names:
 
 * integer class labels given to a loss that wants one-hot rows (and the reverse);
+* one 0/1 label per sample for an output of two sigmoid units with binary cross-entropy (the
+  binary recipe written with ``Dense(2, activation='sigmoid')``);
 * a label outside ``0 .. classes - 1``;
 * ``from_logits=True`` next to an output that already applies softmax/sigmoid;
 * softmax over a single unit (always 1.0); a cross-entropy over a sigmoid or linear output.
@@ -45,6 +47,14 @@ def check_targets(loss, output_shape, y):
                         "or one-hot encode y with scratchnn.keras.utils.to_categorical(y)")
             raise ValueError(f"y has shape {y.shape} but the model outputs {format_shape(out)} with "
                              f"{name}.{hint}")
+    elif target == "binary" and len(out) == 2 and n_out and n_out > 1 and y.shape[1:] in ((), (1,)):
+        ways = ("either one output unit, Dense(1, activation='sigmoid'), with binary_crossentropy; or two "
+                "units, Dense(2, activation='softmax'), with loss='sparse_categorical_crossentropy'"
+                if n_out == 2 else f"Dense({n_out}, activation='softmax') with "
+                "loss='sparse_categorical_crossentropy'")
+        raise ValueError(f"y holds one class label per sample (shape {y.shape}), but the output layer has "
+                         f"{n_out} units and {name} needs one 0/1 target per unit (shape (n, {n_out})). "
+                         f"For {n_out} classes use {ways}.")
 
 
 def classic_mistakes(loss, activation, units):
@@ -72,6 +82,20 @@ def classic_mistakes(loss, activation, units):
 def warn(hints, stacklevel):
     for hint in hints:
         warnings.warn(hint, UserWarning, stacklevel=stacklevel + 1)
+
+
+def missing_targets(what, kind=None):
+    """What to say when ``fit`` (``what``) or ``evaluate`` got inputs without targets (``kind``:
+    the iterable the batches came from, or None for arrays)."""
+    who = "validation_data" if what == "validation" else f"{what}()"
+    if kind is not None:
+        return (f"{who}: the batches of the {kind} hold x alone, with no targets; yield (x, y) or "
+                "(x, y, sample_weight) batches")
+    if what == "validation":
+        return ("validation_data has no targets (y_val is None): pass (x_val, y_val) or "
+                "(x_val, y_val, sample_weight_val)")
+    return (f"{what}() needs targets y, got y=None: pass y (one target per sample), or x as a generator "
+            "or dataset of (x, y) batches")
 
 
 def check_input_shape(expected, shape, model_name, what):

@@ -6,6 +6,7 @@ taken with one fancy-indexing copy each and converted to float32 one batch at a
 time (no float32 copy of the whole data set).  Generators and other iterables of
 ``(x, y)`` or ``(x, y, sample_weight)`` batches are accepted as well.
 """
+import itertools
 import math
 
 import numpy as np
@@ -20,6 +21,10 @@ def as_array(value, name):
         return None
     if isinstance(value, Tensor):
         return value.data
+    if isinstance(value, dict):
+        raise TypeError(f"{name} is a dict (keys {', '.join(map(repr, value))}): named inputs and outputs "
+                        f"are for models with several of them; this model takes one array: pass "
+                        f"{name}[key] for the one it needs")
     try:
         arr = np.asarray(value)
     except ValueError as err:   # ragged lists
@@ -27,18 +32,80 @@ def as_array(value, name):
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got an array of dtype {arr.dtype}")
     if arr.ndim == 0:
-        raise ValueError(f"{name} must have a batch axis, got a scalar")
+        raise ValueError(f"{name} must have a batch axis (one entry per sample), got the scalar {value!r}")
     return arr
 
 
-def check_finite(arr, name):
-    """Refuse NaN or Inf in a float array, naming the first bad sample."""
-    if arr is not None and arr.dtype.kind == "f":
-        finite = np.isfinite(arr.reshape(len(arr), -1)).all(axis=1) if arr.ndim > 1 else np.isfinite(arr)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            raise ValueError(f"{name} contains NaN or Inf values (first at sample {i}); clean or "
-                             "impute the data before training")
+#: How many bytes of an array the finiteness check looks at in one go: checking an array of any
+#: size then needs at most about this much extra memory (a whole-array ``np.isfinite`` would add a
+#: quarter of a float32 input's size, half a float64 one's once cast).
+CHECK_CHUNK_BYTES = 4 * 2**20
+
+
+def _chunks(arr):
+    """``(offset, view)`` pairs that cover ``arr`` in C order, each view about ``CHECK_CHUNK_BYTES``
+    (``offset``: the flat index of the view's first element). No copy of the whole array."""
+    if arr.flags.c_contiguous:
+        flat = arr.reshape(-1)                     # a view
+        step = max(1, CHECK_CHUNK_BYTES // flat.itemsize)
+        for start in range(0, flat.size, step):
+            yield start, flat[start:start + step]
+        return
+    row = arr[0].size if len(arr) else 1          # not contiguous: groups of whole samples
+    rows = max(1, CHECK_CHUNK_BYTES // max(1, row * arr.itemsize))
+    for start in range(0, len(arr), rows):
+        yield start * row, arr[start:start + rows]
+
+
+def _finite_as_float32(chunk):
+    """True where a value stays finite as float32, the type the model computes in (1e39 is a finite
+    float64 but inf in float32)."""
+    if chunk.dtype.itemsize <= 4:                  # float16, float32: a cast never overflows
+        return np.isfinite(chunk)
+    with np.errstate(over="ignore"):
+        return np.isfinite(chunk.astype(DEFAULT_FLOAT))
+
+
+def _position(index):
+    return ", ".join(str(int(i)) for i in index)
+
+
+def check_finite(arr, name, where=""):
+    """Refuse NaN or Inf in a float array, and values too large for float32 (which the batch's
+    conversion would turn into inf), naming the argument, the first bad position and its value
+    (``where``: e.g. " in batch 3 of the generator"). Checked a chunk at a time (``_chunks``)."""
+    if arr is None or arr.dtype.kind != "f":
+        return
+    for offset, chunk in _chunks(arr):
+        ok = _finite_as_float32(chunk)
+        if ok.all():
+            continue
+        index = np.unravel_index(offset + int(np.argmin(ok.reshape(-1))), arr.shape)
+        value = arr[index]
+        at = f"{name}[{_position(index)}]" if arr.ndim else name
+        if np.isfinite(value):
+            limit = float(np.finfo(DEFAULT_FLOAT).max)
+            raise ValueError(f"{at} = {float(value):.6g}{where} is too large for float32 (the largest "
+                             f"is {limit:.4g}): it would become inf in training; rescale {name} "
+                             "(standardize it, or change its units)")
+        sample = f"sample {index[0]}: " if arr.ndim else ""
+        raise ValueError(f"{name} contains NaN or Inf values{where} (first at {sample}{at} = {value}); "
+                         "clean or impute the data before training")
+
+
+def checked_arrays(x, y, sample_weight, what, names=("x", "y", "sample_weight")):
+    """``x``, ``y``, ``sample_weight`` as arrays with the same number of samples, not empty,
+    finite and within float32's range; a ValueError saying which argument is wrong otherwise."""
+    x, y, w = (as_array(v, n) for v, n in zip((x, y, sample_weight), names))
+    for arr, name in ((y, names[1]), (w, names[2])):
+        if arr is not None and len(arr) != len(x):
+            raise ValueError(f"{names[0]} and {name} have different numbers of samples: "
+                             f"{len(x)} and {len(arr)}")
+    if len(x) == 0:
+        raise ValueError(f"{what}() got no samples ({names[0]} is empty)")
+    for arr, name in zip((x, y, w), names):
+        check_finite(arr, name)
+    return x, y, w
 
 
 def check_batch_size(batch_size, default=32):
@@ -61,6 +128,25 @@ def validation_split_arrays(arrays, validation_split):
     train = tuple(None if a is None else a[:split_at] for a in arrays)
     val = tuple(None if a is None else a[split_at:] for a in arrays)
     return train, val
+
+
+def unpack_validation_data(data):
+    """``(x_val, y_val, sample_weight_val)`` from ``fit``'s ``validation_data``: a tuple (or list) of
+    2 or 3 arrays; an iterable of batches is returned as ``(data, None, None)``. An array alone, or a
+    tuple of another length, is refused: validation needs targets."""
+    if isinstance(data, dict):
+        as_array(data, "validation_data")                       # refused there, with the keys
+    batches = isinstance(data, list) and data and isinstance(data[0], tuple)
+    if isinstance(data, (tuple, list)) and not batches:
+        if 2 <= len(data) <= 3:
+            return tuple(data) + (None,) * (3 - len(data))
+        raise ValueError(f"validation_data must be (x_val, y_val) or (x_val, y_val, sample_weight_val); "
+                         f"got a {type(data).__name__} of {len(data)} item(s)")
+    if is_array_like(data):
+        shape = f" of shape {np.shape(data)}" if isinstance(data, (np.ndarray, Tensor)) else ""
+        raise ValueError(f"validation_data is one array{shape}, inputs without targets: pass "
+                         "(x_val, y_val), or a generator or dataset of (x, y) batches")
+    return data, None, None
 
 
 def to_float_batch(xb):
@@ -100,37 +186,60 @@ class IterableData:
     """Batches from a generator or any iterable of ``x`` / ``(x, y)`` / ``(x, y, w)``.
 
     A re-iterable (a list, a Sequence-like object) is iterated afresh each epoch;
-    a one-shot generator needs ``steps`` (batches per epoch), as in Keras.
+    a one-shot generator needs ``steps`` (batches per epoch), as in Keras. Each batch is checked
+    as arrays are (NaN, Inf, values too large for float32) before it is used; ``peek()`` reads the
+    first batch ahead, so that an empty source or a batch without targets is refused before any step.
     """
 
     def __init__(self, source, steps=None):
         self.source, self.steps = source, steps
-        self._iterator = None
         self.one_shot = iter(source) is source
+        self.kind = "generator" if self.one_shot else type(source).__name__
+        self._iterator = None
+        self._pending = None        # the batch peek() read, served first
+        self._used = False          # an epoch has started
+        self._count = 0
+
+    def peek(self):
+        """The first batch ``(x, y, sample_weight)`` of the next epoch, or None if there is none."""
+        if self._iterator is None or (self._used and not self.one_shot):
+            self._iterator, self._used, self._count = iter(self.source), False, 0
+        if self._pending is None:
+            try:
+                self._pending = self._read()
+            except StopIteration:
+                return None
+        return self._pending
+
+    def _read(self):
+        self._count += 1
+        return self._unpack(next(self._iterator), f" in batch {self._count} of the {self.kind}")
+
+    def _next(self):
+        if self._pending is not None:
+            batch, self._pending = self._pending, None
+            return batch
+        return self._read()
 
     def batches(self, rng=None):
-        if self.steps is None:
-            if self.one_shot and self._iterator is not None:
-                raise ValueError("the generator is exhausted after one epoch; pass steps_per_epoch "
-                                 "(or a re-iterable such as a list) to train for several epochs")
-            self._iterator = iterator = iter(self.source)
-            for item in iterator:
-                yield self._unpack(item)
-            return
-        if self._iterator is None or not self.one_shot:
-            self._iterator = iter(self.source)
-        for _ in range(self.steps):
+        if self.steps is None and self.one_shot and self._used:
+            raise ValueError("the generator is exhausted after one epoch; pass steps_per_epoch "
+                             "(or a re-iterable such as a list) to train for several epochs")
+        if self._iterator is None or (self._used and not self.one_shot):
+            self._iterator, self._pending, self._count = iter(self.source), None, 0
+        self._used = True
+        for _ in range(self.steps) if self.steps is not None else itertools.count():
             try:
-                item = next(self._iterator)
+                batch = self._next()
             except StopIteration:
-                if self.one_shot:
+                if self.one_shot or self.steps is None:
                     return
-                self._iterator = iter(self.source)
-                item = next(self._iterator)
-            yield self._unpack(item)
+                self._iterator, self._count = iter(self.source), 0      # a re-iterable starts over
+                batch = self._next()
+            yield batch
 
     @staticmethod
-    def _unpack(item):
+    def _unpack(item, where=""):
         if not isinstance(item, (tuple, list)):
             item = (item,)
         if not 1 <= len(item) <= 3:
@@ -138,12 +247,16 @@ class IterableData:
         x = as_array(item[0], "x")
         y = as_array(item[1], "y") if len(item) > 1 else None
         w = as_array(item[2], "sample_weight") if len(item) > 2 else None
+        for arr, name in ((x, "x"), (y, "y"), (w, "sample_weight")):
+            check_finite(arr, name, where)
         return to_float_batch(x), y, w
 
 
 def is_array_like(x):
+    """True for data given as one array (an ndarray, a list, a Tensor; a dict, a number or a string,
+    which ``as_array`` refuses with a message), False for an iterable of batches."""
     if isinstance(x, list) and x and isinstance(x[0], tuple):
         return False          # a list of (x, y[, sample_weight]) batches
-    if isinstance(x, (np.ndarray, list, Tensor)):
+    if isinstance(x, (np.ndarray, list, Tensor, dict, int, float, complex, str, bytes, np.generic)):
         return True
     return hasattr(x, "__array__") and not hasattr(x, "__next__")

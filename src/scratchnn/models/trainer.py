@@ -250,17 +250,10 @@ class Trainer:
         if x is None:
             raise ValueError(f"{what}() needs x")
         if _data.is_array_like(x):
-            x = _data.as_array(x, "x")
-            y = _data.as_array(y, "y")
-            sample_weight = _data.as_array(sample_weight, "sample_weight")
-            if y is not None and len(y) != len(x):
-                raise ValueError(f"x and y have different numbers of samples: {len(x)} and {len(y)}")
-            if sample_weight is not None and len(sample_weight) != len(x):
-                raise ValueError(f"x has {len(x)} samples but sample_weight has {len(sample_weight)}")
-            if len(x) == 0:
-                raise ValueError(f"{what}() got no samples (x is empty)")
-            _data.check_finite(x, "x")
-            _data.check_finite(y, "y")
+            names = ("x", "y", "sample_weight")
+            if what == "validation":
+                names = tuple(n + "_val" for n in names)
+            x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, what, names)
             data = _data.ArrayData(x, y, sample_weight, batch_size, shuffle)
             if steps is not None:
                 arg = {"fit": "steps_per_epoch", "validation": "validation_steps"}.get(what, "steps")
@@ -278,20 +271,36 @@ class Trainer:
         return _data.IterableData(x, steps)
 
     def _validate_for(self, data, what):
-        """Build the model and check shapes and labels before any weight changes."""
-        if isinstance(data, _data.ArrayData):
-            before = self._unbuilt_layers()
-            try:
-                self.ensure_built(data.x.shape[1:])
-                for layer in self._first_layers():
-                    layer._check_input((None,) + data.x.shape[1:])
-                # the declared Input(shape), which layers may not check
-                checks.check_input_shape(self.input_shape, data.x.shape, self.name, what)
-                if data.y is not None and self.loss is not None:
-                    checks.check_targets(self.loss, self.output_shape, data.y)
-            except Exception:
-                self._unbuild(before)      # a model built only for these checks is unbuilt again
-                raise
+        """Build the model and check shapes and labels before any weight changes (batches from
+        an iterable: its first batch, read ahead; an empty one is refused here)."""
+        kind = getattr(data, "kind", None)              # the iterable that gives the batches
+        if kind is not None:
+            first = data.peek()
+            if first is None:
+                raise ValueError(f"{what}(): the {kind} gave no batches (it is empty); it must "
+                                 "yield x, (x, y) or (x, y, sample_weight) batches")
+            x, y = first[0], first[1]
+        else:
+            x, y = data.x, data.y
+        if y is None and what != "predict" and not self._overrides(what):
+            raise ValueError(checks.missing_targets(what, kind))
+        before = self._unbuilt_layers()
+        try:
+            self.ensure_built(x.shape[1:])
+            for layer in self._first_layers():
+                layer._check_input((None,) + x.shape[1:])
+            # the declared Input(shape), which layers may not check
+            checks.check_input_shape(self.input_shape, x.shape, self.name, what)
+            if y is not None and self.loss is not None:
+                checks.check_targets(self.loss, self.output_shape, y)
+        except Exception:
+            self._unbuild(before)      # a model built only for these checks is unbuilt again
+            raise
+
+    def _overrides(self, what):
+        """Whether a subclass computes the loss its own way (it may then train without targets)."""
+        names = ("train_step" if what == "fit" else "test_step", "compute_loss")
+        return any(getattr(type(self), n) is not getattr(Trainer, n) for n in names)
 
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -309,8 +318,7 @@ class Trainer:
             if not _data.is_array_like(x):
                 raise ValueError("validation_split needs array inputs; with a generator pass "
                                  "validation_data instead")
-            arrays = (_data.as_array(x, "x"), _data.as_array(y, "y"),
-                      _data.as_array(sample_weight, "sample_weight"))
+            arrays = _data.checked_arrays(x, y, sample_weight, "fit")      # positions in the whole x
             (x, y, sample_weight), validation_data = _data.validation_split_arrays(arrays, validation_split)
         train = self._prepare(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         if class_weight is not None:
@@ -319,13 +327,9 @@ class Trainer:
             train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
         val = None
         if validation_data is not None:
-            if isinstance(validation_data, (tuple, list)) and 2 <= len(validation_data) <= 3:
-                vx, vy, vw = (tuple(validation_data) + (None,))[:3]
-                val = self._prepare(vx, vy, vw, _data.check_batch_size(validation_batch_size, batch_size),
-                                    steps=validation_steps, what="validation")
-            else:
-                val = self._prepare(validation_data, None, None, batch_size, steps=validation_steps,
-                                    what="validation")
+            vx, vy, vw = _data.unpack_validation_data(validation_data)
+            val = self._prepare(vx, vy, vw, _data.check_batch_size(validation_batch_size, batch_size),
+                                steps=validation_steps, what="validation")
         unbuilt = self._unbuilt_layers()
         self._validate_for(train, "fit")
         if val is not None:
@@ -344,7 +348,8 @@ class Trainer:
         self.stop_training = False
         logs = {}
         self.interrupted = False
-        nonfinite_seen = False
+        nonfinite_seen = growth_seen = False
+        epoch_losses = []                # this run's epoch losses, to see a divergence that stays finite
         cbs.on_train_begin()
         # BackupAndRestore found an interrupted run: continue after its last completed epoch.
         initial_epoch = cbs.start_epoch(initial_epoch)
@@ -368,6 +373,10 @@ class Trainer:
                     _print_interrupt(epoch, step, self.history)
                     break
                 epoch_logs = dict(logs)
+                epoch_losses.append(epoch_logs.get("loss", math.nan))
+                if not (growth_seen or nonfinite_seen) and _diverging(epoch_losses):
+                    growth_seen = True
+                    _warn_diverging(epoch_losses, initial_epoch, epoch)
                 if val is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluation(val, callbacks=cbs, verbose=0)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -404,8 +413,6 @@ class Trainer:
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, y, sample_weight, batch_size, steps=steps, what="evaluate")
-        if isinstance(data, _data.ArrayData) and data.y is None:
-            raise ValueError("evaluate() needs targets y")
         self._validate_for(data, "evaluate")
         steps = data.steps
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
@@ -448,8 +455,8 @@ class Trainer:
         compiled, else ``[loss, *metrics]`` in ``metrics_names`` order (``return_dict=True``: a dict),
         all measured on this batch alone (as Keras since 3.10: metric states are reset first)."""
         self._assert_compiled("train_on_batch")
-        x = _data.to_float_batch(_data.as_array(x, "x"))
-        y = _data.as_array(y, "y")
+        x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, "train_on_batch")
+        x = _data.to_float_batch(x)
         self.ensure_built(x.shape[1:])
         self._setup_trainable()
         loss, y_pred = self.train_step(Tensor.wrap(x), y, sample_weight)
@@ -458,8 +465,8 @@ class Trainer:
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """The loss (and metrics) of one batch, without training: returns like ``train_on_batch``."""
         self._assert_compiled("test_on_batch")
-        x = _data.to_float_batch(_data.as_array(x, "x"))
-        y = _data.as_array(y, "y")
+        x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, "test_on_batch")
+        x = _data.to_float_batch(x)
         self.ensure_built(x.shape[1:])
         loss, y_pred = self.test_step(Tensor.wrap(x), y, sample_weight)
         return self._batch_logs(y, y_pred, sample_weight, loss, len(x), return_dict)
@@ -476,12 +483,31 @@ class Trainer:
 
 
 
+_DIVERGED_HINT = "learning rate too high? unscaled inputs? log of 0?"
+
+
 def _warn_nonfinite(loss, epoch, step, callbacks):
     if any(isinstance(cb, TerminateOnNaN) for cb in callbacks):
         return                                  # it stops training and says so itself
     warnings.warn(f"the loss became {float(loss)} at epoch {epoch + 1}, batch {step + 1}: training "
-                  "diverged (learning rate too high? unscaled inputs? log of 0?). The weights are "
+                  f"diverged ({_DIVERGED_HINT}). The weights are "
                   "probably NaN from here on; add callbacks=[TerminateOnNaN()] to stop at once.",
+                  RuntimeWarning, stacklevel=3)
+
+
+def _diverging(losses):
+    """Divergence that stays finite: the last epoch's loss is over 100 times the first epoch's,
+    or over 1000 times the best one so far (losses of one ``fit`` call, at least two epochs)."""
+    if len(losses) < 2 or not all(map(math.isfinite, losses)):
+        return False
+    first, best, last = losses[0], min(losses[:-1]), losses[-1]
+    return (first > 0 and last > 100 * first) or (best > 0 and last > 1000 * best)
+
+
+def _warn_diverging(losses, initial_epoch, epoch):
+    warnings.warn(f"the loss grew from {losses[0]:.4g} (epoch {initial_epoch + 1}) to {losses[-1]:.4g} "
+                  f"(epoch {epoch + 1}), best {min(losses):.4g}: training is diverging ({_DIVERGED_HINT}). "
+                  "Try a 10 times smaller learning rate, and standardized inputs.",
                   RuntimeWarning, stacklevel=3)
 
 
@@ -519,6 +545,9 @@ def _class_sample_weights(y, class_weight, sample_weight):
     """Per-sample weights from ``{class: weight}`` (classes from integer or one-hot labels)."""
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype(int)
+    bad = [k for k, v in class_weight.items() if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"class_weight[{bad[0]!r}] is {class_weight[bad[0]]}: class weights must be finite")
     missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
     if missing:
         raise ValueError(f"class_weight has no weight for class(es) {missing}")
