@@ -15,6 +15,9 @@ shipped with the package, and seedable toy generators for teaching.
 Shipped text (``tiny_shakespeare``): ``tiny_shakespeare.load_data()`` returns the 1,115,394
 characters of tiny Shakespeare (a ``str``, checked against its SHA-256), and
 ``tiny_shakespeare.train_validation_split`` cuts it (or its encoding) 90% / 10% as nanoGPT does.
+Generated sequence tasks for the attention lessons (``sequences``): ``sort_digits``,
+``add_numbers``, ``read_dates`` (``"september 27, 1994"`` -> ``"1994-09-27"``), as integer ids
+with their vocabulary.
 
 Shipped (``tabular``): ``load_breast_cancer``, ``load_iris``, ``load_diabetes`` return a
 ``TabularDataset`` (``x``, ``y``, ``feature_names``, ``target_names``, ``description``; it unpacks
@@ -51,7 +54,7 @@ import builtins as _builtins
 
 import numpy as np
 
-from . import fashion_mnist, idx, mnist, tabular, tiny_shakespeare, toy
+from . import fashion_mnist, idx, mnist, sequences, tabular, tiny_shakespeare, toy
 from ._fetch import DatasetUnavailableError
 from ._fetch import cache_root as _cache_root
 from ._fetch import dataset_dir as _dataset_dir
@@ -140,7 +143,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=Tru
 
 __all__ = ["mnist", "fashion_mnist", "idx", "load_mnist", "download", "DATASETS",
            "DatasetUnavailableError", "IDXFormatError", "read_idx", "write_idx", "canonical_name",
-           "tabular", "tiny_shakespeare", "toy", "TabularDataset", "load_breast_cancer", "load_iris",
-           "load_diabetes",
+           "sequences", "tabular", "tiny_shakespeare", "toy", "TabularDataset", "load_breast_cancer",
+           "load_iris", "load_diabetes",
            "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
            "polynomial_regression", "shapes"]
