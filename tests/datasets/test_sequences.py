@@ -19,7 +19,7 @@ TASKS = {
 
 
 @pytest.mark.parametrize("name", list(TASKS))
-def test_seeded_tasks_repeat_and_differ_across_seeds(name):
+def test_seeded_tasks_repeat_and_differ_across_seeds(name, restore_global_rng):
     a, b, c = TASKS[name](7), TASKS[name](7), TASKS[name](8)
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.y, b.y)
