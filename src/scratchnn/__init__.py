@@ -9,7 +9,8 @@
 * ``scratchnn.plot``: learning curves, confusion matrices, image grids, decision boundaries;
 * ``scratchnn.inspect``: looking inside a network (per-layer statistics while it trains,
   plain-language training diagnostics, how one prediction is formed);
-* ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches;
+* ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches, ``CharTokenizer``;
+* ``scratchnn.generation``: text generation with a language model (``generate``, the samplers);
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``scratchnn.registry``: every name that stands for an object ('relu', 'adam', 'Dense', ...);
 * ``scratchnn.kernels``: the fast paths (``scratchnn.backend.set_fast_kernels(False)`` turns
@@ -25,7 +26,7 @@ from . import ops                 # attaches Tensor's operators (+, @, .sum(), .
 from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
                optimizers, preprocessing, registry, regularizers, saving, utils)
-from . import model_selection
+from . import generation, model_selection
 from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
 from .gradcheck import GradcheckError, gradcheck
 from .models import Model, Sequential
@@ -42,4 +43,4 @@ def __getattr__(name):
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "preprocessing", "registry", "regularizers", "saving", "utils", "Model",
-           "Sequential", "gradcheck", "GradcheckError", "__version__", "model_selection"]
+           "Sequential", "gradcheck", "GradcheckError", "__version__", "model_selection", "generation"]

@@ -51,14 +51,14 @@ def test_list_and_path(isolated, monkeypatch):
 
 def test_datasets_package_lists_and_locates_shipped_sets(tmp_path, monkeypatch):
     monkeypatch.setenv(_fetch.ENV_HOME, str(tmp_path))
-    assert ds.list() == ["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes"]
+    assert ds.list() == ["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes", "tiny_shakespeare"]
     assert (ds.path("iris") / "iris.csv.gz").is_file()
     assert ds.path("mnist") == tmp_path / "datasets" / "mnist"  # downloaded sets unchanged
     files = ds.download("Diabetes", verbose=False)
     assert list(files) == ["diabetes.csv.gz"] and files["diabetes.csv.gz"].is_file()
     assert not (tmp_path / "datasets").exists()  # nothing was fetched or cached
     expected = ("unknown dataset 'wine'; expected one of ['fashion_mnist', 'mnist'] (downloaded) "
-                "or ['breast_cancer', 'iris', 'diabetes'] (shipped with the package).")
+                "or ['breast_cancer', 'iris', 'diabetes', 'tiny_shakespeare'] (shipped with the package).")
     for call in (ds.path, ds.download):
         with pytest.raises(ValueError, match=re.escape(expected)):
             call("wine")

@@ -49,6 +49,9 @@ _BUILTIN_LAYERS = {
     "Cropping2D": lambda: L.Cropping2D((1, 2)),
     "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(keepdims=True),
     "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
+    "StringLookup": lambda: L.StringLookup(vocabulary=["a", "b"], mask_token="", max_tokens=9),
+    "TextVectorization": lambda: L.TextVectorization(max_tokens=9, split="character",
+                                                     output_sequence_length=5, vocabulary=["x", "y"]),
 }
 
 

@@ -12,6 +12,13 @@ shipped with the package, and seedable toy generators for teaching.
     x, y = moons(500, noise=0.1, random_state=0)
     x, y = logic_gate("xor")
 
+Shipped text (``tiny_shakespeare``): ``tiny_shakespeare.load_data()`` returns the 1,115,394
+characters of tiny Shakespeare (a ``str``, checked against its SHA-256), and
+``tiny_shakespeare.train_validation_split`` cuts it (or its encoding) 90% / 10% as nanoGPT does.
+Generated sequence tasks for the attention lessons (``sequences``): ``sort_digits``,
+``add_numbers``, ``read_dates`` (``"september 27, 1994"`` -> ``"1994-09-27"``), as integer ids
+with their vocabulary.
+
 Shipped (``tabular``): ``load_breast_cancer``, ``load_iris``, ``load_diabetes`` return a
 ``TabularDataset`` (``x``, ``y``, ``feature_names``, ``target_names``, ``description``; it unpacks
 as ``x, y``); the values are scikit-learn's copies of the public datasets, see
@@ -21,9 +28,9 @@ as ``x, y``); the values are scikit-learn's copies of the public datasets, see
 draws from scratchnn's global generator, so ``scratchnn.utils.set_random_seed`` makes them
 repeatable.
 
-``list()`` names the downloaded datasets, then the shipped ones. ``path(name)`` and
-``download(name)`` accept both: for a shipped dataset nothing is fetched; ``path`` gives the
-package's data folder and ``download`` the ``{file name: path}`` of its file.
+``list()`` names the downloaded datasets, then the shipped ones (tiny Shakespeare last).
+``path(name)`` and ``download(name)`` accept both: for a shipped dataset nothing is fetched;
+``path`` gives the package's data folder and ``download`` the ``{file name: path}`` of its file.
 
 Each file of a downloaded dataset is looked for, in order, in:
 
@@ -51,7 +58,7 @@ import builtins as _builtins
 
 import numpy as np
 
-from . import fashion_mnist, files, idx, mnist, tabular, toy
+from . import fashion_mnist, files, idx, mnist, sequences, tabular, tiny_shakespeare, toy
 from ._fetch import DatasetUnavailableError
 from ._fetch import cache_root as _cache_root
 from ._fetch import dataset_dir as _dataset_dir
@@ -62,17 +69,23 @@ from .idx import IDXFormatError, read_idx, write_idx
 from .tabular import TabularDataset, load_breast_cancer, load_diabetes, load_iris
 from .toy import blobs, circles, linear_regression, logic_gate, moons, polynomial_regression, shapes, spirals
 
+_SHIPPED = (*tabular.NAMES, tiny_shakespeare.NAME)
+
 
 def list():  # shadows the builtin here on purpose: the CLI calls ``scratchnn.datasets.list()``
     """The names of the available datasets, the downloaded ones then those shipped with the
-    package: ``["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes"]``."""
-    return [*DATASETS, *tabular.NAMES]
+    package: ``["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes", "tiny_shakespeare"]``."""
+    return [*DATASETS, *_SHIPPED]
 
 
 def _shipped(name):
     """``name``'s canonical form if it is a dataset shipped with the package, else None."""
     key = str(name).strip().lower().replace("-", "_")
-    return key if key in tabular.NAMES else None
+    return key if key in _SHIPPED else None
+
+
+def _shipped_file(key):
+    return tiny_shakespeare.data_file() if key == tiny_shakespeare.NAME else tabular.data_file(key)
 
 
 def _downloaded(name):
@@ -82,7 +95,7 @@ def _downloaded(name):
         return DATASETS[canonical_name(name)]
     except ValueError:
         raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)} (downloaded) "
-                         f"or {_builtins.list(tabular.NAMES)} (shipped with the package).") from None
+                         f"or {_builtins.list(_SHIPPED)} (shipped with the package).") from None
 
 
 def path(name=None):
@@ -93,16 +106,16 @@ def path(name=None):
     if name is None:
         return _cache_root()
     if _shipped(name):
-        return tabular.data_file(_shipped(name)).parent
+        return _shipped_file(_shipped(name)).parent
     return _dataset_dir(_downloaded(name))
 
 
 def download(name, verbose=True):
     """Make sure every file of dataset ``name`` is in the cache and intact (fetching what is
     missing); returns ``{file name: path of the cached .gz file}``. A dataset shipped with the
-    package needs no download: ``{file name: path of its .csv.gz file in the package}``."""
+    package needs no download: ``{file name: path of its .gz file in the package}``."""
     if _shipped(name):
-        file = tabular.data_file(_shipped(name))
+        file = _shipped_file(_shipped(name))
         return {file.name: file}
     info = _downloaded(name)
     _fetch_files(info, verbose=verbose)
@@ -136,6 +149,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=Tru
 __all__ = ["mnist", "fashion_mnist", "idx", "files", "load_mnist", "download", "DATASETS",
            "DatasetUnavailableError", "NotARegularFileError", "IDXFormatError", "read_idx", "write_idx",
            "canonical_name",
-           "tabular", "toy", "TabularDataset", "load_breast_cancer", "load_iris", "load_diabetes",
+           "sequences", "tabular", "tiny_shakespeare", "toy", "TabularDataset", "load_breast_cancer",
+           "load_iris", "load_diabetes",
            "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",
            "polynomial_regression", "shapes"]

@@ -16,6 +16,7 @@ from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshap
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
+from .text_preprocessing import StringLookup, TextVectorization
 
 #: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
@@ -23,7 +24,7 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, Conv2DTranspose,
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
-             SpatialDropout2D):
+             SpatialDropout2D, StringLookup, TextVectorization):
     LAYERS.add(_cls)
 del _cls
 
@@ -63,3 +64,4 @@ __all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "Max
             "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
             "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]
+__all__ += ["StringLookup", "TextVectorization"]

@@ -41,6 +41,8 @@ Every figure is importable from ``scratchnn.plot``; the code sits in one module 
 * ``training``: figures of ``scratchnn.inspect``'s TrainingMonitor and explain: ``gradient_norms``,
   ``weight_histograms``, ``dead_units``, ``activation_histograms``, ``update_ratios``, ``explanation``;
 * ``selection``: model selection: ``grid_heatmap``, ``roc_curve``, ``precision_recall_curve``;
+* ``language``: language models: ``attention_maps`` (a heatmap per layer and head),
+  ``temperature_probabilities`` (next-token probabilities at several temperatures);
 * ``_inputs`` (internal): reading arrays, class labels and class names.
 """
 from .boundary import decision_boundary
@@ -50,6 +52,7 @@ from .features import feature_maps, filters
 from .figure import (DPI, ERROR_COLOR, SCHEDULE_COLOR, TRAIN_COLOR, VAL_COLOR, PlotFigure, layer_colors,
                      new_figure, save_figure)
 from .images import image_grid
+from .language import attention_maps, temperature_probabilities
 from .selection import grid_heatmap, precision_recall_curve, roc_curve
 from .training import (activation_histograms, dead_units, explanation, gradient_norms, update_ratios,
                        weight_histograms)
@@ -59,5 +62,6 @@ __all__ = ["PlotFigure", "learning_curves", "confusion_counts", "confusion_matri
            "gradient_norms", "weight_histograms", "dead_units", "activation_histograms", "update_ratios",
            "explanation",
            "grid_heatmap", "roc_curve", "precision_recall_curve",
+           "attention_maps", "temperature_probabilities",
            "new_figure", "save_figure", "layer_colors",
            "TRAIN_COLOR", "VAL_COLOR", "ERROR_COLOR", "SCHEDULE_COLOR", "DPI"]

@@ -10,6 +10,8 @@ lives in the module named for its job:
 * ``scaling``: feature scaling: ``StandardScaler``, ``MinMaxScaler``, ``normalize_images``;
 * ``splitting``: splitting a data set: ``train_test_split``, ``KFold``, ``StratifiedKFold``;
 * ``batching``: feeding a training loop: ``batches`` (a ``BatchIterator``);
+* ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
+  split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
 * ``validation``: what the modules above share: ``NotFittedError``, the ``Fittable``
   base class of the encoders and scalers, the input checks and ``check_random_state``.
 
@@ -27,8 +29,9 @@ from .batching import BatchIterator, batches
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .splitting import KFold, StratifiedKFold, train_test_split
+from .text import CharTokenizer
 from .validation import NotFittedError
 
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
-           "KFold", "StratifiedKFold", "BatchIterator", "batches"]
+           "KFold", "StratifiedKFold", "BatchIterator", "batches", "CharTokenizer"]
