@@ -2,6 +2,7 @@
 the text, its checksum, the refusal of damaged copies, the 90% / 10% split, and the packaging.
 """
 import fnmatch
+import os
 import gzip
 import hashlib
 import tomllib
