@@ -49,6 +49,8 @@ _BUILTIN_LAYERS = {
     "Cropping2D": lambda: L.Cropping2D((1, 2)),
     "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(keepdims=True),
     "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
+    "Embedding": lambda: L.Embedding(50, 8, embeddings_initializer="glorot_uniform", mask_zero=True,
+                                     embeddings_regularizer=R.L2(0.01), embeddings_constraint=C.MaxNorm(2.0)),
 }
 
 
