@@ -51,6 +51,9 @@ _BUILTIN_LAYERS = {
     "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(),
     "Embedding": lambda: L.Embedding(50, 8, embeddings_initializer="glorot_uniform", mask_zero=True,
                                      embeddings_regularizer=R.L2(0.01), embeddings_constraint=C.MaxNorm(2.0)),
+    "MultiHeadAttention": lambda: L.MultiHeadAttention(4, 8, value_dim=6, dropout=0.1, output_shape=(3, 2),
+                                                       kernel_regularizer=R.L2(0.01), seed=5,
+                                                       bias_constraint=C.NonNeg()),
 }
 
 

@@ -13,6 +13,7 @@ from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .attention import MultiHeadAttention
 from .embedding import Embedding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
@@ -24,7 +25,7 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, Conv2DTranspose,
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
-             SpatialDropout2D, Embedding):
+             SpatialDropout2D, Embedding, MultiHeadAttention):
     LAYERS.add(_cls)
 del _cls
 
@@ -64,4 +65,4 @@ __all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "Max
             "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
             "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]
-__all__ += ["Embedding"]
+__all__ += ["Embedding", "MultiHeadAttention"]
