@@ -143,8 +143,8 @@ class MultiHeadAttention(Layer):
                              f"{format_shape(expected)}, got {format_shape(mask.shape)}")
         return mask
 
-    def compute_attention_mask(self, query_shape, value_shape, query_mask=None, value_mask=None, key_mask=None,
-                       attention_mask=None):
+    def compute_attention_mask(self, query_shape, value_shape, query_mask=None, value_mask=None,
+                               key_mask=None, attention_mask=None):
         """The combined boolean mask, broadcastable to the scores (B, N, Tq, Tk), or None
         (the causal mask is added by the attention itself)."""
         (b, tq, _), tk = query_shape, value_shape[1]
@@ -179,7 +179,8 @@ class MultiHeadAttention(Layer):
         query, value = self._as_tensor(query), self._as_tensor(value)
         key = value if key is None else self._as_tensor(key)
         self._check_shapes(query.shape, value.shape, key.shape)
-        mask = self.compute_attention_mask(query.shape, value.shape, query_mask, value_mask, key_mask, attention_mask)
+        mask = self.compute_attention_mask(query.shape, value.shape, query_mask, value_mask, key_mask,
+                                           attention_mask)
         if not self.built:
             self.build(query.shape, value.shape, key.shape)
         return super().__call__(query, value, key, mask=mask, causal=bool(use_causal_mask),
