@@ -337,3 +337,26 @@ def test_regularizers_of_sublayers_are_in_losses_once(rng):
     np.testing.assert_allclose(layer.losses[0].item(), 0.5 * (layer.dense.kernel.data ** 2).sum())
     model = snn.Sequential([L.Input(shape=(3,)), layer])
     assert len(model.losses) == 1
+
+
+def test_sublayers_come_in_the_order_layers_were_assigned():
+    """Keras's tracking order: an attribute first set to None counts from when it gets a layer; a
+    list counts from when it is assigned, with the layers appended to it later."""
+    class Late(L.Layer):
+        def __init__(self):
+            super().__init__()
+            self.head = None
+            self.extra = []
+
+        def build(self, input_shape):
+            self.body = L.Dense(2)
+            self.head = L.Dense(3)
+            self.extra.append(L.Dense(4))
+
+        def call(self, inputs, training=False):
+            return self.head(self.body(inputs)) + self.extra[0](inputs)[..., :3]
+
+    layer = Late()
+    layer(np.ones((1, 5)))
+    assert layer.sublayers() == [layer.extra[0], layer.body, layer.head]
+    assert [w.shape for w in layer.weights] == [(5, 4), (4,), (5, 2), (2,), (2, 3), (3,)]

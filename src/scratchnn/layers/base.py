@@ -378,12 +378,22 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             outputs.register_hook(lambda grad: [hook(self, grad) for hook in list(hooks)])
 
     # ------------------------------------------------------------------ structure
+    def __setattr__(self, name, value):
+        """Records, in order, the attributes that get a layer or a container (which may hold layers
+        now or later): Keras's tracking order, which ``weights`` and ``get_weights`` follow."""
+        if isinstance(value, (Layer, list, tuple, dict)):
+            order = self.__dict__.setdefault("_layer_attributes", [])
+            if name not in order:
+                order.append(name)
+        object.__setattr__(self, name, value)
+
     def sublayers(self):
         """The layers directly inside this one: those its attributes hold (a layer, or layers in a
-        list, tuple or dict), in the order the attributes were first set, each once."""
-        seen, out = {id(self)}, []
-        for value in vars(self).values():
-            for layer in _layers_in(value):
+        list, tuple or dict, looked at now, so layers appended later count), in the order such a
+        value was first assigned to each attribute, each layer once."""
+        seen, out, values = {id(self)}, [], self.__dict__
+        for name in values.get("_layer_attributes", ()):
+            for layer in _layers_in(values.get(name)):
                 if id(layer) not in seen:
                     seen.add(id(layer))
                     out.append(layer)
