@@ -7,6 +7,7 @@ import pytest
 import scratchnn as snn
 from scratchnn import initializers as I
 from scratchnn import layers as L
+from scratchnn.autograd import Tensor
 from scratchnn.models import load_model
 from scratchnn.utils import set_random_seed
 
@@ -112,3 +113,70 @@ def test_save_and_load_round_trip(rng, tmp_path):
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# ============================================================ positions
+def test_position_embedding_gives_the_rows_of_the_positions(rng):
+    layer = L.PositionEmbedding(6, dtype="float64")
+    x = Tensor(rng.normal(size=(3, 4, 5)), dtype=np.float64)
+    out = layer(x)
+    table = layer.position_embeddings.data
+    assert table.shape == (6, 5) and layer.count_params() == 30
+    assert out.shape == (3, 4, 5)
+    np.testing.assert_array_equal(out.data, np.broadcast_to(table[:4], (3, 4, 5)))
+    np.testing.assert_array_equal(layer(x[:, :2], start_index=3).data[1], table[3:5])
+    r = rng.normal(size=(3, 4, 5))
+    (layer(x) * Tensor(r, dtype=np.float64)).sum().backward()
+    want = np.zeros((6, 5))
+    want[:4] = r.sum(axis=0)                                        # summed over the batch
+    np.testing.assert_allclose(layer.position_embeddings.grad, want, rtol=1e-12)
+
+
+def test_position_embedding_too_long_names_both_lengths_and_builds_nothing():
+    layer = L.PositionEmbedding(5, name="pos")
+    with pytest.raises(ValueError, match=r"'pos': a sequence of length 7 \(from position 0\) is longer than "
+                                         r"the layer's sequence_length 5"):
+        layer(np.zeros((2, 7, 3)))
+    assert not layer.built and layer.weights == []
+    layer(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=r"length 3 \(from position 3\) is longer than .* sequence_length 5"):
+        layer(np.zeros((2, 3, 3)), start_index=3)
+    with pytest.raises(ValueError, match=r"expects inputs \(\.\.\., sequence, 3\), got shape \(2, 4, 4\)"):
+        layer(np.zeros((2, 4, 4)))
+
+
+def test_sinusoidal_encoding_is_the_formula_of_attention_is_all_you_need():
+    layer = L.SinusoidalPositionEncoding(dtype="float64")
+    out = layer(np.zeros((2, 7, 6))).data
+    p, i = np.arange(7)[:, None], np.arange(6)[None, :]
+    for k in range(3):                                               # features 2k (sin) and 2k + 1 (cos)
+        angle = p[:, 0] / 10000 ** (2 * k / 6)
+        np.testing.assert_allclose(out[1, :, 2 * k], np.sin(angle), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(out[0, :, 2 * k + 1], np.cos(angle), rtol=1e-12, atol=1e-15)
+    assert layer.weights == [] and i.shape == (1, 6)
+    shifted = layer(np.zeros((1, 3, 6)), start_index=4).data[0]
+    np.testing.assert_allclose(shifted, out[0, 4:7], rtol=1e-12, atol=1e-15)
+    assert L.SinePositionEncoding is L.SinusoidalPositionEncoding
+    assert L.SinusoidalPositionEncoding(max_wavelength=100).get_config()["max_wavelength"] == 100
+
+
+def test_token_and_position_embeddings_train_in_a_model(rng):
+    x, y = _token_task(rng)
+    set_random_seed(0)
+
+    class Embed(L.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.tokens, self.positions = L.Embedding(20, 4), L.PositionEmbedding(6)
+
+        def call(self, inputs, training=False):
+            t = self.tokens(inputs)
+            return t + self.positions(t)
+
+    model = snn.Sequential([L.Input(shape=(6,)), Embed(), L.Flatten(), L.Dense(2, activation="softmax")])
+    before = model.get_weights()
+    assert [w.shape for w in before] == [(20, 4), (6, 4), (24, 2), (2,)]
+    model.compile(snn.optimizers.Adam(0.05), "sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=10, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert not np.array_equal(model.get_weights()[1], before[1])

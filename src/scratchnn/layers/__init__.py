@@ -14,10 +14,11 @@ from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, Globa
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .attention import MultiHeadAttention
-from .embedding import Embedding
+from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
+from .transformer import TransformerDecoder, TransformerEncoder
 
 #: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
@@ -25,7 +26,8 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, Conv2DTranspose,
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
-             SpatialDropout2D, Embedding, MultiHeadAttention):
+             SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
+             TransformerEncoder, TransformerDecoder):
     LAYERS.add(_cls)
 del _cls
 
@@ -65,4 +67,5 @@ __all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "Max
             "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
             "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]
-__all__ += ["Embedding", "MultiHeadAttention"]
+__all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
+            "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]

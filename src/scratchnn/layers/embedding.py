@@ -85,3 +85,101 @@ class Embedding(Layer):
                 "embeddings_constraint": serialize_or_none(_constraints, self.embeddings_constraint),
                 "activity_regularizer": serialize_or_none(_regularizers, self.activity_regularizer),
                 "mask_zero": self.mask_zero}
+
+
+class PositionEmbedding(Layer):
+    """A learned vector per position (keras-hub's ``PositionEmbedding``), to add to the token
+    embeddings: ``x = tokens + PositionEmbedding(sequence_length)(tokens)``.
+
+    Input (B, T, D) (only its shape is used); output (B, T, D): row ``start_index + t`` of the
+    weight ``embeddings`` (sequence_length, D) at position t, the same for every sample. The
+    gradient of each row is the sum over the batch. ``sequence_length`` is the longest sequence
+    the layer knows: a longer one (counting ``start_index``) raises an error with both lengths.
+    """
+
+    def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.sequence_length = _positive_int(sequence_length, "PositionEmbedding: sequence_length")
+        self.initializer = _initializers.get(initializer)
+        self.position_embeddings = None
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(f"PositionEmbedding '{self.name}': expected inputs (batch, sequence, features) "
+                             f"with a known feature size, got shape {input_shape}")
+        self.position_embeddings = self.add_weight("embeddings", (self.sequence_length, input_shape[-1]),
+                                                   self.initializer)
+
+    def _check_input(self, shape):
+        features = self.position_embeddings.shape[1]
+        if len(shape) < 2 or shape[-1] != features:
+            raise ValueError(f"PositionEmbedding '{self.name}' expects inputs (..., sequence, {features}), "
+                             f"got shape {tuple(shape)}")
+
+    def __call__(self, inputs, start_index=0, training=None):
+        """Checks the length before anything is built (a refused call changes nothing)."""
+        shape = np.shape(inputs.data if isinstance(inputs, Tensor) else inputs)
+        start_index = int(start_index)
+        if len(shape) >= 2 and (start_index < 0 or start_index + shape[-2] > self.sequence_length):
+            raise ValueError(f"PositionEmbedding '{self.name}': a sequence of length {shape[-2]} (from "
+                             f"position {start_index}) is longer than the layer's sequence_length "
+                             f"{self.sequence_length}")
+        return super().__call__(inputs, start_index=start_index, training=training)
+
+    def call(self, inputs, start_index=0, training=False):
+        length = inputs.shape[-2]
+        rows = self.position_embeddings[start_index:start_index + length]          # (T, D)
+        return F.broadcast_to(rows, inputs.shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "sequence_length": self.sequence_length,
+                "initializer": _initializers.serialize(self.initializer)}
+
+
+class SinusoidalPositionEncoding(Layer):
+    """The fixed position encoding of "Attention is all you need" (Vaswani et al. 2017), keras-hub's
+    ``SinePositionEncoding``: for position p and feature i of D,
+
+        PE(p, 2k)     = sin(p / max_wavelength^(2k / D))
+        PE(p, 2k + 1) = cos(p / max_wavelength^(2k / D))
+
+    (even features are sines, odd ones cosines, wavelengths from 2 pi to max_wavelength * 2 pi).
+    Input (B, T, D) (only its shape is used); output (B, T, D), to add to the token embeddings;
+    positions start at ``start_index``. No weights: nothing to learn, any length works.
+    """
+
+    def __init__(self, max_wavelength=10000, **kwargs):
+        super().__init__(**kwargs)
+        if not max_wavelength > 0:
+            raise ValueError(f"SinusoidalPositionEncoding: max_wavelength must be > 0, "
+                             f"got {max_wavelength!r}")
+        self.max_wavelength = float(max_wavelength)
+
+    def _check_input(self, shape):
+        """Any (..., T, D)."""
+
+    def encoding(self, length, features, start_index=0):
+        """The (length, features) array PE(start_index + t, i) (in float64)."""
+        positions = np.arange(start_index, start_index + length, dtype=np.float64)[:, None]
+        even = 2 * (np.arange(features) // 2)                       # 2k for features 2k and 2k + 1
+        angles = positions / self.max_wavelength ** (even / features)
+        return np.where(np.arange(features) % 2 == 0, np.sin(angles), np.cos(angles))
+
+    def call(self, inputs, start_index=0, training=False):
+        if inputs.ndim < 2:
+            raise ValueError(f"SinusoidalPositionEncoding '{self.name}': expected inputs (..., sequence, "
+                             f"features), got shape {inputs.shape}")
+        pe = self.encoding(inputs.shape[-2], inputs.shape[-1], start_index).astype(self.dtype)
+        return Tensor.wrap(np.broadcast_to(pe, inputs.shape))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "max_wavelength": self.max_wavelength}
+
+
+SinePositionEncoding = SinusoidalPositionEncoding     # keras-hub's name
