@@ -191,3 +191,172 @@ def test_custom_layer_gradcheck(rng):
             layer.w, layer.b = saved
 
     assert snn.gradcheck(with_weights, x, layer.w.data, rng.normal(size=3))
+
+
+# ============================================================ layers that hold layers
+class _Block(L.Layer):
+    """A layer whose attributes hold layers: one Dense, a list of two, a dict of two, the first
+    Dense again under another name (counted once), and a weight of its own."""
+
+    def __init__(self, units=3, rate=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.rate = units, rate
+        self.d1 = L.Dense(units, activation="tanh")
+        self.stack = [L.Dense(units, activation="tanh"), L.Dense(units)]
+        self.heads = {"a": L.Dense(2), "b": L.Dense(2)}
+        self.again = [self.d1]
+        self.drop = L.Dropout(rate)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight("scale", (), initializer="ones")
+
+    def call(self, inputs, training=False):
+        x = self.drop(self.d1(inputs))             # no training=: runs as the block was called
+        for layer in self.stack:
+            x = layer(x)
+        return (self.heads["a"](x) + self.heads["b"](x)) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "rate": self.rate}
+
+
+def _block(x, **kwargs):
+    block = _Block(dtype="float64", **kwargs)
+    block(x)
+    return block
+
+
+def test_layers_in_attributes_lists_and_dicts_are_tracked_in_order(rng):
+    x = rng.normal(size=(5, 4))
+    block = _block(x)
+    inner = [block.d1, *block.stack, block.heads["a"], block.heads["b"], block.drop]
+    assert block.sublayers() == inner                       # d1 assigned twice: listed once
+    assert list(block.walk()) == [block] + inner
+    expected = [block.scale] + [w for layer in inner[:-1] for w in (layer.kernel, layer.bias)]
+    assert [id(w) for w in block.weights] == [id(w) for w in expected]
+    assert [id(w) for w in block.trainable_weights] == [id(w) for w in expected]
+    assert block.non_trainable_weights == []
+    # Keras's count: 1 (scale) + Dense(4->3) + Dense(3->3) * 2 + Dense(3->2) * 2, d1 once
+    assert block.count_params() == 1 + (4 * 3 + 3) + 2 * (3 * 3 + 3) + 2 * (3 * 2 + 2)
+    assert [a.shape for a in block.get_weights()] == [w.shape for w in expected]
+
+
+def test_backward_reaches_every_weight_of_the_sublayers(rng):
+    x = rng.normal(size=(5, 4))
+    block = _block(x)
+    (block(x) ** 2).sum().backward()
+    assert len(block.trainable_weights) == 11
+    for w in block.trainable_weights:
+        assert w.grad is not None and np.abs(w.grad).sum() > 0, w.name
+
+
+def test_fit_trains_the_weights_of_a_block_in_a_model(rng):
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = x[:, :2] - x[:, 2:]
+    set_random_seed(0)
+    model = snn.Sequential([L.Input(shape=(4,)), _Block(units=8)])
+    before = model.get_weights()
+    assert len(before) == 1 + 2 * 5
+    model.compile(snn.optimizers.Adam(0.01), "mse")
+    history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    for w, w0 in zip(model.get_weights(), before):
+        assert not np.array_equal(w, w0)
+
+
+def test_set_weights_reaches_the_sublayers_and_a_bad_list_changes_nothing(rng):
+    x = rng.normal(size=(5, 4))
+    block = _block(x)
+    new = [w + 1.0 for w in block.get_weights()]
+    block.set_weights(new)
+    np.testing.assert_array_equal(block.d1.kernel.data, new[1])
+    np.testing.assert_array_equal(block.heads["b"].bias.data, new[-1])
+    with pytest.raises(ValueError, match="expects 11 weight arrays, got 10"):
+        block.set_weights(new[:-1])
+    for got, want in zip(block.get_weights(), new):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_freezing_a_block_freezes_its_sublayers(rng):
+    x = rng.normal(size=(5, 4))
+    block = _block(x)
+    block.trainable = False
+    assert all(not layer.trainable for layer in block.walk())
+    assert block.trainable_weights == [] and len(block.non_trainable_weights) == 11
+    block.trainable = True
+    block.stack[0].trainable = False                        # a frozen sublayer gives no weights
+    frozen = {id(block.stack[0].kernel), id(block.stack[0].bias)}
+    assert [id(w) for w in block.non_trainable_weights] == [id(block.stack[0].kernel),
+                                                           id(block.stack[0].bias)]
+    assert len(block.trainable_weights) == 9
+    assert not frozen & {id(w) for w in block.trainable_weights}
+    assert len(block.weights) == 11                         # the order does not change
+
+
+def test_training_flag_reaches_sublayers_called_without_it(rng):
+    x = rng.normal(size=(200, 4)) + 3.0
+    block = _block(x, rate=0.5)
+    out_d1 = []
+    handle = block.d1.add_forward_hook(lambda layer, inputs, outputs: out_d1.append(outputs))
+    dropped = []
+    block.drop.add_forward_hook(lambda layer, inputs, outputs: dropped.append(outputs.data == 0))
+    with handle:
+        block(x)
+        block(x, training=True)
+    assert len(out_d1) == 2                                 # hooks on a sublayer run
+    assert not dropped[0].any() and dropped[1].mean() > 0.3  # dropout only in training
+    inner = L.Dropout(0.5)
+    inner_off = []
+    inner.add_forward_hook(lambda layer, inputs, outputs: inner_off.append(outputs.data == 0))
+
+    class Explicit(L.Layer):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+
+        def call(self, inputs, training=False):
+            return self.inner(inputs, training=False)         # an explicit flag wins
+
+    Explicit()(np.ones((50, 4)), training=True)
+    assert not inner_off[0].any()
+
+
+def test_regularizers_of_sublayers_are_in_losses_once(rng):
+    class Twice(L.Layer):
+        def __init__(self):
+            super().__init__(dtype="float64")
+            self.dense = L.Dense(3, kernel_regularizer=snn.regularizers.L2(0.5))
+            self.same = self.dense
+
+        def call(self, inputs, training=False):
+            return self.same(self.dense(inputs))
+
+    layer = Twice()
+    layer(np.ones((2, 3)))
+    assert len(layer.losses) == 1
+    np.testing.assert_allclose(layer.losses[0].item(), 0.5 * (layer.dense.kernel.data ** 2).sum())
+    model = snn.Sequential([L.Input(shape=(3,)), layer])
+    assert len(model.losses) == 1
+
+
+def test_sublayers_come_in_the_order_layers_were_assigned():
+    """Keras's tracking order: an attribute first set to None counts from when it gets a layer; a
+    list counts from when it is assigned, with the layers appended to it later."""
+    class Late(L.Layer):
+        def __init__(self):
+            super().__init__()
+            self.head = None
+            self.extra = []
+
+        def build(self, input_shape):
+            self.body = L.Dense(2)
+            self.head = L.Dense(3)
+            self.extra.append(L.Dense(4))
+
+        def call(self, inputs, training=False):
+            return self.head(self.body(inputs)) + self.extra[0](inputs)[..., :3]
+
+    layer = Late()
+    layer(np.ones((1, 5)))
+    assert layer.sublayers() == [layer.extra[0], layer.body, layer.head]
+    assert [w.shape for w in layer.weights] == [(5, 4), (4,), (5, 2), (2,), (2, 3), (3,)]

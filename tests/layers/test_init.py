@@ -52,6 +52,17 @@ _BUILTIN_LAYERS = {
     "StringLookup": lambda: L.StringLookup(vocabulary=["a", "b"], mask_token="", max_tokens=9),
     "TextVectorization": lambda: L.TextVectorization(max_tokens=9, split="character",
                                                      output_sequence_length=5, vocabulary=["x", "y"]),
+    "Embedding": lambda: L.Embedding(50, 8, embeddings_initializer="glorot_uniform", mask_zero=True,
+                                     embeddings_regularizer=R.L2(0.01), embeddings_constraint=C.MaxNorm(2.0)),
+    "MultiHeadAttention": lambda: L.MultiHeadAttention(4, 8, value_dim=6, dropout=0.1, output_shape=(3, 2),
+                                                       kernel_regularizer=R.L2(0.01), seed=5,
+                                                       bias_constraint=C.NonNeg()),
+    "PositionEmbedding": lambda: L.PositionEmbedding(16, initializer="random_normal"),
+    "SinusoidalPositionEncoding": lambda: L.SinusoidalPositionEncoding(max_wavelength=500),
+    "TransformerEncoder": lambda: L.TransformerEncoder(32, 4, dropout=0.1, activation="gelu",
+                                                       normalize_first=True, kernel_regularizer=R.L2(0.01)),
+    "TransformerDecoder": lambda: L.TransformerDecoder(32, 4, layer_norm_epsilon=1e-6,
+                                                       bias_initializer="ones"),
 }
 
 

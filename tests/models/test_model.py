@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import scratchnn as snn
-from scratchnn import optimizers
+from scratchnn import losses, optimizers
 from scratchnn.layers import Dense
 from scratchnn.utils import set_random_seed
 
@@ -85,6 +85,33 @@ def test_layers_in_a_list_attribute_are_tracked_and_trained():
     after = model.blocks[0].get_weights()
     assert not np.array_equal(before[0], after[0])
     assert model.count_params() == (4 * 8 + 8) + (8 * 8 + 8) + (8 * 3 + 3)
+
+
+class DictHeads(snn.Model):
+    """Layers in a dict and in a private attribute (as keras-hub's blocks hold them) are tracked."""
+
+    def __init__(self):
+        super().__init__()
+        self._trunk = Dense(8, activation="relu")
+        self.heads = {"left": Dense(3), "right": Dense(3)}
+
+    def call(self, x, training=False):
+        h = self._trunk(x)
+        return self.heads["left"](h) + self.heads["right"](h)
+
+
+def test_layers_in_a_dict_and_a_private_attribute_are_tracked_and_trained():
+    x, y = blobs(30)
+    set_random_seed(0)
+    model = DictHeads()
+    assert model.layers == [model._trunk, model.heads["left"], model.heads["right"]]
+    model.compile(optimizers.SGD(0.1), losses.SparseCategoricalCrossentropy(from_logits=True))
+    model(x[:2])
+    assert len(model.trainable_weights) == 6
+    assert model.count_params() == (4 * 8 + 8) + 2 * (8 * 3 + 3)
+    before = model.get_weights()
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0)
+    assert all(not np.array_equal(w, w0) for w, w0 in zip(model.get_weights(), before))
 
 
 # ============================================================================ weights

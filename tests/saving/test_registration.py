@@ -9,7 +9,7 @@ import pytest
 
 import scratchnn as snn
 from scratchnn import losses, optimizers
-from scratchnn.layers import Dense, Flatten
+from scratchnn.layers import Dense, Flatten, Layer
 from scratchnn.models import load_model, model_from_json
 from scratchnn.registry import custom
 from scratchnn.saving import ModelFormatError, register_serializable
@@ -101,6 +101,43 @@ def test_registered_subclassed_model_round_trip_with_optimizer(tmp_path):
     model.fit(X, Y, epochs=1, batch_size=16, verbose=0)
     set_random_seed(2)
     loaded.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    assert weights_equal(loaded, model)
+
+
+class SavingTestBlock(Layer):
+    """A custom layer that holds layers (a Dense, a list of two): their weights go in the file."""
+
+    def __init__(self, units=5, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = Dense(units, activation="relu")
+        self.pair = [Dense(units, activation="tanh"), Dense(3)]
+
+    def call(self, inputs, training=False):
+        return self.pair[1](self.pair[0](self.inner(inputs)))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_registered_custom_layer_with_sublayers_round_trips_bit_identical(tmp_path):
+    register_serializable()(SavingTestBlock)
+    set_random_seed(0)
+    model = snn.Sequential([Flatten(input_shape=(4, 3)), SavingTestBlock(units=6)])
+    model.compile(optimizer=optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    assert len(model.weights) == 6
+    model.save(tmp_path / "b.scratchnn")
+    loaded = load_model(tmp_path / "b.scratchnn")
+    block = loaded.layers[1]
+    assert type(block) is SavingTestBlock and block.units == 6
+    assert weights_equal(loaded, model)
+    assert np.array_equal(block.pair[0].kernel.data, model.layers[1].pair[0].kernel.data)
+    assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    set_random_seed(2)
+    model.fit(X, Y, epochs=1, batch_size=16, verbose=0)
+    set_random_seed(2)
+    loaded.fit(X, Y, epochs=1, batch_size=16, verbose=0)    # the optimizer's slots came back too
     assert weights_equal(loaded, model)
 
 

@@ -2,7 +2,8 @@
 
 * array operations (``F.matmul``, ``F.exp``, ``F.concatenate``, ...) from ``scratchnn.ops``;
 * activations (``F.relu``, ``F.softmax``, ...), each with its formula and derivative;
-* losses, called ``loss(y_true, y_pred)`` as in Keras (``F.sparse_categorical_crossentropy``).
+* losses, called ``loss(y_true, y_pred)`` as in Keras (``F.sparse_categorical_crossentropy``);
+* the embedding lookup (``F.embedding``) and attention (``F.scaled_dot_product_attention``).
 """
 from ..ops import (abs, add, astype, broadcast_to, clip, concatenate, div, exp, expand_dims,
                    flatten, getitem, log, matmul, max, maximum, mean, min, minimum, mul, neg,
@@ -20,6 +21,8 @@ from .conv_variants import (conv1d, conv2d_transpose, depthwise_conv2d, global_a
                             max_pool1d)
 from .resizing import cropping2d, upsampling2d, zero_padding2d
 from .nn import dense, dropout
+from .embedding import embedding, token_ids
+from .attention import scaled_dot_product_attention
 from .normalization import batch_norm, batch_norm_train, layer_norm
 
 mse = mean_squared_error

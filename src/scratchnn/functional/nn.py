@@ -56,14 +56,20 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None):
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate}")
     if not training or rate == 0:
         return x
-    rng = rng if rng is not None else generator()
-    dtype = x.dtype if x.dtype.kind == "f" else np.float32
     shape = x.shape
     if noise_shape is not None:
         if len(noise_shape) != x.ndim:
             raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} must have one entry per axis "
                              f"of the input, whose shape is {x.shape}")
         shape = tuple(n if d is None else int(d) for n, d in zip(x.shape, noise_shape))
+    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    return mul(x, Tensor.wrap(dropout_mask(shape, rate, dtype, rng)))
+
+
+def dropout_mask(shape, rate, dtype, rng=None):
+    """Inverted dropout's multiplier m / (1 - rate), m ~ Bernoulli(1 - rate), of ``shape``: what
+    ``dropout`` multiplies by (ops that drop out inside, such as attention, draw it the same way)."""
+    rng = rng if rng is not None else generator()
+    dtype = np.dtype(dtype)
     keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= rate
-    mask = keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
-    return mul(x, Tensor.wrap(mask))
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))

@@ -13,6 +13,7 @@ tested equal to its readable reference.
   and convolution + max pooling as one op (``Conv2D.fuse_with``);
 * ``pooling.py``: max pooling's first-maximum search with few passes;
 * ``normalization.py``: batch normalization's per-channel passes on wide rows;
+* ``embedding.py``: the embedding's gradient, a scatter-add over repeated ids, by sorting;
 * ``optimizers.py``: the optimizers' updates as in-place NumPy chains (no temporaries).
 """
 from .layout import channel_rows

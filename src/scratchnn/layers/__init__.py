@@ -13,10 +13,13 @@ from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .attention import MultiHeadAttention
+from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .text_preprocessing import StringLookup, TextVectorization
+from .transformer import TransformerDecoder, TransformerEncoder
 
 #: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
@@ -24,7 +27,8 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              Rescaling, Normalization, Conv2D, MaxPooling2D, AveragePooling2D, Conv2DTranspose,
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
-             SpatialDropout2D, StringLookup, TextVectorization):
+             SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
+             TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization):
     LAYERS.add(_cls)
 del _cls
 
@@ -65,3 +69,5 @@ __all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "Max
             "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]
 __all__ += ["StringLookup", "TextVectorization"]
+__all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
+            "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]

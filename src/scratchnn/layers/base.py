@@ -13,12 +13,19 @@ A layer's life (as in Keras):
 
 Subclass ``Layer`` and implement ``build`` and ``call`` to write your own.
 
+Layers hold layers (as in Keras): a layer assigned to an attribute (``self.d1 = Dense(8)``), or
+held in a list, tuple or dict attribute (``self.blocks = [Dense(8), Dense(8)]``), is *tracked*:
+its weights are part of this layer's ``weights`` (so ``fit`` trains them, ``get_weights`` and the
+model file hold them), freezing this layer freezes it, ``walk()`` reaches it, and a call with
+``training=True`` runs it in training mode unless it is called with its own ``training=``.
+
 Tools look inside a network only through this public surface (``scratchnn.inspect`` and the
 studio use nothing else):
 
 * ``add_forward_hook(fn)``: ``fn(layer, inputs, outputs)`` after every call of the layer;
 * ``add_backward_hook(fn)``: ``fn(layer, grad)`` with d(loss)/d(outputs) during ``backward``;
-* ``sublayers()`` and ``walk()``: the layers inside a layer (a model's layers, nested models);
+* ``sublayers()`` and ``walk()``: the layers inside a layer (those its attributes hold, a model's
+  layers, nested models);
 * ``random_generators()``: the random generators of its own that the layer draws from;
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
   op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
@@ -38,6 +45,10 @@ from ..backend import DEFAULT_FLOAT
 
 _name_counts = {}
 
+#: The ``training`` flag of the layer call under way: a layer called without ``training=`` (a
+#: sublayer inside its parent's ``call``) runs as its caller does; outside any call, False.
+_call_training = contextvars.ContextVar("call_training", default=False)
+
 #: While a model is rebuilt from a file, the number of weight elements the file holds: a
 #: config that asks for more (an absurd ``units``) fails before anything is allocated.
 _weight_budget = contextvars.ContextVar("weight_budget", default=None)
@@ -53,6 +64,45 @@ def weight_budget(elements):
         yield
     finally:
         _weight_budget.reset(token)
+
+
+def resolve_training(training):
+    """The ``training`` flag a layer call runs with: ``training`` when given, else the flag of the
+    enclosing layer call (Keras's call context), else False."""
+    return _call_training.get() if training is None else bool(training)
+
+
+@contextlib.contextmanager
+def training_context(training):
+    """Inside the block, layers called without ``training=`` run with ``training``."""
+    token = _call_training.set(bool(training))
+    try:
+        yield
+    finally:
+        _call_training.reset(token)
+
+
+def unique_weights(weights):
+    """The weights in order, each once (a weight or layer reached twice counts once)."""
+    seen, out = set(), []
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+def _layers_in(value):
+    """The layers an attribute value holds: itself if a Layer, those in a list, tuple or dict
+    (values, in order; nested containers too); none for anything else."""
+    if isinstance(value, Layer):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [layer for item in value if isinstance(item, (Layer, list, tuple, dict))
+                for layer in _layers_in(item)]
+    return []
 
 
 def unique_name(base):
@@ -135,7 +185,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) "
                             f"{', '.join(sorted(kwargs))}")
         self.name = name if name is not None else unique_name(snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        self._trainable_flag = bool(trainable)          # no sublayers yet: nothing to propagate to
         try:
             self.dtype = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
         except TypeError:
@@ -174,24 +224,38 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         return var
 
     @property
+    def trainable(self):
+        """Whether ``fit`` trains this layer's weights; setting it sets every sublayer's too (as in
+        Keras), so a frozen block freezes its BatchNormalization's moving statistics as well."""
+        return self._trainable_flag
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable_flag = bool(value)
+        for layer in self.sublayers():
+            layer.trainable = value
+
+    @property
     def weights(self):
-        """All weights: trainable first, then non-trainable (as Keras orders them)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights (Keras 3's order): this layer's own, trainable first, then non-trainable,
+        then each tracked sublayer's ``weights`` in turn; each weight once."""
+        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        return unique_weights(own + [w for layer in self.sublayers() for w in layer.weights])
 
     @property
     def trainable_weights(self):
+        """The weights ``fit`` updates: none if this layer is frozen; else its own trainable ones and
+        the ``trainable_weights`` of each sublayer (a frozen sublayer gives none), in ``weights`` order."""
         if not self.trainable:
             return []
-        return [w for w in self._all_weights() if w.trainable]
+        ids = {id(w) for w in self._weights if w.trainable}
+        ids.update(id(w) for layer in self.sublayers() for w in layer.trainable_weights)
+        return [w for w in self.weights if id(w) in ids]
 
     @property
     def non_trainable_weights(self):
-        if not self.trainable:
-            return list(self._all_weights())
-        return [w for w in self._all_weights() if not w.trainable]
-
-    def _all_weights(self):
-        return self._weights
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
 
     def get_weights(self):
         """The weights' values as a list of NumPy arrays (copies)."""
@@ -222,10 +286,16 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     @property
     def losses(self):
-        """Regularization penalties: of every weight with a regularizer, plus the activity
-        penalties of the last call.  Each is a scalar Tensor; ``fit`` adds them to the loss."""
-        penalties = [w.regularizer(w) for w in self._all_weights() if w.regularizer is not None]
-        return penalties + list(self.activity_losses)
+        """Regularization penalties of this layer and of every layer inside it (each layer once):
+        of every weight with a regularizer, plus the activity penalties of the last call.  Each is
+        a scalar Tensor; ``fit`` adds them to the loss."""
+        penalties, seen = [], set()
+        for layer in self.walk():
+            own = [w for w in layer._weights if id(w) not in seen]
+            seen.update(id(w) for w in own)
+            penalties += [w.regularizer(w) for w in own if w.regularizer is not None]
+            penalties += list(layer.activity_losses)
+        return penalties
 
     # --------------------------------------------------------------- computing
     def build(self, input_shape):
@@ -260,14 +330,18 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects inputs of shape "
                              f"{format_shape(expected)}, got shape {format_shape(shape)}")
 
-    def __call__(self, inputs, training=False):
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        """Build at the first call, check the input's shape, run ``call`` (extra arguments are passed
+        on to it). ``training=None`` runs as the enclosing layer call does (False outside any)."""
+        training = resolve_training(training)
         if not isinstance(inputs, Tensor):
             inputs = Tensor(inputs, dtype=self.dtype if np.asarray(inputs).dtype.kind in "fiub" else None)
         if self.built:
             self._check_input(inputs.shape)
         else:
             self._build_once(inputs.shape)
-        out = self.call(inputs, training=training)
+        with training_context(training):
+            out = self.call(inputs, *args, training=training, **kwargs)
         if self.activity_regularizer is not None:
             self.activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
         if self._forward_hooks or self._backward_hooks:
@@ -304,9 +378,26 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             outputs.register_hook(lambda grad: [hook(self, grad) for hook in list(hooks)])
 
     # ------------------------------------------------------------------ structure
+    def __setattr__(self, name, value):
+        """Records, in order, the attributes that get a layer or a container (which may hold layers
+        now or later): Keras's tracking order, which ``weights`` and ``get_weights`` follow."""
+        if isinstance(value, (Layer, list, tuple, dict)):
+            order = self.__dict__.setdefault("_layer_attributes", [])
+            if name not in order:
+                order.append(name)
+        object.__setattr__(self, name, value)
+
     def sublayers(self):
-        """The layers directly inside this one: none for a plain layer (a model lists its layers)."""
-        return []
+        """The layers directly inside this one: those its attributes hold (a layer, or layers in a
+        list, tuple or dict, looked at now, so layers appended later count), in the order such a
+        value was first assigned to each attribute, each layer once."""
+        seen, out, values = {id(self)}, [], self.__dict__
+        for name in values.get("_layer_attributes", ()):
+            for layer in _layers_in(values.get(name)):
+                if id(layer) not in seen:
+                    seen.add(id(layer))
+                    out.append(layer)
+        return out
 
     def walk(self, include_self=True):
         """This layer and every layer inside it, depth-first, each once (nested models too)."""

@@ -9,7 +9,7 @@ its file; ``trainer.py`` holds how it learns (``compile``, ``fit``, ``evaluate``
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer
+from ..layers.base import Layer, resolve_training, training_context
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
@@ -40,69 +40,11 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------- layer tracking
     @property
-    def trainable(self):
-        return self.__dict__.get("_trainable_flag", True)
-
-    @trainable.setter
-    def trainable(self, value):
-        """Freezing (or unfreezing) a model does the same to every layer in it, as in Keras, so a
-        frozen BatchNormalization inside also stops updating its moving statistics."""
-        value = bool(value)
-        self.__dict__["_trainable_flag"] = value
-        try:
-            layers = self.layers
-        except AttributeError:          # still inside __init__: no layers yet
-            return
-        for layer in layers:
-            layer.trainable = value
-
-    def __setattr__(self, name, value):
-        if not name.startswith("_") and (isinstance(value, Layer) or (
-                isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value))):
-            tracked = self.__dict__.setdefault("_tracked_layers", {})
-            tracked[name] = list(value) if isinstance(value, (list, tuple)) else [value]
-        super().__setattr__(name, value)
-
-    @property
     def layers(self):
-        """The model's layers, in the order they were assigned."""
-        seen, out = set(), []
-        for group in self.__dict__.get("_tracked_layers", {}).values():
-            for layer in group:
-                if id(layer) not in seen:
-                    seen.add(id(layer))
-                    out.append(layer)
-        return out
-
-    def _all_weights(self):
-        return _unique(self._weights + [w for layer in self.layers for w in layer.weights])
-
-    @property
-    def weights(self):
-        """All weights, layer by layer (Keras's order for get_weights/set_weights)."""
-        return self._all_weights()
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        own = [w for w in self._weights if w.trainable]
-        return _unique(own + [w for layer in self.layers for w in layer.trainable_weights])
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self._all_weights()
-        trainable = {id(w) for w in self.trainable_weights}
-        return [w for w in self._all_weights() if id(w) not in trainable]
-
-    @property
-    def losses(self):
-        penalties = [w.regularizer(w) for w in self._weights if w.regularizer is not None]
-        penalties += list(self.activity_losses)
-        for layer in self.layers:
-            penalties += layer.losses
-        return penalties
+        """The model's layers: those its attributes hold (a layer, or layers in a list, tuple or
+        dict), in the order they were assigned, each once (``Layer.sublayers``). Weights, freezing,
+        ``training`` and ``walk()`` follow them as for any layer (``layers/base.py``)."""
+        return Layer.sublayers(self)
 
     def get_layer(self, name=None, index=None):
         """A layer by name or position."""
@@ -180,12 +122,14 @@ class Model(Trainer, Layer):
         restores it when the block ends. See ``models/state.py``."""
         return ModelState(self, weights=weights, optimizer=optimizer, random=random)
 
-    def __call__(self, inputs, training=False):
+    def __call__(self, inputs, training=None):
+        training = resolve_training(training)
         if not isinstance(inputs, Tensor):
             inputs = Tensor(_data.to_float_batch(_data.as_array(inputs, "inputs")))
         if not self.built:
             self.ensure_built(inputs.shape[1:])
-        out = self.call(inputs, training=training)
+        with training_context(training):
+            out = self.call(inputs, training=training)
         if self._forward_hooks or self._backward_hooks:
             self.run_hooks(inputs, out)
         return out
@@ -218,15 +162,3 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-
-def _unique(weights):
-    """The weights in order, each once (a layer shared by two parts of a model counts once)."""
-    seen, out = set(), []
-    for w in weights:
-        if id(w) not in seen:
-            seen.add(id(w))
-            out.append(w)
-    return out
-
