@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..saving import atomic_write, load_training_state, save_training_state
+from ..saving import atomic_write, load_training_state, open_regular_file, save_training_state
 from .base import Callback, print_message
 from .control import check_mode, metric_direction, to_float
 
@@ -150,7 +150,7 @@ class BackupAndRestore(Callback):
         path = os.path.join(self.backup_dir, self.STATE)
         if not os.path.exists(path):
             return None
-        with open(path) as f:
+        with open_regular_file(path) as f:        # a FIFO or a device there is refused, not read
             return json.load(f)
 
     # ----------------------------------------------------------------- hooks
