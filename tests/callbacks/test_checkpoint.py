@@ -78,6 +78,26 @@ def test_backup_is_kept_when_asked_and_a_finished_run_does_nothing_more(tmp_path
     assert len(history.history["loss"]) == 6 and history.epoch == list(range(6))
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_backup_state_that_is_not_a_regular_file_is_refused_at_once(tmp_path):
+    """state.json as a FIFO: refused when fit starts, instead of waiting for a writer forever
+    (SIGALRM turns a regression into a failure, not a hang)."""
+    os.mkfifo(tmp_path / "state.json")
+    x, y = training_data()
+    model = training_model()
+
+    def timeout(signum, frame):
+        raise TimeoutError("fit blocked on the FIFO")
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(20)
+    try:
+        with pytest.raises(snn.saving.NotARegularFileError, match="FIFO"):
+            model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(tmp_path)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_backup_and_restore_rejects_batch_frequency(tmp_path):
     with pytest.raises(ValueError, match="only save_freq='epoch'"):
         C.BackupAndRestore(tmp_path, save_freq=10)

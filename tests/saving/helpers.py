@@ -4,6 +4,7 @@ the tests only (``register_all``), and ``conftest.py`` restores the registry aft
 import copy
 import json
 import resource
+import struct
 import tracemalloc
 import warnings
 import zipfile
@@ -21,6 +22,7 @@ from scratchnn.optimizers.schedules import ExponentialDecay
 from scratchnn.registry import custom
 from scratchnn.saving import ModelFormatError, register_serializable
 from scratchnn.saving import archive as saving_archive
+from scratchnn.saving import model_config
 from scratchnn.utils import set_random_seed
 
 MEMBERS = ("metadata.json", "config.json", "model.safetensors", "optimizer.safetensors")
@@ -101,28 +103,72 @@ def max_rss_mb():
 
 
 #: What rejecting a broken or hostile file may allocate at most (traced by ``tracemalloc``): far
-#: less than what such files ask for (absurd units ask for terabytes). Most files are rejected
-#: within 0.1 MiB; a zip member that lies about its size is inflated up to the loader's read
-#: limit (``MAX_JSON_BYTES``, 16 MiB; 32 MiB with zipfile's copies) before its CRC check fails.
-REJECT_BUDGET_MIB = 4 * saving_archive.MAX_JSON_BYTES / 2**20
+#: less than what such files ask for (absurd units ask for terabytes, zip bombs for gigabytes).
+#: Members are sized before they are read and never read past their declared size, so most
+#: files are rejected within 0.1 MiB.
+REJECT_BUDGET_MIB = 4
+
+
+class traced_peak:
+    """``with traced_peak() as peak: ...``; then ``peak.mib``: the most memory allocated at once
+    inside the block, above what was allocated when it began (``tracemalloc``, NumPy included)."""
+
+    def __enter__(self):
+        self._started = not tracemalloc.is_tracing()
+        if self._started:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        self._base = tracemalloc.get_traced_memory()[0]
+        return self
+
+    def __exit__(self, *exc):
+        self.mib = (tracemalloc.get_traced_memory()[1] - self._base) / 2**20
+        if self._started:
+            tracemalloc.stop()
+        return False
+
+
+def zeros_kernel_file(path, rows, cols, body=None, compresslevel=1, name="big"):
+    """A model file of ``Sequential([Dense(cols, input_shape=(rows,))])`` whose kernel and bias
+    are zeros, its ``model.safetensors`` deflated: zeros shrink hundreds of times, so a small file
+    declares a large member (a zip bomb that is a valid model). ``body`` replaces the member's
+    content (``(size in bytes)``: that many zero bytes, not a valid safetensors file). Written in
+    1 MiB pieces, so that making the file allocates little."""
+    set_random_seed(0)
+    spec = model_config(snn.Sequential([Dense(2, input_shape=(3,), name=name)]))
+    layer = spec["config"]["layers"][0]["config"]
+    layer["units"], layer["input_shape"], spec["build_input_shape"] = cols, [rows], [None, rows]
+    kernel, bias = rows * cols * 4, cols * 4
+    spec["weights"] = [{"key": f"0000/{name}/kernel", "shape": [rows, cols], "dtype": "float32"},
+                       {"key": f"0001/{name}/bias", "shape": [cols], "dtype": "float32"}]
+    spec["compile_config"] = None
+    header = json.dumps({
+        f"0000/{name}/kernel": {"dtype": "F32", "shape": [rows, cols], "data_offsets": [0, kernel]},
+        f"0001/{name}/bias": {"dtype": "F32", "shape": [cols], "data_offsets": [kernel, kernel + bias]},
+    }).encode()
+    header += b" " * (-len(header) % 8)
+    head, size = (struct.pack("<Q", len(header)) + header, kernel + bias) if body is None else (b"", body)
+    with zipfile.ZipFile(path, "w", compresslevel=compresslevel) as zf:
+        for member, payload in (("metadata.json", saving_archive.metadata()), ("config.json", spec)):
+            zf.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), json.dumps(payload),
+                        compress_type=zipfile.ZIP_DEFLATED)
+        info = zipfile.ZipInfo("model.safetensors", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as member:
+            member.write(head)
+            chunk = bytes(2**20)
+            for start in range(0, size, len(chunk)):
+                member.write(chunk[:size - start])
+    return path
 
 
 def expect_format_error(path, part, *words, **load_kwargs):
     """``load_model(path)`` raises ModelFormatError about ``part`` mentioning ``words``, without
     doing the work the file asks for: the memory allocated on the way is measured (not the time,
     which depends on the machine)."""
-    tracing = tracemalloc.is_tracing()
-    if not tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    before = tracemalloc.get_traced_memory()[0]
-    try:
-        with pytest.raises(ModelFormatError) as info:
-            load_model(path, **load_kwargs)
-        allocated = (tracemalloc.get_traced_memory()[1] - before) / 2**20
-    finally:
-        if not tracing:
-            tracemalloc.stop()
+    with traced_peak() as peak, pytest.raises(ModelFormatError) as info:
+        load_model(path, **load_kwargs)
+    allocated = peak.mib
     err = info.value
     assert isinstance(err, ValueError)
     assert err.part == part, f"part {err.part!r}, expected {part!r}: {err}"

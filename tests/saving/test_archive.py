@@ -3,7 +3,11 @@ Broken zips, missing, unexpected or duplicate members, compression, zip bombs, b
 metadata and safetensors bytes all raise ``ModelFormatError`` naming the faulty part, without
 allocating what the file asks for; hypothesis fuzzes the file's and the members' bytes.
 """
+import contextlib
 import json
+import os
+import resource
+import signal
 import struct
 import zipfile
 
@@ -12,20 +16,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safetensors.numpy import save as st_save
+
+from scratchnn import saving
 from scratchnn.models import load_model, model_from_json
-from scratchnn.saving import ModelFormatError
+from scratchnn.saving import ModelFormatError, NotARegularFileError, open_regular_file
 from scratchnn.saving import archive as saving_archive
 
 from tests.saving.helpers import (
     FUZZ,
     MEMBERS,
+    REJECT_BUDGET_MIB,
     check_loads_or_format_error,
     expect_format_error,
     max_rss_mb,
+    read_members,
     small_model,
+    traced_peak,
     weights_equal,
     with_members,
     write_zip,
+    zeros_kernel_file,
 )
 
 
@@ -110,9 +121,9 @@ def test_unsupported_compression(valid, tmp_path):
     expect_format_error(path, "metadata.json", "compression")
 
 
-def _patch_zip(raw, name, flag_bits=None, size=None, version=None):
+def _patch_zip(raw, name, flag_bits=None, size=None, version=None, compress_size=None):
     """Rewrite the headers (local and central) of member ``name`` in the zip bytes ``raw``:
-    general-purpose flags, uncompressed size, version needed to extract."""
+    general-purpose flags, uncompressed size, version needed to extract, compressed size."""
     buf = bytearray(raw)
     encoded = name.encode()
     for signature, name_len_at, flag_at, size_at, name_at, version_at in (
@@ -127,6 +138,8 @@ def _patch_zip(raw, name, flag_bits=None, size=None, version=None):
                     struct.pack_into("<I", buf, start + size_at, size)
                 if version is not None:
                     struct.pack_into("<H", buf, start + version_at, version)
+                if compress_size is not None:
+                    struct.pack_into("<I", buf, start + size_at - 4, compress_size)
             start += 4
     return bytes(buf)
 
@@ -176,6 +189,156 @@ def test_zip_bomb_that_lies_about_its_size(valid, tmp_path):
     rss = max_rss_mb()
     expect_format_error(path, "config.json")
     assert max_rss_mb() - rss < 20
+
+
+BOMB = 64 * 2**20      # what the bombs below inflate to (from a few hundred KB); REJECT_BUDGET_MIB is 4
+
+
+@pytest.mark.parametrize("kind", ["valid-kernel", "zeros"])
+def test_deflated_weights_that_inflate_more_than_10x_are_refused_before_inflating(tmp_path, kind):
+    """A valid model whose 64 MiB kernel of zeros is deflated to a few hundred KB, and a member
+    of 64 MiB of zero bytes: refused by their declared sizes, allocating next to nothing (the
+    issue's files declared 1 and 4 GiB; the size does not change what is read: nothing)."""
+    path = zeros_kernel_file(tmp_path / f"{kind}.scratchnn", 4096, 4096, body=None if kind == "valid-kernel"
+                             else BOMB)
+    assert path.stat().st_size < BOMB / 100
+    rss = max_rss_mb()
+    err = expect_format_error(path, "model.safetensors", "zip bomb", "inflate")
+    assert str(saving_archive.MAX_TENSOR_RATIO) in str(err)
+    assert max_rss_mb() - rss < 20
+
+
+def test_a_large_valid_stored_kernel_loads(tmp_path):
+    """The ratio rule leaves real files alone: the same kernel stored (as scratchnn writes it), or
+    deflated when it compresses as float weights do (random values: about 1.1x), loads."""
+    path = zeros_kernel_file(tmp_path / "z.scratchnn", 64, 64)
+    members = read_members(path)
+    rng = np.random.default_rng(0)
+    kernel, bias = rng.normal(size=(64, 64)).astype(np.float32), rng.normal(size=64).astype(np.float32)
+    members["model.safetensors"] = st_save({"0000/big/kernel": kernel, "0001/big/bias": bias})
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        model = load_model(write_zip(tmp_path / f"m{compression}.scratchnn", members, compression))
+        np.testing.assert_array_equal(model.layers[0].kernel.data, kernel)
+        np.testing.assert_array_equal(model.layers[0].bias.data, bias)
+
+
+def test_deflated_bomb_that_lies_about_its_compressed_size(tmp_path):
+    """The bomb again, its compressed size raised so that the ratio looks like float weights':
+    the archive is smaller than what its members claim to hold, so it is refused unread."""
+    raw = zeros_kernel_file(tmp_path / "bomb.scratchnn", 4096, 4096).read_bytes()
+    path = tmp_path / "liar.scratchnn"
+    path.write_bytes(_patch_zip(raw, "model.safetensors", compress_size=BOMB // 5))
+    expect_format_error(path, "file", "compressed bytes", str(len(raw)))
+
+
+@pytest.mark.parametrize("member", ["config.json", "model.safetensors"])
+def test_member_that_inflates_past_its_declared_size_is_read_no_further(valid, tmp_path, member):
+    """Declares its true size (the ratio check passes) but inflates to 64 MiB: inflating stops
+    one byte past the declared size, and the CRC (of the declared bytes) refuses it."""
+    payload = valid["members"][member]
+    members = dict(valid["members"], **{member: payload + b" " * BOMB})
+    raw = write_zip(tmp_path / "bomb.scratchnn", members, zipfile.ZIP_DEFLATED).read_bytes()
+    path = tmp_path / "liar.scratchnn"
+    path.write_bytes(_patch_zip(raw, member, size=len(payload)))
+    expect_format_error(path, member, "CRC")
+
+
+# ============================================================================ not a regular file
+@contextlib.contextmanager
+def _fails_rather_than_hangs(seconds=20):
+    """A regression that blocks (opening a FIFO waits for a writer) fails the test instead of
+    hanging the suite: SIGALRM interrupts the blocked call."""
+    def timeout(signum, frame):
+        raise TimeoutError(f"still blocked after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _memory_capped(extra=2**30):
+    """A regression that reads /dev/zero to its end (zipfile looks for the end of the archive
+    with an unbounded read) raises MemoryError after ``extra`` bytes instead of exhausting the
+    machine: the address space is capped at what it is now plus ``extra`` (Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (OSError, StopIteration, ValueError, AttributeError):
+        yield
+        return
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(size + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _loaders(path):
+    """Every public reader of a file named by a user, each as a call of ``path``."""
+    model = small_model()
+    return {"load_model": lambda: load_model(path),
+            "load_weights": lambda: model.load_weights(path),
+            "saving.load_weights": lambda: saving.load_weights(model, path),
+            "load_training_state": lambda: saving.load_training_state(model, path),
+            "load_training_state(optimizer)": lambda: saving.load_training_state(
+                model, model.save_weights(path.parent / "w.safetensors"), path)}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "SIGALRM"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "symlink-to-fifo"])
+def test_a_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path, monkeypatch, kind):
+    """A FIFO blocks a reader until a writer comes; /dev/zero never ends: neither is read, by any
+    loader, and the error says what the path is. (The read limits are lowered so that a
+    regression reads 16 MiB of /dev/zero and fails, rather than 4 GiB.)"""
+    monkeypatch.setattr(saving_archive, "MAX_TENSOR_FILE_BYTES", 2**24)
+    monkeypatch.setattr(saving_archive, "MAX_JSON_BYTES", 2**24)
+    path = tmp_path / "model.scratchnn"
+    if kind == "dev-zero":
+        if not os.path.exists("/dev/zero"):
+            pytest.skip("no /dev/zero")
+        path.symlink_to("/dev/zero")
+    else:
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        if kind == "fifo":
+            path = fifo
+        else:
+            path.symlink_to(fifo)
+    words = "character device" if kind == "dev-zero" else "FIFO"
+    for name, load in _loaders(path).items():
+        with _fails_rather_than_hangs(), _memory_capped(), traced_peak() as peak, \
+                pytest.raises(NotARegularFileError) as info:
+            load()
+        assert isinstance(info.value, ModelFormatError) and info.value.part == "file", name
+        assert words in str(info.value) and "not a regular file" in str(info.value), (name, str(info.value))
+        assert peak.mib < REJECT_BUDGET_MIB, name
+
+
+def test_open_regular_file_refuses_a_fifo_and_opens_a_regular_file(tmp_path):
+    """The public check other readers reuse (the command line): a regular file, or a symlink to
+    one, opens; a directory stays IsADirectoryError."""
+    (tmp_path / "f.bin").write_bytes(b"abc")
+    (tmp_path / "link").symlink_to(tmp_path / "f.bin")
+    for name in ("f.bin", "link"):
+        with open_regular_file(tmp_path / name) as f:
+            assert f.read() == b"abc"
+    with pytest.raises(IsADirectoryError):
+        open_regular_file(tmp_path)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe")
+        with _fails_rather_than_hangs(), pytest.raises(NotARegularFileError, match="FIFO"):
+            open_regular_file(tmp_path / "pipe")
+
+
+def test_a_symlink_to_a_model_file_loads(valid, tmp_path):
+    (tmp_path / "link.scratchnn").symlink_to(valid["path"])
+    assert weights_equal(load_model(tmp_path / "link.scratchnn"), valid["model"])
 
 
 def test_corrupt_member_data_fails_the_crc(valid, tmp_path):

@@ -123,6 +123,54 @@ def test_atomic_write_directly(tmp_path):
     _only(tmp_path, "f.txt")
 
 
+_KILLED_MID_SAVE = """
+import os, signal, sys
+from scratchnn.saving.atomic import atomic_write
+with atomic_write(sys.argv[1]) as a, atomic_write(sys.argv[2]) as b:
+    a.write(b"half a model"); b.write(b"half another")
+    a.flush(); b.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+def test_the_next_save_removes_the_stray_temporary_files_of_killed_saves_to_the_same_target(tmp_path):
+    """A save killed mid-write leaves its temporary file; the next save to the same target removes
+    it, but never a temporary file of another target, one of a save still running, or a user's file."""
+    target, other = tmp_path / "m.scratchnn", tmp_path / "other.scratchnn"
+    small_model().save(target)
+    old = target.read_bytes()
+    proc = subprocess.run([sys.executable, "-c", _KILLED_MID_SAVE, str(target), str(other)])
+    assert proc.returncode == -signal.SIGKILL
+    assert target.read_bytes() == old
+    strays = {p.name for p in tmp_path.iterdir()} - {"m.scratchnn"}
+    assert len(strays) == 2 and all(name.endswith(".tmp") for name in strays), strays
+    mine = next(name for name in strays if name.startswith(".m.scratchnn."))
+    users = [".m.scratchnn.tmp", "m.scratchnn.1-abc.tmp", ".m.scratchnn.backup", "notes.tmp"]
+    for name in users:
+        (tmp_path / name).write_bytes(b"keep me")
+    with saving_atomic.atomic_write(target) as running:      # a save of this (live) process, in progress
+        running.write(b"in progress")
+        small_model(seed=1).save(target)                     # the next save
+        left = {p.name for p in tmp_path.iterdir()}
+        assert mine not in left
+        assert strays - {mine} <= left                       # the other target's stray stays
+        assert all(name in left for name in users)
+    assert target.read_bytes() == b"in progress"             # the running save's file was not removed
+    assert {p.name for p in tmp_path.iterdir()} == {"m.scratchnn", *users, *(strays - {mine})}
+
+
+def test_remove_stray_temporaries_of_a_name_that_looks_like_a_pattern(tmp_path):
+    """A target whose name holds regex characters matches itself only."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    for name in (f".m[1].scratchnn.{dead}-abcd1234.tmp", f".mx1y.scratchnn.{dead}-abcd1234.tmp"):
+        (tmp_path / name).write_bytes(b"")
+    assert saving_atomic.remove_stray_temporaries(tmp_path / "m[1].scratchnn") == \
+        [f".m[1].scratchnn.{dead}-abcd1234.tmp"]
+    assert [p.name for p in tmp_path.iterdir()] == [f".mx1y.scratchnn.{dead}-abcd1234.tmp"]
+
+
 def _readline(stream, timeout):
     ready, _, _ = select.select([stream], [], [], timeout)
     assert ready, f"the worker said nothing for {timeout} s"

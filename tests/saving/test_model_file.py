@@ -10,6 +10,8 @@ import copy
 import json
 import math
 import os
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +30,13 @@ from scratchnn.optimizers.schedules import ExponentialDecay
 from scratchnn.registry import custom
 from scratchnn.saving import ModelFormatError, register_serializable
 from scratchnn.saving import archive as saving_archive
+from scratchnn.saving import model_file
 from scratchnn.utils import set_random_seed
 
 from tests.saving.helpers import (
     FUZZ,
     MEMBERS,
+    REJECT_BUDGET_MIB,
     ROUND_TRIP_OPTIMIZERS,
     SavingTestScale,
     X,
@@ -48,6 +52,7 @@ from tests.saving.helpers import (
     rich_model,
     saving_test_half_relu,
     small_model,
+    traced_peak,
     weights_equal,
     with_config,
     with_members,
@@ -697,3 +702,149 @@ def test_sequential_nested_in_a_sequential_saves_and_loads(tmp_path):
         m.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ============================================================================ bounded loading
+class SavingTestCountingInit(initializers.Initializer):
+    """Counts its calls (a layer built to be overwritten by a file's values should not make any)."""
+    calls = 0
+
+    def __call__(self, shape, dtype=None):
+        type(self).calls += 1
+        return np.full(shape, 0.5, dtype=dtype)
+
+
+def _random_states():
+    return snn.random.generator().bit_generator.state, np.random.get_state()
+
+
+def test_loading_calls_no_initializer_and_draws_no_random_number(tmp_path):
+    """The layers are built with empty weights that the file fills: no initializer runs (not
+    even a custom one), and neither scratchnn's generator nor NumPy's global one moves."""
+    register_serializable()(SavingTestCountingInit)
+    set_random_seed(0)
+    model = snn.Sequential([Flatten(input_shape=(2, 2)),
+                            Dense(5, kernel_initializer=SavingTestCountingInit()),
+                            snn.layers.BatchNormalization(), snn.layers.Dropout(0.5), Dense(3)])
+    path = model.save(tmp_path / "m.scratchnn")
+    calls = SavingTestCountingInit.calls
+    (generator_state, legacy) = _random_states()
+    loaded = load_model(path)
+    after, after_legacy = _random_states()
+    assert SavingTestCountingInit.calls == calls
+    assert after == generator_state
+    assert legacy[0] == after_legacy[0] and np.array_equal(legacy[1], after_legacy[1]) \
+        and legacy[2:] == after_legacy[2:]
+    assert weights_equal(loaded, model)
+    # built outside loading, the same architecture still initializes as before
+    snn.models.model_from_json(model.to_json())
+    assert SavingTestCountingInit.calls == calls + 1
+
+
+def test_loading_memory_is_a_small_multiple_of_the_file(tmp_path):
+    """A 16 MiB kernel: reading the file (16 MiB), its tensors (16 MiB, the file's bytes freed
+    as they are parsed) and the model's weights (16 MiB, written once) stay within 2.5 times the
+    file; building with initial values first took 5 times."""
+    set_random_seed(0)
+    model = snn.Sequential([Dense(2048, input_shape=(2048,))])
+    size = os.path.getsize(model.save(tmp_path / "m.scratchnn"))
+    with traced_peak() as peak:
+        loaded = load_model(tmp_path / "m.scratchnn")
+    assert peak.mib * 2**20 < 2.5 * size, f"{peak.mib:.0f} MiB to load a {size / 2**20:.0f} MiB file"
+    assert weights_equal(loaded, model)
+
+
+def test_weights_that_disagree_with_the_config_are_refused_before_they_are_parsed(tmp_path):
+    """The header of model.safetensors is checked against the config's listing before any tensor
+    is copied out of the file: refusing a 16 MiB file costs its bytes, not twice that."""
+    set_random_seed(0)
+    model = snn.Sequential([Dense(2048, input_shape=(2048,))])
+    path = model.save(tmp_path / "m.scratchnn")
+    members = read_members(path)
+    config = json.loads(members["config.json"])
+    config["weights"][0]["dtype"] = "float64"
+    members["config.json"] = json.dumps(config).encode()
+    path = write_zip(tmp_path / "bad.scratchnn", members)
+    with traced_peak() as peak, pytest.raises(ModelFormatError, match="declared float64") as info:
+        load_model(path)
+    assert info.value.part == "config.json"
+    assert peak.mib * 2**20 < 1.5 * os.path.getsize(path)
+
+
+def test_nested_models_count_toward_the_layer_limit(tmp_path, monkeypatch):
+    """Four Sequentials of 10 layers each inside a Sequential: 44 layers, though the outer list
+    holds 4 (the issue's file nested 200,000 layers in 20 Sequentials under a 10,000 limit)."""
+    model = snn.Sequential([snn.layers.Input((3,))] + [
+        snn.Sequential([snn.layers.Activation("linear") for _ in range(10)]) for _ in range(4)])
+    path = model.save(tmp_path / "nested.scratchnn")
+    monkeypatch.setattr(saving_archive, "MAX_LAYERS", 43)
+    err = expect_format_error(path, "config.json", "more than 43 layers", "nested models")
+    assert "MAX_LAYERS" in str(err)
+    monkeypatch.setattr(saving_archive, "MAX_LAYERS", 44)
+    assert len(list(load_model(path).walk())) == 1 + 44
+
+
+def test_non_finite_weights_load_with_a_warning(tmp_path):
+    """A file that records diverged training loads (to be inspected), but says which weights of
+    which layer hold NaN or Inf, and how many; the values come back as they were."""
+    model = small_model(compile=False)
+    kernel = model.layers[1].kernel
+    kernel.data[0, 0], kernel.data[1, 2], kernel.data[3, 4] = np.nan, np.inf, -np.inf
+    path = model.save(tmp_path / "m.scratchnn")
+    model.save_weights(tmp_path / "w.safetensors")
+    def expected(target):
+        return (rf"weight 'kernel' of layer '{target.layers[1].name}' \(0000/{model.layers[1].name}/kernel\) "
+                r"holds 3 non-finite value\(s\) \(NaN or Inf\) out of 20")
+    with pytest.warns(UserWarning, match=expected(model)) as record:
+        loaded = load_model(path)
+    assert len(record) == 1
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    other = small_model(seed=1, compile=False)
+    with pytest.warns(UserWarning, match=expected(other)):
+        other.load_weights(tmp_path / "w.safetensors")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                      # a finite model loads without a word
+        load_model(small_model(compile=False).save(tmp_path / "fine.scratchnn"))
+
+
+@pytest.mark.parametrize("name,suggested", [("m.h5", "m.scratchnn"), ("m.hdf5", "m.scratchnn"),
+                                            ("M.H5", "M.scratchnn")])
+def test_an_hdf5_name_is_refused_with_the_alternative(tmp_path, name, suggested):
+    """``model.save('m.h5')`` wrote scratchnn's zip under an HDF5 name; now it says what to use."""
+    model = small_model()
+    with pytest.raises(ValueError, match=rf"HDF5.*'{tmp_path / suggested}'"):
+        model.save(tmp_path / name)
+    with pytest.raises(ValueError, match="HDF5"):
+        snn.saving.save_model(model, tmp_path / name)
+    stem = name.rsplit(".", 1)[0]
+    with pytest.raises(ValueError, match=rf"HDF5.*'{tmp_path / stem}.weights.safetensors'"):
+        model.save_weights(tmp_path / f"{stem}.weights.h5")
+    assert list(tmp_path.iterdir()) == []
+    for other in ("m.scratchnn", "m.keras", "m"):          # what save accepted before still works
+        assert weights_equal(load_model(model.save(tmp_path / other)), model)
+
+
+def test_memory_error_never_escapes(valid, tmp_path, monkeypatch):
+    """Running out of memory while reading a member, or anywhere later, is a ModelFormatError that
+    says what was too large."""
+    def no_memory(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(zipfile.ZipExtFile, "read", no_memory)
+        err = expect_format_error(valid["path"], "metadata.json", "memory")
+    assert "bytes" in str(err)
+    monkeypatch.setattr(model_file, "restore_optimizer", no_memory)
+    expect_format_error(valid["path"], "file", "memory", "simulated")
+
+
+def test_loading_a_small_weights_file_allocates_little(tmp_path):
+    """Reading a safetensors file asked for the 4 GiB limit at once (a buffer that size, before
+    shrinking it to the file): fatal where memory is not overcommitted. Now: the file's size."""
+    model = small_model()
+    path = model.save_weights(tmp_path / "w.safetensors")
+    with traced_peak() as peak:
+        model.load_weights(path)
+        snn.saving.load_training_state(model, path)
+    assert peak.mib < REJECT_BUDGET_MIB

@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..saving import atomic_write, load_training_state, save_training_state
+from ..saving import (ModelFormatError, atomic_write, load_training_state, open_regular_file,
+                      save_training_state)
 from .base import Callback, print_message
 from .control import check_mode, metric_direction, to_float
 
@@ -192,8 +193,10 @@ class BackupAndRestore(Callback):
         if not os.path.exists(path):
             return None
         try:
-            with open(path) as f:
+            with open_regular_file(path) as f:   # a FIFO or a device there is refused, not read
                 state = json.load(f)
+        except ModelFormatError:
+            raise
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise self._damaged(self.STATE, f"cannot be read ({err})") from None
         kinds = {"epoch": int, "weights_file": str, "optimizer_file": (str, type(None)), "epochs": list,

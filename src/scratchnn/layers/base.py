@@ -49,17 +49,20 @@ _name_counts = {}
 #: sublayer inside its parent's ``call``) runs as its caller does; outside any call, False.
 _call_training = contextvars.ContextVar("call_training", default=False)
 
-#: While a model is rebuilt from a file, the number of weight elements the file holds: a
-#: config that asks for more (an absurd ``units``) fails before anything is allocated.
+#: While a model is rebuilt from a file: ``[weight elements left, whether to initialize]``. A
+#: config that asks for more elements than the file holds (an absurd ``units``) fails before
+#: anything is allocated.
 _weight_budget = contextvars.ContextVar("weight_budget", default=None)
 
 
 @contextlib.contextmanager
-def weight_budget(elements):
+def weight_budget(elements, initialize=True):
     """Inside the block, layers may create at most ``elements`` weight values in all (``add_weight``
     raises beyond that): what loading a model file uses so that a file cannot make scratchnn
-    allocate more than it holds."""
-    token = _weight_budget.set([int(elements)])
+    allocate more than it holds. With ``initialize=False`` the weights are created as zeros and
+    their initializers are not called: the file's values fill them next, so no values are
+    computed only to be overwritten and no random number is drawn."""
+    token = _weight_budget.set([int(elements), bool(initialize)])
     try:
         yield
     finally:
@@ -217,7 +220,11 @@ class Layer(metaclass=_BuildWhenShapeKnown):
                 raise ValueError(f"layer '{self.name}': weight '{name}' of shape {shape} needs {size} "
                                  f"values, more than the {budget[0]} left in the file")
             budget[0] -= size
-        values = _initializers.get(initializer)(shape, dtype=dtype)
+        initializer = _initializers.get(initializer)
+        if budget is not None and not budget[1]:
+            values = np.zeros(shape, dtype=dtype)     # filled from a file next (untouched pages cost nothing)
+        else:
+            values = initializer(shape, dtype=dtype)
         var = Variable(np.asarray(values, dtype=dtype), name=f"{self.name}/{name}", trainable=trainable,
                        regularizer=_regularizers.get(regularizer), constraint=_constraints.get(constraint))
         self._weights.append(var)

@@ -15,7 +15,8 @@ while reading raises ``ModelFormatError`` (a ``ValueError``) naming the faulty p
 The modules, from the bytes up:
 
 * ``atomic.py``: ``atomic_write``, the write that leaves either the old file or the new one;
-* ``archive.py``: the zip and its members, read with limits and checks (``ModelFormatError``);
+* ``archive.py``: the zip and its members, read with limits and checks (``ModelFormatError``), from
+  regular files only (``open_regular_file``: a FIFO or a device is refused before it is read);
 * ``optimizer_state.py``: the optimizer's step count and slots as tensors, and back;
 * ``registration.py``: ``register_serializable``, ``custom_object_scope``;
 * ``model_file.py``: ``save_model``/``load_model``, the weights alone, the training state.
@@ -23,7 +24,7 @@ The modules, from the bytes up:
 ``saving`` sits below ``models`` (as in Keras): ``model.save(path)`` calls ``save_model``, and
 the format knows a model only through its public methods and the registries' names.
 """
-from .archive import FORMAT_VERSION, ModelFormatError
+from .archive import FORMAT_VERSION, ModelFormatError, NotARegularFileError, open_regular_file
 from .atomic import atomic_write
 from .model_file import (load_model, load_training_state, load_weights, model_config, model_from_config,
                          model_from_json, model_to_json, save_model, save_training_state, save_weights)
@@ -32,4 +33,4 @@ from .registration import custom_object_scope, get_registered_object, register_s
 __all__ = ["ModelFormatError", "register_serializable", "get_registered_object", "custom_object_scope",
            "save_model", "load_model", "save_weights", "load_weights", "model_to_json", "model_from_json",
            "model_config", "model_from_config", "save_training_state", "load_training_state",
-           "atomic_write", "FORMAT_VERSION"]
+           "atomic_write", "FORMAT_VERSION", "NotARegularFileError", "open_regular_file"]

@@ -5,10 +5,12 @@ file system), which is flushed and ``fsync``-ed before ``os.replace`` swaps it i
 the directory is then ``fsync``-ed so the rename itself survives a power cut. If anything
 fails (an exception, a full disk), the temporary file is removed and the old file is intact.
 A process killed with SIGKILL between the two steps leaves, at worst, a stray
-``.<name>.*.tmp`` file beside an intact target.
+``.<name>.<pid>-*.tmp`` file beside an intact target; the next save to the same target
+removes such files of processes that no longer run (on this machine), and never anything else.
 """
 import contextlib
 import os
+import re
 import tempfile
 
 
@@ -35,7 +37,9 @@ def atomic_write(path, mode="wb"):
     path = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    remove_stray_temporaries(path)
+    prefix = f".{os.path.basename(path)}.{os.getpid()}-"      # the pid tells a stray file from a running save
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -48,6 +52,41 @@ def atomic_write(path, mode="wb"):
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def remove_stray_temporaries(path):
+    """Remove the temporary files that interrupted saves to ``path`` left beside it: those named
+    ``.<name>.<pid>-<random>.tmp`` whose process ``pid`` is gone. A save still running (in this
+    process or another) keeps its file; other files are never touched. Returns the names removed."""
+    path = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(path)
+    pattern = re.compile(re.escape(f".{name}.") + r"(\d{1,10})-[a-z0-9_]+\.tmp")
+    removed = []
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):      # gone already, or not ours to remove: the save goes on
+            os.unlink(os.path.join(directory, entry))
+            removed.append(entry)
+    return removed
+
+
+def _process_exists(pid):
+    """Whether process ``pid`` runs on this machine (True when that cannot be told)."""
+    if os.name != "posix" or pid <= 0:       # os.kill(pid, 0) is no probe on Windows; 0 is a group
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True                          # another user's process (or a pid that cannot be asked)
+    return True
 
 
 def _fsync_directory(directory):

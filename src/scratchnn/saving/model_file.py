@@ -12,6 +12,7 @@ architecture before any is written, and no half-loaded model is ever returned.
 import json
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -79,8 +80,30 @@ def _weight_tensors(model):
     return {weight_key(i, w): np.require(w.data, requirements="C") for i, w in enumerate(model.weights)}
 
 
-def _check_overwrite(filepath, overwrite):
+#: Names that promise a format scratchnn does not write (Keras's HDF5, ``.weights.h5`` included):
+#: refused with the alternative rather than a scratchnn file written under them. The one place
+#: to change if an HDF5 writer is ever added.
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def check_save_path(filepath, weights_only=False):
+    """Refuse a path whose suffix names a format scratchnn does not write (``.h5``, ``.hdf5``)."""
     filepath = os.fspath(filepath)
+    if not filepath.lower().endswith(HDF5_SUFFIXES):
+        return filepath
+    stem = filepath[:filepath.rindex(".")]
+    if weights_only:
+        raise ValueError(f"save_weights: cannot write {filepath!r}: scratchnn does not write HDF5 files "
+                         f"({', '.join(HDF5_SUFFIXES)}); weights are written as safetensors, to a "
+                         f"'.safetensors' path such as {stem + '.safetensors'!r}")
+    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write HDF5 files "
+                     f"({', '.join(HDF5_SUFFIXES)}); a model is written in scratchnn's zip format, to a "
+                     f"'.scratchnn' path such as {stem + '.scratchnn'!r} (the weights alone: save_weights "
+                     "to a '.safetensors' path)")
+
+
+def _check_overwrite(filepath, overwrite, weights_only=False):
+    filepath = check_save_path(filepath, weights_only)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False")
     return filepath
@@ -111,7 +134,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Write the weights alone as one safetensors file (keys ``index/name``), atomically."""
-    filepath = _check_overwrite(filepath, overwrite)
+    filepath = _check_overwrite(filepath, overwrite, weights_only=True)
     if not model.built:
         raise ValueError("cannot save the weights of a model that is not built (it has none yet)")
     data = archive.tensor_bytes(_weight_tensors(model), "weights")
@@ -131,14 +154,32 @@ def _check_shape(shape, what, allow_none):
             raise ValueError(f"{what} has the dimension {d!r}; expected an integer in [0, 2**40)")
 
 
-def _check_config(spec, weights, path):
-    """Check the parts of config.json that the loader itself relies on."""
+def _count_layers(config):
+    """The layer configs in a model's config, those of nested models included: every entry of
+    every ``layers`` list, found without recursion (deep nesting cannot exhaust the stack)."""
+    count, stack = 0, [config]
+    while stack and count <= archive.MAX_LAYERS:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("layers"), list):
+                count += len(value["layers"])
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
+
+
+def _check_config(spec, header, path):
+    """Check the parts of config.json that the loader itself relies on, and its weight listing
+    against ``header`` (``{key: (dtype, shape)}`` of model.safetensors) before anything is built."""
     try:
         if not isinstance(spec.get("class_name"), str) or not isinstance(spec.get("config"), dict):
             raise ValueError("expected 'class_name' (a string) and 'config' (an object)")
-        layers = spec["config"].get("layers", [])
-        if not isinstance(layers, list) or len(layers) > archive.MAX_LAYERS:
-            raise ValueError(f"'layers' must be a list of at most {archive.MAX_LAYERS} layer configs")
+        if not isinstance(spec["config"].get("layers", []), list):
+            raise ValueError("'layers' must be a list of layer configs")
+        if _count_layers(spec["config"]) > archive.MAX_LAYERS:
+            raise ValueError(f"the model has more than {archive.MAX_LAYERS} layers, counting those of nested "
+                             "models: more than a file may hold (scratchnn.saving.archive.MAX_LAYERS)")
         shape = spec.get("build_input_shape")
         if shape is not None:
             _check_shape(shape, "build_input_shape", allow_none=True)
@@ -159,13 +200,13 @@ def _check_config(spec, weights, path):
             if entry.get("dtype") not in archive.DTYPES:
                 raise ValueError(f"weights[{i}].dtype is {entry.get('dtype')!r}; expected one of "
                                  f"{archive.DTYPES}")
-            stored = weights.get(entry["key"])
+            stored = header.get(entry["key"])
             if stored is None:
                 raise ValueError(f"weights[{i}] names {entry['key']!r}, which {WEIGHTS} does not hold")
-            if list(stored.shape) != entry["shape"] or stored.dtype.name != entry["dtype"]:
+            if stored != (entry["dtype"], entry["shape"]):
                 raise ValueError(f"weights[{i}] ({entry['key']}) is declared {entry['dtype']}{entry['shape']}"
-                                 f" but stored as {stored.dtype.name}{list(stored.shape)}")
-        extra = set(weights) - {e["key"] for e in listed}
+                                 f" but stored as {stored[0]}{stored[1]}")
+        extra = set(header) - {e["key"] for e in listed}
         if extra:
             raise ValueError(f"{WEIGHTS} holds tensors the config does not list: {sorted(extra)[:5]}")
     except ValueError as e:
@@ -184,6 +225,22 @@ def _assign_checked(variables, tensors, part, path):
                                    path)
     for var, (_, arr) in zip(variables, tensors):
         var.data[...] = arr
+    _warn_non_finite(variables, tensors, part, path)
+
+
+def _warn_non_finite(variables, tensors, part, path):
+    """Warn about each weight holding NaN or Inf (loading goes on: the file may be a record of
+    training that diverged). A sum in float64 finds them without a mask the size of the weight;
+    only a weight whose sum is not finite is counted."""
+    for var, (key, arr) in zip(variables, tensors):
+        if arr.dtype.kind != "f" or arr.size == 0 or np.isfinite(arr.sum(dtype=np.float64)):
+            continue
+        bad = arr.size - int(np.count_nonzero(np.isfinite(arr)))
+        if bad:
+            layer, _, weight = var.name.rpartition("/")
+            warnings.warn(f"{path}: {part}: weight '{weight}' of layer '{layer}' ({key}) holds {bad} "
+                          f"non-finite value(s) (NaN or Inf) out of {arr.size}: the model's outputs will not "
+                          "be finite", stacklevel=5)
 
 
 def _sorted_by_index(tensors, part, path):
@@ -206,30 +263,43 @@ def load_model(filepath, custom_objects=None, compile=True):
     the compile settings and the optimizer's state, so that ``fit`` continues where it stopped.
 
     Raises ``ModelFormatError`` for anything wrong in the file; never returns a half-loaded model.
+    The memory used is bounded by a small multiple of the file's size: each member is sized
+    before it is inflated, the weights' header is checked against the architecture before
+    anything large is allocated, and the layers are built with empty weights (no initializer
+    runs, no random number is drawn) that the file's values then fill.
     """
     path = os.fspath(filepath)
     with custom_object_scope(custom_objects):
-        members = archive.read_members(path)
-        meta = archive.parse_json(members[METADATA], METADATA, path)
-        archive.check_metadata(meta, path)
-        spec = archive.parse_json(members[CONFIG], CONFIG, path)
-        weights = archive.parse_tensors(members[WEIGHTS], WEIGHTS, path)
-        _check_config(spec, weights, path)
         try:
-            with weight_budget(sum(int(a.size) for a in weights.values())):
-                model = _build_model(spec)
-        except ModelFormatError:
-            raise
-        except Exception as e:          # any failure to rebuild is a fault of the file's config
-            raise ModelFormatError(CONFIG, f"cannot rebuild the model: {type(e).__name__}: {e}", path) from e
-        if not model.built:
-            raise ModelFormatError(CONFIG, "the model's input shape is unknown (no build_input_shape)", path)
-        _assign_checked(model.weights, _sorted_by_index(weights, WEIGHTS, path), WEIGHTS, path)
-        compile_config = spec.get("compile_config")
-        if compile and compile_config is not None:
-            _compile_from(model, compile_config, path)
-            if OPTIMIZER in members:
-                restore_optimizer(model, archive.parse_tensors(members[OPTIMIZER], OPTIMIZER, path), path)()
+            return _load_model(path, compile)
+        except MemoryError as e:
+            raise ModelFormatError("file", f"needs more memory than is free ({e})", path) from None
+
+
+def _load_model(path, compile):
+    members = archive.read_members(path)
+    meta = archive.parse_json(members[METADATA], METADATA, path)
+    archive.check_metadata(meta, path)
+    spec = archive.parse_json(members[CONFIG], CONFIG, path)
+    header = archive.tensor_header(members[WEIGHTS], WEIGHTS, path)
+    _check_config(spec, header, path)
+    weights = _sorted_by_index(archive.parse_tensors(members.pop(WEIGHTS), WEIGHTS, path), WEIGHTS, path)
+    try:
+        with weight_budget(sum(math.prod(shape) for _, shape in header.values()), initialize=False):
+            model = _build_model(spec)
+    except ModelFormatError:
+        raise
+    except Exception as e:          # any failure to rebuild is a fault of the file's config
+        raise ModelFormatError(CONFIG, f"cannot rebuild the model: {type(e).__name__}: {e}", path) from e
+    if not model.built:
+        raise ModelFormatError(CONFIG, "the model's input shape is unknown (no build_input_shape)", path)
+    _assign_checked(model.weights, weights, WEIGHTS, path)
+    del weights
+    compile_config = spec.get("compile_config")
+    if compile and compile_config is not None:
+        _compile_from(model, compile_config, path)
+        if OPTIMIZER in members:
+            restore_optimizer(model, archive.parse_tensors(members.pop(OPTIMIZER), OPTIMIZER, path), path)()
     return model
 
 
@@ -246,7 +316,7 @@ def load_weights(model, filepath):
     """Set ``model``'s weights from a ``save_weights`` file (or a ``.scratchnn`` model file),
     matched by position; all are checked before any is written."""
     path = os.fspath(filepath)
-    with open(path, "rb") as f:
+    with archive.open_regular_file(path) as f:
         head = f.read(4)
     if head[:2] == b"PK":
         members = archive.read_members(path)
