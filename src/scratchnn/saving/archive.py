@@ -17,7 +17,6 @@ import errno
 import json
 import math
 import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -26,6 +25,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as _load_tensors
 from safetensors.numpy import save as _save_tensors
 
+from ..datasets import files
 from ..version import __version__
 from .atomic import atomic_write
 
@@ -75,18 +75,6 @@ class NotARegularFileError(ModelFormatError):
         super().__init__("file", f"is {kind}, not a regular file; only regular files are read", path)
 
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def _check_regular(mode, path):
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-        raise NotARegularFileError(path, kind)
-
-
 def open_regular_file(path):
     """Open ``path`` for reading bytes, refusing at once anything but a regular file (a symlink
     to one is fine): ``NotARegularFileError`` (a ``ModelFormatError``) for a FIFO, a device or a
@@ -95,14 +83,12 @@ def open_regular_file(path):
     the open does not block on a FIFO. What ``load_model``, ``load_weights`` and
     ``load_training_state`` read with, for other readers of untrusted paths to reuse."""
     path = os.fspath(path)
-    _check_regular(os.stat(path).st_mode, path)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        _check_regular(os.fstat(fd).st_mode, path)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    try:                                 # the one check, shared with the dataset cache
+        return files.open_regular_file(path, "model file")
+    except files.NotARegularFileError as e:
+        raise NotARegularFileError(path, e.kind) from None
 
 
 def tensor_bytes(tensors, kind):
