@@ -6,7 +6,7 @@ import pytest
 
 import scratchnn as snn
 from scratchnn import layers as L
-from scratchnn.utils import set_random_seed, to_categorical
+from scratchnn.utils import format_percent, set_random_seed, to_categorical
 
 
 # ======================================================================== utils
@@ -51,3 +51,15 @@ def test_set_random_seed_makes_dense_weights_repeatable():
     assert not np.array_equal(first[0], other[0])
     with pytest.raises(ValueError):
         set_random_seed(-1)
+
+
+@pytest.mark.parametrize("fraction, decimals, text", [
+    (0.996, 0, "99.6%"), (0.9996, 1, "99.96%"), (1.0, 0, "100%"), (1.0, 1, "100.0%"),
+    (0.5, 0, "50%"), (0.62, 1, "62.0%"), (0.99999999, 0, "99.9999%"), (0.004, 0, "<1%"),
+    (0.0004, 1, "<0.1%"), (0.0, 1, "0.0%"), (0.994, 0, "99%"), (float("nan"), 0, "nan%"),
+])
+def test_format_percent_never_rounds_to_a_certainty_that_is_not_there(fraction, decimals, text):
+    # 0.996 was written "100%" under a picture the model was 99.6% sure of
+    assert format_percent(fraction, decimals) == text
+    assert format_percent(np.float32(fraction), decimals) == format_percent(float(np.float32(fraction)),
+                                                                             decimals)

@@ -1,4 +1,5 @@
-"""Small utilities with Keras's names: ``to_categorical``, ``set_random_seed``."""
+"""Small utilities with Keras's names: ``to_categorical``, ``set_random_seed``; and
+``format_percent``, how scratchnn writes a probability as a percentage."""
 import numpy as np
 
 from . import random as _random
@@ -40,3 +41,27 @@ def set_random_seed(seed):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"set_random_seed: seed must be a non-negative integer, got {seed!r}")
     _random.set_seed(int(seed))
+
+
+def format_percent(fraction, decimals=0):
+    """``fraction`` (0.996) as a percentage with ``decimals`` decimals ("99.6%" for 1 decimal).
+
+    Rounding never claims certainty that is not there. A value below 1 is never written "100%":
+    more decimals are shown until it differs (0.996 with 0 decimals is "99.6%", 0.9996 "99.96%"),
+    up to 4 more, beyond which the last digit is cut rather than rounded ("99.9999%"); only
+    exactly 1 is "100%". A value above 0 that would round to 0 is written "<1%" (``decimals=0``),
+    "<0.1%" (1), ...; only exactly 0 is "0%". NaN and infinities are written "nan%", "inf%".
+    """
+    value = 100.0 * float(fraction)
+    if not np.isfinite(value):
+        return f"{value}%"
+    text = f"{value:.{decimals}f}"
+    if 0 < value and float(text) == 0:
+        return f"<{10.0 ** -decimals:.{decimals}f}%"
+    places = decimals
+    while float(text) >= 100 and value < 100 and places < decimals + 4:
+        places += 1
+        text = f"{value:.{places}f}"
+    if float(text) >= 100 and value < 100:          # still "100": cut instead of rounding
+        text = f"{np.floor(value * 10 ** places) / 10 ** places:.{places}f}"
+    return text + "%"

@@ -154,6 +154,25 @@ def test_early_stopping_messages_with_verbose(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_early_stopping_restores_nothing_when_the_last_epoch_was_the_best(capsys):
+    # It ran every epoch and the last was the best: it said "Restoring model weights from the
+    # end of the best epoch: 3." although the model already held them.
+    class Watched(FakeModel):
+        def set_weights(self, weights):
+            self.restored = [np.array(w) for w in weights]
+            super().set_weights(weights)
+
+    es = EarlyStopping(monitor="val_loss", patience=5, verbose=1, restore_best_weights=True)
+    model, ran, _, _ = fit([es], [1.0, 0.5, 0.2], model=Watched())
+    assert ran == [0, 1, 2] and es.stopped_epoch == 0 and es.best_epoch == 2
+    assert capsys.readouterr().out == "" and not hasattr(model, "restored")
+    np.testing.assert_array_equal(model.weights[0], [2.0, 2.0, 2.0])        # the last (best) epoch's
+    es = EarlyStopping(monitor="val_loss", patience=5, verbose=1, restore_best_weights=True)
+    model, _, _, _ = fit([es], [1.0, 0.2, 0.5], model=Watched())       # an earlier best: restored, said
+    assert capsys.readouterr().out.strip() == "Restoring model weights from the end of the best epoch: 2."
+    np.testing.assert_array_equal(model.restored[0], [1.0, 1.0, 1.0])
+
+
 def test_early_stopping_missing_monitor_warns_with_available_keys():
     # Keras warns, listing the available keys, and does nothing else.
     es = EarlyStopping(monitor="val_loss", patience=0)

@@ -33,12 +33,12 @@ def test_bad_arguments_exit_2_with_usage(argv, message, capsys):
 
 
 def test_user_errors_are_one_line_without_traceback(home, capsys):
-    assert main(["evaluate", str(home / "nowhere")]) == 1
+    assert main(["evaluate", str(home / "nowhere")]) == 2              # the user's mistake: 2
     err = capsys.readouterr().err
     assert err.startswith("scratchnn evaluate: error: no model at") and err.count("\n") == 1
     (home / "runs" / "busy").mkdir(parents=True)
     (home / "runs" / "busy" / "x").write_text("keep me")
-    assert run_train(home / "runs", "busy", "--dataset", "iris") == 1
+    assert run_train(home / "runs", "busy", "--dataset", "iris") == 2
     assert "exists and is not empty" in capsys.readouterr().err
     assert (home / "runs" / "busy" / "x").read_text() == "keep me"
     assert run_train(home / "runs", "tab", "--dataset", "iris", "--epochs", "1") == 0
@@ -46,7 +46,7 @@ def test_user_errors_are_one_line_without_traceback(home, capsys):
     assert "not an image dataset" in capsys.readouterr().err
     broken = home / "runs" / "tab" / "model.scratchnn"
     broken.write_bytes(broken.read_bytes()[:100])
-    assert main(["evaluate", str(home / "runs" / "tab")]) == 1
+    assert main(["evaluate", str(home / "runs" / "tab")]) == 2
     err = capsys.readouterr().err
     assert "cannot load" in err and "Traceback" not in err
 

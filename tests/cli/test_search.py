@@ -104,3 +104,12 @@ def test_lr_option_applies_to_every_optimizer_of_the_grid(home, capsys):
                  "--seed", "0", "--out", str(out), "--quiet"]) == 0
     model = models.load_model(out / "model.scratchnn")
     assert type(model.optimizer).__name__ == "SGD" and model.optimizer.learning_rate == pytest.approx(0.02)
+
+
+def test_search_report_lines_fit_in_100_characters(search_run):
+    # results.txt began with the whole command on one line; "best refit ..." took 114 characters
+    out, printed = search_run
+    text = (out / "results.txt").read_text()
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert max(len(line) for line in printed.splitlines()) <= 100
+    assert text.startswith("scratchnn search --dataset breast_cancer")

@@ -121,3 +121,43 @@ def test_cnn_model_option(home, capsys):
     assert "needs an image dataset" in capsys.readouterr().err
     assert main(["train", "--model", "cnn", "--hidden", "64"]) == 2
     assert "the cnn's layers are fixed" in capsys.readouterr().err
+
+
+def test_early_stopping_says_only_what_happened_and_the_curves_star_its_quantity(home, capsys, monkeypatch):
+    # `--early-stopping` that never stopped printed "Restoring model weights from the end of the
+    # best epoch: 50" after all 50 epochs, and the curves starred a best loss and a best accuracy.
+    from scratchnn import plot
+    figures = []
+    draw = plot.learning_curves
+    monkeypatch.setattr(plot, "learning_curves", lambda *a, **k: figures.append(draw(*a, **k)) or figures[-1])
+    assert main(["train", "--out", str(home / "runs"), "--name", "es", "--dataset", "iris", "--epochs", "4",
+                 "--seed", "0", "--early-stopping", "10", "--lr", "0.01"]) == 0
+    out = capsys.readouterr().out
+    rows = _history(home / "runs" / "es" / "history.csv")
+    val_loss = [float(r["val_loss"]) for r in rows]
+    best = int(np.argmin(val_loss)) + 1
+    assert len(rows) == 4 and "early stopping\n" not in out          # it did not stop
+    assert ("Restoring model weights" in out) == (best != 4)         # said only when weights change
+    assert "early stopping: val_loss never went 10 epochs without improving, so all 4 epochs ran\n" in out
+    stars = [(ax.get_title(), ln.get_xdata()[0]) for ax in figures[0].axes for ln in ax.get_lines()
+             if ln.get_gid() == "best-epoch"]
+    assert stars == [("loss", best)]                                 # the monitored val_loss only
+
+
+def test_run_reports_keep_lines_within_100_characters(home, capsys):
+    # summary.txt held the command on one line, 150 characters and more with a deep --out
+    import shlex
+    out, name = home / "runs" / ("deep-" * 12), "a-run-with-a-long-name-" + "x" * 40
+    argv = ["train", "--out", str(out), "--name", name, "--dataset", "iris", "--hidden", "8,8",
+            "--epochs", "1", "--seed", "0"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    summary = (out / name / "summary.txt").read_text().splitlines()
+    assert max(len(line) for line in summary) <= 100
+    at = printed.index(f"wrote {out / name}/:")                     # the path alone, then the files
+    assert printed[at + 1].startswith("  confusion_matrix.png, history.csv")
+    assert max(len(line) for line in printed[at + 1:]) <= 100
+    at = next(i for i, line in enumerate(summary) if line.startswith("command: "))
+    end = next(i for i in range(at, len(summary)) if not summary[i].endswith("\\"))
+    text = "\n".join(summary[at:end + 1])[len("command: "):]
+    assert shlex.split(text.replace("\\\n", "")) == ["scratchnn", *argv]     # as a shell reads it

@@ -55,17 +55,18 @@ def test_predict_reads_pictures_and_ranks_classes(mnist_run, tmp_path, capsys, m
     top1 = [int(line.split(": ")[1].split()[0]) for line in lines]
     assert sum(t == y for t, y in zip(top1, y_test[:8])) >= 7, (top1, y_test[:8])
     for line in lines:                                                  # 3 guesses, in decreasing order
-        probs = [float(p.split("%")[0]) for p in line.split("(")[1:]]
+        shown = [p.split("%")[0] for p in line.split("(")[1:]]          # "<0.1": below 0.05%
+        probs = [0.0 if p.startswith("<") else float(p) for p in shown]
         assert len(probs) == 3 and probs == sorted(probs, reverse=True) and sum(probs) <= 100.05
 
 
 def test_predict_explains_unreadable_pictures(mnist_run, tmp_path, capsys):
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
-    assert main(["predict", str(mnist_run), str(bad)]) == 1
+    assert main(["predict", str(mnist_run), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "cannot read image" in err and "notes.png" in err and "Traceback" not in err
-    assert main(["predict", str(mnist_run), str(tmp_path / "missing.png")]) == 1
+    assert main(["predict", str(mnist_run), str(tmp_path / "missing.png")]) == 2
     assert "no such file" in capsys.readouterr().err
 
 

@@ -86,6 +86,15 @@ def test_confusion_matrix_text_contrasts_with_cell():
     assert texts[0][1].get_text() == "0" and texts[0][1].get_color() == "black"    # light cell
 
 
+def test_confusion_matrix_rates_all_have_two_decimals():
+    # Row 0: 998 right, 2 wrong (0.998, 0.002); row 1: all 3 right; a rate that is 0 read "0"
+    # beside "0.00"-style cells, and 0.998 read "1.00".
+    y_true = [0] * 1000 + [1] * 3
+    y_pred = [0] * 998 + [1] * 2 + [1] * 3
+    texts = cell_texts(by_gid(plot.confusion_matrix(y_true, y_pred), "confusion-true"), 2)
+    assert [[t.get_text() for t in row] for row in texts] == [[">0.99", "<0.01"], ["0.00", "1.00"]]
+
+
 @pytest.mark.parametrize("how, axis", [("true", 1), ("pred", 0)])
 def test_confusion_matrix_single_normalised_panel(rng, how, axis):
     y_true, y_pred = rng.integers(0, 5, 100), rng.integers(0, 5, 100)

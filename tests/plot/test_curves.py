@@ -74,11 +74,28 @@ def test_learning_curves_marks_best_validation_epoch():
     star = best_marker(panel(fig, "loss"))
     assert star.get_xdata()[0] == int(np.argmin(h.history["val_loss"])) + 1 == 6
     assert star.get_ydata()[0] == pytest.approx(min(h.history["val_loss"]))
-    star = best_marker(panel(fig, "accuracy"))                   # accuracy: higher is better
-    assert star.get_xdata()[0] == int(np.argmax(h.history["val_accuracy"])) + 1 == 7
     note = [t for t in panel(fig, "loss").texts if t.get_gid() == "best-epoch-note"]
     assert len(note) == 1 and "epoch 6" in note[0].get_text()
     assert best_marker(panel(fig, "learning rate")) is None
+
+
+def test_learning_curves_star_only_the_monitored_quantity():
+    # val_loss is best at epoch 6, val_accuracy at epoch 7: one star, on what was monitored (it
+    # used to star both, two "best" epochs for one run).
+    h = overfitting_history()
+    fig = plot.learning_curves(h)                                 # default: val_loss
+    stars = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "best-epoch"]
+    assert len(stars) == 1 and best_marker(panel(fig, "accuracy")) is None
+    fig = plot.learning_curves(h, monitor="val_accuracy")         # higher is better
+    star = best_marker(panel(fig, "accuracy"))
+    assert star.get_xdata()[0] == int(np.argmax(h.history["val_accuracy"])) + 1 == 7
+    assert mcolors.same_color(star.get_markerfacecolor(), plot.VAL_COLOR)
+    assert best_marker(panel(fig, "loss")) is None
+    fig = plot.learning_curves(h, monitor="loss")                 # the training curve's best
+    star = best_marker(panel(fig, "loss"))
+    assert star.get_xdata()[0] == 10 and mcolors.same_color(star.get_markerfacecolor(), plot.TRAIN_COLOR)
+    with pytest.raises(ValueError, match="monitor='val_auc' is not in the history; it holds loss"):
+        plot.learning_curves({"loss": [1.0, 0.5]}, monitor="val_auc")
 
 
 def test_learning_curves_schedule_panel_is_log_scaled():
@@ -93,9 +110,14 @@ def test_learning_curves_without_validation_marks_best_training_value():
     fig = plot.learning_curves({"loss": [0.9, 0.4, 0.5], "mae": [3.0, 1.0, 2.0], "auc": [0.5, 0.9, 0.7]})
     assert len(visible_axes(fig)) == 3
     assert best_marker(panel(fig, "loss")).get_xdata()[0] == 2
+    assert best_marker(panel(fig, "mae")) is None and best_marker(panel(fig, "auc")) is None
+    fig = plot.learning_curves({"loss": [0.9, 0.4, 0.5], "mae": [3.0, 1.0, 2.0]}, monitor="mae")
     assert best_marker(panel(fig, "mae")).get_xdata()[0] == 2          # an error: lower is better
-    assert best_marker(panel(fig, "auc")).get_xdata()[0] == 2
-    assert all(ln.get_label() != "validation" for ax in fig.axes for ln in ax.get_lines())
+    # no loss recorded: the first quantity, its validation curve when there is one
+    fig = plot.learning_curves({"auc": [0.5, 0.9, 0.7], "val_auc": [0.5, 0.6, 0.8]})
+    assert best_marker(panel(fig, "auc")).get_xdata()[0] == 3
+    assert all(ln.get_label() != "validation" for ax in plot.learning_curves(
+        {"loss": [0.9, 0.4]}).axes for ln in ax.get_lines())
 
 
 def test_learning_curves_uses_history_epochs_and_aligns_late_keys():

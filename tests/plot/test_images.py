@@ -48,6 +48,8 @@ def test_image_grid_probabilities_show_confidence_and_class_names(rng):
     fig = plot.image_grid(x, y=[0, 1, 1], y_pred=probs, labels=["cat", "dog"])
     captions = [ax.title.get_text() for ax in image_tiles(fig)]
     assert captions == ["pred: cat (90%)", "pred: dog (80%)", "pred: cat (65%)\ntrue: dog"]
+    sure = plot.image_grid(x[:2], y_pred=np.array([[0.996, 0.004], [1.0, 0.0]]), labels=["cat", "dog"])
+    assert [ax.title.get_text() for ax in image_tiles(sure)] == ["pred: cat (99.6%)", "pred: cat (100%)"]
     labels_only = plot.image_grid(x, y=[1, 0, 1], labels=["cat", "dog"])
     assert [ax.title.get_text() for ax in image_tiles(labels_only)] == ["true: dog", "true: cat", "true: dog"]
 

@@ -79,10 +79,12 @@ class EarlyStopping(Callback):
       ``min_delta``), so training stops after ``patience`` epochs if the baseline is never beaten.
     * ``start_from_epoch``: epochs before it are not monitored at all.
     * ``restore_best_weights``: the weights after the best monitored epoch are restored at the
-      end of training, whether or not training was stopped early (Keras 3 behaviour).
+      end of training, whether or not training was stopped early (Keras 3 behaviour). When the
+      best epoch is the last one the model already holds its weights: nothing is restored.
     * ``stopped_epoch`` is the 0-based epoch at which training stopped, 0 if it did not;
       ``best``, ``best_epoch`` and ``wait`` are public too. With ``verbose > 0``, messages say
-      when it stopped and which epoch's weights are restored.
+      when it stopped and, only when weights are restored, from which epoch (Keras 3 also says
+      "Restoring ... the best epoch: 50" after a run whose 50th and last epoch was the best).
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
@@ -105,6 +107,7 @@ class EarlyStopping(Callback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
+        self._last_epoch = None       # the last epoch that ended: its weights are the model's
 
     def _set_monitor_op(self):
         op = self.mode if self.mode != "auto" else metric_direction(self.monitor, self.model)
@@ -126,6 +129,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()
+        self._last_epoch = epoch
         logs = logs or {}
         current = logs.get(self.monitor)
         if current is None:
@@ -155,6 +159,8 @@ class EarlyStopping(Callback):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print_message(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
+            if self.best_epoch == self._last_epoch:
+                return                    # the model holds the best epoch's weights already
             if self.verbose > 0:
                 print_message("Restoring model weights from the end of the best epoch: "
                               f"{self.best_epoch + 1}.")

@@ -10,9 +10,13 @@
     scratchnn lab                            # the learning-lab experiments
     scratchnn lab optimizers --out figs      # run one: figures (PNG), report.txt, numbers.json
 
-User errors print one line (no traceback): exit status 2 for bad arguments, 1 for failures.
+User errors print one line (no traceback): exit status 2 for a mistake of the user (a bad
+option, a missing or unsuitable file), 1 for a failure that is not the user's (a data set that
+cannot be fetched, a model that outputs NaN, a full disk). A mistyped option or choice shows the
+subcommand's usage and the closest valid name ("did you mean --epochs?").
 """
 import argparse
+import re
 import sys
 
 from .. import datasets
@@ -20,8 +24,30 @@ from ..functional import ACTIVATIONS
 from ..optimizers import OPTIMIZERS
 from . import lab, search, train, use
 from .data import TASKS, task
-from .errors import CLIError
+from .errors import CLIError, dataset_unavailable, did_you_mean
 from .train import MODELS
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '?(?P<given>[^' ]*)'? \(choose from (?P<choices>.*)\)")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with "did you mean ...?" for a mistyped choice (a subcommand, a dataset,
+    an optimizer ...) and, through ``unknown_options``, for a mistyped option."""
+
+    def error(self, message):
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            choices = [c.strip().strip("'\"") for c in found["choices"].split(",")]
+            message += did_you_mean(found["given"], choices)
+        super().error(message)
+
+    def unknown_options(self, extras):
+        """Exit with this parser's usage and "unrecognized arguments", suggesting the option
+        closest to the first unknown one."""
+        options = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+        unknown = [e for e in extras if e.startswith("-")]
+        hint = did_you_mean(unknown[0].split("=")[0], options) if unknown else ""
+        self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 
 def _positive_int(text):
@@ -85,7 +111,8 @@ def _hidden(text):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="scratchnn", description="Train, evaluate and use scratchnn networks.")
+    """The ``scratchnn`` parser; ``parser().subcommands`` maps each subcommand to its parser."""
+    p = Parser(prog="scratchnn", description="Train, evaluate and use scratchnn networks.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -180,6 +207,7 @@ def parser():
     la.add_argument("--quick", action="store_true", help="a smaller, faster run that shows the same things")
     la.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     la.add_argument("--quiet", action="store_true", help="print only errors")
+    p.subcommands = dict(sub.choices)
     return p
 
 
@@ -203,7 +231,7 @@ def datasets_command(args):
     try:
         spec = task(args.name)
     except KeyError as e:
-        raise CLIError(e.args[0], usage=True) from None
+        raise CLIError(e.args[0] + did_you_mean(args.name, TASKS), usage=True) from None
     if spec.kind != "image":
         print(f"{spec.name} ships with scratchnn: nothing to fetch" if args.action == "fetch"
               else f"{spec.name} ships inside the package: scratchnn.datasets.load_{spec.name}()")
@@ -211,10 +239,7 @@ def datasets_command(args):
     if args.action == "path":
         print(datasets.path(spec.name))
         return 0
-    try:
-        files = datasets.download(spec.name)
-    except OSError as e:
-        raise CLIError(str(e)) from None
+    files = datasets.download(spec.name)
     for path in files.values():
         print(path)
     return 0
@@ -223,7 +248,10 @@ def datasets_command(args):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser().parse_args(argv)
+    p = parser()
+    args, extras = p.parse_known_args(argv)
+    if extras:                          # the subcommand's usage, and the option meant
+        p.subcommands[args.command].unknown_options(extras)
     args.argv = argv
     commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
                 "search": search.run, "datasets": datasets_command, "lab": lab.run}
@@ -232,6 +260,14 @@ def main(argv=None):
     except CLIError as e:
         print(f"scratchnn {args.command}: error: {e}", file=sys.stderr)
         return 2 if e.usage else 1
+    except datasets.DatasetUnavailableError as e:        # not the user's mistake: exit status 1
+        print(f"scratchnn {args.command}: error: {dataset_unavailable(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:           # a file that cannot be written (a full disk, no permission ...)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"scratchnn {args.command}: error: {where}{e.strerror or e}; check the path, its permissions "
+              "and the free space", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"scratchnn {args.command}: interrupted", file=sys.stderr)
         return 130

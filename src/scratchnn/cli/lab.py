@@ -1,7 +1,7 @@
 """``scratchnn lab``: list the learning-lab experiments, or run one and write its figures and report."""
 import os
 
-from .errors import CLIError
+from .errors import CLIError, check_out_folder, did_you_mean
 
 
 def run(args):
@@ -17,9 +17,12 @@ def run(args):
     else:
         key = args.name.replace("_", "-").lower()
         if key not in lab.EXPERIMENTS:
-            raise CLIError(f"unknown experiment {args.name!r}; choose one of: {', '.join(lab.EXPERIMENTS)} "
-                           "(or all)", usage=True)
+            hint = did_you_mean(key, lab.EXPERIMENTS)
+            raise CLIError(f"unknown experiment {args.name!r}{hint}; choose one of: "
+                           f"{', '.join(lab.EXPERIMENTS)} (or all)", usage=True)
         names = [key]
+    if args.out is not None:
+        check_out_folder(args.out)          # before an experiment runs, not after
     for name in names:
         out = args.out if args.out is not None and len(names) == 1 else os.path.join(
             args.out or os.path.join("runs", "lab"), name)

@@ -33,7 +33,8 @@ from ..functional import ACTIVATIONS
 from ..optimizers import OPTIMIZERS
 from ..utils import set_random_seed
 from . import data as _data
-from .errors import CLIError
+from .errors import CLIError, check_out_folder
+from .text import WIDTH, command_lines, sentence_lines
 from .train import build_model
 
 #: ``--grid`` names: (the search's hyper-parameter, what it is, how to read one value).
@@ -140,7 +141,8 @@ def parse_grid(specs):
 
 def _out_dir(args, spec):
     path = args.out or os.path.join("runs", f"{datetime.datetime.now():%Y%m%d-%H%M%S}-search-{spec.name}")
-    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+    check_out_folder(path)
+    if os.path.exists(path) and os.listdir(path):
         raise CLIError(f"the output folder {path} exists and is not empty; choose another --out", usage=True)
     return path
 
@@ -153,6 +155,7 @@ def run(args):
     grid = parse_grid(args.grid)
     if args.n_jobs == 0:
         raise CLIError("--n-jobs must be a positive number of processes or -1 (all cores), not 0", usage=True)
+    out_dir = _out_dir(args, spec)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
     set_random_seed(seed)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
@@ -169,7 +172,6 @@ def run(args):
         model_selection.check_scorers_for_targets(search.scorers, y_train)
     except ValueError as e:
         raise CLIError(str(e), usage=True) from None
-    out_dir = _out_dir(args, spec)
     n = len(model_selection.ParameterGrid(grid))
     say(f"scratchnn search: {spec.description}")
     say(f"  {n} candidates x {args.cv} folds on {len(x_train)} training samples "
@@ -189,14 +191,15 @@ def run(args):
     lines = [table, "",
              f"best: {best}: cross-validated {score_name} {search.best_score_:.4f} "
              f"+/- {search.results_[search.best_index_]['std_test_score']:.4f}",
-             f"best refit on all {len(x_train)} training samples: test {score_name} {test_score:.4f} on "
-             f"{len(x_test)} held-out samples ("
-             + ", ".join(f"{k} {float(v):.4f}" for k, v in test.items()) + ")",
+             *sentence_lines(f"best refit on all {len(x_train)} training samples: test {score_name} "
+                             f"{test_score:.4f} on {len(x_test)} held-out samples ("
+                             + ", ".join(f"{k} {float(v):.4f}" for k, v in test.items()) + ")"),
              f"time: {wall:.1f} s for {n * search.n_splits_} fits and the refit (n_jobs {args.n_jobs})"]
     print("\n".join(lines))
     search.results_to_csv(os.path.join(out_dir, "results.csv"))
     with open(os.path.join(out_dir, "results.txt"), "w") as f:
-        f.write(" ".join(["scratchnn"] + list(getattr(args, "argv", []))) + "\n\n" + "\n".join(lines) + "\n")
+        command = command_lines(["scratchnn"] + list(getattr(args, "argv", [])))
+        f.write("\n".join(command + [""] + lines) + "\n")
     varying = [k for k, v in grid.items() if len(v) > 1]
     if 1 <= len(varying) <= 2:
         from .. import plot
@@ -213,7 +216,9 @@ def run(args):
               "test": {k: float(v) for k, v in test.items()} | {score_name: test_score}}
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(record, f, indent=2)
-    say(f"wrote {out_dir}/: " + ", ".join(sorted(os.listdir(out_dir))))
+    say(f"wrote {out_dir}/:")
+    for line in sentence_lines(", ".join(sorted(os.listdir(out_dir))), width=WIDTH - 2, indent=""):
+        say("  " + line)
     return 0
 
 

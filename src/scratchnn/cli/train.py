@@ -25,7 +25,8 @@ from ..metrics import classification_report
 from ..models import Sequential
 from ..utils import set_random_seed
 from . import data as _data
-from .errors import CLIError
+from .errors import CLIError, check_out_folder
+from .text import WIDTH, command_lines, sentence_lines
 
 MODELS = ("mlp", "cnn")
 
@@ -80,12 +81,13 @@ def build_model(spec, x_train, y_train, num_classes, args):
     return model
 
 
-def _run_dir(args, spec):
+def _run_path(args, spec):
+    """The run folder's path, checked before the data are loaded (created later by ``run``)."""
+    check_out_folder(args.out)
     name = args.name or f"{datetime.datetime.now():%Y%m%d-%H%M%S}-{spec.name}"
     path = os.path.join(args.out, name)
-    if os.path.exists(path) and os.listdir(path):
-        raise CLIError(f"the run folder {path} exists and is not empty; choose another --name")
-    os.makedirs(path, exist_ok=True)
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise CLIError(f"the run folder {path} exists and is not empty; choose another --name", usage=True)
     return path
 
 
@@ -116,12 +118,13 @@ def run(args):
         128 if args.model == "cnn" else spec.batch_size)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
 
+    out_dir = _run_path(args, spec)
     t0 = time.perf_counter()
     (x_train, y_train), (x_test, y_test), class_names = _data.load(spec, seed, verbose=not args.quiet)
     t_data = time.perf_counter() - t0
     num_classes = len(class_names)
     model = build_model(spec, x_train, y_train, num_classes, args)
-    out_dir = _run_dir(args, spec)
+    os.makedirs(out_dir, exist_ok=True)
     say(f"scratchnn train: {spec.description}")
     say(f"  {len(x_train)} training / {len(x_test)} test samples; seed {seed}; run folder {out_dir}")
     summary = io.StringIO()
@@ -131,14 +134,18 @@ def run(args):
 
     monitor = "val_loss" if args.validation_split else "loss"
     cbs = [_callbacks.CSVLogger(os.path.join(out_dir, "history.csv"))]
+    stopper = None
     if args.early_stopping is not None:
-        cbs.append(_callbacks.EarlyStopping(monitor=monitor, patience=args.early_stopping,
-                                            restore_best_weights=True, verbose=0 if args.quiet else 1))
+        stopper = _callbacks.EarlyStopping(monitor=monitor, patience=args.early_stopping,
+                                           restore_best_weights=True, verbose=0 if args.quiet else 1)
+        cbs.append(stopper)
     t0 = time.perf_counter()
     history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                         validation_split=args.validation_split, callbacks=cbs,
                         verbose=0 if args.quiet else "auto")
     t_train = time.perf_counter() - t0
+    if stopper is not None and not stopper.stopped_epoch and stopper.best is not None:
+        say(early_stopping_note(stopper, len(history.epoch)))
     t0 = time.perf_counter()
     results = model.evaluate(x_test, y_test, batch_size=256, verbose=0, return_dict=True)
     t_eval = time.perf_counter() - t0
@@ -148,7 +155,7 @@ def run(args):
     test = {"loss": float(results["loss"]), **{k: float(v) for k, v in results.items() if k != "loss"}}
     report = ""
     plot.learning_curves(history, path=os.path.join(out_dir, "learning_curves.png"),
-                         title=f"{spec.name}: {model.name}")
+                         title=f"{spec.name}: {model.name}", monitor=monitor)
     if spec.task == "classification":
         y_pred, outputs = predict_labels(model, x_test, spec)
         labels = list(range(num_classes))
@@ -167,14 +174,27 @@ def run(args):
               "test": test, "seconds": {"data": t_data, "train": t_train, "evaluate": t_eval}}
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(record, f, indent=2, default=list)
-    text = _summary_text(spec, model, record, summary.getvalue(), report)
+    text = _summary_text(spec, model, {**record, "argv": list(getattr(args, "argv", []))}, summary.getvalue(),
+                         report)
     with open(os.path.join(out_dir, "summary.txt"), "w") as f:
         f.write(text)
     say("")
     say(_results_line(test))
     say(f"time: data {t_data:.1f} s, training {t_train:.1f} s, test {t_eval:.1f} s")
-    say(f"wrote {out_dir}/: " + ", ".join(sorted(os.listdir(out_dir))))
+    say(f"wrote {out_dir}/:")
+    for line in sentence_lines(", ".join(sorted(os.listdir(out_dir))), width=WIDTH - 2, indent=""):
+        say("  " + line)
     return 0
+
+
+def early_stopping_note(stopper, epochs_run):
+    """What ``--early-stopping`` did when it did not stop the training: all epochs ran.
+    (``EarlyStopping`` itself says "Restoring model weights ..." when an earlier epoch was the
+    best, and nothing when the last one was: the model holds its weights already.)"""
+    monitor, patience = stopper.monitor, stopper.patience
+    never = (f"{monitor} improved at every epoch" if patience == 0 else
+             f"{monitor} never went {patience} epoch{'s' if patience != 1 else ''} without improving")
+    return f"early stopping: {never}, so all {epochs_run} epochs ran"
 
 
 def _results_line(test):
@@ -183,15 +203,16 @@ def _results_line(test):
 
 def _summary_text(spec, model, record, summary, report):
     lines = [f"scratchnn run on {spec.name} ({spec.description})",
-             f"command: {record['command']}",
+             *command_lines(["scratchnn"] + record["argv"], prefix="command:"),
              f"date: {datetime.datetime.now().isoformat(timespec='seconds')}; "
              f"python {platform.python_version()}; "
              f"numpy {np.__version__}",
-             f"seed: {record['seed']}; epochs run: {record['epochs_run']}; "
-             f"batch size: {record['batch_size']}; "
-             f"optimizer: {type(model.optimizer).__name__}(learning_rate={model.optimizer.learning_rate:g})",
+             *sentence_lines(f"seed: {record['seed']}; epochs run: {record['epochs_run']}; "
+                             f"batch size: {record['batch_size']}; "
+                             f"optimizer: {type(model.optimizer).__name__}"
+                             f"(learning_rate={model.optimizer.learning_rate:g})"),
              "", summary.rstrip(), "",
-             _results_line(record["test"]),
+             *sentence_lines(_results_line(record["test"])),
              "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in record["seconds"].items())]
     if report:
         lines += ["", "per-class results on the test set:", report.rstrip()]

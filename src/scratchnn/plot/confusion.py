@@ -61,6 +61,17 @@ def _normalized(counts, how):
         return np.where(total > 0, c / np.where(total > 0, total, 1), np.nan)
 
 
+def _rate_text(rate):
+    """A rate in a cell: always two decimals ("0.00", "0.25", "1.00"), but a rate that is not
+    exactly 0 or 1 is never rounded to them: "<0.01", ">0.99"."""
+    text = f"{rate:.2f}"
+    if text == "0.00" and rate > 0:
+        return "<0.01"
+    if text == "1.00" and rate < 1:
+        return ">0.99"
+    return text
+
+
 def _draw_matrix(fig, ax, matrix, names, cmap, normalized, panel_title):
     k = matrix.shape[0]
     cmap = (cmap if isinstance(cmap, mcolors.Colormap) else matplotlib.colormaps[cmap]).with_extremes(
@@ -80,7 +91,7 @@ def _draw_matrix(fig, ax, matrix, names, cmap, normalized, panel_title):
                 if not np.isfinite(v):
                     text = "–"
                 elif normalized:
-                    text = "0" if v == 0 else f"{v:.2f}"
+                    text = _rate_text(v)
                 else:
                     text = str(int(v))
                 ax.text(j, i, text, ha="center", va="center", fontsize=size,
@@ -126,7 +137,9 @@ def confusion_matrix(y_true, y_pred, labels=None, normalize=None, path=None, tit
       ``"all"`` (the whole matrix sums to 1): that normalised panel alone.
 
     A class absent from the data has no rate: its row (or column) is left blank ("–").
-    Every cell shows its value when there are at most 30 classes.
+    Every cell shows its value when there are at most 30 classes: counts as integers, rates with
+    two decimals ("0.00" only for a rate of exactly 0; "<0.01" and ">0.99" for the rates that
+    would round to 0 or 1).
     Returns the figure; ``path`` also saves it.
     """
     if normalize is False:

@@ -1,7 +1,8 @@
 """Learning curves: the loss and each metric of a ``History``, epoch by epoch, training against validation.
 
     history = model.fit(x, y, validation_split=0.1, epochs=20)
-    plot.learning_curves(history)       # one panel per quantity, the best epoch starred
+    plot.learning_curves(history)       # one panel per quantity, the best val_loss starred
+    plot.learning_curves(history, monitor="val_accuracy")     # the star on what you monitored
 
 The best-epoch note and the legend of each panel are placed where they hide no curve.
 """
@@ -52,6 +53,23 @@ def _history_series(history):
     return series
 
 
+def _monitored(series, monitor):
+    """The key of ``series`` whose best epoch is starred (see ``learning_curves``)."""
+    if monitor is not None:
+        if monitor not in series:
+            raise ValueError(f"learning_curves: monitor={monitor!r} is not in the history; it holds "
+                             f"{', '.join(series)}")
+        return monitor
+    for key in ("val_loss", "loss"):
+        if key in series:
+            return key
+    measured = [k for k in series if (k[4:] if k.startswith("val_") else k) not in _SCHEDULE_KEYS]
+    first = measured[0] if measured else None
+    if first is not None and not first.startswith("val_") and "val_" + first in series:
+        return "val_" + first
+    return first
+
+
 def _epoch_axis(history, length):
     """1-based epoch numbers of ``length`` epochs (History.epoch when it matches)."""
     epochs = getattr(history, "epoch", None)
@@ -65,18 +83,26 @@ def _epoch_axis(history, length):
     return np.arange(1, length + 1)
 
 
-def learning_curves(history, path=None, title=None):
+def learning_curves(history, path=None, title=None, monitor=None):
     """Plot how the loss and each metric evolved during training, one panel per quantity.
 
     ``history``: what ``model.fit`` returns (a ``History``; its ``.history`` dict is read) or a
     plain dict such as ``{"loss": [...], "val_loss": [...], "accuracy": [...]}``.
 
+    ``monitor``: the quantity whose best epoch is starred, the one an ``EarlyStopping`` or
+    ``ModelCheckpoint`` of the run watched (``"val_loss"``, ``"val_accuracy"``, ``"loss"``
+    ...). One epoch is starred, in that quantity's panel: the loss and the accuracy usually
+    peak at different epochs, and only the monitored one chose the weights that were kept.
+    By default (``None``) it is what those callbacks watch by default: ``"val_loss"``, or
+    ``"loss"`` when there is no validation, or else the first quantity (its validation curve
+    when there is one). A name the history does not hold raises ``ValueError``.
+
     How to read it: each panel shows one quantity per epoch (x axis, 1-based), measured on the
     training data (blue) and, when ``fit`` had validation data, on the validation data
-    (orange). The star marks the best epoch (the lowest validation loss, the highest validation
-    accuracy, ...; the training curve's when there is no validation). Training and validation
-    curves that go apart -- training still improving while validation gets worse after the
-    star -- are the signature of overfitting: the weights of the starred epoch generalise best
+    (orange). The star marks the monitored quantity's best epoch (the lowest for a loss or an
+    error, the highest for an accuracy, an AUC ...). Training and validation curves that go
+    apart -- training still improving while validation gets worse after the star -- are the
+    signature of overfitting: the weights of the starred epoch generalise best
     (``EarlyStopping(restore_best_weights=True)`` keeps them).
 
     Non-finite values (a loss that became NaN or inf) are not drawn; an ``x`` in the curve's
@@ -89,6 +115,7 @@ def learning_curves(history, path=None, title=None):
     Returns the figure (a ``PlotFigure``); ``path`` also saves it.
     """
     series = _history_series(history)
+    monitor = _monitored(series, monitor)
     length = max(len(v) for v in series.values())
     all_epochs = _epoch_axis(history, length)
 
@@ -134,23 +161,23 @@ def learning_curves(history, path=None, title=None):
                         transform=ax.get_xaxis_transform(), label=f"{label}: NaN/inf")
             drawn.append((key, label, epochs, values, finite))
 
-        if drawn and not is_schedule:
-            key, label, epochs, values, finite = drawn[-1]       # validation if there is one
-            if finite.any():
-                masked = np.where(finite, values, np.inf if _lower_is_better(name) else -np.inf)
-                best = int(np.argmin(masked) if _lower_is_better(name) else np.argmax(masked))
-                color = VAL_COLOR if key.startswith("val_") else TRAIN_COLOR
-                which = "lowest" if _lower_is_better(name) else "highest"
-                ax.axvline(epochs[best], color="0.6", linestyle=":", linewidth=1.2, zorder=1)
-                ax.plot([epochs[best]], [values[best]], linestyle="none", marker="*", markersize=16,
-                        markerfacecolor=color, markeredgecolor="black", zorder=5,
-                        label=f"best: epoch {epochs[best]}", gid="best-epoch")
-                ax.annotate(f"{which} {label}\nepoch {epochs[best]}: {values[best]:.4g}",
-                            xy=(epochs[best], values[best]), xytext=(0.5, 0.5), textcoords="axes fraction",
-                            ha="center", va="center", fontsize="small", gid="best-epoch-note",
-                            bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor="0.7",
-                                      alpha=0.9),
-                            arrowprops=dict(arrowstyle="->", color="0.3", shrinkB=8))
+        for key, label, epochs, values, finite in drawn:
+            if key != monitor or not finite.any():
+                continue
+            masked = np.where(finite, values, np.inf if _lower_is_better(name) else -np.inf)
+            best = int(np.argmin(masked) if _lower_is_better(name) else np.argmax(masked))
+            color = VAL_COLOR if key.startswith("val_") else TRAIN_COLOR
+            which = "lowest" if _lower_is_better(name) else "highest"
+            ax.axvline(epochs[best], color="0.6", linestyle=":", linewidth=1.2, zorder=1)
+            ax.plot([epochs[best]], [values[best]], linestyle="none", marker="*", markersize=16,
+                    markerfacecolor=color, markeredgecolor="black", zorder=5,
+                    label=f"best: epoch {epochs[best]}", gid="best-epoch")
+            ax.annotate(f"{which} {label}\nepoch {epochs[best]}: {values[best]:.4g}",
+                        xy=(epochs[best], values[best]), xytext=(0.5, 0.5), textcoords="axes fraction",
+                        ha="center", va="center", fontsize="small", gid="best-epoch-note",
+                        bbox=dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor="0.7",
+                                  alpha=0.9),
+                        arrowprops=dict(arrowstyle="->", color="0.3", shrinkB=8))
         if is_schedule:
             finite_values = np.concatenate([v[f] for _, _, _, v, f in drawn])
             if finite_values.size and finite_values.min() > 0 and \

@@ -8,6 +8,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ..utils import format_percent
 from ._inputs import check_lengths, class_ids, class_names, to_array
 from .figure import ERROR_COLOR, grid_shape, message_figure, new_figure, save_figure, tile_axes
 
@@ -77,10 +78,11 @@ def image_grid(x, y=None, y_pred=None, labels=None, n=25, path=None, title=None,
     ``labels``: class names used in the captions (``labels[k]`` for class ``k``).
 
     How to read it: each caption reads ``true: 7`` (labels only), ``pred: 7 (99%)`` (a correct
-    prediction, with the confidence) or, for a mistake, ``pred: 1 (62%)`` over ``true: 7``, in
-    red, with a red frame. A confident mistake (high %) is worth a close look: is the label
-    wrong, or is the digit ambiguous? With ``only_errors=True`` only the misclassified examples
-    are shown (needs ``y`` and ``y_pred``); when there are none the figure says so.
+    prediction, with the confidence, never rounded up to 100%: 0.996 reads ``99.6%``) or, for a
+    mistake, ``pred: 1 (62%)`` over ``true: 7``, in red, with a red frame. A confident mistake
+    (high %) is worth a close look: is the label wrong, or is the digit ambiguous? With
+    ``only_errors=True`` only the misclassified examples are shown (needs ``y`` and ``y_pred``);
+    when there are none the figure says so.
 
     Returns the figure; ``path`` also saves it.
     """
@@ -159,7 +161,7 @@ def _caption(i, true, pred, conf, names):
         return (f"true: {names[true[i]]}", "black") if true is not None else (f"#{i}", "0.3")
     text = f"pred: {names[pred[i]]}"
     if conf is not None:
-        text += f" ({conf[i]:.0%})"
+        text += f" ({format_percent(conf[i])})"
     if true is not None and true[i] != pred[i]:
         return f"{text}\ntrue: {names[true[i]]}", ERROR_COLOR
     return text, "black"
