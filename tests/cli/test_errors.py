@@ -254,8 +254,8 @@ def test_offline_is_one_line_that_says_what_to_do(monkeypatch, tmp_path, capsys)
     assert main(["train", "--dataset", "mnist", "--out", str(tmp_path / "runs"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err                              # --quiet: the error line alone
-    assert err.startswith("scratchnn train: error: could not obtain mnist/")
-    assert "check the network connection, or set SCRATCHNN_DATASET_MIRRORS" in err
+    assert err.startswith("scratchnn train: error: cannot obtain mnist/")
+    assert "set SCRATCHNN_DATASET_MIRRORS" in err
     assert not (tmp_path / "runs").exists()                       # nothing written
 
 

@@ -9,6 +9,8 @@ import os
 import re
 import stat
 
+from ..datasets.files import file_kind
+
 #: Where ``scratchnn`` looks for local copies of the image data sets (see the README).
 MIRRORS_VARIABLE = "SCRATCHNN_DATASET_MIRRORS"
 
@@ -28,16 +30,6 @@ def did_you_mean(given, names):
     return f" (did you mean {match[0]}?)" if match else ""
 
 
-def _kind_of(mode):
-    """What a file that is not a regular file is, in words."""
-    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return what
-    return "not a regular file"
-
-
 def check_regular_file(path, what, hint):
     """Raise a usage ``CLIError`` unless ``path`` is a regular file (after following links).
 
@@ -52,7 +44,7 @@ def check_regular_file(path, what, hint):
     except OSError as e:
         raise CLIError(f"cannot read {what} {path}: {e.strerror or e}; {hint}", usage=True) from None
     if not stat.S_ISREG(mode):
-        raise CLIError(f"cannot read {what} {path}: it is {_kind_of(mode)}, not a file; {hint}", usage=True)
+        raise CLIError(f"cannot read {what} {path}: it is {file_kind(mode)}, not a file; {hint}", usage=True)
 
 
 def check_out_folder(out, option="--out"):
@@ -73,6 +65,9 @@ def check_out_folder(out, option="--out"):
 def dataset_unavailable(error):
     """The one line for a ``DatasetUnavailableError``: what could not be fetched and what to do
     (the sources tried were already reported one per line while they were tried)."""
+    summary = getattr(error, "summary", None)
+    if summary and MIRRORS_VARIABLE in summary:
+        return summary                                    # the loader's own line says what to do
     head = str(error).splitlines()[0].strip() if str(error).strip() else "a data set could not be obtained"
     for tail in ("; tried:", "tried:", ":"):
         if head.endswith(tail):
