@@ -58,7 +58,8 @@ def test_the_losses_are_those_of_a_run_with_the_same_number_of_updates(results, 
     assert rows[-1, 0] == 40 and batch_size.loss_at(rows, 0, 40) == n["loss_after_updates"]["batch 32"]
 
 
-def test_the_claims_do_not_depend_on_the_machine_speed(results, mnist_mirror, restore_global_rng, monkeypatch):
+def test_the_claims_do_not_depend_on_the_machine_speed(results, mnist_mirror, restore_global_rng,
+                                                       monkeypatch):
     # A very busy machine: every update seems to take a second. The claims (losses after the same
     # updates and epochs) and their sentences are unchanged; only the measured times differ.
     normal = results("batch-size")[0]

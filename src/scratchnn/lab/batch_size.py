@@ -111,7 +111,8 @@ def batch_size(lab):
     runs = {}
     for name, size in (("full batch", n), ("batch 32", 32), ("batch 1", 1)):
         set_random_seed(lab.seed)
-        runs[name] = (size, train_for(build(lr), x, y, size, np.random.default_rng(lab.seed), updates, epochs))
+        rng = np.random.default_rng(lab.seed)
+        runs[name] = (size, train_for(build(lr), x, y, size, rng, updates, epochs))
 
     per_epoch = {name: math.ceil(n / size) for name, (size, _) in runs.items()}
     after_updates = {name: loss_at(rows, 0, updates) for name, (_, rows) in runs.items()}
@@ -134,8 +135,9 @@ def batch_size(lab):
     lab.say(f"{'':<11} {'updates/epoch':>13} {f'loss after {updates} updates':>22} {'after 1 epoch':>14} "
             f"{f'after {epochs} epochs':>15} {'ms/update*':>11} {'s/epoch*':>9}")
     for name in runs:
-        lab.say(f"{name:<11} {per_epoch[name]:>13} {after_updates[name]:>22.3f} {after_one_epoch[name]:>14.3f} "
-                f"{after_epochs[name]:>15.3f} {ms_per_update[name]:>11.3f} {s_per_epoch[name]:>9.3f}")
+        lab.say(f"{name:<11} {per_epoch[name]:>13} {after_updates[name]:>22.3f} "
+                f"{after_one_epoch[name]:>14.3f} {after_epochs[name]:>15.3f} {ms_per_update[name]:>11.3f} "
+                f"{s_per_epoch[name]:>9.3f}")
     lab.say("(* measured on this machine now: they change with the machine and its load)")
     lab.say("")
     lab.say(f"per update (after {updates} updates, lowest loss first): {ranked(after_updates)}")
