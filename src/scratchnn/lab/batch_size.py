@@ -23,9 +23,10 @@ the way. The claims are about what does not depend on the machine:
   far behind: N updates per epoch against 1.
 
 How long an update or an epoch takes is *measured* and reported, never claimed: it depends on the
-machine and on what else runs on it (on an idle laptop batch 32 usually gets through an epoch
-fastest, per example; on a loaded server the ranking can change from one run to the next). The
-third panel shows the loss against the measured time: read it as a measurement of your machine.
+machine and on what else runs on it (on an idle laptop an epoch of batch 1 typically takes tens of
+times longer than one of batch 32, which pays a step's fixed cost once per 32 examples; on a loaded
+server even that ranking can turn around). The third panel shows the loss against the measured
+time: read it as a measurement of your machine, not as a law.
 """
 import math
 import time
