@@ -12,12 +12,15 @@ import pytest
 
 from scratchnn import model_selection as ms
 
+from scratchnn.preprocessing import MinMaxScaler
+
 from tests.model_selection.helpers import X_BC, Y_BC, build_binary
 
 
 def test_n_jobs_2_gives_the_same_results_as_n_jobs_1():
     grid = {"units": [2, 5], "learning_rate": [0.01]}
-    kw = dict(cv=2, random_state=11, scoring=["accuracy", "roc_auc"], refit="accuracy", verbose=0)
+    kw = dict(cv=2, random_state=11, scoring=["accuracy", "roc_auc"], refit="accuracy", verbose=0,
+              preprocess=MinMaxScaler())          # sent to the workers with the rest
     one = ms.GridSearch(build_binary, grid, n_jobs=1, **kw).fit(X_BC, Y_BC, epochs=2)
     env = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     two = ms.GridSearch(build_binary, grid, n_jobs=2, **kw).fit(X_BC, Y_BC, epochs=2)

@@ -10,14 +10,18 @@ import pytest
 
 from scratchnn import model_selection as ms
 
+from scratchnn.preprocessing import StandardScaler, StratifiedKFold
+
 from tests.model_selection.helpers import (
     CALLS,
+    SEEN,
     X_BC,
     Y_BC,
     build_binary,
     constant_scorer,
     epochs_scorer,
     lr_scorer,
+    recording_scorer,
 )
 
 skm = pytest.importorskip("sklearn.metrics")
@@ -89,6 +93,32 @@ def test_results_table_and_csv(tmp_path):
         assert float(row["split1_test_roc_auc"]) == r["test_roc_auc"][1]
         assert int(row["rank_test_roc_auc"]) == r["rank_test_roc_auc"]
         assert row["param_units"] == str(r["params"]["units"])
+
+
+def test_preprocess_is_fitted_on_each_training_fold_and_the_refit_on_all_rows():
+    # Columns whose scale drifts along the rows: each fold's statistics differ from all rows'.
+    x = (X_BC * np.linspace(1.0, 3.0, len(X_BC))[:, None] + np.linspace(0.0, 4.0, len(X_BC))[:, None])
+    x = x.astype(np.float32)
+    folds = list(StratifiedKFold(2).split(x, Y_BC))
+    search = ms.GridSearch(build_binary, {"units": [2, 3]}, cv=folds, preprocess=StandardScaler(),
+                           scoring={"acc": "accuracy", "seen": recording_scorer}, refit="acc", random_state=0,
+                           verbose=0).fit(x, Y_BC, epochs=1)
+    # 2 candidates x 2 folds, each scored on its held-out rows scaled with its training rows' statistics
+    assert len(SEEN) == 4
+    for seen, (train, test) in zip(SEEN, folds * 2):
+        expected = (x[test] - x[train].mean(axis=0)) / x[train].std(axis=0)
+        np.testing.assert_allclose(seen, expected, rtol=1e-4, atol=1e-5)
+        assert not np.allclose(seen, (x[test] - x.mean(axis=0)) / x.std(axis=0), atol=1e-2)   # the leak
+    # The refit scales all the rows; predict and score apply that scaler first.
+    np.testing.assert_allclose(search.best_preprocess_.mean_, x.astype(np.float64).mean(axis=0), rtol=1e-6)
+    p = search.predict(x[:40])
+    np.testing.assert_array_equal(p, search.best_model_.predict(search.best_preprocess_.transform(x[:40]),
+                                                                verbose=0))
+    assert search.score(x, Y_BC) == pytest.approx(skm.accuracy_score(Y_BC, search.predict(x)[:, 0] > 0.5))
+    assert "preprocess" not in search.best_params_
+    # Without preprocess nothing is transformed.
+    plain = ms.GridSearch(build_binary, {"units": [2]}, cv=2, verbose=0, refit=True).fit(x, Y_BC, epochs=1)
+    assert plain.best_preprocess_ is None
 
 
 # ------------------------------------------------------------------ random search

@@ -15,10 +15,17 @@ with Tensor operations, calls ``backward()`` for the gradient g = grad f(w), and
 
 What to look at:
 
-* the elongated bowl ``x^2/20 + y^2``: the slope across the valley is 20 times steeper than
-  along it, so GD zig-zags across while it crawls along; momentum builds up speed along the
-  valley; the adaptive methods divide each coordinate by its own gradient scale and head
-  straight for the minimum;
+* the elongated bowl ``x^2/100 + y^2``: its curvature across the valley (2, along y) is 100
+  times its curvature along it (1/50, along x). GD's learning rate is capped by the steep
+  direction (above 2/2 = 1, y diverges); its best one, lr = 2 / (2 + 1/50) = 0.99, makes each
+  step overshoot the valley floor (y <- (1 - 2 lr) y = -0.98 y: the step across changes sign
+  every time, a zig-zag that dies out slowly) while x crawls (x <- (1 - lr/50) x = 0.98 x).
+  Momentum averages the steps: the alternating parts across the valley cancel in the velocity,
+  the steady part along it adds up, so (lr 0.2, β 0.9) it swings across a few times, the swing
+  dies out (by sqrt(β) = 0.95 per step) and it runs along the valley to the minimum: figure
+  ``bowl_momentum``. SGD adds noise to GD's gradient (at a smaller rate: near the limit the
+  noise piles up across the valley); the adaptive methods divide each coordinate by its own
+  gradient scale;
 * Rosenbrock's banana ``(1 - x)^2 + 100 (y - x^2)^2``: a curved, flat-bottomed valley where
   GD creeps and Adam gets to the minimum (1, 1);
 * two wells ``(x^2 - 1)^2 + x/4 + y^2``: the well at x = 1 is a local minimum, the deeper one
@@ -66,8 +73,8 @@ def make_optimizer(name, lr):
 # Each f takes w with w[0] = x, w[1] = y: a Tensor of shape (2,) (for backward) or a stacked
 # NumPy grid (for the contour plot); the same code serves both.
 def bowl(w):
-    """The elongated bowl f = x^2/20 + y^2: curvature 1/10 along x, 2 along y; minimum at (0, 0)."""
-    return w[0] * w[0] / 20 + w[1] * w[1]
+    """The elongated bowl f = x^2/100 + y^2: curvature 1/50 along x, 2 along y; minimum at (0, 0)."""
+    return w[0] * w[0] / 100 + w[1] * w[1]
 
 
 def rosenbrock(w):
@@ -83,9 +90,9 @@ def two_wells(w):
 _WELLS_X = np.sort(np.roots([4, 0, -4, 0.25]).real)     # f'(x) = 4x^3 - 4x + 1/4 = 0
 LANDSCAPES = {
     # name: (f, title, start, steps (full, quick), box, global min, local min, lrs, SGD noise std)
-    "bowl": (bowl, "elongated bowl  f = x²/20 + y²", (-9.0, 1.6), (100, 100), ((-10, 2), (-2, 2)),
+    "bowl": (bowl, "elongated bowl  f = x²/100 + y²", (-9.0, 1.6), (100, 100), ((-10, 2), (-2, 2)),
              (0.0, 0.0), None,
-             dict(GD=0.9, SGD=0.9, Momentum=0.05, Nesterov=0.05, AdaGrad=1.0, AdaDelta=1.0, RMSprop=0.1,
+             dict(GD=0.99, SGD=0.5, Momentum=0.2, Nesterov=0.2, AdaGrad=1.0, AdaDelta=1.0, RMSprop=0.1,
                   Adam=0.5), 0.15),
     "rosenbrock": (rosenbrock, "Rosenbrock function  f = (1 - x)² + 100 (y - x²)²", (-1.5, 2.0), (1500, 600),
                    ((-2, 2), (-1, 3)), (1.0, 1.0), None,
@@ -112,6 +119,15 @@ def descend(f, start, optimizer, steps, noise=0.0, rng=None):
         optimizer.apply([g], [w])              # the same update as in model.fit
         path.append(w.data.copy())
     return np.array(path)
+
+
+def zigzag(path, axis=1):
+    """How often the step along ``axis`` (1: y, across the bowl's valley) turns back: the number of
+    steps t with sign(w[t+1] - w[t]) != sign(w[t] - w[t-1]) (steps of exactly 0 are left out).
+    GD with lr above 1/curvature turns back at every step; a smooth path turns back rarely."""
+    moves = np.diff(np.asarray(path)[:, axis])
+    signs = np.sign(moves[moves != 0])
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
 # ----------------------------------------------------------------------------- MNIST
@@ -156,6 +172,9 @@ def optimizers(lab):
                 ", ".join(f"{name} {gaps[name]:.2g}" for name in order))
         lab.number(f"{key}_gap", gaps)
         lab.number(f"{key}_final_point", {name: path[-1] for name, path in paths.items()})
+        if key == "bowl":
+            _zigzag_report(lab, paths, best, steps)
+            lab.figure("bowl_momentum", _zigzag_figure(f, title, paths, box, best, lrs))
         if local is not None:
             wells = {name: "global" if path[-1][0] < 0 else "local" for name, path in paths.items()}
             lab.say(f"  ended in the global minimum (x = {best[0]:.2f}): "
@@ -196,6 +215,23 @@ def optimizers(lab):
     lab.number("adadelta_keras_default_loss", keras_adadelta[1])
     lab.number("initial_loss", float(np.mean([c[0] for c in curves.values()])))
     lab.figure("mnist", _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size))
+
+
+def _zigzag_report(lab, paths, best, steps):
+    """The bowl's lesson in numbers: how often GD and Momentum turn back across the valley, how wide
+    they still swing across it in the second half, and how far from the minimum each one ends."""
+    turns = lab.number("bowl_zigzag", {name: zigzag(path) for name, path in paths.items()})
+    swing = lab.number("bowl_late_swing", {name: float(np.abs(path[steps // 2:, 1]).max())
+                                           for name, path in paths.items()})
+    distance = lab.number("bowl_distance", {name: float(np.linalg.norm(path[-1] - np.array(best)))
+                                            for name, path in paths.items()})
+    lab.say(f"  across the valley (y), GD's step turns back {turns['GD']} times in {steps} steps, "
+            f"Momentum's {turns['Momentum']} times; in the last {steps - steps // 2} steps |y| still reaches "
+            f"{swing['GD']:.2g} for GD, {swing['Momentum']:.2g} for Momentum")
+    lab.say(f"  distance to the minimum after {steps} steps: GD {distance['GD']:.2g}, Momentum "
+            f"{distance['Momentum']:.2g}, Adam {distance['Adam']:.2g}: Momentum ends "
+            f"{'closer to' if distance['Momentum'] < distance['GD'] else 'FARTHER from'} the minimum than GD "
+            f"at its best learning rate")
 
 
 # ---------------------------------------------------------------------------------- figures
@@ -250,6 +286,39 @@ def _landscape_figure(f, title, paths, box, best, local, lrs, noise, f_best):
     fig.suptitle(f"Optimizers on the {title}", fontsize="x-large", fontweight="bold")
     return fig
 
+
+
+def _zigzag_figure(f, title, paths, box, best, lrs):
+    """The bowl's lesson with GD and Momentum only: their paths (left), the coordinate across the
+    valley per step (middle: GD's flips sign every step) and the distance to the minimum (right)."""
+    fig = new_figure(15, 4.8)
+    ax, ax_y, ax_d = fig.subplots(1, 3, width_ratios=[1.3, 1, 1])
+    gx, gy = np.meshgrid(np.linspace(*box[0], 300), np.linspace(*box[1], 300))
+    z = f(np.stack([gx, gy])) + 1e-3
+    levels = np.geomspace(z.min(), z.max(), 20)
+    ax.contourf(gx, gy, z, levels=levels, norm=LogNorm(), cmap="Greys_r", alpha=0.45)
+    ax.contour(gx, gy, z, levels=levels, norm=LogNorm(), colors="0.5", linewidths=0.4)
+    for name in ("GD", "Momentum"):
+        path, label = paths[name], _lr_label(name, lrs[name])
+        steps = np.arange(len(path))
+        ax.plot(path[:, 0], path[:, 1], ".-", color=COLORS[name], markersize=3.5, linewidth=1.3, label=label)
+        ax_y.plot(steps, path[:, 1], ".-", color=COLORS[name], markersize=3, linewidth=1.1, label=label)
+        ax_d.plot(steps, np.maximum(np.linalg.norm(path - np.array(best), axis=1), 1e-12), color=COLORS[name],
+                  linewidth=1.6, label=label)
+    ax.plot(*paths["GD"][0], "s", color="black", markersize=8, zorder=5, label="start")
+    ax.plot(*best, "*", color="gold", markeredgecolor="black", markersize=16, zorder=5, label="minimum")
+    ax.set(xlim=box[0], ylim=box[1], xlabel="x (along the valley)", ylabel="y (across the valley)",
+           title="Paths: GD zig-zags, Momentum swings and rolls on")
+    ax.legend(loc="upper right", fontsize="small")
+    ax_y.axhline(0, color="black", linewidth=0.6)
+    ax_y.set(xlabel="step", ylabel="y (the steep direction)", title="Across the valley, step by step")
+    ax_y.legend(loc="upper right", fontsize="small")
+    ax_d.set_yscale("log")
+    ax_d.set(xlabel="step", ylabel="distance to the minimum |w - w*|", title="How far from the minimum")
+    ax_d.legend(loc="lower left", fontsize="small")
+    fig.suptitle(f"The {title}: momentum damps GD's zig-zag and gets to the minimum sooner",
+                 fontsize="x-large", fontweight="bold")
+    return fig
 
 
 def _mnist_figure(curves, final, ranking, keras_adadelta, steps, batch_size):

@@ -5,6 +5,7 @@ honest way to answer is to train a *fresh* model for every setting on part of th
 it on the rest, several times over (k-fold cross-validation), and compare the mean scores::
 
     from scratchnn import layers, model_selection, Sequential
+    from scratchnn.preprocessing import StandardScaler
 
     def build_mlp(units=32, activation="relu"):          # returns a compiled model
         model = Sequential([layers.Input((30,)), layers.Dense(units, activation=activation),
@@ -12,14 +13,19 @@ it on the rest, several times over (k-fold cross-validation), and compare the me
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         return model
 
-    cv = model_selection.cross_validate(build_mlp, x, y, cv=5, fit_kwargs={"epochs": 20})
+    scaler = StandardScaler()                            # fitted inside every fit, on its training rows
+    cv = model_selection.cross_validate(build_mlp, x, y, cv=5, preprocess=scaler, epochs=20)
     print(cv.summary())              # accuracy (test): 0.9670 +/- 0.0121 (5 folds; 0.41 s per fit)
 
     search = model_selection.GridSearch(build_mlp, {"units": [16, 64], "learning_rate": [1e-3, 1e-2],
-                                                    "batch_size": [16, 64]}, cv=5)
+                                                    "batch_size": [16, 64]}, cv=5, preprocess=scaler)
     search.fit(x, y, epochs=20)
     print(search.results_table())                         # ranked: best first
-    search.best_params_, search.best_score_, search.best_model_
+    search.best_params_, search.best_score_, search.predict(x_new)
+
+Give the raw ``x`` and let ``preprocess=`` scale it: scaling all of ``x`` first would let each
+fold's model see the statistics of the rows it is scored on (a leak; see ``preprocess``).
+Keyword arguments such as ``epochs=20`` go to every ``model.fit``, as in Keras.
 
 The names follow scikit-learn's ``cross_validate``, ``GridSearchCV`` and ``RandomizedSearchCV``
 (``best_params_``, ``mean_test_score``, ``rank_test_score``, scorer names and their sign
@@ -39,10 +45,11 @@ The modules, from the top (what you call) down (what it is made of):
   threads, the picklability and ``if __name__ == "__main__":`` checks);
 * ``fitting``: one fit: build a fresh model for a candidate, train it on a fold, score it
   (``error_score`` for a fit that fails);
+* ``preprocess``: the ``preprocess=`` step (a scaler), fitted on each fit's training rows only;
 * ``building``: ``build_fn`` called and checked, a fresh optimizer per fit, and ``first_return``
   (the models already handed over for a fit, which must not be trained again);
 * ``routing``: where each hyper-parameter goes (``build_fn``, ``fit`` or the optimizer),
-  ``FIT_ARGUMENTS``;
+  ``FIT_ARGUMENTS``, and the fit arguments given as keywords;
 * ``candidates``: the settings a search tries: ``ParameterGrid``, ``ParameterSampler``,
   ``loguniform``;
 * ``scoring``: ``Scorer``, ``get_scorer``, ``get_scorer_names``, ``make_scorer``;

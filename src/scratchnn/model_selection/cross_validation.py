@@ -3,14 +3,22 @@
 Train a fresh model on ``k - 1`` folds, score it on the remaining one, ``k`` times: every sample
 is scored once, by a model that never saw it, and the mean of the ``k`` scores estimates how
 well a model trained on all the data will do on new data.
+
+    scores = cross_val_score(build, x, y, cv=5, epochs=20, batch_size=16, preprocess=StandardScaler())
+
+Keyword arguments that are not cross_validate's own go to every ``model.fit`` (Keras-style);
+``preprocess`` (a scaler) is fitted on each fold's training rows only (see ``preprocess``).
 """
+import inspect
+
 import numpy as np
 
 from .building import check_build_optimizer
 from .fitting import check_error_score, resolved_names, warn_failures
 from .folds import splits
 from .parallel import check_n_jobs, check_picklable, run_fits
-from .routing import Router, check_fit_kwargs
+from .preprocess import check_preprocess
+from .routing import Router, merge_fit_arguments
 from .scoring import Scorer, check_scorers_for_targets, check_scoring
 from .seeds import base_seed, derive_seed, own_random_state
 from .targets import check_xy
@@ -24,7 +32,8 @@ class CrossValidationResult(dict):
       on the fold it did not train on; ``'train_...'`` likewise with ``return_train_score=True``;
     * ``'fit_time'``, ``'score_time'``: seconds per fold;
     * ``'history'``: each fold's training history (``History.history``: loss and metrics per epoch);
-    * ``'estimator'``: the trained models, with ``return_estimator=True``.
+    * ``'estimator'``: the trained models, with ``return_estimator=True`` (and ``'preprocess'``: each
+      fold's fitted copy of ``preprocess``, when one is given; a model takes inputs transformed by it).
 
     ``scorer_names`` maps the keys to the scorers' names (``{'score': 'accuracy'}``).
     """
@@ -59,7 +68,8 @@ class CrossValidationResult(dict):
 
 
 def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=None, n_jobs=None, verbose=1,
-                   random_state=None, return_train_score=False, return_estimator=False, error_score="raise"):
+                   random_state=None, return_train_score=False, return_estimator=False, error_score="raise",
+                   preprocess=None, **fit_arguments):
     """Cross-validate the model ``build_fn()`` makes: for each of the ``k`` folds, a fresh model
     trains on the other ``k - 1`` folds and is scored on this one.
 
@@ -78,8 +88,14 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
       ``'r2'``, ``'neg_mean_squared_error'``, ...), a function ``scorer(model, x, y)``, or a
       list/dict of them. Default: ``'accuracy'`` for a classification loss, ``'r2'`` for a
       regression loss, otherwise the model's own loss negated (``'neg_loss'``);
-    * ``fit_kwargs``: arguments for every ``model.fit`` (``epochs``, ``batch_size``, ...);
-      ``params``: hyper-parameters routed as in a search (``{'learning_rate': 0.01, 'units': 64}``);
+    * ``epochs=20, batch_size=16, ...`` (any keyword that is not one of these arguments), or
+      ``fit_kwargs={'epochs': 20, ...}``: arguments for every ``model.fit``; a name ``fit`` does not
+      take here is an error, before anything is trained;
+    * ``preprocess``: a transformer such as ``StandardScaler()`` (``fit`` and ``transform``): a copy
+      is fitted on each fold's training rows only, and transforms them and the held-out rows, so
+      no statistic of the rows a model is scored on leaks into its inputs (scaling ``x`` before
+      cross-validation would leak them);
+    * ``params``: hyper-parameters routed as in a search (``{'learning_rate': 0.01, 'units': 64}``);
     * ``n_jobs``: folds trained in parallel processes (see ``GridSearch``); ``verbose``: a
       progress bar (0: none); ``random_state``: seeds every fold's model (int), or None (fresh);
     * ``error_score``: ``'raise'`` (default) or a number (e.g. ``np.nan``) that scores a fit that
@@ -94,7 +110,8 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     params = dict(params or {})
     router.route(params)
     x, y = check_xy(x, y)
-    fit_kwargs = check_fit_kwargs(fit_kwargs)
+    fit_kwargs = merge_fit_arguments("cross_validate", fit_kwargs, fit_arguments, own=_OWN)
+    preprocess = check_preprocess(preprocess)
     scorers, multi = check_scoring(scoring)
     check_scorers_for_targets(scorers, y)
     n_jobs = check_n_jobs(n_jobs)
@@ -102,10 +119,11 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     folds = splits(cv, x, y)
     base = base_seed(random_state)
     if n_jobs > 1:
-        check_picklable(n_jobs, build_fn=build_fn, scoring=scorers, fit_kwargs=fit_kwargs, params=params)
+        check_picklable(n_jobs, build_fn=build_fn, scoring=scorers, fit_kwargs=fit_kwargs, params=params,
+                        preprocess=preprocess)
     check_build_optimizer(build_fn, router, [params])
     options = {"train_score": bool(return_train_score), "return_model": bool(return_estimator),
-               "error_score": error_score}
+               "error_score": error_score, "preprocess": preprocess}
     payload = (build_fn, router, x, y, fit_kwargs, scorers, options)
     tasks = [(0, k, params, train, test, derive_seed(base, 0, k)) for k, (train, test) in enumerate(folds)]
     with own_random_state():
@@ -121,15 +139,27 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     out["history"] = [r["history"] for r in results]
     if return_estimator:
         out["estimator"] = [r["model"] for r in results]
+        if preprocess is not None:
+            out["preprocess"] = [r["preprocess"] for r in results]
     out.scorer_names = resolved_names(results, scorers)
     return out
 
 
 def cross_val_score(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=None, n_jobs=None, verbose=1,
-                    random_state=None):
-    """The test score of each fold, as an array: ``cross_validate(...)['test_score']`` (one scorer)."""
+                    random_state=None, preprocess=None, **fit_arguments):
+    """The test score of each fold, as an array: ``cross_validate(...)['test_score']`` (one scorer).
+
+    ``cross_val_score(build, x, y, cv=5, epochs=20, preprocess=StandardScaler())``: the keywords
+    that are not its own go to every ``model.fit``, as in ``cross_validate``."""
     if scoring is not None and not isinstance(scoring, (str, Scorer)) and not callable(scoring):
         raise ValueError(f"cross_val_score takes one scorer (a name or a function); got {scoring!r}: "
                          "use cross_validate for several")
+    fit_kwargs = merge_fit_arguments("cross_val_score", fit_kwargs, fit_arguments, own=_OWN_SCORE)
     return cross_validate(build_fn, x, y, cv=cv, scoring=scoring, fit_kwargs=fit_kwargs, params=params,
-                          n_jobs=n_jobs, verbose=verbose, random_state=random_state)["test_score"]
+                          n_jobs=n_jobs, verbose=verbose, random_state=random_state,
+                          preprocess=preprocess)["test_score"]
+
+
+#: The parameters of the two functions (for "did you mean ...?" when a keyword is misspelt).
+_OWN = tuple(inspect.signature(cross_validate).parameters)[:-1]
+_OWN_SCORE = tuple(inspect.signature(cross_val_score).parameters)[:-1]

@@ -1,5 +1,8 @@
 """One fit of a search: build a fresh model for a candidate, train it on a fold, score it.
 
+With ``preprocess`` (a scaler), a copy of it is fitted on the fold's training rows and transforms
+them and the held-out rows before the model trains and is scored (``preprocess.py``).
+
 ``fit_and_score_safely`` runs one task (a candidate on a fold, with its seed) and returns its
 scores, times and training history; a fit that fails either raises (``error_score='raise'``)
 or is scored with ``error_score``. ``warn_failures`` and ``resolved_names`` read a run's results.
@@ -11,6 +14,7 @@ from numbers import Real
 
 from .. import random as _random
 from .building import build_model
+from .preprocess import fit_preprocess
 from .scoring import default_scorer_name, get_scorer, score_all
 from .seeds import own_random_state
 
@@ -27,18 +31,21 @@ def _fit_and_score(payload, task):
                     for k, s in scorers.items()}
         kw = {**copy.deepcopy(fit_kwargs), **fit_kw}
         t0 = time.perf_counter()
-        history = model.fit(x[train], y[train], verbose=0, **kw)
+        # preprocess (a scaler) learns from the training rows only, then transforms both parts
+        fitted, x_train, x_test = fit_preprocess(options.get("preprocess"), x[train], x[test])
+        history = model.fit(x_train, y[train], verbose=0, **kw)
         fit_time = time.perf_counter() - t0
         t0 = time.perf_counter()
-        scores = score_all(resolved, model, x[test], y[test])
+        scores = score_all(resolved, model, x_test, y[test])
         score_time = time.perf_counter() - t0
-        train_scores = score_all(resolved, model, x[train], y[train]) if options["train_score"] else None
+        train_scores = score_all(resolved, model, x_train, y[train]) if options["train_score"] else None
     logs = getattr(history, "history", {}) or {}
     return {"index": index, "fold": fold, "scores": scores, "train_scores": train_scores,
             "fit_time": fit_time, "score_time": score_time,
             "history": {k: [float(v) for v in vals] for k, vals in logs.items()},
             "scorer_names": {k: getattr(s, "name", getattr(s, "__name__", k)) for k, s in resolved.items()},
-            "model": model if options["return_model"] else None, "error": None}
+            "model": model if options["return_model"] else None,
+            "preprocess": fitted if options["return_model"] else None, "error": None}
 
 
 def fit_and_score_safely(payload, task):
@@ -56,7 +63,7 @@ def fit_and_score_safely(payload, task):
         return {"index": task[0], "fold": task[1], "scores": scores,
                 "train_scores": dict(scores) if payload[6]["train_score"] else None,
                 "fit_time": 0.0, "score_time": 0.0, "history": {}, "scorer_names": {}, "model": None,
-                "error": f"{type(exc).__name__}: {exc}"}
+                "preprocess": None, "error": f"{type(exc).__name__}: {exc}"}
 
 
 def warn_failures(results):

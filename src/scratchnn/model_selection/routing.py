@@ -14,9 +14,11 @@ The same rule for every name of a grid:
 * any other name goes to ``build_fn`` if it takes ``**kwargs``; otherwise it is an error that
   lists the accepted names, raised before anything is trained.
 
-``Router`` applies these rules; ``check_fit_kwargs`` checks the arguments given for every fit.
+``Router`` applies these rules; ``check_fit_kwargs`` checks the arguments given for every fit, and
+``merge_fit_arguments`` those given as keywords (``cross_val_score(build, x, y, epochs=5)``).
 Building the model from the routed values is in ``building``.
 """
+import difflib
 import inspect
 from numbers import Integral
 
@@ -152,15 +154,45 @@ def _check_fit_value(name, value):
     return value
 
 
+#: Why a ``Model.fit`` argument cannot be given for the fits of a search.
+_NOT_HERE = {"verbose": "the search's own verbose= controls the display; every fit runs with verbose=0",
+             "x": "the data is the x given to the search", "y": "the data is the y given to the search",
+             "validation_data": "each fold's held-out part is its validation data"}
+
+
+def _did_you_mean(name, names):
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_fit_kwargs(fit_kwargs):
     """``fit_kwargs`` as a new dict (names from ``FIT_ARGUMENTS``, values checked), or ``ValueError``."""
     fit_kwargs = dict(fit_kwargs or {})
     for name in fit_kwargs:
         if name not in FIT_ARGUMENTS:
-            why = {"verbose": "the search's own verbose= controls the display; every fit runs with verbose=0",
-                   "x": "the data is the x given to the search", "y": "the data is the y given to the search",
-                   "validation_data": "each fold's held-out part is its validation data"}.get(name, "")
-            raise ValueError(f"fit argument {name!r} cannot be set here{': ' + why if why else ''}. "
+            why = _NOT_HERE.get(name, "")
+            raise ValueError(f"fit argument {name!r} cannot be set here{': ' + why if why else ''}"
+                             f"{'' if why else _did_you_mean(name, FIT_ARGUMENTS)}. "
                              f"Accepted: {', '.join(FIT_ARGUMENTS)}")
         _check_fit_value(name, fit_kwargs[name])
     return fit_kwargs
+
+
+def merge_fit_arguments(who, fit_kwargs, keywords, own=()):
+    """The fit arguments of ``who(..., fit_kwargs={...}, epochs=5, ...)``: ``fit_kwargs`` and the extra
+    ``keywords`` (Keras-style, as ``model.fit`` takes them) in one checked dict.
+
+    A keyword that ``model.fit`` does not take here is a ``TypeError`` naming it (with the closest of
+    ``own``, ``who``'s own parameters, and of ``FIT_ARGUMENTS``), one given both ways a ``ValueError``."""
+    for name in keywords:
+        if name not in FIT_ARGUMENTS:
+            why = _NOT_HERE.get(name)
+            hint = f": {why}" if why else _did_you_mean(name, [*own, *FIT_ARGUMENTS])
+            raise TypeError(f"{who}() got an unexpected keyword argument {name!r}{hint}. Its extra keyword "
+                            f"arguments go to model.fit, which takes here: {', '.join(FIT_ARGUMENTS)}")
+    fit_kwargs = dict(fit_kwargs or {})
+    twice = [name for name in keywords if name in fit_kwargs]
+    if twice:
+        raise ValueError(f"the fit argument {twice[0]!r} is given twice, in fit_kwargs and as "
+                         f"{twice[0]}=...: give it once")
+    return check_fit_kwargs({**fit_kwargs, **keywords})

@@ -4,7 +4,8 @@
 both rank the candidates by their mean test score, refit the best on all the data
 (``best_model_``), and show the results as a table (``results_table()``) or CSV
 (``results_to_csv(path)``). ``format_value`` writes a hyper-parameter value as the tables (and
-``scratchnn.plot``) show it.
+``scratchnn.plot``) show it. ``preprocess=StandardScaler()`` scales inside every fit, with the
+statistics of that fit's training rows only (``preprocess.py``).
 """
 import copy
 import csv
@@ -19,6 +20,7 @@ from .candidates import ParameterGrid, ParameterSampler
 from .fitting import check_error_score, resolved_names, warn_failures
 from .folds import splits
 from .parallel import check_n_jobs, check_picklable, run_fits
+from .preprocess import check_preprocess, fit_preprocess
 from .routing import Router, check_fit_kwargs
 from .scoring import check_scorers_for_targets, check_scoring, get_scorer, score_all
 from .seeds import base_seed, derive_seed, own_random_state
@@ -47,8 +49,9 @@ class _BaseSearch:
     _desc = "search"
 
     def __init__(self, build_fn, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1, random_state=None,
-                 return_train_score=False, error_score="raise"):
+                 return_train_score=False, error_score="raise", preprocess=None):
         self.build_fn = build_fn
+        self.preprocess = check_preprocess(preprocess)
         self._router = Router(build_fn)
         self.cv = cv
         self.scoring = scoring
@@ -115,10 +118,10 @@ class _BaseSearch:
         check_scorers_for_targets(scorers, y)
         if n_jobs > 1:
             check_picklable(n_jobs, build_fn=self.build_fn, scoring=scorers, fit_kwargs=fit_kwargs,
-                             candidates=candidates)
+                             candidates=candidates, preprocess=self.preprocess)
         check_build_optimizer(self.build_fn, self._router, candidates)
         options = {"train_score": bool(self.return_train_score), "return_model": False,
-                   "error_score": self.error_score}
+                   "error_score": self.error_score, "preprocess": self.preprocess}
         payload = (self.build_fn, self._router, x, y, fit_kwargs, scorers, options)
         tasks = [(i, k, params, train, test, derive_seed(base, 0, k))
                  for i, params in enumerate(candidates) for k, (train, test) in enumerate(folds)]
@@ -151,15 +154,16 @@ class _BaseSearch:
         self.scorer_names_ = resolved_names(results, scorers)
         self._assemble(candidates, results, n_folds)
         self.refit_time_ = None
-        self.best_model_ = None
+        self.best_model_ = self.best_preprocess_ = None
         if self.refit is not False:
             t0 = time.perf_counter()
             with own_random_state():
                 _random.set_seed(derive_seed(base, 1))
                 model_kw, fit_kw, opt_kw = self._router.route(self.best_params_)
                 model = build_model(self.build_fn, model_kw, opt_kw)
-                model.fit(x, y, verbose=0, **{**copy.deepcopy(fit_kwargs), **fit_kw})
-            self.best_model_ = model
+                fitted, x_all = fit_preprocess(self.preprocess, x)
+                model.fit(x_all, y, verbose=0, **{**copy.deepcopy(fit_kwargs), **fit_kw})
+            self.best_model_, self.best_preprocess_ = model, fitted
             self.refit_time_ = time.perf_counter() - t0
         if self.verbose and self.verbose >= 2:
             name = self.scorer_names_.get(key, key)
@@ -263,15 +267,22 @@ class _BaseSearch:
         with open(path, "w", newline="") as f:
             f.write(buffer.getvalue())
 
+    def _inputs(self, x):
+        """``x`` as ``best_model_`` takes it: transformed by ``best_preprocess_`` when there is one."""
+        return x if self.best_preprocess_ is None else self.best_preprocess_.transform(x)
+
     def predict(self, x, **kwargs):
-        """``best_model_.predict(x)`` (needs ``refit``)."""
-        return self._best_model("predict").predict(x, **{"verbose": 0, **kwargs})
+        """``best_model_.predict(x)`` (needs ``refit``), after ``best_preprocess_`` if any."""
+        model = self._best_model("predict")
+        return model.predict(self._inputs(x), **{"verbose": 0, **kwargs})
 
     def score(self, x, y):
-        """The ranking scorer's score of ``best_model_`` on ``(x, y)``."""
+        """The ranking scorer's score of ``best_model_`` on ``(x, y)`` (``x`` preprocessed as in
+        ``predict``)."""
         model = self._best_model("score")
         scorer = self._scorers[self._ranking_key] or get_scorer(self.scorer_names_[self._ranking_key])
-        return float(score_all({"s": scorer}, model, *check_xy(x, y))["s"])
+        x, y = check_xy(x, y)
+        return float(score_all({"s": scorer}, model, self._inputs(x), y)["s"])
 
     def _best_model(self, what):
         self._check_fitted(f"{what}()")
@@ -288,7 +299,8 @@ class GridSearch(_BaseSearch):
     """Try every combination of hyper-parameter values, each cross-validated; keep the best.
 
     ``GridSearch(build_fn, param_grid, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1,
-    random_state=None, return_train_score=False, error_score='raise')``, then ``fit(x, y, **fit_kwargs)``.
+    random_state=None, return_train_score=False, error_score='raise', preprocess=None)``, then
+    ``fit(x, y, **fit_kwargs)``.
 
     * ``param_grid``: ``{name: [values]}`` or a list of such dicts (e.g. one grid for SGD with its
       momentum, another for Adam); names go to the model, the optimizer or fit (the rules are in
@@ -306,14 +318,20 @@ class GridSearch(_BaseSearch):
       ``n_jobs=1``: every fit is seeded the same way wherever it runs;
     * ``verbose``: 1 shows a progress bar over candidates x folds and the best result; 2 also a
       line per candidate; 0 nothing. Every fit itself runs with ``verbose=0``;
-    * ``random_state``: an int makes the search repeatable (``seed_`` records the seed used).
+    * ``random_state``: an int makes the search repeatable (``seed_`` records the seed used);
+    * ``preprocess``: a transformer such as ``StandardScaler()``, fitted (a copy of it) on the
+      training rows of each fit only: give the search the raw ``x``. Scaling ``x`` before the
+      search would show every fold's model statistics of the rows it is scored on (a leak that
+      makes the scores optimistic).
 
     After ``fit``:
 
     * ``results_``: one dict per candidate (in the order tried): ``params``, ``mean_test_score``,
       ``std_test_score``, ``test_score`` (per fold), ``rank_test_score`` (1 = best; ties share a
       rank), ``mean_fit_time``, ... (``score`` becomes each scorer's name when there are several);
-    * ``best_params_``, ``best_score_`` (its mean test score), ``best_index_``, ``best_model_``;
+    * ``best_params_``, ``best_score_`` (its mean test score), ``best_index_``, ``best_model_``, and
+      ``best_preprocess_``: ``preprocess`` fitted on all the rows, which ``best_model_``'s inputs
+      go through (``predict(x)`` and ``score(x, y)`` apply it; None without ``preprocess``);
     * ``histories_``: per candidate, the training history of each fold;
     * ``results_table()``: the ranked table as text; ``results_to_csv(path)``;
       ``scratchnn.plot.grid_heatmap(search)``: the mean score over two hyper-parameters.
@@ -322,10 +340,10 @@ class GridSearch(_BaseSearch):
     _desc = "grid search"
 
     def __init__(self, build_fn, param_grid, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1,
-                 random_state=None, return_train_score=False, error_score="raise"):
+                 random_state=None, return_train_score=False, error_score="raise", preprocess=None):
         super().__init__(build_fn, cv=cv, scoring=scoring, refit=refit, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state, return_train_score=return_train_score,
-                         error_score=error_score)
+                         error_score=error_score, preprocess=preprocess)
         self.param_grid = param_grid
         self._grid = ParameterGrid(param_grid)
         for params in self._grid:            # unknown names fail now, not after the first fits
@@ -345,17 +363,18 @@ class RandomSearch(_BaseSearch):
     distribution with ``rvs`` (``loguniform(1e-4, 1e-1)``, ``scipy.stats`` ones) sampled; see
     ``ParameterSampler``. With the same budget, random search explores many more values of each
     hyper-parameter than a grid (Bergstra and Bengio, 2012), which pays when only a few of them
-    matter. The rest (attributes, ``n_jobs``, ``verbose``, routing) is as in ``GridSearch``; the
-    settings drawn depend on ``random_state`` only.
+    matter. The rest (attributes, ``n_jobs``, ``verbose``, ``preprocess``, routing) is as in
+    ``GridSearch``; the settings drawn depend on ``random_state`` only.
     """
 
     _desc = "random search"
 
     def __init__(self, build_fn, param_distributions, n_iter=10, cv=5, scoring=None, refit=True, n_jobs=None,
-                 verbose=1, random_state=None, return_train_score=False, error_score="raise"):
+                 verbose=1, random_state=None, return_train_score=False, error_score="raise",
+                 preprocess=None):
         super().__init__(build_fn, cv=cv, scoring=scoring, refit=refit, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state, return_train_score=return_train_score,
-                         error_score=error_score)
+                         error_score=error_score, preprocess=preprocess)
         self.param_distributions = param_distributions
         self.n_iter = n_iter
         self._sampler = ParameterSampler(param_distributions, n_iter)

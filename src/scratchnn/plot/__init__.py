@@ -40,6 +40,8 @@ Every figure is importable from ``scratchnn.plot``; the code sits in one module 
 * ``features``: ``filters`` and ``feature_maps`` (what convolution layers learn and respond to);
 * ``training``: figures of ``scratchnn.inspect``'s TrainingMonitor and explain: ``gradient_norms``,
   ``weight_histograms``, ``dead_units``, ``activation_histograms``, ``update_ratios``, ``explanation``;
+* ``fonts``: ``use_cjk_font`` (Hangul and other CJK characters in labels, from an installed CJK
+  font; every figure calls it) and ``cjk_font``;
 * ``selection``: model selection: ``grid_heatmap``, ``roc_curve``, ``precision_recall_curve``;
 * ``language``: language models: ``attention_maps`` (a heatmap per layer and head),
   ``temperature_probabilities`` (next-token probabilities at several temperatures);
@@ -51,6 +53,7 @@ from .curves import learning_curves
 from .features import feature_maps, filters
 from .figure import (DPI, ERROR_COLOR, SCHEDULE_COLOR, TRAIN_COLOR, VAL_COLOR, PlotFigure, layer_colors,
                      new_figure, save_figure)
+from .fonts import cjk_font, use_cjk_font
 from .images import image_grid
 from .language import attention_maps, temperature_probabilities
 from .selection import grid_heatmap, precision_recall_curve, roc_curve
@@ -63,5 +66,5 @@ __all__ = ["PlotFigure", "learning_curves", "confusion_counts", "confusion_matri
            "explanation",
            "grid_heatmap", "roc_curve", "precision_recall_curve",
            "attention_maps", "temperature_probabilities",
-           "new_figure", "save_figure", "layer_colors",
+           "new_figure", "save_figure", "layer_colors", "use_cjk_font", "cjk_font",
            "TRAIN_COLOR", "VAL_COLOR", "ERROR_COLOR", "SCHEDULE_COLOR", "DPI"]

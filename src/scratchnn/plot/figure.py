@@ -13,6 +13,7 @@
 * the colours every figure shares: training in blue (``TRAIN_COLOR``), validation in orange
   (``VAL_COLOR``), mistakes in red (``ERROR_COLOR``), a schedule in grey (``SCHEDULE_COLOR``),
   layers by depth (``layer_colors``);
+* Korean (CJK) labels: drawn with an installed CJK font, DejaVu Sans's fallback (``fonts``);
 * layout helpers: ``grid_shape`` (a nearly square grid of panels), ``tile_axes`` and
   ``clean_tile`` (grids of image tiles), ``figure_title``, ``message_figure`` (a figure that
   only says something), ``cell_text_color`` (readable text on a coloured cell).
@@ -25,6 +26,8 @@ import uuid
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+
+from .fonts import use_cjk_font
 
 __all__ = ["PlotFigure", "new_figure", "save_figure", "TRAIN_COLOR", "VAL_COLOR", "ERROR_COLOR",
            "SCHEDULE_COLOR", "DPI", "layer_colors", "grid_shape", "tile_axes", "clean_tile", "figure_title",
@@ -54,7 +57,9 @@ class PlotFigure(Figure):
 
 def new_figure(width, height):
     """A new, empty :class:`PlotFigure` of ``width`` x ``height`` inches (100 dpi on screen), with
-    matplotlib's constrained layout (panels, titles and colour bars do not overlap)."""
+    matplotlib's constrained layout (panels, titles and colour bars do not overlap). Hangul in its
+    labels is drawn with an installed CJK font (``fonts.use_cjk_font``)."""
+    use_cjk_font()
     return PlotFigure(figsize=(width, height), dpi=100, layout="constrained")
 
 
