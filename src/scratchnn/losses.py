@@ -91,9 +91,10 @@ class Loss:
 
 def masked_reduction(values, mask, reduction, name="loss"):
     """Reduce the (weighted) per-sample losses ``values`` counting only where ``mask`` is True:
-    ``reduction`` 'mean' divides the sum by the number of unmasked values (a loss of 0 when there
-    is none), 'sum' sums, 'none' zeroes the masked values. ``mask``: booleans whose shape is the
-    first axes of ``values``'s."""
+    ``reduction`` 'mean' divides the sum by the number of unmasked values (sum(m) when the mask has
+    the losses' shape, as it has after an Embedding; a loss of 0 when there is none), 'sum' sums,
+    'none' zeroes the masked values. ``mask``: booleans whose shape is the first axes of
+    ``values``'s (a mask (batch, time) also covers losses (batch, time, k))."""
     mask = np.asarray(mask)
     if mask.shape != values.shape[:mask.ndim]:
         raise ValueError(f"{name}: y_pred carries a mask of shape {mask.shape} (the padding of its "
