@@ -11,7 +11,8 @@ The formulas of the individual ops are checked in ``test_ops.py`` and ``gradchec
 * broadcasting and indexing gradients (property tests against NumPy references);
 * the graph's lifecycle (deep graphs, freeing, ``retain_graph``, ``retain_grad``);
 * ``no_grad`` / ``enable_grad``; error messages; vector-Jacobian products;
-* user-written ``Function`` subclasses (the recipe students follow to check their own layers).
+* user-written ``Function`` subclasses (the recipe students follow to check their own layers);
+* masks attached to tensors (``get_mask``/``set_mask``).
 """
 import gc
 import weakref
@@ -24,7 +25,7 @@ from hypothesis.extra import numpy as hnp
 
 import scratchnn
 from scratchnn import Function, Tensor, enable_grad, gradcheck, no_grad
-from scratchnn.autograd import unbroadcast
+from scratchnn.autograd import get_mask, set_mask, unbroadcast
 from scratchnn.ops import stack
 
 from tests.helpers import assert_close
@@ -1012,3 +1013,28 @@ def test_the_same_no_grad_object_can_be_nested():
             assert not scratchnn.is_grad_enabled()
         assert not scratchnn.is_grad_enabled()
     assert scratchnn.is_grad_enabled()
+
+
+# ----------------------------------------------------------------- masks attached to tensors
+def test_a_mask_is_attached_read_and_removed():
+    x = Tensor(np.ones((2, 3, 4)))
+    assert get_mask(x) is None and get_mask(np.ones(3)) is None and get_mask(None) is None
+    assert not hasattr(x, "_keras_mask")                     # as a TF tensor without one (Keras reads it)
+    assert set_mask(x, [[1, 0, 2], [0, 0, 1]]) is x
+    np.testing.assert_array_equal(get_mask(x), [[True, False, True], [False, False, True]])
+    assert get_mask(x).dtype == bool and x._keras_mask is get_mask(x)
+    assert get_mask(x * 2) is None                           # operations do not carry masks
+    set_mask(x, Tensor(np.array([[1.0, 1, 1], [1, 0, 0]])))
+    assert get_mask(x).tolist() == [[True] * 3, [True, False, False]]
+    set_mask(x, None)
+    assert get_mask(x) is None
+
+
+def test_a_mask_that_does_not_fit_the_tensor_is_refused_and_changes_nothing():
+    x = set_mask(Tensor(np.ones((2, 3, 4))), np.ones((2, 3), dtype=bool))
+    with pytest.raises(ValueError, match=r"set_mask: a mask of shape \(3, 2\) does not fit a tensor of shape "
+                                         r"\(2, 3, 4\): its shape must be the tensor's first axes"):
+        set_mask(x, np.ones((3, 2), dtype=bool))
+    assert get_mask(x).shape == (2, 3)
+    with pytest.raises(TypeError, match="set_mask: a mask can only be attached to a Tensor, got ndarray"):
+        set_mask(np.ones((2, 3)), np.ones(2))

@@ -7,6 +7,10 @@ pre-training checks of ``models/checks.py`` that read it instead of guessing fro
   one unit, a categorical cross-entropy over a sigmoid output.
 
 A loss that declares nothing (``LossFunctionWrapper``, task None) gets none of these checks.
+
+Masks: when ``y_pred`` carries a mask (``set_mask``; ``Embedding(mask_zero=True)``'s padding), every
+loss counts only the real positions (equal to the loss of those positions picked out by hand, and
+to torch's ``ignore_index``), sample weights multiply, a batch of padding alone has loss 0.
 """
 import warnings
 
@@ -17,8 +21,11 @@ import scratchnn as snn
 import scratchnn.functional as F
 from scratchnn import layers as L
 from scratchnn import losses
+from scratchnn.autograd import Tensor, set_mask
 from scratchnn.models import checks
 from scratchnn.utils import set_random_seed
+
+from tests.helpers import assert_close, requires_torch, torch
 
 pytestmark = pytest.mark.usefixtures("restore_global_rng")
 
@@ -159,3 +166,95 @@ def test_classic_mistakes_returns_the_messages():
     both = checks.classic_mistakes(sparse(from_logits=True), "softmax", 1)
     assert len(both) == 2
     assert len(checks.classic_mistakes(sparse(), "linear", 3)) == 1
+
+
+# ------------------------------------------------------------------ masks on y_pred
+MASK = np.array([[1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+
+
+def _mean_square(y_true, y_pred):
+    """A plain function (wrapped in LossFunctionWrapper): one value per position."""
+    return ((y_pred - y_true) * (y_pred - y_true)).mean(axis=-1)
+
+
+def _targets_and_predictions(name, rng):
+    """(y_true, y_pred) for a loss, y_pred of shape (3, 5, 4) as float64 logits or values."""
+    z = rng.normal(size=(3, 5, 4))
+    if name == "sparse":
+        return rng.integers(0, 4, size=(3, 5)), z
+    if name == "categorical":
+        return np.eye(4)[rng.integers(0, 4, size=(3, 5))], z
+    if name == "binary":
+        return (rng.random((3, 5, 4)) > 0.5).astype(np.float64), z
+    return rng.normal(size=(3, 5, 4)), z
+
+
+MASKED_LOSSES = {
+    "sparse": lambda r: losses.SparseCategoricalCrossentropy(from_logits=True, reduction=r),
+    "categorical": lambda r: losses.CategoricalCrossentropy(from_logits=True, reduction=r),
+    "binary": lambda r: losses.BinaryCrossentropy(from_logits=True, reduction=r),
+    "mse": lambda r: losses.MeanSquaredError(reduction=r),
+    "huber": lambda r: losses.Huber(reduction=r),
+    "wrapped": lambda r: losses.LossFunctionWrapper(_mean_square, reduction=r),
+}
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+@pytest.mark.parametrize("name", sorted(MASKED_LOSSES))
+def test_a_masked_y_pred_counts_only_its_real_positions(name, reduction, rng):
+    """Equal to the same loss on the real positions alone (picked out by hand, no mask)."""
+    y, z = _targets_and_predictions(name, rng)
+    loss = MASKED_LOSSES[name](reduction)
+    got = loss(y, set_mask(Tensor(z, dtype=np.float64), MASK))
+    if reduction == "none":
+        per_position = MASKED_LOSSES[name]("none")(y, Tensor(z, dtype=np.float64)).data
+        np.testing.assert_allclose(got.data, per_position * MASK, rtol=1e-12)
+        return
+    want = loss(y[MASK], Tensor(z[MASK], dtype=np.float64))         # (8, 4): the 8 real positions
+    np.testing.assert_allclose(got.data, want.data, rtol=1e-12)
+    unmasked = loss(y, Tensor(z, dtype=np.float64))
+    assert not np.isclose(got.data, unmasked.data)
+
+
+def test_sample_weights_and_the_mask_multiply_and_the_mean_counts_the_real_positions(rng):
+    y, z = _targets_and_predictions("sparse", rng)
+    weights = np.array([0.5, 2.0, 1.0])
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    got = loss(y, set_mask(Tensor(z, dtype=np.float64), MASK), sample_weight=weights)
+    per_position = losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")(
+        y, Tensor(z, dtype=np.float64)).data
+    want = (per_position * weights[:, None] * MASK).sum() / MASK.sum()      # Keras: / the real count
+    np.testing.assert_allclose(got.data, want, rtol=1e-12)
+
+
+@requires_torch
+def test_masked_sparse_cross_entropy_equals_torch_ignore_index(rng):
+    """torch's cross_entropy with ignore_index at the padded positions: the mean over the others,
+    value and gradient."""
+    y, z = _targets_and_predictions("sparse", rng)
+    logits = set_mask(Tensor(z, dtype=np.float64, requires_grad=True), MASK)
+    value = losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+    value.backward()
+    zt = torch.tensor(z, requires_grad=True)
+    labels = torch.tensor(np.where(MASK, y, -100))
+    want = torch.nn.functional.cross_entropy(zt.permute(0, 2, 1), labels, ignore_index=-100)
+    want.backward()
+    assert_close(value.data, want.item(), rtol=1e-12, what="loss")
+    assert_close(logits.grad, zt.grad.numpy(), rtol=1e-10, atol=1e-15, what="gradient")
+    assert not logits.grad[~MASK].any()
+
+
+def test_a_batch_of_nothing_but_padding_has_loss_zero_and_no_gradient(rng):
+    y, z = _targets_and_predictions("sparse", rng)
+    logits = set_mask(Tensor(z, dtype=np.float64, requires_grad=True), np.zeros((3, 5), dtype=bool))
+    value = losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+    value.backward()
+    assert value.item() == 0.0
+    assert np.isfinite(logits.grad).all() and not logits.grad.any()
+
+
+def test_a_mask_that_does_not_fit_the_per_sample_losses_is_refused_naming_both_shapes(rng):
+    y_pred = set_mask(Tensor(rng.normal(size=(3, 5))), MASK)        # MSE averages the last axis: (3,)
+    with pytest.raises(ValueError, match=r"mean_squared_error: y_pred carries a mask of shape \(3, 5\) .* "
+                                         r"per-sample losses of shape \(3,\)"):
+        losses.MeanSquaredError()(np.zeros((3, 5)), y_pred)

@@ -194,8 +194,12 @@ class Tensor:
     ``source_logits`` is ``('softmax', z)`` or ``('sigmoid', z)`` when the tensor is the output of
     that activation applied to ``z`` (else None): a cross-entropy given these probabilities
     uses ``z`` instead, as Keras does, for a stable value and the fused ``p - y`` gradient.
+
+    A layer may attach a padding mask to the tensor it returns (``Embedding(mask_zero=True)``
+    does): read it with ``get_mask(t)``, attach one with ``set_mask(t, mask)``.
     """
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "source_logits", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "source_logits", "_hooks", "_keras_mask",
+                 "__weakref__")
     __array_ufunc__ = None        # ndarray (op) Tensor -> Tensor's reflected operator
     __hash__ = object.__hash__    # tensors are keys in optimizer state, even with __eq__
 
@@ -386,6 +390,40 @@ class Tensor:
     # to this class when it is imported (the table at its end), so that this engine needs no op.
     def argmax(self, axis=None): return Tensor(self.data.argmax(axis=axis))
     def argmin(self, axis=None): return Tensor(self.data.argmin(axis=axis))
+
+
+def get_mask(x):
+    """The mask attached to ``x`` (a boolean array, True = a real time step, False = padding), or
+    None: a tensor without one, or anything that is not a Tensor.
+
+    Layers attach masks to their outputs (Keras's implicit masking): ``Embedding(mask_zero=True)``
+    marks the positions of token id 0; the layers that keep the time axis (Dense, Dropout,
+    LayerNormalization, the activations, ...) pass it on; the attention and transformer layers use
+    it as their padding mask; a loss ignores the masked positions. The mask lives in the attribute
+    ``_keras_mask``, where Keras keeps it; ``get_mask`` is the way to read it."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_mask(x, mask):
+    """Attach ``mask`` to the Tensor ``x`` (None removes it) and return ``x``.
+
+    ``mask``: booleans (numbers count as True when non-zero; a Tensor gives its values) whose
+    shape is the first axes of ``x``'s: (batch, time) for ``x`` of shape (batch, time, features).
+    A custom model that computes a new tensor from a masked one with plain operations (``x + p``)
+    keeps the mask with ``set_mask(x + p, get_mask(x))``: operations do not carry masks, layers do.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"set_mask: a mask can only be attached to a Tensor, got {type(x).__name__}")
+    if mask is not None:
+        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        if mask.dtype != bool:
+            mask = mask != 0
+        if mask.shape != x.shape[:mask.ndim]:
+            raise ValueError(f"set_mask: a mask of shape {mask.shape} does not fit a tensor of shape "
+                             f"{x.shape}: its shape must be the tensor's first axes, such as (batch, time) "
+                             "for (batch, time, features)")
+    x._keras_mask = mask
+    return x
 
 
 def _topological_order(root):

@@ -9,10 +9,25 @@ per-sample losses with ``reduction='none'``).
 Keras's reduction names are accepted: ``'sum_over_batch_size'`` (the default:
 the mean over all values), ``'sum'`` and ``'none'`` (or None).
 
+Masks (Keras): when ``y_pred`` carries a mask (``get_mask``: padding marked by
+``Embedding(mask_zero=True)`` and passed on by the layers after it), the masked
+positions count for nothing: with m the mask (1 = a real position, 0 = padding) and
+w the sample weights,
+
+    'sum_over_batch_size':  sum(w * m * l) / sum(m)    (0 when every position is padding)
+    'sum':                  sum(w * m * l)
+    'none':                 w * m * l
+
+so a batch of padded sequences has the loss of its real tokens alone, whatever the
+labels at the padding.
+
 Each loss also says what it is for, so that checks and tools never guess from class
 names: ``task`` ('regression', 'binary' or 'multiclass'), ``target`` (the form of
 ``y_true``: 'values', 'binary', 'one_hot' or 'class_index') and ``from_logits``.
 """
+import numpy as np
+
+from .autograd import Tensor, get_mask
 from .functional.losses import LOSSES as LOSS_FUNCTIONS
 from .functional.losses import (binary_crossentropy, categorical_crossentropy, huber, mean_absolute_error,
                                 mean_squared_error, reduce_losses, sparse_categorical_crossentropy,
@@ -55,8 +70,12 @@ class Loss:
         return bool(self.kwargs.get("from_logits", False))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return type(self).fn(y_true, y_pred, reduction=_REDUCTIONS[self.reduction],
-                             sample_weight=sample_weight, **self.kwargs)
+        mask = get_mask(y_pred)
+        if mask is None:
+            return type(self).fn(y_true, y_pred, reduction=_REDUCTIONS[self.reduction],
+                                 sample_weight=sample_weight, **self.kwargs)
+        values = type(self).fn(y_true, y_pred, reduction="none", sample_weight=sample_weight, **self.kwargs)
+        return masked_reduction(values, mask, _REDUCTIONS[self.reduction], self.name)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, **self.kwargs}
@@ -68,6 +87,28 @@ class Loss:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
         return f"{type(self).__name__}({args})"
+
+
+def masked_reduction(values, mask, reduction, name="loss"):
+    """Reduce the (weighted) per-sample losses ``values`` counting only where ``mask`` is True:
+    ``reduction`` 'mean' divides the sum by the number of unmasked values (sum(m) when the mask has
+    the losses' shape, as it has after an Embedding; a loss of 0 when there is none), 'sum' sums,
+    'none' zeroes the masked values. ``mask``: booleans whose shape is the first axes of
+    ``values``'s (a mask (batch, time) also covers losses (batch, time, k))."""
+    mask = np.asarray(mask)
+    if mask.shape != values.shape[:mask.ndim]:
+        raise ValueError(f"{name}: y_pred carries a mask of shape {mask.shape} (the padding of its "
+                         f"sequences), which does not fit the per-sample losses of shape {values.shape}: "
+                         "the mask must cover their first axes. Remove it with set_mask(y_pred, None) "
+                         "to count every value")
+    m = np.broadcast_to(mask.reshape(mask.shape + (1,) * (values.ndim - mask.ndim)), values.shape)
+    masked = values * Tensor.wrap(m.astype(values.dtype))
+    if reduction == "none":
+        return masked
+    total = masked.sum()
+    if reduction == "sum":
+        return total
+    return total / max(int(m.sum()), 1)          # no real position: the sum is 0, and so is the loss
 
 
 def _snake(name):
@@ -161,7 +202,11 @@ class LossFunctionWrapper(Loss):
         values = self.function(y_true, y_pred)
         if values.ndim == 0:
             return values
-        return reduce_losses(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
+        mask = get_mask(y_pred)
+        if mask is None:
+            return reduce_losses(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
+        values = reduce_losses(values, "none", sample_weight, self.name)
+        return masked_reduction(values, mask, _REDUCTIONS[self.reduction], self.name)
 
 
 _BUILT_IN = (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber, BinaryCrossentropy,

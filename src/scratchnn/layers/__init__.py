@@ -9,6 +9,7 @@ name -> class); custom layers are found by class name once registered with
 from ..registry import Registry, custom
 from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
+from .masking import get_mask, set_mask
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
@@ -69,5 +70,6 @@ __all__ += ["Conv2DTranspose", "DepthwiseConv2D", "Conv1D", "MaxPooling1D", "Max
             "UpSampling2D", "ZeroPadding2D", "Cropping2D"]
 __all__ += ["BatchNormalization", "LayerNormalization", "SpatialDropout2D"]
 __all__ += ["StringLookup", "TextVectorization"]
+__all__ += ["get_mask", "set_mask"]
 __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
             "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]

@@ -5,6 +5,8 @@ from .base import Layer
 
 
 class _Elementwise(Layer):
+    supports_masking = True           # one value in, one value out: a mask on the input passes on
+
     def compute_output_shape(self, input_shape):
         return input_shape
 

@@ -12,6 +12,7 @@ from .. import regularizers as _regularizers
 from ..autograd import Tensor
 from ..functional.attention import attention_weights
 from .base import Layer, format_shape
+from .masking import get_mask
 from .core import serialize_or_none
 
 
@@ -58,9 +59,17 @@ class MultiHeadAttention(Layer):
     query) gets zero attention output, so its output is the output bias; Keras gives such a row
     uniform weights instead; either way it is padding, to be ignored downstream.
 
+    Implicit masks (Keras): a mask attached to an input (``Embedding(mask_zero=True)``'s output,
+    ``get_mask(x)``) stands in for a mask not given: the query's for ``query_mask``, the value's for
+    ``value_mask``, the key's for ``key_mask`` (when ``key`` is given and is not ``value``). So
+    ``mha(x, x)`` on embedded padded ids masks the padding, as ``query_mask=m, value_mask=m`` would.
+    The output carries the query's mask.
+
     ``dropout`` applies to the attention scores in training only (``seed`` makes it repeatable).
     ``return_attention_scores=True`` also returns the scores P (B, N, Tq, Tk), before dropout.
     """
+
+    supports_masking = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
@@ -179,11 +188,15 @@ class MultiHeadAttention(Layer):
         query, value = self._as_tensor(query), self._as_tensor(value)
         key = value if key is None else self._as_tensor(key)
         self._check_shapes(query.shape, value.shape, key.shape)
+        query_mask = get_mask(query) if query_mask is None else query_mask          # implicit masks
+        value_mask = get_mask(value) if value_mask is None else value_mask
+        if key_mask is None and key is not value:
+            key_mask = get_mask(key)
         mask = self.compute_attention_mask(query.shape, value.shape, query_mask, value_mask, key_mask,
                                            attention_mask)
         if not self.built:
             self.build(query.shape, value.shape, key.shape)
-        return super().__call__(query, value, key, mask=mask, causal=bool(use_causal_mask),
+        return super().__call__(query, value, key, allowed=mask, causal=bool(use_causal_mask),
                                 return_attention_scores=bool(return_attention_scores), training=training)
 
     def _as_tensor(self, x):
@@ -199,18 +212,21 @@ class MultiHeadAttention(Layer):
             self.activity_losses.append(self.projection_regularizer(y))
         return F.transpose(y, (0, 2, 1, 3))
 
-    def call(self, query, value, key, mask=None, causal=False, return_attention_scores=False, training=False):
+    def call(self, query, value, key, allowed=None, causal=False, return_attention_scores=False,
+             training=False):
+        """``allowed``: the combined mask (``compute_attention_mask``), True = may attend."""
         self.activity_losses = []
         q = self._project(query, self.query_kernel, self.query_bias)           # (B, N, Tq, h)
         k = self._project(key, self.key_kernel, self.key_bias)                 # (B, N, Tk, h)
         v = self._project(value, self.value_kernel, self.value_bias)           # (B, N, Tk, hv)
         scale = 1.0 / math.sqrt(self.key_dim)
         if return_attention_scores:
-            scores = attention_weights(q, k, mask, causal, scale)              # (B, N, Tq, Tk)
+            scores = attention_weights(q, k, allowed, causal, scale)           # (B, N, Tq, Tk)
             heads = F.matmul(F.dropout(scores, self.dropout, training=training, rng=self._rng), v)
         else:
-            heads = F.scaled_dot_product_attention(q, k, v, mask=mask, causal=causal, dropout=self.dropout,
-                                                   training=training, scale=scale, rng=self._rng)
+            heads = F.scaled_dot_product_attention(q, k, v, mask=allowed, causal=causal,
+                                                   dropout=self.dropout, training=training, scale=scale,
+                                                   rng=self._rng)
         b, n, tq, hv = heads.shape
         heads = F.transpose(heads, (0, 2, 1, 3)).reshape(b, tq, n * hv)      # (B, Tq, N*hv)
         out_dims = self.output_kernel.shape[2:]

@@ -29,6 +29,10 @@ studio use nothing else):
 * ``random_generators()``: the random generators of its own that the layer draws from;
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
   op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
+
+Masks (Keras's implicit masking, see ``layers/masking.py``): a layer passes its input's padding
+mask to ``call(..., mask=)`` when ``call`` takes one, and, if it ``supports_masking``, attaches
+``compute_mask(inputs, previous_mask)`` to its output.
 """
 import contextlib
 import contextvars
@@ -42,6 +46,7 @@ from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..autograd import HookHandle, Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
+from . import masking as _masking
 
 _name_counts = {}
 
@@ -313,6 +318,23 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         """The computation, on Tensors. Override."""
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
+    @property
+    def supports_masking(self):
+        """Whether the layer passes a mask on (``compute_mask`` gives its output's mask). False by
+        default, True for a class that overrides ``compute_mask`` (as in Keras 3); a layer that keeps
+        the time axis sets it: ``self.supports_masking = True`` (or a class attribute)."""
+        value = self.__dict__.get("_supports_masking")
+        return type(self).compute_mask is not Layer.compute_mask if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the output for ``inputs`` whose mask is ``previous_mask`` (a boolean array
+        or None): by default the same mask. Override it in a layer that makes or changes masks."""
+        return previous_mask
+
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``; by default found by running the layer on zeros."""
         probe = tuple(1 if d is None else d for d in input_shape)
@@ -339,7 +361,8 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Build at the first call, check the input's shape, run ``call`` (extra arguments are passed
-        on to it). ``training=None`` runs as the enclosing layer call does (False outside any)."""
+        on to it) and pass the input's mask on (``layers/masking.py``). ``training=None`` runs as the
+        enclosing layer call does (False outside any)."""
         training = resolve_training(training)
         if not isinstance(inputs, Tensor):
             inputs = Tensor(inputs, dtype=self.dtype if np.asarray(inputs).dtype.kind in "fiub" else None)
@@ -347,8 +370,10 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             self._check_input(inputs.shape)
         else:
             self._build_once(inputs.shape)
+        previous_mask = _masking.input_mask(self, inputs, kwargs)
         with training_context(training):
             out = self.call(inputs, *args, training=training, **kwargs)
+        _masking.attach_output_mask(self, inputs, out, previous_mask)
         if self.activity_regularizer is not None:
             self.activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
         if self._forward_hooks or self._backward_hooks:

@@ -57,6 +57,7 @@ class KernelBiasMixin:
 
 class InputLayer(Layer):
     """Declares the shape of the model's inputs (without the batch axis); computes nothing."""
+    supports_masking = True
 
     def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
         shape = shape if shape is not None else input_shape
@@ -90,8 +91,10 @@ class Dense(KernelBiasMixin, Layer):
     ``kernel_initializer`` (Glorot uniform: U(-l, l), l = sqrt(6 / (n_in + units)));
     b: (units,), zeros.  Backpropagation (see ``F.dense``):
     dx = g W^T,  dW = x^T g,  db = sum of g over the batch,  with g = dL/dy before the
-    activation.  Parameters: n_in * units + units.
+    activation.  Parameters: n_in * units + units.  A mask on the input (batch, time) passes on
+    to the output: Dense works on each position alone.
     """
+    supports_masking = True
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -140,7 +143,8 @@ class Flatten(Layer):
 
 
 class Activation(Layer):
-    """Applies an activation function: ``Activation('relu')``."""
+    """Applies an activation function: ``Activation('relu')``. A mask on the input passes on."""
+    supports_masking = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -159,7 +163,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Inverted dropout: during training each value is set to 0 with probability ``rate``
     and the others are multiplied by 1 / (1 - rate); at inference it does nothing.
-    (See ``F.dropout``.)  ``noise_shape`` and ``seed`` as in Keras."""
+    (See ``F.dropout``.)  ``noise_shape`` and ``seed`` as in Keras.  A mask on the input passes on."""
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

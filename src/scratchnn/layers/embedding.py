@@ -32,9 +32,11 @@ class Embedding(Layer):
     the layer, the id and the vocabulary size.
 
     ``mask_zero=True``: id 0 is padding. ``layer.compute_mask(ids)`` then returns the boolean
-    array ``ids != 0`` (True = a real token), which the attention layers take as their padding
-    masks: ``MultiHeadAttention(...)(x, x, query_mask=mask, value_mask=mask)`` (so that no
-    position attends to padding). With mask_zero the vocabulary's real tokens are 1 .. input_dim - 1.
+    array ``ids != 0`` (True = a real token), and the output carries it (``get_mask(out)``, Keras's
+    implicit mask, see ``layers/masking.py``): the layers after it pass it on, ``MultiHeadAttention``
+    and the transformer blocks use it as their padding masks (no position attends to padding), and
+    the loss ignores the padded positions. With mask_zero the vocabulary's real tokens are
+    1 .. input_dim - 1.
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -68,9 +70,9 @@ class Embedding(Layer):
     def call(self, inputs, training=False):
         return F.embedding(F.token_ids(inputs, self.input_dim, self._owner()), self.embeddings)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs, previous_mask=None):
         """The padding mask ``ids != 0`` (a boolean array of the ids' shape) when ``mask_zero``,
-        else None."""
+        else None (the ids' own mask, if any, is not used: as in Keras)."""
         if not self.mask_zero:
             return None
         return F.token_ids(inputs, self.input_dim, self._owner()) != 0
@@ -95,7 +97,9 @@ class PositionEmbedding(Layer):
     weight ``embeddings`` (sequence_length, D) at position t, the same for every sample. The
     gradient of each row is the sum over the batch. ``sequence_length`` is the longest sequence
     the layer knows: a longer one (counting ``start_index``) raises an error with both lengths.
+    A mask on the input passes on to the output.
     """
+    supports_masking = True
 
     def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
@@ -149,7 +153,9 @@ class SinusoidalPositionEncoding(Layer):
     (even features are sines, odd ones cosines, wavelengths from 2 pi to max_wavelength * 2 pi).
     Input (B, T, D) (only its shape is used); output (B, T, D), to add to the token embeddings;
     positions start at ``start_index``. No weights: nothing to learn, any length works.
+    A mask on the input passes on to the output.
     """
+    supports_masking = True
 
     def __init__(self, max_wavelength=10000, **kwargs):
         super().__init__(**kwargs)

@@ -168,8 +168,9 @@ class LayerNormalization(_GammaBeta):
         y = gamma * (x - mean(x)) / sqrt(var(x) + epsilon) + beta,
     with the mean and the (biased) variance taken per sample over those axes, so it behaves the
     same in training and at inference and does not depend on the batch.  gamma and beta have the
-    shape of the input at ``axis`` (e.g. (features,)).
+    shape of the input at ``axis`` (e.g. (features,)).  A mask on the input passes on.
     """
+    supports_masking = True
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,

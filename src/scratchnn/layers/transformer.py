@@ -14,6 +14,12 @@ and SelfAttention a ``MultiHeadAttention`` of ``num_heads`` heads of size D // n
 decoder's self-attention is causal (position i sees positions <= i), and with an encoder sequence
 a cross-attention step (queries from the decoder, keys and values from the encoder) comes between
 the two.
+
+Implicit masks (keras-hub): a padding mask not given is taken from the input's mask (``get_mask``,
+e.g. after ``Embedding(mask_zero=True)``), and the block's output carries the input's mask, so a
+stack of blocks sees the padding throughout. At the real tokens the outputs are those of the same
+call with the mask passed explicitly; at padded positions (which are padding, to be ignored) they
+may differ, since the inner attention also masks the padded queries (as Keras's does).
 """
 import numpy as np
 
@@ -24,6 +30,7 @@ from ..autograd import Tensor
 from .attention import MultiHeadAttention
 from .base import Layer, format_shape
 from .core import Dense, Dropout, serialize_activation, serialize_or_none
+from .masking import get_mask
 from .normalization import LayerNormalization
 
 
@@ -41,6 +48,7 @@ def _check_mask(layer, mask, what, expected):
 class _Block(Layer):
     """What the encoder and the decoder share: the arguments, the sublayers' settings, the
     feed-forward step and the residual step."""
+    supports_masking = True
 
     def __init__(self, intermediate_dim, num_heads, dropout=0.0, activation="relu", layer_norm_epsilon=1e-5,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
@@ -150,8 +158,9 @@ class TransformerEncoder(_Block):
     ``encoder(x, padding_mask=None, attention_mask=None, training=None, return_attention_scores=False)``
     with x (B, T, D): ``padding_mask`` (B, T), True for real tokens (``Embedding(mask_zero=True)
     .compute_mask(ids)``): no position attends to padding; ``attention_mask`` (B, T, T), True where
-    position i may attend to j; both combined with AND. Output (B, T, D) (and the attention scores
-    (B, num_heads, T, T) if asked).
+    position i may attend to j; both combined with AND. Without ``padding_mask``, x's own mask
+    (``get_mask(x)``) is used. Output (B, T, D) (and the attention scores (B, num_heads, T, T) if
+    asked).
 
     ``dropout`` is shared by the attention weights and the two residual branches. Sublayers, in
     keras-hub's order (so ``get_weights`` lists the same arrays): self-attention (8 weights), its
@@ -174,6 +183,7 @@ class TransformerEncoder(_Block):
     def call(self, inputs, padding_mask=None, attention_mask=None, training=False,
              return_attention_scores=False):
         b, t, _ = inputs.shape
+        padding_mask = get_mask(inputs) if padding_mask is None else padding_mask     # implicit mask
         padding_mask = _check_mask(self, padding_mask, "padding_mask", (b, t))
         attention_mask = _check_mask(self, attention_mask, "attention_mask", (b, t, t))
 
@@ -209,7 +219,7 @@ class TransformerDecoder(_Block):
     Masks (True = may attend): ``decoder_padding_mask`` (B, T) and ``decoder_attention_mask``
     (B, T, T) for the self-attention, with the causal mask unless ``use_causal_mask=False``;
     ``encoder_padding_mask`` (B, S) and ``encoder_attention_mask`` (B, T, S) for the
-    cross-attention. Output (B, T, D).
+    cross-attention (a padding mask not given: that of its sequence, ``get_mask``). Output (B, T, D).
 
     Sublayers, in keras-hub's order: self-attention, its layer norm, [cross-attention, its layer
     norm,] the intermediate and output Dense, the feed-forward layer norm. A built decoder's config
@@ -274,6 +284,10 @@ class TransformerDecoder(_Block):
              decoder_attention_mask=None, encoder_padding_mask=None, encoder_attention_mask=None,
              use_causal_mask=True, training=False):
         b, t, _ = decoder_sequence.shape
+        if decoder_padding_mask is None:                                             # implicit masks
+            decoder_padding_mask = get_mask(decoder_sequence)
+        if encoder_padding_mask is None:
+            encoder_padding_mask = get_mask(encoder_sequence)
         decoder_padding_mask = _check_mask(self, decoder_padding_mask, "decoder_padding_mask", (b, t))
         decoder_attention_mask = _check_mask(self, decoder_attention_mask, "decoder_attention_mask",
                                              (b, t, t))
