@@ -5,10 +5,17 @@ top to bottom.
     from scratchnn.models import GPT
     from scratchnn.optimizers import AdamW
     from scratchnn.losses import SparseCategoricalCrossentropy
+    from scratchnn.preprocessing import TextWindows           # train_ids: the text's token ids
 
     model = GPT(vocabulary_size=65, sequence_length=64, num_layers=4, num_heads=4, hidden_dim=128)
     model.compile(optimizer=AdamW(1e-3), loss=SparseCategoricalCrossentropy(from_logits=True))
     model.fit(TextWindows(train_ids, block_size=64, batch_size=12, steps=200, seed=0), epochs=10)
+
+    from scratchnn.generation import generate               # then write: tokenizer.decode(ids)
+    ids = generate(model, tokenizer.encode("ROMEO:"), 300, temperature=0.8, top_k=40, block_size=64)
+
+``scratchnn train --model gpt`` does all of this on tiny Shakespeare (``scratchnn/cli/text.py``),
+``bench/gpt.py`` compares it with the same model in PyTorch.
 """
 import math
 import numbers
