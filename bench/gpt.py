@@ -369,8 +369,9 @@ def report(results, rounds, memory, args, parameters, load_before, load_after):
     print(f"train loss: mean of the last {args.chunk} training batches | val loss: mean cross-entropy over "
           f"{args.eval_batches} fixed batches of {RECIPE['batch_size']}x{RECIPE['block_size']} validation "
           "characters")
-    print(f"train +MiB: rise of the resident set's high-water mark over {args.memory_steps} training steps "
-          "in a fresh process | traced MiB: tracemalloc's peak over those steps (scratchnn only)")
+    if args.memory_steps:
+        print(f"train +MiB: rise of the resident set's high-water mark over {args.memory_steps} training "
+              "steps in a fresh process | traced MiB: tracemalloc's peak over those steps (scratchnn only)")
     print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after; threads per framework: "
           f"{THREADS}")
 
