@@ -1,4 +1,5 @@
-"""Batch normalization's per-channel passes, in fewer and longer NumPy loops.
+"""Batch normalization's per-channel passes, in fewer and longer NumPy loops; layer normalization
+over the last axis with its row means as matrix-vector products (at the end of this file).
 
 Batch normalization sums each channel over the batch (and the pixels) and adds or multiplies
 per-channel vectors. The readable code (``scratchnn.functional.normalization``) writes
