@@ -1,7 +1,9 @@
 """``F.scaled_dot_product_attention`` and its readable reference (``scratchnn/functional/attention.py``):
 the formula by hand, gradcheck of both, PyTorch's ``scaled_dot_product_attention`` (values and
 gradients, float64) with causal and padding masks, the one-op version equal to the reference,
-fully masked rows (zeros, never NaN), dropout, and the checks on the arguments.
+fully masked rows (zeros, never NaN), dropout, and the checks on the arguments. Every test runs
+three implementations: the readable op (fast kernels off), the fast kernel
+(``kernels/attention.py``, fast kernels on) and the reference composed of ops.
 """
 import numpy as np
 import pytest
@@ -9,11 +11,24 @@ import pytest
 import scratchnn as snn
 import scratchnn.functional as F
 from scratchnn.autograd import Tensor
+from scratchnn.backend import fast_kernels
 from scratchnn.functional.attention import ScaledDotProductAttention, scaled_dot_product_attention_reference
+from scratchnn.kernels.attention import FastScaledDotProductAttention
 
 from tests.helpers import assert_close, graph_functions, requires_torch, torch
 
-IMPLEMENTATIONS = {"op": F.scaled_dot_product_attention, "reference": scaled_dot_product_attention_reference}
+
+def _with_kernels(fast):
+    def attend(*args, **kwargs):
+        with fast_kernels(fast):
+            return F.scaled_dot_product_attention(*args, **kwargs)
+    return attend
+
+
+IMPLEMENTATIONS = {"op": _with_kernels(False), "kernel": _with_kernels(True),
+                   "reference": scaled_dot_product_attention_reference}
+#: the one op each implementation records (the reference records several, neither of these)
+OPS = {"op": ScaledDotProductAttention, "kernel": FastScaledDotProductAttention}
 
 
 def _qkv(rng, batch=(2, 3), tq=4, tk=5, d=6, dv=3):
@@ -114,20 +129,39 @@ def test_matches_torch(rng, impl, name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("dropout", [0.0, 0.3], ids=["no_dropout", "dropout"])
-def test_the_op_equals_the_reference(rng, name, dropout):
+def test_the_op_and_the_kernel_equal_the_reference(rng, name, dropout):
     q, k, v, mask, causal = _case(rng, name)
     r = rng.normal(size=q.shape[:-1] + (v.shape[-1],))
     results = []
-    for impl in ("op", "reference"):
+    for impl in ("op", "kernel", "reference"):
         tensors = [Tensor(a, requires_grad=True, dtype=np.float64) for a in (q, k, v)]
         out = IMPLEMENTATIONS[impl](*tensors, mask=mask, causal=causal, dropout=dropout, training=True,
                                     rng=np.random.default_rng(3))
         kinds = {type(f) for f in graph_functions(out)}
-        assert (ScaledDotProductAttention in kinds) == (impl == "op")
+        for op_impl, op in OPS.items():
+            assert (op in kinds) == (impl == op_impl)
         (out * Tensor(r, dtype=np.float64)).sum().backward()
         results.append([out.data] + [t.grad for t in tensors])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_kernel_equals_the_op_in_float32(rng, causal):
+    """The kernel's float32 arithmetic (the softmax in place, the bias added) stays within float32's
+    rounding of the readable op, and keeps float32."""
+    q, k, v = (a.astype(np.float32) for a in _qkv(rng, tq=6, tk=6))
+    r = rng.normal(size=q.shape[:-1] + (v.shape[-1],)).astype(np.float32)
+    results = []
+    for impl in ("op", "kernel"):
+        tensors = [Tensor(a, requires_grad=True) for a in (q, k, v)]
+        out = IMPLEMENTATIONS[impl](*tensors, causal=causal)
+        (out * Tensor(r)).sum().backward()
+        results.append([out.data] + [t.grad for t in tensors])
     for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        assert a.dtype == b.dtype == np.float32
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("impl", sorted(IMPLEMENTATIONS))

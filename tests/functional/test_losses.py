@@ -68,6 +68,10 @@ CASES = {
     "cce_logits_pixels": (
         lambda t, p, **kw: F.categorical_crossentropy(t, p, from_logits=True, **kw),
         lambda r: (_onehot(r.integers(0, 3, (2, 2, 2)), 3), r.standard_normal((2, 2, 2, 3)))),
+    # a language model's outputs: logits (batch, T, vocabulary), the next ids (batch, T)
+    "scce_logits_sequence": (
+        lambda t, p, **kw: F.sparse_categorical_crossentropy(t, p, from_logits=True, **kw),
+        lambda r: (r.integers(0, 5, (3, 4)), r.standard_normal((3, 4, 5)) * 2)),
 }
 NAMES = list(CASES)
 
@@ -140,12 +144,16 @@ def _torch_cases():
             lambda *a, **k: F.sparse_categorical_crossentropy(*a, from_logits=True, **k),
             pix_labels, pix_logits,
             lambda a, b, red: tF.cross_entropy(channels_first(a), b, reduction=red), False),
+        "scce_logits_sequence": (       # (batch, T, vocabulary) logits; torch wants (batch, vocabulary, T)
+            lambda *a, **k: F.sparse_categorical_crossentropy(*a, from_logits=True, **k),
+            r.integers(0, 7, (3, 5)), r.standard_normal((3, 5, 7)) * 2,
+            lambda a, b, red: tF.cross_entropy(a.transpose(1, 2), b, reduction=red), False),
     }
 
 
 TORCH_NAMES = ["mse", "mse_3d", "mae", "huber_delta1", "huber_delta2", "bce_logits", "bce_probs",
                "bce_probs_near_edges", "cce_logits", "cce_logits_pixels", "scce_logits",
-               "scce_logits_pixels"]
+               "scce_logits_pixels", "scce_logits_sequence"]
 
 
 def _torch_target(y_true):

@@ -17,6 +17,7 @@ from scratchnn import layers as L
 from scratchnn import optimizers as O
 from scratchnn.autograd import Tensor
 from scratchnn.backend import fast_kernels
+from scratchnn.kernels.attention import FastScaledDotProductAttention
 from scratchnn.kernels.conv import FastConv2D
 from scratchnn.kernels.pooling import FastMaxPool2D
 
@@ -41,7 +42,8 @@ def _assert_same(fn, *arrays, fast_ops=()):
     fast_types, fast = _run(True, fn, *arrays)
     slow_types, slow = _run(False, fn, *arrays)
     assert all(op in fast_types for op in fast_ops), "the fast kernel was not used"
-    assert not slow_types & {FastConv2D, FastMaxPool2D}, "a fast kernel ran with fast kernels off"
+    assert not slow_types & {FastConv2D, FastMaxPool2D, FastScaledDotProductAttention}, \
+        "a fast kernel ran with fast kernels off"
     for a, b in zip(fast, slow):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
 
@@ -91,6 +93,44 @@ def test_batch_norm_kernels_match_plain_sums_and_broadcasting(rng, shape):
     _assert_same(lambda a, g, b: F.batch_norm_train(a, g, b)[0], x, gamma, beta)
     mean, var = rng.standard_normal(c), rng.uniform(0.5, 2.0, c)
     _assert_same(lambda a, g, b, m, v: F.batch_norm(a, g, b, m, v), x, gamma, beta, mean, var)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("shape", [(4, 6, 5), (2, 3, 4, 5), (3, 5)])
+def test_dense_as_one_matrix_product_matches_the_stacked_products(rng, shape, bias):
+    """kernels/linear.py merges the leading axes (one BLAS call) where the op multiplies per sample."""
+    arrays = [rng.standard_normal(shape), rng.standard_normal((shape[-1], 7))]
+    if bias:
+        arrays.append(rng.standard_normal(7))
+    _assert_same(lambda *t: F.dense(*t), *arrays)
+
+
+def test_dense_kernel_on_a_transposed_input_and_a_frozen_kernel(rng):
+    """A non-contiguous input (rows are copied, not viewed) and gradients asked for x only."""
+    x, kernel = rng.standard_normal((5, 4, 3)), rng.standard_normal((4, 6))
+    results = []
+    for fast in (True, False):
+        with fast_kernels(fast):
+            t = Tensor(x, requires_grad=True, dtype=np.float64)
+            out = F.dense(F.transpose(t, (0, 2, 1)), Tensor(kernel, dtype=np.float64))
+            out.sum().backward()
+            results.append((out.data, t.grad))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("shape", [(4, 6, 5), (7, 3), (2, 3, 4, 8), (5,)])
+def test_layer_norm_kernel_matches_the_per_axis_means(rng, shape):
+    d = shape[-1]
+    x, gamma, beta = rng.standard_normal(shape) * 3 + 1, rng.standard_normal(d), rng.standard_normal(d)
+    _assert_same(lambda a, g, b: F.layer_norm(a, g, b, epsilon=1e-5), x, gamma, beta)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_kernel_matches_the_readable_op(rng, causal):
+    q, k, v = (rng.standard_normal((2, 3, 5, d)) for d in (4, 4, 6))
+    _assert_same(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, causal=causal), q, k, v,
+                 fast_ops=(FastScaledDotProductAttention,))
 
 
 OPTIMIZERS = [O.SGD(0.1), O.SGD(0.1, momentum=0.9), O.SGD(0.1, momentum=0.9, nesterov=True), O.Adam(0.01),

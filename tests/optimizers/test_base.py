@@ -406,3 +406,38 @@ def test_float32_state_is_flushed_of_subnormals(make):
     assert not has_subnormals(flushed)                    # ...and gone with it
     v = flushed[-1]                                       # the second moment (velocity)
     assert (v != 0).sum() >= 5 and np.abs(v)[v != 0].min() >= tiny
+
+
+# ----------------------------------------------------------------- exclude_from_weight_decay
+@requires_torch
+@pytest.mark.parametrize("fast", [True, False])
+def test_excluded_variables_are_not_decayed_as_torch_param_groups(fast):
+    """``exclude_from_weight_decay(var_names=[...])`` (names containing a string) and ``var_list``
+    give PyTorch's AdamW with a no-decay parameter group (nanoGPT's biases and norms)."""
+    from scratchnn.backend import fast_kernels
+    from scratchnn.layers.base import Variable
+    r = np.random.default_rng(4)
+    values = {"dense/kernel": r.normal(size=(3, 2)), "dense/bias": r.normal(size=2),
+              "norm/gamma": r.normal(size=2), "table": r.normal(size=(4, 2))}
+    variables = {k: Variable(v.copy(), name=k) for k, v in values.items()}          # float64
+    o = opt.AdamW(0.05, weight_decay=0.3, epsilon=1e-12)
+    o.exclude_from_weight_decay(var_list=[variables["table"]], var_names=["bias", "gamma"])
+    assert [o.decays(v) for v in variables.values()] == [True, False, False, False]
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in values.items()}
+    t = torch.optim.AdamW([{"params": [params["dense/kernel"]], "weight_decay": 0.3},
+                           {"params": [params[k] for k in ("dense/bias", "norm/gamma", "table")],
+                            "weight_decay": 0.0}], lr=0.05, eps=1e-12)
+    for _ in range(5):
+        grads = {k: r.normal(size=v.shape) for k, v in values.items()}
+        with fast_kernels(fast):
+            o.apply([grads[k] for k in variables], list(variables.values()))
+        for k, p in params.items():
+            p.grad = torch.tensor(grads[k])
+        t.step()
+    for k, v in variables.items():
+        assert_close(v.data, params[k].detach().numpy(), rtol=1e-10, what=k)
+
+
+def test_exclude_from_weight_decay_refuses_an_empty_name():
+    with pytest.raises(ValueError, match="var_names must be non-empty strings, got ''"):
+        opt.AdamW().exclude_from_weight_decay(var_names=["bias", ""])

@@ -2,6 +2,8 @@
 
     scratchnn train                          # the course's MLP on MNIST, 5 epochs, a run folder
     scratchnn train --dataset fashion_mnist --hidden 256,128 --dropout 0.2 --epochs 10
+    scratchnn train --dataset tiny_shakespeare --model gpt   # a character-level GPT (cli/gpt.py)
+    scratchnn generate runs/<name> --prompt "ROMEO:" --tokens 300 --temperature 0.8 --top-k 40
     scratchnn evaluate runs/<name>           # test loss, accuracy and per-class report
     scratchnn evaluate runs/<name> --report  # + confusion matrix, AUC, ROC/PR curves (binary)
     scratchnn search --dataset breast_cancer --grid lr=0.001,0.01 --grid hidden=16,32,64 --cv 5
@@ -22,7 +24,7 @@ import sys
 from .. import datasets
 from ..functional import ACTIVATIONS
 from ..optimizers import OPTIMIZERS
-from . import lab, search, train, use
+from . import gpt, lab, search, train, use
 from .data import TASKS, task
 from .errors import CLIError, dataset_unavailable, did_you_mean
 from .train import MODELS
@@ -110,6 +112,26 @@ def _hidden(text):
     return units
 
 
+def _temperature(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a temperature >= 0, got {text}")
+    return value
+
+
+def _probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1], got {text}")
+    return value
+
+
 def parser():
     """The ``scratchnn`` parser; ``parser().subcommands`` maps each subcommand to its parser."""
     p = Parser(prog="scratchnn", description="Train, evaluate and use scratchnn networks.")
@@ -119,17 +141,21 @@ def parser():
     t = sub.add_parser("train", help="train a network and write a run folder",
                        description="Train a network on a dataset, evaluate it on the test set and write a "
                                    "run folder (model, history.csv, plots, summary.txt).")
-    t.add_argument("--dataset", default="mnist", choices=list(TASKS), metavar="NAME",
-                   help=f"one of {', '.join(TASKS)} (default: mnist)")
-    t.add_argument("--model", default="mlp", choices=list(MODELS),
-                   help="mlp (Dense layers, see --hidden) or cnn (two Conv2D+MaxPooling2D blocks, "
-                        "Dense(128), Dropout; images only) (default: mlp)")
+    t.add_argument("--dataset", choices=list(TASKS) + list(gpt.TEXT_DATASETS),
+                   metavar="NAME",
+                   help=f"one of {', '.join(list(TASKS) + list(gpt.TEXT_DATASETS))} (default: mnist; "
+                        "tiny_shakespeare with --model gpt)")
+    t.add_argument("--model", default="mlp", choices=list(MODELS) + list(gpt.MODELS),
+                   help="mlp (Dense layers, see --hidden), cnn (two Conv2D+MaxPooling2D blocks, "
+                        "Dense(128), Dropout; images only) or gpt (a character-level transformer; "
+                        "text only, see --layers) (default: mlp)")
     t.add_argument("--hidden", type=_hidden, metavar="UNITS",
                    help="hidden layer widths, e.g. 128,64 (default: 50 for MNIST, as in the course)")
     t.add_argument("--activation", default="relu", choices=sorted(ACTIVATIONS), metavar="NAME",
                    help="hidden-layer activation (default: relu)")
-    t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS.names(), metavar="NAME",
-                   help=f"one of {', '.join(OPTIMIZERS.names())} (default: adam)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS.names(), metavar="NAME",
+                   help=f"one of {', '.join(OPTIMIZERS.names())} (default: adam; for the gpt, AdamW with "
+                        "nanoGPT's settings)")
     t.add_argument("--lr", type=_learning_rate,
                    help="learning rate (default: the optimizer's, 0.001 for adam)")
     t.add_argument("--batch-size", type=_positive_int,
@@ -146,6 +172,33 @@ def parser():
     t.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     t.add_argument("--name", help="run folder name (default: <date>-<time>-<dataset>)")
     t.add_argument("--quiet", action="store_true", help="print only errors")
+    g = t.add_argument_group("gpt (--model gpt; an epoch is --steps-per-epoch steps, see cli/gpt.py)")
+    g.add_argument("--layers", type=_positive_int, help="transformer blocks (default: 4)")
+    g.add_argument("--heads", type=_positive_int, help="attention heads per block (default: 4)")
+    g.add_argument("--embed", type=_positive_int,
+                   help="width of the model, a multiple of --heads (default: 128)")
+    g.add_argument("--block-size", type=_positive_int,
+                   help="characters the model reads at once (default: 64)")
+    g.add_argument("--steps-per-epoch", type=_positive_int,
+                   help="training steps per epoch, each on --batch-size random windows (default: 200)")
+
+    ge = sub.add_parser("generate", help="write text with a trained language model (a --model gpt run)",
+                        description="Print the prompt followed by --tokens characters sampled from a "
+                                    "trained GPT, one at a time. The model reads at most its block size: "
+                                    "a longer prompt is cropped to its last block-size characters for the "
+                                    "model (it is printed whole).")
+    ge.add_argument("run", metavar="RUN_OR_MODEL",
+                    help="a run folder of `train --model gpt` (or the model file in it)")
+    ge.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
+    ge.add_argument("--tokens", type=_non_negative_int, default=300,
+                    help="characters to generate (default: 300)")
+    ge.add_argument("--temperature", type=_temperature, default=0.8,
+                    help="< 1 sharper, > 1 flatter, 0 always the most likely character (default: 0.8)")
+    ge.add_argument("--top-k", type=_positive_int, metavar="K",
+                    help="sample among the K most likely characters")
+    ge.add_argument("--top-p", type=_probability, metavar="P",
+                    help="sample among the most likely characters that reach probability P")
+    ge.add_argument("--seed", type=_non_negative_int, help="random seed: the same seed repeats the same text")
 
     e = sub.add_parser("evaluate", help="test loss, accuracy and per-class precision/recall/F1 of a run")
     e.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
@@ -211,6 +264,16 @@ def parser():
     return p
 
 
+def train_command(args):
+    """``train``: a language model (``cli/gpt.py``) or a classifier/regressor (``cli/train.py``)."""
+    if args.dataset is None:
+        args.dataset = "tiny_shakespeare" if args.model in gpt.MODELS else "mnist"
+    if gpt.wants(args):
+        return gpt.train(args)
+    gpt.check_other_model(args)
+    return train.run(args)
+
+
 def datasets_command(args):
     if args.action == "list":
         for name, spec in TASKS.items():
@@ -253,8 +316,8 @@ def main(argv=None):
     if extras:                          # the subcommand's usage, and the option meant
         p.subcommands[args.command].unknown_options(extras)
     args.argv = argv
-    commands = {"train": train.run, "evaluate": use.evaluate, "predict": use.predict,
-                "search": search.run, "datasets": datasets_command, "lab": lab.run}
+    commands = {"train": train_command, "evaluate": use.evaluate, "predict": use.predict,
+                "search": search.run, "datasets": datasets_command, "lab": lab.run, "generate": gpt.generate}
     try:
         return commands[args.command](args)
     except CLIError as e:

@@ -74,7 +74,7 @@ def build_model(spec, x_train, y_train, num_classes, args):
     model = Sequential(layers, name=f"{spec.name}_{args.model}")
     if spec.kind == "table":
         model.get_layer("standardize").adapt(x_train)
-    optimizer = _optimizers.get(args.optimizer)
+    optimizer = _optimizers.get(args.optimizer or "adam")
     if args.lr is not None:
         optimizer.learning_rate = args.lr
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)

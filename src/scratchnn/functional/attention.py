@@ -26,13 +26,17 @@ Two implementations of the same numbers:
   ``where``, ``softmax`` and ``dropout``; autograd differentiates each step;
 * ``scaled_dot_product_attention``: one op, ``ScaledDotProductAttention``, whose backward is
   written out (derivation in its docstring); it records one node instead of six and keeps only
-  P, not every intermediate. Tests check both against PyTorch and against each other.
+  P, not every intermediate. Tests check both against PyTorch and against each other. While
+  fast kernels are on, ``kernels/attention.py`` computes the same op with the mask added as a
+  0 / -inf bias and the softmax in place.
 """
 import math
 
 import numpy as np
 
 from ..autograd import Function, Tensor
+from ..backend import fast_kernels_enabled
+from ..kernels import attention as fast
 from ..ops import lift, matmul, mul, transpose, where
 from .activations import softmax
 from .nn import dropout as dropout_fn
@@ -52,23 +56,32 @@ def _check_qkv(q, k, v):
     return batch + (q.shape[-2], k.shape[-2])
 
 
+def checked_mask(mask, scores_shape):
+    """``mask`` as a boolean array that broadcasts to ``scores_shape`` (..., Tq, Tk), or None;
+    a TypeError or ValueError naming what is wrong otherwise."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.dtype != bool:
+        raise TypeError(f"scaled_dot_product_attention: mask must be boolean (True = may attend), "
+                        f"got dtype {mask.dtype}")
+    try:
+        fits = np.broadcast_shapes(mask.shape, scores_shape) == tuple(scores_shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"scaled_dot_product_attention: mask of shape {mask.shape} does not "
+                         f"broadcast to the scores' shape {tuple(scores_shape)} (..., Tq, Tk)")
+    return mask
+
+
 def allowed_positions(mask, causal, scores_shape):
     """The boolean array (broadcast to ``scores_shape`` (..., Tq, Tk)) of the (query, key) pairs
     that may attend: ``mask`` (True = may attend) and, if ``causal``, key j <= query i (top-left
     aligned). None when nothing is masked."""
     allowed = None
+    mask = checked_mask(mask, scores_shape)
     if mask is not None:
-        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-        if mask.dtype != bool:
-            raise TypeError(f"scaled_dot_product_attention: mask must be boolean (True = may attend), "
-                            f"got dtype {mask.dtype}")
-        try:
-            fits = np.broadcast_shapes(mask.shape, scores_shape) == tuple(scores_shape)
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(f"scaled_dot_product_attention: mask of shape {mask.shape} does not "
-                             f"broadcast to the scores' shape {tuple(scores_shape)} (..., Tq, Tk)")
         allowed = np.broadcast_to(mask, scores_shape)
     if causal:
         tq, tk = scores_shape[-2:]
@@ -175,6 +188,11 @@ def scaled_dot_product_attention(q, k, v, mask=None, causal=False, dropout=0.0, 
     scratchnn's generator). ``scale`` defaults to 1 / sqrt(d). See the module docstring.
     """
     q, k, v, scores_shape, scale = _arguments(q, k, v, dropout, scale)
-    allowed = allowed_positions(mask, causal, scores_shape)
+    mask = checked_mask(mask, scores_shape)
     drop = dropout_mask(scores_shape, dropout, q.dtype, rng) if training and dropout > 0 else None
+    if fast_kernels_enabled() and q.dtype == k.dtype == v.dtype:
+        bias, may_empty = fast.score_bias(mask, causal, *scores_shape[-2:], q.dtype)
+        return fast.FastScaledDotProductAttention.apply(q, k, v, bias=bias, may_empty=may_empty,
+                                                         scale=scale, drop=drop)
+    allowed = allowed_positions(mask, causal, scores_shape)
     return ScaledDotProductAttention.apply(q, k, v, allowed=allowed, scale=scale, drop=drop)

@@ -2,6 +2,8 @@
 import numpy as np
 
 from ..autograd import Function, Tensor
+from ..backend import fast_kernels_enabled
+from ..kernels import linear as fast
 from ..ops import lift, mul
 from ..random import generator
 
@@ -11,9 +13,14 @@ class Dense(Function):
 
     x: (..., n_in), W: (n_in, n_out), b: (n_out,).  With g = dL/dy:
         dx = g W^T,   dW = x^T g (summed over all leading axes),   db = sum of g over leading axes.
+
+    (``kernels/linear.py`` computes the same with the leading axes merged into one: one matrix
+    product per step instead of one per sample.)
     """
     def forward(self, x, kernel, bias=None):
         self.x, self.kernel = x, kernel
+        if x.ndim > 2 and fast_kernels_enabled():
+            return fast.dense_forward(x, kernel, bias)
         y = x @ kernel
         if bias is not None:
             y += bias
@@ -21,6 +28,8 @@ class Dense(Function):
 
     def backward(self, g):
         x, kernel = self.x, self.kernel
+        if x.ndim > 2 and fast_kernels_enabled():
+            return fast.dense_backward(g, x, kernel, self.needs_grad)
         dx = g @ kernel.T if self.needs_grad[0] else None
         g2 = g.reshape(-1, g.shape[-1])
         dkernel = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_grad[1] else None

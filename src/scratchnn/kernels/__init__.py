@@ -12,8 +12,13 @@ tested equal to its readable reference.
 * ``conv.py``: convolution as a taps-major im2col with the bias folded in, threaded passes,
   and convolution + max pooling as one op (``Conv2D.fuse_with``);
 * ``pooling.py``: max pooling's first-maximum search with few passes;
-* ``normalization.py``: batch normalization's per-channel passes on wide rows;
+* ``normalization.py``: batch normalization's per-channel passes on wide rows; layer
+  normalization over the last axis with its row means as matrix-vector products;
 * ``embedding.py``: the embedding's gradient, a scatter-add over repeated ids, by sorting;
+* ``linear.py``: ``Dense`` on (batch, T, features) inputs as one matrix product of the rows;
+* ``activations.py``: the exact GELU in float32, value and derivative in one cache-sized pass;
+* ``attention.py``: scaled dot-product attention with the mask as a 0 / -inf bias, the softmax
+  in place (``FastScaledDotProductAttention``);
 * ``optimizers.py``: the optimizers' updates as in-place NumPy chains (no temporaries).
 """
 from .layout import channel_rows

@@ -7,7 +7,8 @@ An optimizer turns gradients into in-place updates of ``Tensor.data``. One call 
 1. drop the pairs whose gradient is ``None``; cast each gradient to its variable's dtype;
 2. clip the gradients (``clipnorm``, ``global_clipnorm`` or ``clipvalue``);
 3. read the learning rate ``lr`` for this step (a float, or ``schedule(iterations)``);
-4. decoupled weight decay, if ``weight_decay`` is set: ``w <- w - w * weight_decay * lr``;
+4. decoupled weight decay, if ``weight_decay`` is set: ``w <- w - w * weight_decay * lr``
+   (except for the variables ``exclude_from_weight_decay`` names);
 5. the optimizer's own rule (``update_step``) on every variable, in place;
 6. ``iterations += 1``.
 
@@ -92,6 +93,7 @@ class Optimizer:
                              f"global_clipnorm={global_clipnorm!r}.")
         self.name = name if name is not None else type(self).__name__.lower()
         self.iterations = 0
+        self._no_decay_ids, self._no_decay_names = set(), ()    # exclude_from_weight_decay
         self._state = {}      # variable (Tensor, hashed by identity) -> {slot name: ndarray}
         self._scratch = {}    # (shape, dtype) -> list of work buffers shared by all variables
 
@@ -164,7 +166,8 @@ class Optimizer:
         if self.weight_decay:
             keep = 1.0 - self.weight_decay * lr      # w - w*wd*lr, as one in-place multiply
             for _, var in pairs:
-                var.data *= keep
+                if self.decays(var):
+                    var.data *= keep
         self._before_update(lr)
         update = self._update_function()
         for g, var in pairs:
@@ -178,6 +181,26 @@ class Optimizer:
         """Create the state of ``variables`` now instead of at their first update."""
         for var in variables:
             self.state_for(var)
+
+    # ----------------------------------------------------------- weight decay
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """No weight decay for the variables of ``var_list``, nor for those whose name contains one
+        of the strings ``var_names`` (Keras 3's method): e.g. ``var_names=["bias", "gamma",
+        "beta"]`` decays only kernels and embeddings, as GPT-2 and nanoGPT train."""
+        names = [var_names] if isinstance(var_names, str) else list(var_names or [])
+        bad = [n for n in names if not isinstance(n, str) or not n]
+        if bad:
+            raise ValueError(f"exclude_from_weight_decay: var_names must be non-empty strings, "
+                             f"got {bad[0]!r}")
+        self._no_decay_ids.update(id(v) for v in (var_list or []))
+        self._no_decay_names = tuple(dict.fromkeys(self._no_decay_names + tuple(names)))
+
+    def decays(self, variable):
+        """Whether ``weight_decay`` applies to ``variable`` (see ``exclude_from_weight_decay``)."""
+        if id(variable) in self._no_decay_ids:
+            return False
+        name = getattr(variable, "name", None) or ""
+        return not any(part in name for part in self._no_decay_names)
 
     # ----------------------------------------------------------- clipping
     def _clip(self, pairs):

@@ -12,6 +12,8 @@ lives in the module named for its job:
 * ``batching``: feeding a training loop: ``batches`` (a ``BatchIterator``);
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
+* ``text_windows``: a language model's training batches: ``TextWindows`` (random windows of a
+  token array with their next tokens, nanoGPT's ``get_batch``) and ``windows_at``;
 * ``validation``: what the modules above share: ``NotFittedError``, the ``Fittable``
   base class of the encoders and scalers, the input checks and ``check_random_state``.
 
@@ -30,8 +32,10 @@ from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .splitting import KFold, StratifiedKFold, train_test_split
 from .text import CharTokenizer
+from .text_windows import TextWindows, windows_at
 from .validation import NotFittedError
 
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
-           "KFold", "StratifiedKFold", "BatchIterator", "batches", "CharTokenizer"]
+           "KFold", "StratifiedKFold", "BatchIterator", "batches", "CharTokenizer", "TextWindows",
+           "windows_at"]
