@@ -138,3 +138,17 @@ def test_another_optimizer_replaces_adamw(tmp_path):
     record = json.loads((tmp_path / "sgd" / "run.json").read_text())
     assert np.isfinite(record["validation"]["loss"])
     assert type(load_model(tmp_path / "sgd" / "model.scratchnn").optimizer).__name__ == "SGD"
+
+
+@pytest.mark.parametrize("vocabulary", [None, 7, ["a", "b"], "aab", "abc"])
+def test_generate_refuses_a_run_json_whose_vocabulary_does_not_fit_the_model(gpt_run, tmp_path, capsys,
+                                                                             vocabulary):
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(gpt_run, run)
+    record = json.loads((run / "run.json").read_text())
+    record["vocabulary"] = vocabulary          # missing, not text, repeated, or the wrong size
+    (run / "run.json").write_text(json.dumps(record))
+    status, out, err = _generate(capsys, run, "--prompt", "a", "--tokens", "3")
+    assert status == 2 and out == ""
+    assert "is not a language-model run" in err and "Traceback" not in err

@@ -49,7 +49,7 @@ from ..optimizers.schedules import CosineDecay
 from ..preprocessing import CharTokenizer, TextWindows
 from ..utils import set_random_seed
 from .errors import CLIError, check_out_folder
-from .use import open_run
+from .use import load_run
 
 #: The text datasets, and the models that train on them.
 TEXT_DATASETS = {"tiny_shakespeare": "tiny Shakespeare, 1,115,394 characters of Shakespeare's plays (ships "
@@ -214,8 +214,10 @@ def _summary_text(model, record, summary):
 
 # ----------------------------------------------------------------------------- generate
 def _language_model(path):
-    model, record = open_run(path)
-    if record.get("kind") != "text" or "vocabulary" not in record or not isinstance(model, GPT):
+    model, record, _, _ = load_run(path)
+    vocabulary = record.get("vocabulary")
+    if record.get("kind") != "text" or not isinstance(model, GPT) or not isinstance(vocabulary, str) \
+            or len(set(vocabulary)) != len(vocabulary) or len(vocabulary) != model.vocabulary_size:
         raise CLIError(f"{path} is not a language-model run: generate needs a run of "
                        "`scratchnn train --model gpt` (its run.json holds the vocabulary)", usage=True)
     return model, record

@@ -26,16 +26,10 @@ _MODEL_HINT = "give a run folder of `scratchnn train` or a .scratchnn file writt
 _RUN_JSON_LIMIT = 1 << 20          # bytes: a run.json is a few hundred
 
 
-def open_run(path, dataset=None):
-    """``(model, record)`` from a run folder or a ``.scratchnn`` file (``record`` from run.json
-    when there is one beside the model; ``dataset`` overrides the one it names).
-
-    Every mistake is a usage ``CLIError`` naming the file and what to do: a missing model, one
-    that is not a regular file (checked before opening: a named pipe would block), one that is
-    not a model, a run.json that is not JSON or names an unknown data set, class names that do
-    not match the model's outputs. ``record`` always has ``dataset``, ``kind``, ``task`` and
-    ``class_names`` (possibly empty for a table, whose names come with its data).
-    """
+def load_run(path):
+    """``(model, record, model_path, run_json)`` of a run folder or a ``.scratchnn`` file, checked
+    as far as any run is (the model file, run.json's JSON), whatever the model: ``open_run`` then
+    checks a classifier's or regressor's data set, ``scratchnn generate`` a language model's."""
     if os.path.isdir(path):
         model_path, run_json = os.path.join(path, "model.scratchnn"), os.path.join(path, "run.json")
     else:
@@ -48,6 +42,20 @@ def open_run(path, dataset=None):
     except ModelFormatError as e:
         raise CLIError(f"cannot load {model_path}: {e.part}: {e.reason}; {_MODEL_HINT}", usage=True) from None
     record = _read_record(run_json) if os.path.lexists(run_json) else {}
+    return model, record, model_path, run_json
+
+
+def open_run(path, dataset=None):
+    """``(model, record)`` from a run folder or a ``.scratchnn`` file (``record`` from run.json
+    when there is one beside the model; ``dataset`` overrides the one it names).
+
+    Every mistake is a usage ``CLIError`` naming the file and what to do: a missing model, one
+    that is not a regular file (checked before opening: a named pipe would block), one that is
+    not a model, a run.json that is not JSON or names an unknown data set, class names that do
+    not match the model's outputs. ``record`` always has ``dataset``, ``kind``, ``task`` and
+    ``class_names`` (possibly empty for a table, whose names come with its data).
+    """
+    model, record, model_path, run_json = load_run(path)
     if dataset is not None:
         spec = _task(dataset)
         if record.get("dataset") != spec.name:
