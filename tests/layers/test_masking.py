@@ -322,3 +322,26 @@ def test_a_transformer_encoder_trains_on_padded_sequences_and_ignores_the_paddin
     first.fit(ids, labels, epochs=2, batch_size=32, verbose=0)
     for a, b in zip(first.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_metrics_count_only_the_real_time_steps(rng):
+    """Keras's metrics read the output's mask: accuracy over the real tokens alone, here where the
+    padding's labels are random (counting them would pull accuracy towards 50%)."""
+    ids, labels, real = _majority_task(rng)
+    model = _encoder_model()
+    model.compile(snn.optimizers.Adam(0.01), snn.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], weighted_metrics=["accuracy"])
+    model.fit(ids, labels, epochs=3, batch_size=32, verbose=0)
+    test_ids, test_labels, test_real = _majority_task(np.random.default_rng(7), n=200)
+    right = model.predict(test_ids, verbose=0).argmax(-1) == test_labels
+    weights = np.linspace(0.5, 2.0, 200)
+    logs = model.evaluate(test_ids, test_labels, batch_size=64, verbose=0, return_dict=True)
+    assert logs["accuracy"] == pytest.approx(right[test_real].mean(), abs=1e-6)
+    assert abs(logs["accuracy"] - right.mean()) > 0.02              # the padding would have counted
+    logs = model.evaluate(test_ids, test_labels, sample_weight=weights, batch_size=64, verbose=0,
+                          return_dict=True)
+    w = weights[:, None] * test_real
+    assert logs["weighted_accuracy"] == pytest.approx((right * w).sum() / w.sum(), abs=1e-6)
+    assert logs["accuracy"] == pytest.approx(right[test_real].mean(), abs=1e-6)
+    batch = model.test_on_batch(test_ids, test_labels, return_dict=True)
+    assert batch["accuracy"] == pytest.approx(right[test_real].mean(), abs=1e-6)

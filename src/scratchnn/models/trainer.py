@@ -33,7 +33,7 @@ from .. import losses as _losses
 from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 from .. import random as _random
-from ..autograd import HookHandle, Tensor, no_grad
+from ..autograd import HookHandle, Tensor, get_mask, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
 from ..kernels import prepare_process
 from ..registry import custom
@@ -201,12 +201,13 @@ class Trainer:
             w.grad = None
 
     def train_step(self, x, y, sample_weight=None):
-        """Forward, loss, backward, update; returns (loss value, predictions array)."""
+        """Forward, loss, backward, update; returns (loss value, the output Tensor: its values and
+        the mask it may carry go to the metrics)."""
         y_pred = self(x, training=True)
         loss = self.compute_loss(y, y_pred, sample_weight)
         variables = self._trainable
         if not variables:                      # a frozen model: nothing to update (Keras warns too)
-            return float(loss.data), y_pred.data
+            return float(loss.data), y_pred
         loss.backward()
         for hook in list(self._gradient_hooks):     # usually none (see add_gradient_hook)
             hook(x, variables)
@@ -216,21 +217,34 @@ class Trainer:
                 v.data[...] = v.constraint(v.data)
         for v in self.weights:
             v.grad = None
-        return float(loss.data), y_pred.data
+        return float(loss.data), y_pred
 
     def test_step(self, x, y, sample_weight=None):
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(y, y_pred, sample_weight)
-        return float(loss.data), y_pred.data
+        return float(loss.data), y_pred
 
     def _update_metrics(self, y, y_pred, sample_weight, tracker, loss, n):
+        """``y_pred``: the predictions (an array, or the output Tensor). When the output carries a
+        mask (``Embedding(mask_zero=True)`` upstream), the metrics count only its real time steps,
+        as Keras's do: the mask is their sample weight (times ``sample_weight`` for the weighted)."""
+        mask = get_mask(y_pred)
+        y_pred = y_pred.data if isinstance(y_pred, Tensor) else y_pred
         tracker.update_state(loss, sample_weight=n)
         plain, weighted = self._build_metrics(y, y_pred)
+        plain_weight = weighted_weight = sample_weight
+        if mask is not None:
+            plain_weight = mask.astype(np.float64)
+            if sample_weight is not None:
+                sw = np.asarray(sample_weight, dtype=np.float64)
+                weighted_weight = sw.reshape(sw.shape + (1,) * (mask.ndim - sw.ndim)) * plain_weight
+            else:
+                weighted_weight = plain_weight
         for m in plain:
-            m.update_state(y, y_pred)
+            m.update_state(y, y_pred, sample_weight=plain_weight)
         for m in weighted:
-            m.update_state(y, y_pred, sample_weight=sample_weight)
+            m.update_state(y, y_pred, sample_weight=weighted_weight)
         logs = {"loss": float(tracker.result())}
         for m in plain + weighted:
             logs[m.name] = _to_log(m.result())
