@@ -55,7 +55,7 @@ def test_datasets_list_path_fetch(home, capsys):
     assert main(["datasets", "list"]) == 0
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines()]
-    assert names == ["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes"]
+    assert names == ["mnist", "fashion_mnist", "breast_cancer", "iris", "diabetes", "tiny_shakespeare"]
     assert "downloaded on first use" in out and "ships with scratchnn" in out
     assert main(["datasets", "path", "mnist"]) == 0
     assert capsys.readouterr().out.strip() == str(home / "home" / "datasets" / "mnist")

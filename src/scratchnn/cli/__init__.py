@@ -284,6 +284,8 @@ def datasets_command(args):
             else:
                 where = "ships with scratchnn"
             print(f"{name:<14} {spec.description} ({where})")
+        for name, description in gpt.TEXT_DATASETS.items():     # text, for --model gpt
+            print(f"{name:<14} {description}")
         return 0
     if args.action == "path":
         if args.name is None:
