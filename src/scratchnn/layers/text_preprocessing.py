@@ -60,7 +60,18 @@ def _check_max_tokens(who, max_tokens, pad_to_max_tokens, output_mode):
 _DROPPED = -2
 
 
-class StringLookup(Layer):
+class _StringLayer(Layer):
+    """A layer on strings: called on NumPy data (no Tensor, no graph, nothing to build), its
+    output a NumPy array of ids or strings; forward hooks still see each call."""
+
+    def __call__(self, inputs, training=False):
+        outputs = self.call(inputs, training=training)
+        if self._forward_hooks:
+            self.run_hooks(inputs, outputs)
+        return outputs
+
+
+class StringLookup(_StringLayer):
     """Maps strings to integer ids through a vocabulary (or ids back to strings with ``invert``).
 
     The ids: ``mask_token`` (if not None, ``output_mode="int"`` only) at 0, then
@@ -171,12 +182,6 @@ class StringLookup(Layer):
                                  "adapt(data) or pass vocabulary=")
 
     # ------------------------------------------------------------------ calling
-    def __call__(self, inputs, training=False):
-        outputs = self.call(inputs, training=training)
-        if self._forward_hooks:
-            self.run_hooks(inputs, outputs)
-        return outputs
-
     def call(self, inputs, training=False):
         self._check_ready("call")
         if self.invert:
@@ -256,7 +261,7 @@ def _batches(data):
                         f"{type(data).__name__}") from None
 
 
-class TextVectorization(Layer):
+class TextVectorization(_StringLayer):
     """Texts -> token ids (Keras's ``TextVectorization``): each text is standardized, split into
     tokens and each token looked up in the vocabulary.
 
@@ -331,12 +336,6 @@ class TextVectorization(Layer):
 
     def vocabulary_size(self):
         return self._lookup.vocabulary_size()
-
-    def __call__(self, inputs, training=False):
-        outputs = self.call(inputs, training=training)
-        if self._forward_hooks:
-            self.run_hooks(inputs, outputs)
-        return outputs
 
     def call(self, inputs, training=False):
         who = f"TextVectorization '{self.name}'"
