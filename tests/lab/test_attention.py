@@ -92,9 +92,19 @@ def test_attention_figures(results):
     future = np.arange(2 * length)[None, :] > np.arange(length, 2 * length)[:, None]
     assert np.isnan(weights[future]).all() and not np.isnan(weights[~future]).any()
     np.testing.assert_allclose(np.nansum(weights, axis=1), 1.0, rtol=1e-5)
-    # The largest weight of each row on the inputs lands on the digit written (this row sorts right).
+    # The first example is a row where the largest weight of each output on the inputs lands on the
+    # digit it writes; the second, one where some output looks hardest elsewhere. The titles count them.
     looked = [digits[j] for j in weights[:, :length].argmax(axis=1)]
-    assert sum(a == b for a, b in zip(looked, written)) >= length - 1
+    hits = result.numbers["example_hits"]
+    assert sum(a == b for a, b in zip(looked, written)) == hits[0] == length
+    assert f"({length} of {length} outputs" in suptitle(fig)
+    second = result.figures["attention_example_2"]
+    (ax2,) = plot_axes(second)
+    digits2, written2 = result.numbers["examples"][1].split("=")
+    weights2 = np.ma.filled(ax2.get_images()[0].get_array(), np.nan)[:, :length]
+    looked2 = [digits2[j] for j in weights2.argmax(axis=1)]
+    assert sum(a == b for a, b in zip(looked2, written2)) == hits[1] < length
+    assert f"({hits[1]} of {length} outputs" in suptitle(second)
     (ax,) = plot_axes(result.figures["attention_by_rank"])
     shown = np.asarray(ax.get_images()[0].get_array())
     np.testing.assert_allclose(np.diag(shown), result.numbers["rank_map_diagonal"], rtol=1e-6)

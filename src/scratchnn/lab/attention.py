@@ -149,25 +149,34 @@ def attention(lab):
             + ", ".join(f"{v:.2f}" for v in diagonal) + " on the diagonal of the rank map, at most "
             f"{lab.numbers['rank_map_off_diagonal_max']:.2f} elsewhere")
 
-    shown = [0, 1]
+    # Two rows to look at: the first where every output looks hardest at its digit, and the first
+    # where one does not (the model still writes it right: it reads a mix of all the values).
+    hits = look["hit"].sum(axis=1)
+    clean, missed = np.flatnonzero(hits == length), np.flatnonzero(hits < length)
+    shown = [int(clean[0])] + [int(r) for r in (missed[:1] if len(missed) else clean[1:2])]
     for i, row in enumerate(shown, start=1):
         tokens = [vocabulary[t] for t in sequence[row, :2 * length]]
-        lab.figure(f"attention_example_{i}", _example_map(scores[row], tokens, written[row], length))
+        lab.figure(f"attention_example_{i}", _example_map(scores[row], tokens, written[row], length,
+                                                          int(hits[row])))
     lab.number("examples", ["".join(vocabulary[t] for t in sequence[row]) for row in shown])
+    lab.number("example_hits", [int(hits[row]) for row in shown])
+    lab.say(f"rows where every output looks hardest at its own digit: {len(clean)} of {len(x_test)}")
     lab.figure("attention_by_rank", _rank_map(look["by_rank"], len(x_test)))
 
 
-def _example_map(scores, tokens, written, length):
+def _example_map(scores, tokens, written, length, hits):
     """The attention of the output positions of one sequence over every position: rows are the
-    outputs (``'3→4'``: reads 3, writes 4), columns the tokens read; the future (masked) is white."""
+    outputs (``'3→4'``: reads 3, writes 4), columns the tokens read; the future (masked) is white.
+    ``hits``: how many outputs look hardest (among the inputs) at the digit they write."""
     rows = scores[length:2 * length].copy()
     future = np.arange(2 * length)[None, :] > np.arange(length, 2 * length)[:, None]
     rows[future] = np.nan
     read = [tokens[length + k] for k in range(length)]               # '=' then the outputs so far
     labels = [f"{r}→{w}" for r, w in zip(read, written)]
     digits, result = "".join(tokens[:length]), "".join(str(d) for d in written)
-    fig = plot.attention_maps(rows, labels, tokens, layer_names=["block 1"],
-                              title=f"Sorting {digits} → {result}: where each output digit looks")
+    title = (f"Sorting {digits} → {result}: where each output digit looks\n"
+             f"({hits} of {length} outputs look hardest at the input digit they write)")
+    fig = plot.attention_maps(rows, labels, tokens, layer_names=["block 1"], title=title)
     ax = fig.axes[0]
     ax.set_xlabel("token read (input digits, '=', outputs so far); white = not yet written (masked)")
     ax.set_ylabel("output (reads → writes)")

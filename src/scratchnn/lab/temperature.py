@@ -121,6 +121,11 @@ def temperature(lab):
         lab.say(f"{t:>5g} {drawn_from[t]:>44.3f} {text_entropy[t]:>20.3f}")
     lab.say(f"(nats; Shakespeare's own characters {reference:.3f}, a uniform guess {np.log(vocab):.3f}); "
             f"both entropies rise with T: {rising}")
+    closest = min(TEMPERATURES, key=lambda t: abs(text_entropy[t] - reference))
+    lab.number("closest_to_shakespeare", closest)
+    lab.say(f"the characters closest in variety to Shakespeare's come at T = {closest:g} "
+            f"({text_entropy[closest]:.3f} vs {reference:.3f} nats); lower temperatures repeat, higher ones "
+            f"add noise")
     lab.say(f"T = {NEAR_ZERO:g} gives exactly the greedy texts: {same}. The two largest logits were at "
             f"least {gap:.3g} apart at every greedy step, so a pick could change only if two Gumbel noises "
             f"differed by more than {gap / NEAR_ZERO:.0f}: probability below 1e{int(np.floor(bound)) + 1} "
