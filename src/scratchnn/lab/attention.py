@@ -17,11 +17,14 @@ so the attention map is a direct picture of where each output looks. What should
 After writing 3, the next output is the smallest input digit larger than 3. So the query of
 "I just wrote 3" has to find that digit among the keys of all the inputs: the claim checked on
 the maps is that, among the input positions, the one with the largest attention weight holds
-exactly the digit being written (the chance level is 1 / length).
+exactly the digit being written (the chance level is 1 / length). A few outputs look hardest
+somewhere else and are still written right: attention hands on a weighted mix of all the values,
+and the feed-forward step reads the answer from the mix. The second example map shows a row with
+such an output.
 
 Two choices make the lesson clean. The digits of a row are all different (rows with a repeat are
-left out): with repeats the model must also count how many copies it has already written, and
-its attention then spreads over the copies. And the model has no position embedding: sorting
+left out): with repeats the next digit also depends on how many copies are already written,
+which one head cannot see in one look, and its attention spreads out. And the model has no position embedding: sorting
 only depends on the values, so each key says *which digit* it holds and nothing else (with a
 learned position embedding the model learns the task as well, but part of every attention score
 then depends on where the digits are, and the maps are blurrier).
