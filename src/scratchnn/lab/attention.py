@@ -24,9 +24,9 @@ such an output.
 
 Two choices make the lesson clean. The digits of a row are all different (rows with a repeat are
 left out): with repeats the next digit also depends on how many copies are already written,
-which one head cannot see in one look, and its attention spreads out. And the model has no position embedding: sorting
-only depends on the values, so each key says *which digit* it holds and nothing else (with a
-learned position embedding the model learns the task as well, but part of every attention score
+which one head cannot see in one look, and its attention spreads out. And the model has no
+position embedding: sorting only depends on the values, so each key says *which digit* it holds
+and nothing else (with a learned position embedding the model learns the task as well, but part of every attention score
 then depends on where the digits are, and the maps are blurrier).
 
 The test set holds rows that never appear in the training set; the model writes them with greedy
