@@ -26,8 +26,8 @@ Two choices make the lesson clean. The digits of a row are all different (rows w
 left out): with repeats the next digit also depends on how many copies are already written,
 which one head cannot see in one look, and its attention spreads out. And the model has no
 position embedding: sorting only depends on the values, so each key says *which digit* it holds
-and nothing else (with a learned position embedding the model learns the task as well, but part of every attention score
-then depends on where the digits are, and the maps are blurrier).
+and nothing else (with a learned position embedding the model learns the task as well, but part
+of every attention score then depends on where the digits are, and the maps are blurrier).
 
 The test set holds rows that never appear in the training set; the model writes them with greedy
 decoding (``generation.generate`` with temperature 0, each output fed back as the next input).
