@@ -17,3 +17,15 @@ def test_the_lab_command_lists_and_runs(toy_experiment, tmp_path, capsys):
     assert (tmp_path / "out" / "curve.png").exists()
     assert main(["lab", "no-such-thing"]) == 2
     assert "unknown experiment 'no-such-thing'" in capsys.readouterr().err
+
+
+def test_the_text_lessons_are_listed_after_the_recipes(capsys):
+    from scratchnn.cli import main
+    assert main(["lab"]) == 0
+    listing = capsys.readouterr().out
+    for name in ("attention", "transformer", "temperature"):
+        assert f"  {name} " in listing
+    names = lab.names()
+    assert names.index("multiclass") < names.index("attention") < names.index("transformer") \
+        < names.index("temperature")
+    assert [lab.EXPERIMENTS[n].order for n in ("attention", "transformer", "temperature")] == [14, 15, 16]
