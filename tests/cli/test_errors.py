@@ -32,7 +32,7 @@ MISTAKES = [
     ("train-mistyped-choice", ["train", "--optimizer", "adamm"], 2, "did you mean adam?"),
     ("train-negative-epochs", ["train", "--epochs", "-3"], 2, "expected a positive integer, got -3"),
     ("train-epochs-not-a-number", ["train", "--epochs", "three"], 2, "expected a positive integer"),
-    ("train-bad-learning-rate", ["train", "--lr", "fast"], 2, "expected a positive learning rate, got 'fast'"),
+    ("train-bad-learning-rate", ["train", "--lr", "fast"], 2, "a positive learning rate, got 'fast'"),
     ("train-zero-batch-size", ["train", "--batch-size", "0"], 2, "expected a positive integer, got 0"),
     ("train-validation-split-above-1", ["train", "--validation-split", "1.5"], 2, "in [0, 1)"),
     ("train-negative-patience", ["train", "--early-stopping", "-1"], 2, "expected an integer >= 0"),
