@@ -195,7 +195,10 @@ def test_save_and_load_model_round_trip_bit_for_bit(rng, tmp_path):
     model = _compiled(_gpt(seed=5, dropout=0.1))
     model.train_on_batch(ids[:, :-1], ids[:, 1:])
     path = model.save(tmp_path / "gpt.scratchnn")
+    before = snn.random.generator().bit_generator.state, np.random.get_state()[1].copy()
     loaded = load_model(path)
+    after = snn.random.generator().bit_generator.state, np.random.get_state()[1]
+    assert before[0] == after[0] and np.array_equal(before[1], after[1])     # loading drew no number
     assert type(loaded) is GPT and loaded.get_config() == model.get_config()
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         assert a.dtype == b.dtype

@@ -74,6 +74,14 @@ def weight_budget(elements, initialize=True):
         _weight_budget.reset(token)
 
 
+def initializing_weights():
+    """False while a model is rebuilt from a file (``weight_budget(..., initialize=False)``): a
+    layer whose ``build`` sets initial values itself (beyond ``add_weight``'s initializer) skips
+    that work then, as the file's values overwrite them and no random number may be drawn."""
+    budget = _weight_budget.get()
+    return budget is None or budget[1]
+
+
 def resolve_training(training):
     """The ``training`` flag a layer call runs with: ``training`` when given, else the flag of the
     enclosing layer call (Keras's call context), else False."""

@@ -14,7 +14,7 @@ top to bottom.
     from scratchnn.generation import generate               # then write: tokenizer.decode(ids)
     ids = generate(model, tokenizer.encode("ROMEO:"), 300, temperature=0.8, top_k=40, block_size=64)
 
-``scratchnn train --model gpt`` does all of this on tiny Shakespeare (``scratchnn/cli/text.py``),
+``scratchnn train --model gpt`` does all of this on tiny Shakespeare (``scratchnn/cli/gpt.py``),
 ``bench/gpt.py`` compares it with the same model in PyTorch.
 """
 import math
@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import initializers as _initializers
 from .. import layers as _layers
+from ..layers.base import initializing_weights
 from ..layers.core import Dense, Dropout
 from ..layers.embedding import Embedding, PositionEmbedding
 from ..layers.normalization import LayerNormalization
@@ -129,6 +130,8 @@ class GPT(Model):
             layer._build_once(any_length)
         super().build(input_shape)
         self.input_shape = (None, None)                     # (batch, T): any T <= sequence_length
+        if not initializing_weights():                      # load_model: the file holds the values
+            return
         stddev = self.initializer_range / math.sqrt(2 * self.num_layers)
         scaled = _initializers.RandomNormal(stddev=stddev)
         for block in self.transformer_layers:
