@@ -214,8 +214,11 @@ class Registry:
     # ------------------------------------------------------------------ Keras's get / serialize
     def serialize(self, obj):
         """``{'class_name': ..., 'config': obj.get_config()}`` for an instance of ``base`` (a registry
-        of functions saves a function by its name: ``name_of``)."""
+        of functions saves a function by its name: ``name_of``). ``None`` (no object: the default)
+        is saved as ``None``, as Keras does."""
         base = self.base
+        if obj is None:
+            return None
         if base is None:
             raise ValueError(f"{self.kind} objects are functions, saved by name (name_of), not as configs; "
                              f"got {obj!r}")

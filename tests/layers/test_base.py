@@ -360,3 +360,23 @@ def test_sublayers_come_in_the_order_layers_were_assigned():
     layer(np.ones((1, 5)))
     assert layer.sublayers() == [layer.extra[0], layer.body, layer.head]
     assert [w.shape for w in layer.weights] == [(5, 4), (4,), (5, 2), (2,), (2, 3), (3,)]
+
+
+def test_an_initializer_of_none_is_kerass_default_and_survives_a_round_trip(tmp_path):
+    """``Dense(bias_initializer=None)``: the weight gets add_weight's default (Glorot uniform, as
+    Keras), the config says None, and the model saves and loads (a file whose config says None
+    used to load, then fail to save again)."""
+    import scratchnn as snn
+    from scratchnn.layers import Dense, Input
+    snn.utils.set_random_seed(0)
+    model = snn.Sequential([Input((4,)), Dense(3, bias_initializer=None, kernel_initializer=None)])
+    dense = model.layers[-1]
+    assert dense.get_config()["bias_initializer"] is None
+    bias = model.get_weights()[1]
+    assert np.all(np.abs(bias) <= np.sqrt(6 / (3 + 1))) and np.any(bias != 0)     # Glorot, not zeros
+    path = model.save(tmp_path / "m.scratchnn")
+    loaded = snn.models.load_model(path)
+    assert loaded.layers[-1].get_config()["bias_initializer"] is None
+    loaded.save(tmp_path / "again.scratchnn")
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -223,7 +223,8 @@ class Layer(metaclass=_BuildWhenShapeKnown):
     # ------------------------------------------------------------------ weights
     def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None,
                    trainable=True, constraint=None, dtype=None):
-        """Create, initialise and track a weight (``Variable``) of this layer."""
+        """Create, initialise and track a weight (``Variable``) of this layer. ``initializer=None``
+        is Keras's default: Glorot uniform for a float weight, zeros otherwise."""
         shape = shape_tuple(shape)
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
         budget = _weight_budget.get()
@@ -234,6 +235,8 @@ class Layer(metaclass=_BuildWhenShapeKnown):
                                  f"values, more than the {budget[0]} left in the file")
             budget[0] -= size
         initializer = _initializers.get(initializer)
+        if initializer is None:                       # Keras's default for a weight: by its dtype
+            initializer = _initializers.get("glorot_uniform" if dtype.kind == "f" else "zeros")
         if budget is not None and not budget[1]:
             values = np.zeros(shape, dtype=dtype)     # filled from a file next (untouched pages cost nothing)
         else:
