@@ -65,3 +65,26 @@ def format_percent(fraction, decimals=0):
     if float(text) >= 100 and value < 100:          # still "100": cut instead of rounding
         text = f"{np.floor(value * 10 ** places) / 10 ** places:.{places}f}"
     return text + "%"
+
+
+#: How many bytes of an array a check (``np.isfinite``) looks at in one go: checking an array of
+#: any size then needs at most about this much extra memory (a whole-array ``np.isfinite`` would add a
+#: quarter of a float32 input's size, half a float64 one's once cast).
+CHUNK_BYTES = 4 * 2**20
+
+
+def array_chunks(arr):
+    """``(offset, view)`` pairs that cover ``arr`` in C order, each view about ``CHUNK_BYTES``
+    (``offset``: the flat index of the view's first element). No copy of the whole array."""
+    if arr.flags.c_contiguous:
+        flat = arr.reshape(-1)                     # a view
+        step = max(1, CHUNK_BYTES // flat.itemsize)
+        for start in range(0, flat.size, step):
+            yield start, flat[start:start + step]
+        return
+    row = arr[0].size if len(arr) else 1          # not contiguous: groups of whole samples
+    rows = max(1, CHUNK_BYTES // max(1, row * arr.itemsize))
+    for start in range(0, len(arr), rows):
+        yield start * row, arr[start:start + rows]
+
+

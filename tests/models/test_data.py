@@ -289,7 +289,8 @@ def test_a_bad_first_batch_of_a_list_changes_nothing():
 def test_finiteness_check_adds_little_to_the_peak_memory(dtype):
     """The check looks at a few MB at a time: a whole-array np.isfinite added a quarter of a
     float32 input's size (16 MB here) to the peak."""
-    from scratchnn.models.data import CHECK_CHUNK_BYTES, check_finite
+    from scratchnn.models.data import check_finite
+    from scratchnn.utils import CHUNK_BYTES as CHECK_CHUNK_BYTES
     x = np.ones((2**14, 2**12 // np.dtype(dtype).itemsize), dtype)         # 64 MB
     tracemalloc.start()
     try:
@@ -302,8 +303,9 @@ def test_finiteness_check_adds_little_to_the_peak_memory(dtype):
 
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])
 def test_finiteness_check_in_chunks_names_the_right_position(layout, monkeypatch):
+    from scratchnn import utils
     from scratchnn.models import data
-    monkeypatch.setattr(data, "CHECK_CHUNK_BYTES", 40)               # many chunks on a small array
+    monkeypatch.setattr(utils, "CHUNK_BYTES", 40)                    # many chunks on a small array
     base = np.zeros((9, 7, 5))
     x = {"C": base, "F": np.asfortranarray(base), "strided": np.zeros((9, 14, 5))[:, ::2]}[layout]
     for index, bad, pattern in (((8, 6, 4), np.nan, r"sample 8: x\[8, 6, 4\] = nan"),

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..backend import DEFAULT_FLOAT
+from ..utils import array_chunks
 
 
 def as_array(value, name):
@@ -36,27 +37,6 @@ def as_array(value, name):
     return arr
 
 
-#: How many bytes of an array the finiteness check looks at in one go: checking an array of any
-#: size then needs at most about this much extra memory (a whole-array ``np.isfinite`` would add a
-#: quarter of a float32 input's size, half a float64 one's once cast).
-CHECK_CHUNK_BYTES = 4 * 2**20
-
-
-def _chunks(arr):
-    """``(offset, view)`` pairs that cover ``arr`` in C order, each view about ``CHECK_CHUNK_BYTES``
-    (``offset``: the flat index of the view's first element). No copy of the whole array."""
-    if arr.flags.c_contiguous:
-        flat = arr.reshape(-1)                     # a view
-        step = max(1, CHECK_CHUNK_BYTES // flat.itemsize)
-        for start in range(0, flat.size, step):
-            yield start, flat[start:start + step]
-        return
-    row = arr[0].size if len(arr) else 1          # not contiguous: groups of whole samples
-    rows = max(1, CHECK_CHUNK_BYTES // max(1, row * arr.itemsize))
-    for start in range(0, len(arr), rows):
-        yield start * row, arr[start:start + rows]
-
-
 def _finite_as_float32(chunk):
     """True where a value stays finite as float32, the type the model computes in (1e39 is a finite
     float64 but inf in float32)."""
@@ -76,7 +56,7 @@ def check_finite(arr, name, where=""):
     (``where``: e.g. " in batch 3 of the generator"). Checked a chunk at a time (``_chunks``)."""
     if arr is None or arr.dtype.kind != "f":
         return
-    for offset, chunk in _chunks(arr):
+    for offset, chunk in array_chunks(arr):
         ok = _finite_as_float32(chunk)
         if ok.all():
             continue

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd import Tensor
+from ..utils import array_chunks
 
 __all__ = ["NotFittedError", "Fittable", "as_array", "preview", "num_samples", "check_positive_int",
            "check_random_state", "check_2d", "check_labels"]
@@ -90,8 +91,9 @@ def check_2d(X, who, numeric):
     if numeric:
         if X.dtype.kind not in "biuf":
             raise ValueError(f"{who}: X must hold numbers (bool, int or float), got dtype {X.dtype}")
-        if X.dtype.kind == "f" and not np.isfinite(X).all():
-            bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
+        bad = 0 if X.dtype.kind != "f" else sum(      # in chunks: no array of X's size is added
+            chunk.size - int(np.count_nonzero(np.isfinite(chunk))) for _, chunk in array_chunks(X))
+        if bad:
             raise ValueError(f"{who}: X contains {bad} NaN or infinite values; remove or impute them first")
     return X
 
