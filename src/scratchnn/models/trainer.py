@@ -212,10 +212,9 @@ class Trainer:
         for hook in list(self._gradient_hooks):     # usually none (see add_gradient_hook)
             hook(x, variables)
         self.optimizer.apply([v.grad for v in variables], variables)
-        for v in variables:
+        for v in variables:       # only these have gradients (_setup_trainable): no walk of the model
             if v.constraint is not None:
                 v.data[...] = v.constraint(v.data)
-        for v in self.weights:
             v.grad = None
         return float(loss.data), y_pred
 
