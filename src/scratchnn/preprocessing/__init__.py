@@ -10,6 +10,8 @@ lives in the module named for its job:
 * ``scaling``: feature scaling: ``StandardScaler``, ``MinMaxScaler``, ``normalize_images``;
 * ``splitting``: splitting a data set: ``train_test_split``, ``KFold``, ``StratifiedKFold``;
 * ``batching``: feeding a training loop: ``batches`` (a ``BatchIterator``);
+* ``dataset``: ``Dataset``, a small ``tf.data.Dataset`` (``from_tensor_slices``, ``shuffle``,
+  ``batch``, ``map``, ...; its engine is ``dataset_nodes``, its nested elements ``structure``);
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
 * ``text_windows``: a language model's training batches: ``TextWindows`` (random windows of a
@@ -28,6 +30,7 @@ which ``scratchnn.utils.set_random_seed`` reseeds), an ``int`` seed, or a
 """
 from ..utils import to_categorical
 from .batching import BatchIterator, batches
+from .dataset import Dataset
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .splitting import KFold, StratifiedKFold, train_test_split
@@ -37,5 +40,5 @@ from .validation import NotFittedError
 
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
-           "KFold", "StratifiedKFold", "BatchIterator", "batches", "CharTokenizer", "TextWindows",
+           "KFold", "StratifiedKFold", "BatchIterator", "batches", "Dataset", "CharTokenizer", "TextWindows",
            "windows_at"]
