@@ -281,7 +281,8 @@ class Trainer:
         if y is not None:
             raise ValueError(f"when x is a generator or iterable of batches, y must be None "
                              f"(the batches carry the targets), got y of type {type(y).__name__}")
-        return _data.IterableData(x, steps)
+        arg = {"fit": "steps_per_epoch", "validation": "validation_steps"}.get(what, "steps")
+        return _data.batch_source(x, steps, what, arg)
 
     def _validate_for(self, data, what):
         """Build the model and check shapes and labels before any weight changes (batches from
@@ -323,6 +324,7 @@ class Trainer:
         """Train for ``epochs`` passes over the data; returns the ``History`` callback
         (``history.history['loss']``, ``['accuracy']``, ``['val_loss']``, ...)."""
         self._assert_compiled("fit")
+        _data.refuse_batch_size(x, batch_size, "fit")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -423,6 +425,7 @@ class Trainer:
         """Loss and metrics on data: a float if there are no metrics, else
         ``[loss, metric1, ...]`` (or a dict with ``return_dict=True``), as Keras returns."""
         self._assert_compiled("evaluate")
+        _data.refuse_batch_size(x, batch_size, "evaluate")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, y, sample_weight, batch_size, steps=steps, what="evaluate")
@@ -440,6 +443,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, as one NumPy array (computed in batches, no graph)."""
         prepare_process()
+        _data.refuse_batch_size(x, batch_size, "predict")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, None, None, batch_size, steps=steps, what="predict")

@@ -58,6 +58,7 @@ class TensorSpec:
 
 def _as_tensor(array):
     """An element's array as a Tensor without copy or dtype change; text and objects stay arrays."""
+    array = np.asarray(array)                  # a scalar component: a 0-d array
     return Tensor.wrap(array) if array.dtype.kind in "biuf" else array
 
 
@@ -111,7 +112,8 @@ class Dataset:
     def range(*args, dtype=np.int64, name=None):
         """``range(stop)``, ``range(start, stop[, step])``: integers, as Python's ``range``."""
         if not 1 <= len(args) <= 3:
-            raise TypeError(f"Dataset.range takes 1 to 3 arguments (stop or start, stop, step), got {len(args)}")
+            raise TypeError(f"Dataset.range takes 1 to 3 arguments (stop or start, stop, step), "
+                            f"got {len(args)}")
         for a in args:
             _count(a, "each argument", "range", minimum=-(2**62))
         if len(args) == 3 and args[2] == 0:
@@ -150,13 +152,13 @@ class Dataset:
         """Each element as Tensors (``.numpy()`` gives the array)."""
         for structure, n in self._node.chunks():
             for i in range(n):
-                yield map_structure(lambda a: _as_tensor(np.asarray(a[i])), structure)
+                yield map_structure(_as_tensor, nodes.rows(structure, i))
 
     def as_numpy_iterator(self):
         """Each element as NumPy arrays (a scalar component as a 0-d array's value)."""
         for structure, n in self._node.chunks():
             for i in range(n):
-                yield map_structure(lambda a: a[i], structure)
+                yield nodes.rows(structure, i)
 
     def numpy_chunks(self):
         """The elements in chunks ``(structure, n)`` (the engine's view, for fast consumers such as

@@ -39,6 +39,8 @@ def expand(structure):
 
 
 def concat(structures, who):
+    if len(structures) == 1:
+        return structures[0]
     try:
         return map_structure(lambda *parts: np.concatenate(parts), *structures)
     except ValueError:
@@ -65,7 +67,8 @@ def pieces(table, n, order=None):
 
 # --------------------------------------------------------------------------- sources
 class Table:
-    """Elements held in memory as one structure of arrays (``from_tensor_slices``, ``from_tensors``, ``range``)."""
+    """Elements held in memory as one structure of arrays (``from_tensor_slices``, ``from_tensors``,
+    ``range``)."""
 
     def __init__(self, structure):
         self.structure = structure
@@ -259,7 +262,8 @@ class Batch(Node):
             start = 0
             while start < n:
                 take = min(size - count, n - start)
-                part = structure if (start == 0 and take == n) else rows(structure, slice(start, start + take))
+                whole = start == 0 and take == n
+                part = structure if whole else rows(structure, slice(start, start + take))
                 start += take
                 if count == 0 and take == size:
                     yield expand(part), 1
