@@ -163,3 +163,33 @@ def test_fit_on_a_generator_of_tensors_with_steps_per_epoch():
     ref.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     model.fit(forever(), steps_per_epoch=4, epochs=2, verbose=0)
     assert_weights_close(model, ref)
+
+
+def test_a_1d_x_gets_the_feature_axis_of_a_model_whose_input_is_one_feature():
+    """The course's first program: Dense(1, input_shape=[1]) fit on a 1-D x (Keras 3 adds the axis)."""
+    xs = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+    ys = 2 * xs - 1
+
+    def line():
+        from scratchnn.utils import set_random_seed
+        set_random_seed(0)
+        model = keras.Sequential([keras.layers.Dense(units=1, input_shape=[1])])
+        model.compile(optimizer="sgd", loss="mean_squared_error")
+        return model
+
+    flat, column = line(), line()
+    flat.fit(xs, ys, epochs=20, verbose=0)
+    column.fit(xs.reshape(-1, 1), ys, epochs=20, verbose=0)
+    assert_weights_close(flat, column)
+    assert flat.predict([10.0], verbose=0).shape == (1, 1)
+    np.testing.assert_allclose(flat.predict([10.0], verbose=0), column.predict(np.array([[10.0]]), verbose=0))
+    assert flat.evaluate(xs, ys, verbose=0) == pytest.approx(column.evaluate(xs[:, None], ys, verbose=0))
+    ds = Dataset.from_tensor_slices((xs, ys)).batch(3)
+    assert flat.evaluate(ds, verbose=0) == pytest.approx(column.evaluate(xs[:, None], ys, verbose=0))
+
+
+def test_a_1d_x_for_several_features_is_still_refused():
+    x, y = blobs(8)
+    model, _ = pair()
+    with pytest.raises(ValueError, match=r"expects inputs of shape \(None, 4\)"):
+        model.fit(x[:, 0], y, verbose=0)

@@ -131,6 +131,13 @@ def unpack_validation_data(data):
     return data, None, None
 
 
+def needs_feature_axis(input_shape, x_shape):
+    """Keras 3's rule: x with one axis fewer than the model's declared input, whose last axis is 1
+    (``x`` of shape (n,) for ``Input((1,))``), gets that axis of one feature added."""
+    return (input_shape is not None and len(x_shape) == len(input_shape) - 1 and len(input_shape) >= 2
+            and input_shape[-1] == 1)
+
+
 def to_float_batch(xb):
     """A batch of inputs as float32 (integer images, float64 arrays)."""
     return xb if xb.dtype == DEFAULT_FLOAT else xb.astype(DEFAULT_FLOAT)
@@ -148,6 +155,7 @@ class ArrayData:
                 raise ValueError(f"x and {name} have different numbers of samples: {n} and {len(arr)}")
         self.num_samples = n
         self.max_steps = max_steps          # steps_per_epoch: end each epoch after this many batches
+        self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
 
     @property
     def steps(self):
@@ -159,7 +167,8 @@ class ArrayData:
         order = rng.permutation(n) if self.shuffle else None
         for start in range(0, self.steps * bs, bs):
             idx = order[start:start + bs] if order is not None else slice(start, start + bs)
-            yield (to_float_batch(self.x[idx]),
+            xb = to_float_batch(self.x[idx])
+            yield (xb[..., None] if self.feature_axis else xb,
                    None if self.y is None else self.y[idx],
                    None if self.sample_weight is None else self.sample_weight[idx])
 
@@ -251,6 +260,7 @@ class IterableData:
         self.one_shot = iter(source) is source
         self.kind = "generator" if self.one_shot else (kind or type(source).__name__)
         self.keep_position = keep_position
+        self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
         self._iterator = None
         self._pending = None        # the batch peek() read, served first
         self._used = False          # an epoch has started
@@ -292,7 +302,7 @@ class IterableData:
                     break
                 self._iterator, self._count = iter(self.source), 0      # a re-iterable starts over
                 batch = self._next()
-            yield batch
+            yield (batch[0][..., None],) + batch[1:] if self.feature_axis else batch
         if hasattr(self.source, "end_epoch"):
             self.source.end_epoch()
 

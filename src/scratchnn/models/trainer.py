@@ -298,6 +298,8 @@ class Trainer:
             x, y = data.x, data.y
         if y is None and what != "predict" and not self._overrides(what):
             raise ValueError(checks.missing_targets(what, kind))
+        if self.built and _data.needs_feature_axis(self.input_shape, x.shape):
+            data.feature_axis, x = True, x[..., None]        # x of shape (n,) for Input((1,))
         before = self._unbuilt_layers()
         try:
             self.ensure_built(x.shape[1:])
