@@ -255,3 +255,52 @@ def test_transformations_need_functions_and_counts():
         Dataset.range(3).take(1.5)
     with pytest.raises(ValueError, match="buffer_size must be at least 1"):
         Dataset.range(3).shuffle(0)
+
+
+# ----------------------------------------------------------------------------- window and flat_map
+def test_window_gives_datasets_of_consecutive_elements_as_tensorflow_documents():
+    def windows(ds):
+        return [[int(v) for v in w.as_numpy_iterator()] for w in ds]
+    assert windows(Dataset.range(7).window(3, shift=2)) == [[0, 1, 2], [2, 3, 4], [4, 5, 6], [6]]
+    assert windows(Dataset.range(7).window(3, shift=1, stride=2)) == [
+        [0, 2, 4], [1, 3, 5], [2, 4, 6], [3, 5], [4, 6], [5], [6]]
+    assert windows(Dataset.range(7).window(3, drop_remainder=True)) == [[0, 1, 2], [3, 4, 5]]
+    assert len(Dataset.range(7).window(3, shift=1, drop_remainder=True)) == 5
+
+
+def test_the_courses_windowed_time_series_dataset():
+    """window + flat_map + map to (inputs, next value), as the time-series course builds it."""
+    series = np.arange(20, dtype=np.float32) * 0.5
+    size = 4
+    ds = Dataset.from_tensor_slices(series).window(size + 1, shift=1, drop_remainder=True)
+    ds = ds.flat_map(lambda window: window.batch(size + 1))
+    ds = ds.shuffle(8, seed=0).map(lambda window: (window[:-1], window[-1])).batch(5).prefetch(1)
+    xs, ys = zip(*ds.as_numpy_iterator())
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    assert x.shape == (16, 4) and [len(b) for b in ys] == [5, 5, 5, 1]
+    np.testing.assert_array_equal(x[:, 1:] - x[:, :-1], np.full((16, 3), 0.5))   # each row is a window
+    np.testing.assert_array_equal(y, x[:, -1] + 0.5)                              # and its next value
+    assert sorted(x[:, 0].tolist()) == (np.arange(16) * 0.5).tolist()
+
+
+def test_flat_map_spreads_tuple_windows_and_needs_a_dataset():
+    ds = Dataset.from_tensor_slices((np.arange(5), np.arange(5) * 10)).window(2, drop_remainder=True)
+    pairs = ds.flat_map(lambda a, b: Dataset.zip(a.batch(2), b.batch(2)))
+    assert [(a.tolist(), b.tolist()) for a, b in pairs.as_numpy_iterator()] == [([0, 1], [0, 10]),
+                                                                               ([2, 3], [20, 30])]
+    with pytest.raises(TypeError, match="flat_map: the function must return a Dataset, got list"):
+        list(Dataset.range(3).flat_map(lambda v: [v]).as_numpy_iterator())
+
+
+def test_padded_batch_pads_each_batch_to_its_longest_element_or_the_given_shape():
+    ragged = Dataset.range(1, 6).map(lambda n: np.arange(int(n)) + 1)
+    got = [b.tolist() for b in ragged.padded_batch(2).as_numpy_iterator()]
+    assert got == [[[1, 0], [1, 2]], [[1, 2, 3, 0], [1, 2, 3, 4]], [[1, 2, 3, 4, 5]]]
+    fixed = ragged.padded_batch(2, padded_shapes=[6], padding_values=-1, drop_remainder=True)
+    assert [b.shape for b in fixed.as_numpy_iterator()] == [(2, 6), (2, 6)] and len(fixed) == 2
+    assert next(fixed.as_numpy_iterator())[0].tolist() == [1, -1, -1, -1, -1, -1]
+    pairs = Dataset.from_generator(lambda: iter([(np.arange(2), 7), (np.arange(3), 8)]))
+    x, y = next(pairs.padded_batch(2, padded_shapes=([None], [])).as_numpy_iterator())
+    assert x.tolist() == [[0, 1, 0], [0, 1, 2]] and y.tolist() == [7, 8]
+    with pytest.raises(ValueError, match=r"longer than its padded shape \(3,\)"):
+        list(ragged.padded_batch(5, padded_shapes=[3]).as_numpy_iterator())

@@ -18,7 +18,7 @@ work per element unless ``map`` or ``filter`` needs it. ``map`` after ``batch`` 
 function once per batch, on the whole batch (the faster order, as in TensorFlow).
 
 Out of scope (this is not TensorFlow): files (``TFRecordDataset``, ``cache(filename)`` keeps the
-cache in memory), ``padded_batch``, ``window``, distribution, and graph tracing (functions given
+cache in memory), ``interleave``, ``group_by_window``, distribution, and graph tracing (functions given
 to ``map``/``filter`` run eagerly on tensors; ``num_parallel_calls`` and ``deterministic`` are
 accepted and ignored, as is ``prefetch``).
 """
@@ -28,6 +28,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from . import dataset_nodes as nodes
+from .dataset_padding import PaddedBatch
 from .structure import describe, leaves, map_structure, to_arrays
 
 __all__ = ["Dataset", "TensorSpec", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
@@ -57,7 +58,10 @@ class TensorSpec:
 
 
 def _as_tensor(array):
-    """An element's array as a Tensor without copy or dtype change; text and objects stay arrays."""
+    """An element's array as a Tensor without copy or dtype change; text stays an array, a window
+    (``Dataset.window``) a Dataset."""
+    if isinstance(array, Dataset):
+        return array
     array = np.asarray(array)                  # a scalar component: a 0-d array
     return Tensor.wrap(array) if array.dtype.kind in "biuf" else array
 
@@ -216,6 +220,14 @@ class Dataset:
         return Dataset(nodes.Batch(self._node, _count(batch_size, "batch_size", "batch", minimum=1),
                                    bool(drop_remainder)))
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False,
+                     name=None):
+        """Batches of elements whose shapes differ, each component padded (with ``padding_values``,
+        default 0, or '' for text) to ``padded_shapes`` (one shape per component; ``None`` or -1 in
+        it, or no shape at all: the longest of the batch on that axis)."""
+        return Dataset(PaddedBatch(self._node, _count(batch_size, "batch_size", "padded_batch", minimum=1),
+                                   padded_shapes, padding_values, bool(drop_remainder)))
+
     def unbatch(self, name=None):
         """The rows of each element as elements (``batch``'s inverse)."""
         return Dataset(nodes.Unbatch(self._node))
@@ -275,6 +287,30 @@ class Dataset:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"Dataset.concatenate needs a Dataset, got {type(dataset).__name__}")
         return Dataset(nodes.Concatenate(self._node, dataset._node))
+
+    def flat_map(self, map_func, name=None):
+        """``map_func`` returns a dataset for each element; their elements, one dataset after the other
+        (``ds.window(5).flat_map(lambda w: w.batch(5))``)."""
+        _callable(map_func, "flat_map")
+
+        def node_of(result):
+            if not isinstance(result, Dataset):
+                raise TypeError(f"Dataset.flat_map: the function must return a Dataset, got "
+                                f"{type(result).__name__}")
+            return result._node
+        return Dataset(nodes.FlatMap(self._node, map_func, self._wrap, node_of))
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Windows of ``size`` consecutive elements (every ``stride``-th), one starting every
+        ``shift`` elements (default: ``size``); each window is a dataset (a tuple or dict of
+        datasets for tuple or dict elements), usually batched whole with ``flat_map``:
+        ``ds.window(6, shift=1, drop_remainder=True).flat_map(lambda w: w.batch(6))``. Without
+        ``drop_remainder`` the last windows are shorter."""
+        size = _count(size, "size", "window", minimum=1)
+        shift = size if shift is None else _count(shift, "shift", "window", minimum=1)
+        stride = _count(stride, "stride", "window", minimum=1)
+        return Dataset(nodes.Window(self._node, size, shift, stride, bool(drop_remainder),
+                                    lambda rows: Dataset(nodes.Table(rows))))
 
     def enumerate(self, start=0, name=None):
         """``(i, element)`` pairs, ``i`` counting from ``start``."""

@@ -409,6 +409,62 @@ class Filter(Node):
                 yield rows(structure, keep), int(keep.sum())
 
 
+class Window(Node):
+    """Elements ``start, start + stride, ...`` (``size`` of them) as one element each, for ``start``
+    every ``shift``: each window is a structure of datasets (``make(table)`` builds one), held in
+    object arrays. The input is read whole first (a series held in memory, as windows are used)."""
+
+    def __init__(self, parent, size, shift, stride, drop_remainder, make):
+        super().__init__(parent)
+        self.size, self.shift, self.stride = size, shift, stride
+        self.drop_remainder, self.make = drop_remainder, make
+
+    def _starts(self, n):
+        span = (self.size - 1) * self.stride + 1
+        last = n - span if self.drop_remainder else n - 1
+        return range(0, max(last + 1, 0), self.shift)
+
+    def cardinality(self):
+        n = self.parent.cardinality()
+        return len(self._starts(n)) if n >= 0 else n
+
+    def chunks(self):
+        table = self.parent.table()
+        if table is None:
+            parts = [structure for structure, _ in self.parent.chunks()]
+            if not parts:
+                return
+            table = concat(parts, "window")
+        for start in self._starts(length(table)):
+            index = slice(start, start + self.size * self.stride, self.stride)
+
+            def one(a, index=index):
+                holder = np.empty(1, dtype=object)
+                holder[0] = self.make(a[index])
+                return holder
+            yield map_structure(one, table), 1
+
+
+class FlatMap(Node):
+    """``fn(element)`` returns a dataset (a node here, through ``unwrap``); its elements follow one
+    another."""
+
+    def __init__(self, parent, fn, wrap, unwrap):
+        super().__init__(parent)
+        self.fn, self.wrap, self.unwrap = fn, wrap, unwrap
+
+    def cardinality(self):
+        n = self.parent.cardinality()
+        return n if n in (0, INFINITE) else UNKNOWN
+
+    def chunks(self):
+        for structure, n in self.parent.chunks():
+            for i in range(n):
+                element = self.wrap(rows(structure, i))
+                inner = self.fn(*element) if isinstance(element, tuple) else self.fn(element)
+                yield from self.unwrap(inner).chunks()
+
+
 class Enumerate(Node):
     def __init__(self, parent, start):
         super().__init__(parent)
