@@ -193,3 +193,15 @@ def test_a_1d_x_for_several_features_is_still_refused():
     model, _ = pair()
     with pytest.raises(ValueError, match=r"expects inputs of shape \(None, 4\)"):
         model.fit(x[:, 0], y, verbose=0)
+
+
+def test_class_weight_weighs_the_batches_of_a_dataset_as_it_weighs_arrays():
+    x, y = blobs(30)
+    weights = {0: 1.0, 1: 3.0, 2: 0.5}
+    ref, model = pair()
+    _, plain = pair()
+    ref.fit(x, y, batch_size=10, epochs=2, shuffle=False, class_weight=weights, verbose=0)
+    model.fit(Dataset.from_tensor_slices((x, y)).batch(10), epochs=2, class_weight=weights, verbose=0)
+    plain.fit(Dataset.from_tensor_slices((x, y)).batch(10), epochs=2, verbose=0)
+    assert_weights_close(model, ref)
+    assert not np.allclose(plain.get_weights()[0], model.get_weights()[0])

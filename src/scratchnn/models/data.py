@@ -261,6 +261,7 @@ class IterableData:
         self.kind = "generator" if self.one_shot else (kind or type(source).__name__)
         self.keep_position = keep_position
         self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
+        self.reweight = None                # fit's class_weight: (y, w) -> the batch's sample weights
         self._iterator = None
         self._pending = None        # the batch peek() read, served first
         self._used = False          # an epoch has started
@@ -302,7 +303,14 @@ class IterableData:
                     break
                 self._iterator, self._count = iter(self.source), 0      # a re-iterable starts over
                 batch = self._next()
-            yield (batch[0][..., None],) + batch[1:] if self.feature_axis else batch
+            if self.feature_axis:
+                batch = (batch[0][..., None],) + batch[1:]
+            if self.reweight is not None:
+                if batch[1] is None:
+                    raise ValueError(f"class_weight needs targets: the batches of the {self.kind} "
+                                     "hold x alone")
+                batch = (batch[0], batch[1], self.reweight(batch[1], batch[2]))
+            yield batch
         if hasattr(self.source, "end_epoch"):
             self.source.end_epoch()
 

@@ -339,9 +339,12 @@ class Trainer:
             (x, y, sample_weight), validation_data = _data.validation_split_arrays(arrays, validation_split)
         train = self._prepare(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         if class_weight is not None:
-            if not isinstance(train, _data.ArrayData) or train.y is None:
+            if isinstance(train, _data.IterableData):       # a dataset's batches: weighted one by one
+                train.reweight = lambda yb, wb: _class_sample_weights(yb, class_weight, wb)
+            elif train.y is None:
                 raise ValueError("class_weight needs array targets y")
-            train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
+            else:
+                train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
         val = None
         if validation_data is not None:
             vx, vy, vw = _data.unpack_validation_data(validation_data)
