@@ -37,7 +37,6 @@ mask to ``call(..., mask=)`` when ``call`` takes one, and, if it ``supports_mask
 import contextlib
 import contextvars
 import functools
-import inspect
 import math
 import re
 
@@ -49,6 +48,7 @@ from .. import regularizers as _regularizers
 from ..autograd import HookHandle, Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
 from . import masking as _masking
+from .signatures import run_call, weight_arguments
 
 _name_counts = {}
 
@@ -98,51 +98,6 @@ def training_context(training):
         yield
     finally:
         _call_training.reset(token)
-
-
-@functools.lru_cache(maxsize=None)
-def call_takes_training(call):
-    """Whether a ``call`` function accepts ``training=`` (a parameter of that name, or ``**kwargs``):
-    Keras passes ``training`` only to a ``call`` that takes it, so ``def call(self, inputs)`` works."""
-    parameters = inspect.signature(call).parameters.values()
-    return any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in parameters)
-
-
-def run_call(layer, inputs, *args, training=False, **kwargs):
-    """``layer.call(inputs, ...)``, with ``training=`` only if its ``call`` takes it."""
-    call = layer.call
-    if call_takes_training(getattr(call, "__func__", call)):
-        kwargs["training"] = training
-    return call(inputs, *args, **kwargs)
-
-
-#: ``add_weight``'s positional arguments: Keras 3's order, and scratchnn's older order when the
-#: first one is the name (``add_weight("kernel", (3, 4))``, as Keras 2 code also writes it).
-_WEIGHT_ARGS = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer", "constraint",
-                "aggregation", "overwrite_with_gradient", "name")
-_NAMED_WEIGHT_ARGS = ("name", "shape", "initializer", "regularizer", "trainable", "constraint", "dtype")
-#: Keras arguments about distribution and mixed precision: accepted, nothing to do here.
-_IGNORED_WEIGHT_ARGS = {"autocast", "aggregation", "overwrite_with_gradient", "synchronization",
-                        "use_resource", "getter", "caching_device", "partitioner", "experimental_autocast"}
-
-
-def _weight_arguments(layer, args, kwargs):
-    order = _NAMED_WEIGHT_ARGS if args and isinstance(args[0], str) else _WEIGHT_ARGS
-    if len(args) > len(order):
-        raise TypeError(f"layer '{layer.name}': add_weight takes at most {len(order)} positional "
-                        f"arguments, got {len(args)}")
-    for key, value in zip(order, args):
-        if key in kwargs:
-            raise TypeError(f"layer '{layer.name}': add_weight got {key!r} both by position and by keyword")
-        kwargs[key] = value
-    unknown = sorted(set(kwargs) - set(_WEIGHT_ARGS) - set(_NAMED_WEIGHT_ARGS) - _IGNORED_WEIGHT_ARGS)
-    if unknown:
-        raise TypeError(f"layer '{layer.name}': add_weight got unexpected keyword argument(s) "
-                        f"{', '.join(unknown)}")
-    if kwargs.get("shape") is None:
-        raise TypeError(f"layer '{layer.name}': add_weight needs a shape, e.g. "
-                        "add_weight(shape=(input_dim, units), initializer='random_normal')")
-    return kwargs
 
 
 def unique_weights(weights):
@@ -302,7 +257,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         uniform for a float weight, zeros otherwise; ``name=None`` names it 'variable',
         'variable_1', ... The distribution arguments (``aggregation``, ``synchronization``, ...)
         are accepted and ignored."""
-        kw = _weight_arguments(self, args, kwargs)
+        kw = weight_arguments(self.name, args, kwargs)
         shape = shape_tuple(kw["shape"])
         name, initializer, dtype = kw.get("name"), kw.get("initializer"), kw.get("dtype")
         regularizer, constraint = kw.get("regularizer"), kw.get("constraint")

@@ -9,7 +9,8 @@ its file; ``trainer.py`` holds how it learns (``compile``, ``fit``, ``evaluate``
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-from ..layers.base import Layer, resolve_training, run_call, training_context
+from ..layers.base import Layer, resolve_training, training_context
+from ..layers.signatures import run_call
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
