@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scratchnn.autograd import Tensor
 from scratchnn.compat.tf_data import data
 from scratchnn.preprocessing import Dataset
-from scratchnn.preprocessing.dataset_nodes import reservoir_order
+from scratchnn.preprocessing.dataset_shuffle import buffered_shuffle, reservoir_order
 from scratchnn.utils import set_random_seed
 
 
@@ -141,11 +141,49 @@ def test_shuffle_before_repeat_draws_a_new_order_for_each_pass():
     assert len({tuple(p) for p in passes}) == 3
 
 
-def test_shuffle_after_map_goes_element_by_element_with_the_same_buffer_semantics():
+def test_shuffle_after_map_streams_through_the_same_buffer():
     order = values(Dataset.range(50).map(lambda v: v * 2).shuffle(3, seed=2))
     assert sorted(order) == list(range(0, 100, 2))
     assert all(v // 2 <= i + 2 for i, v in enumerate(order))
     assert order != sorted(order)
+
+
+@settings(max_examples=30, deadline=None)
+@given(chunk_sizes=st.lists(st.integers(1, 9), min_size=0, max_size=8), size=st.integers(1, 12),
+       seed=st.integers(0, 100))
+def test_the_streamed_buffer_is_the_shuffle_buffer_whatever_the_chunks(chunk_sizes, size, seed):
+    """buffered_shuffle, fed chunks of any sizes, emits what the step-by-step buffer emits with the
+    same slots drawn."""
+    n = sum(chunk_sizes)
+    bounds = np.cumsum([0] + chunk_sizes)
+    chunks = [(np.arange(a, b), b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+    got = [int(v) for part, _ in buffered_shuffle(iter(chunks), size, np.random.default_rng(seed))
+           for v in part]
+    draws = []
+
+    class Recorder:                      # the same numbers, drawn as the stream drew them
+        def __init__(self):
+            self.rng = np.random.default_rng(seed)
+
+        def integers(self, low, high, size):
+            values = self.rng.integers(low, high, size=size)
+            draws.extend(values.tolist())
+            return values
+
+        def permutation(self, k):
+            self.tail = self.rng.permutation(k)
+            return self.tail
+
+    recorder = Recorder()
+    again = [int(v) for part, _ in buffered_shuffle(iter(chunks), size, recorder) for v in part]
+    assert again == got and sorted(got) == list(range(n))
+    buffer, expected = list(range(min(size, n))), []
+    for t, j in enumerate(draws):
+        expected.append(buffer[j])
+        buffer[j] = size + t
+    if n:
+        expected += [buffer[j] for j in recorder.tail]
+    assert got == expected
 
 
 # ----------------------------------------------------------------------------- map, filter, cache
@@ -181,10 +219,13 @@ def test_cache_serves_the_first_complete_pass_again_and_a_partial_pass_caches_no
         return v
 
     ds = Dataset.range(4).map(record).cache()
-    assert values(ds.take(2)) == [0, 1] and calls == [0, 1]          # cut short: not cached
-    assert values(ds) == [0, 1, 2, 3] and calls == [0, 1, 0, 1, 2, 3]
+    assert values(ds.take(2)) == [0, 1]
+    ahead = len(calls)
+    assert calls == [0, 1, 2][:ahead] and ahead <= 3               # computed at most one group ahead
+    assert values(ds) == [0, 1, 2, 3] and calls[ahead:] == [0, 1, 2, 3]   # cut short: nothing cached
     assert values(ds) == values(ds.repeat(1)) == [0, 1, 2, 3]
-    assert calls == [0, 1, 0, 1, 2, 3]                                # no further calls
+    assert len(calls) == ahead + 4                                  # no further calls
+    assert "cardinality=4" in repr(ds) and len(calls) == ahead + 4  # repr runs no function
     shuffled = Dataset.range(10).shuffle(10, seed=0).cache()
     assert values(shuffled) == values(shuffled)                       # cache after shuffle freezes it
 
@@ -304,3 +345,18 @@ def test_padded_batch_pads_each_batch_to_its_longest_element_or_the_given_shape(
     assert x.tolist() == [[0, 1, 0], [0, 1, 2]] and y.tolist() == [7, 8]
     with pytest.raises(ValueError, match=r"longer than its padded shape \(3,\)"):
         list(ragged.padded_batch(5, padded_shapes=[3]).as_numpy_iterator())
+
+
+def test_map_computes_ahead_at_most_what_was_consumed_and_hands_on_chunks():
+    calls = []
+
+    def record(v):
+        calls.append(int(v))
+        return v * 10
+
+    assert values(Dataset.range(1000).map(record).take(1)) == [0] and calls == [0]
+    calls.clear()
+    assert values(Dataset.range(100).map(record).take(7)) == list(range(0, 70, 10))
+    assert len(calls) <= 2 * 7
+    chunks = list(Dataset.range(100).map(record).numpy_chunks())
+    assert [n for _, n in chunks][:4] == [1, 2, 4, 8] and sum(n for _, n in chunks) == 100

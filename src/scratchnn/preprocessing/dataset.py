@@ -29,6 +29,7 @@ import numpy as np
 from ..autograd import Tensor
 from . import dataset_nodes as nodes
 from .dataset_padding import PaddedBatch
+from .dataset_shuffle import Shuffle
 from .structure import describe, leaves, map_structure, to_arrays
 
 __all__ = ["Dataset", "TensorSpec", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
@@ -196,7 +197,7 @@ class Dataset:
         spec = map_structure(lambda a: TensorSpec(a.shape[1:], a.dtype), first[0])
         node = self._node
         while isinstance(node, (nodes.Identity, nodes.Cache, nodes.Take, nodes.Skip, nodes.Repeat,
-                                nodes.Shuffle, nodes.Filter)):
+                                Shuffle, nodes.Filter)):
             node = node.parent
         if isinstance(node, nodes.Batch):
             size = node.batch_size if node.drop_remainder else None
@@ -204,11 +205,13 @@ class Dataset:
         return spec
 
     def __repr__(self):
-        try:
-            spec = self.element_spec
-        except ValueError:
-            spec = "empty"
-        return f"<Dataset element_spec={spec}>"
+        """The count, and the element spec when it is known without running any function of yours."""
+        n = self._node.cardinality()
+        count = {INFINITE_CARDINALITY: "infinite", UNKNOWN_CARDINALITY: "unknown"}.get(n, n)
+        table = self._node.table()
+        if table is None or not nodes.length(table):
+            return f"<Dataset cardinality={count}>"
+        return f"<Dataset cardinality={count} element_spec={self.element_spec}>"
 
     def _wrap(self, structure):
         return map_structure(_as_tensor, structure)
@@ -244,7 +247,7 @@ class Dataset:
             raise ValueError("Dataset.shuffle: buffer_size must be at least 1 (or -1: the whole dataset)")
         if size == -1:
             size = 2**62
-        return Dataset(nodes.Shuffle(self._node, size, seed, bool(reshuffle_each_iteration)))
+        return Dataset(Shuffle(self._node, size, seed, bool(reshuffle_each_iteration)))
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """``map_func`` applied to each element (given as Tensors; a tuple element is spread over the

@@ -18,7 +18,6 @@ import itertools
 
 import numpy as np
 
-from .. import random as _random
 from .structure import describe, leaves, map_structure, to_arrays
 
 INFINITE = -1
@@ -51,6 +50,29 @@ def concat(structures, who):
 
 def length(structure):
     return len(leaves(structure)[0])
+
+
+def stacked(elements):
+    """Elements computed one by one as chunks: one chunk when they share a shape, else one each."""
+    try:
+        yield map_structure(lambda *parts: np.stack(parts), *elements), len(elements)
+    except ValueError:                     # ragged elements (for padded_batch): one chunk each
+        for element in elements:
+            yield expand(element), 1
+
+
+def growing_groups(items):
+    """``items`` in lists of 1, 2, 4, ... up to ``PIECE``: work done element by element is handed on
+    in chunks (for slicing downstream) while computing at most as far ahead as was consumed
+    (``take(1)`` after ``map`` calls the function once)."""
+    group, size = [], 1
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group, size = [], min(2 * size, PIECE)
+    if group:
+        yield group
 
 
 def pieces(table, n, order=None):
@@ -114,8 +136,9 @@ class Generated:
         return UNKNOWN
 
     def chunks(self):
-        for item in self.generator(*self.args):
-            yield expand(to_arrays(item, "from_generator")), 1
+        items = (to_arrays(item, "from_generator") for item in self.generator(*self.args))
+        for group in growing_groups(items):
+            yield from stacked(group)
 
 
 # --------------------------------------------------------------------------- one input
@@ -144,16 +167,22 @@ class Identity(Node):
 
 class Cache(Node):
     """Keeps the chunks of the first *complete* pass and serves them again afterwards (a pass cut
-    short, by ``take`` for instance, caches nothing, as in TensorFlow)."""
+    short, by ``take`` for instance, caches nothing, as in TensorFlow). The kept elements are
+    joined into one table when they share a shape, so that after ``map(f).cache()`` the next
+    passes are batched and shuffled by slicing, as data loaded whole is."""
 
     def __init__(self, parent):
         super().__init__(parent)
-        self.stored = None
+        self.stored = None                  # the chunks of a complete pass
+        self.joined = None                  # the same as one table (elements of one shape)
 
     def table(self):
-        return self.parent.table()
+        return self.joined if self.joined is not None else self.parent.table()
 
     def chunks(self):
+        if self.joined is not None:
+            yield from pieces(self.joined, length(self.joined))
+            return
         if self.stored is not None:
             yield from self.stored
             return
@@ -162,6 +191,12 @@ class Cache(Node):
             kept.append(chunk)
             yield chunk
         self.stored = kept
+        if len(kept) > 1 and self.parent.table() is None:
+            try:
+                self.joined = concat([structure for structure, _ in kept], "cache")
+                self.stored = None
+            except ValueError:              # elements of different shapes: kept as chunks
+                pass
 
 
 class Take(Node):
@@ -293,77 +328,6 @@ class Unbatch(Node):
                     yield element, k
 
 
-class Shuffle(Node):
-    """TensorFlow's shuffle buffer: the first ``buffer_size`` elements fill a buffer; each output is
-    a uniformly drawn element of the buffer, replaced by the next input element; when the input
-    ends, the buffer is emptied in random order. ``buffer_size >= n`` is a uniform permutation.
-
-    On a table the order is computed on indices, without a Python loop (``reservoir_order``);
-    otherwise elements go through the buffer one by one."""
-
-    def __init__(self, parent, buffer_size, seed, reshuffle_each_iteration):
-        super().__init__(parent)
-        self.buffer_size = buffer_size
-        self.reshuffle = reshuffle_each_iteration
-        if reshuffle_each_iteration:
-            self.rng = None if seed is None else np.random.default_rng(seed)
-            self.fixed_seed = None
-        else:            # every pass draws the same order
-            self.rng = None
-            self.fixed_seed = seed if seed is not None else int(_random.generator().integers(2**63 - 1))
-
-    def _generator(self):
-        if self.fixed_seed is not None:
-            return np.random.default_rng(self.fixed_seed)
-        return self.rng if self.rng is not None else _random.generator()
-
-    def chunks(self):
-        rng = self._generator()
-        table = self.parent.table()
-        if table is not None:
-            n = length(table)
-            yield from pieces(table, n, reservoir_order(n, self.buffer_size, rng))
-            return
-        buffer, size = [], self.buffer_size
-        for structure, n in self.parent.chunks():
-            for i in range(n):
-                element = rows(structure, i)
-                if len(buffer) < size:
-                    buffer.append(element)
-                    continue
-                j = int(rng.integers(size))
-                out, buffer[j] = buffer[j], element
-                yield expand(out), 1
-        for j in rng.permutation(len(buffer)):
-            yield expand(buffer[j]), 1
-
-
-def reservoir_order(n, buffer_size, rng):
-    """The order in which a shuffle buffer of ``buffer_size`` emits elements ``0 .. n-1``.
-
-    Input element ``buffer_size + t`` arrives at step ``t`` into the slot ``d[t]`` drawn at that
-    step, and step ``t`` emits what that slot held: the element that entered it at the slot's
-    previous draw, or, at its first draw, the element that filled it at the start. Grouping the
-    steps by slot (a stable sort) finds every previous draw at once."""
-    if buffer_size >= n:
-        return rng.permutation(n)
-    steps = n - buffer_size
-    draws = rng.integers(0, buffer_size, size=steps)
-    by_slot = np.argsort(draws, kind="stable")             # steps grouped by slot, in time order
-    slots = draws[by_slot]
-    first = np.ones(steps, dtype=bool)
-    first[1:] = slots[1:] != slots[:-1]
-    previous = np.empty(steps, dtype=np.int64)
-    previous[1:] = buffer_size + by_slot[:-1]               # the element the previous draw let in
-    emitted = np.empty(steps, dtype=np.int64)
-    emitted[by_slot] = np.where(first, slots, previous)
-    last = np.ones(steps, dtype=bool)
-    last[:-1] = slots[1:] != slots[:-1]
-    remaining = np.arange(buffer_size)
-    remaining[slots[last]] = buffer_size + by_slot[last]
-    return np.concatenate([emitted, remaining[rng.permutation(buffer_size)]])
-
-
 class Map(Node):
     """``fn`` on each element (a tuple is spread over the arguments, as in TensorFlow)."""
 
@@ -371,14 +335,17 @@ class Map(Node):
         super().__init__(parent)
         self.fn, self.wrap = fn, wrap
 
+    def _apply(self, structure, i):
+        element = self.wrap(rows(structure, i))
+        out = self.fn(*element) if isinstance(element, tuple) else self.fn(element)
+        if isinstance(out, list):          # several values returned as a list: a tuple
+            out = tuple(out)
+        return to_arrays(out, "map")
+
     def chunks(self):
-        for structure, n in self.parent.chunks():
-            for i in range(n):
-                element = self.wrap(rows(structure, i))
-                out = self.fn(*element) if isinstance(element, tuple) else self.fn(element)
-                if isinstance(out, list):          # several values returned as a list: a tuple
-                    out = tuple(out)
-                yield expand(to_arrays(out, "map")), 1
+        elements = (self._apply(structure, i) for structure, n in self.parent.chunks() for i in range(n))
+        for group in growing_groups(elements):
+            yield from stacked(group)
 
 
 class Filter(Node):

@@ -15,6 +15,11 @@ __all__ = ["map_structure", "leaves", "to_arrays", "describe"]
 
 def map_structure(fn, structure, *others):
     """``fn`` applied leaf by leaf (to the leaves at the same place of ``structure`` and ``others``)."""
+    kind = type(structure)
+    if kind is np.ndarray:                       # the common cases first: this runs per element
+        return fn(structure, *others)
+    if not others and kind is tuple:
+        return tuple([map_structure(fn, s) for s in structure])
     if isinstance(structure, tuple):
         items = [map_structure(fn, s, *(o[i] for o in others)) for i, s in enumerate(structure)]
         return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
