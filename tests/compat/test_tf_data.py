@@ -2,6 +2,7 @@
 TensorFlow's names, trains a model through ``fit``.
 """
 import numpy as np
+import pytest
 
 import scratchnn.compat.tensorflow as tf
 from scratchnn.compat.tf_data import data
@@ -35,3 +36,10 @@ def test_a_tutorial_pipeline_trains_through_fit():
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert len(history.history["val_loss"]) == 6
     assert model.predict(ds.map(lambda images, labels: images), verbose=0).shape == (120, 2)
+
+
+def test_what_tf_data_does_not_provide_is_said_in_one_line():
+    for get in (lambda: tf.data.TFRecordDataset, lambda: tf.data.experimental.make_csv_dataset):
+        with pytest.raises(AttributeError, match=r"tf\.data.*is not available.*this is scratchnn, not "
+                                                 r"TensorFlow"):
+            get()

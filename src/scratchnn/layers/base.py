@@ -193,7 +193,7 @@ def _marks_built(build):
     def wrapper(self, *args, **kwargs):
         result = build(self, *args, **kwargs)
         shape = args[0] if args else kwargs.get("input_shape")
-        if self.input_shape is None and isinstance(shape, (tuple, list)) and shape \
+        if getattr(self, "input_shape", None) is None and isinstance(shape, (tuple, list)) and shape \
                 and all(d is None or isinstance(d, (int, np.integer)) for d in shape):
             self.input_shape = (None,) + shape_tuple(shape)[1:]
         self.built = True
