@@ -360,3 +360,11 @@ def test_map_computes_ahead_at_most_what_was_consumed_and_hands_on_chunks():
     assert len(calls) <= 2 * 7
     chunks = list(Dataset.range(100).map(record).numpy_chunks())
     assert [n for _, n in chunks][:4] == [1, 2, 4, 8] and sum(n for _, n in chunks) == 100
+
+
+def test_element_spec_draws_no_shuffle_order():
+    def make():
+        return Dataset.range(20).shuffle(20, seed=4).batch(5)
+    reference, probed = make(), make()
+    assert probed.element_spec == data.TensorSpec((None,), np.int64)
+    assert values(probed) == values(reference)

@@ -86,6 +86,25 @@ def _callable(fn, who):
     return fn
 
 
+#: Transformations that keep the shape and dtype of the elements.
+_SAME_SPEC = (nodes.Identity, nodes.Cache, nodes.Take, nodes.Skip, nodes.Repeat, Shuffle, nodes.Filter)
+
+
+def _spec_of(node):
+    table = node.table()                   # data in memory (or cached): no function to run
+    if table is not None:
+        return map_structure(lambda a: TensorSpec(a.shape[1:], a.dtype), table)
+    while isinstance(node, _SAME_SPEC):
+        node = node.parent
+    if isinstance(node, nodes.Batch):
+        size = node.batch_size if node.drop_remainder else None
+        return map_structure(lambda s: TensorSpec((size,) + s.shape, s.dtype), _spec_of(node.parent))
+    first = next(iter(node.chunks()), None)
+    if first is None:
+        raise ValueError("element_spec: the dataset is empty, so its elements cannot be described")
+    return map_structure(lambda a: TensorSpec(a.shape[1:], a.dtype), first[0])
+
+
 class Dataset:
     """A sequence of elements with TensorFlow's ``tf.data.Dataset`` methods. Create one with
     ``from_tensor_slices``, ``from_tensors``, ``range``, ``zip`` or ``from_generator``."""
@@ -190,19 +209,9 @@ class Dataset:
 
     @property
     def element_spec(self):
-        """The ``TensorSpec`` of each component of an element (read from the first element)."""
-        first = next(iter(self._node.chunks()), None)
-        if first is None:
-            raise ValueError("element_spec: the dataset is empty, so its elements cannot be described")
-        spec = map_structure(lambda a: TensorSpec(a.shape[1:], a.dtype), first[0])
-        node = self._node
-        while isinstance(node, (nodes.Identity, nodes.Cache, nodes.Take, nodes.Skip, nodes.Repeat,
-                                Shuffle, nodes.Filter)):
-            node = node.parent
-        if isinstance(node, nodes.Batch):
-            size = node.batch_size if node.drop_remainder else None
-            spec = map_structure(lambda s: TensorSpec((size,) + s.shape[1:], s.dtype), spec)
-        return spec
+        """The ``TensorSpec`` of each component of an element (read from the first element of the
+        data under the transformations that keep the spec, so no shuffle order is drawn)."""
+        return _spec_of(self._node)
 
     def __repr__(self):
         """The count, and the element spec when it is known without running any function of yours."""
