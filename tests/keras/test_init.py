@@ -43,3 +43,9 @@ def test_keras_string_identifiers_resolve():
     assert isinstance(metric, snn.metrics.Accuracy)
     assert isinstance(keras.optimizers.get("adam"), snn.optimizers.Adam)
     assert keras.optimizers.get("adam").learning_rate == pytest.approx(0.001)
+
+
+def test_keras_version_is_keras_3_with_scratchnn_as_its_local_label():
+    from scratchnn import keras
+    assert keras.__version__.split(".")[0] == "3"
+    assert keras.__version__.endswith("+scratchnn." + snn.__version__)

@@ -441,3 +441,39 @@ def test_excluded_variables_are_not_decayed_as_torch_param_groups(fast):
 def test_exclude_from_weight_decay_refuses_an_empty_name():
     with pytest.raises(ValueError, match="var_names must be non-empty strings, got ''"):
         opt.AdamW().exclude_from_weight_decay(var_names=["bias", ""])
+
+
+# ----------------------------------------------------------------------------- learning_rate as a variable
+def test_learning_rate_reads_and_assigns_like_keras_variable():
+    import pickle
+
+    from scratchnn.autograd import Tensor
+    from scratchnn.optimizers import SGD
+    sgd = SGD(0.1)
+    lr = sgd.learning_rate
+    assert lr == 0.1 and float(lr) == 0.1 and lr.numpy() == np.float32(0.1)
+    assert lr.numpy().dtype == np.float32 and sgd.lr == 0.1
+    lr.assign(0.5)
+    assert sgd.learning_rate == 0.5                               # read again: the new rate
+    sgd.learning_rate.assign(Tensor(np.float32(0.25)))
+    sgd.learning_rate.assign_sub(0.05)
+    assert sgd.learning_rate == pytest.approx(0.2)
+    sgd.learning_rate = 0.01                                      # a float, as Keras allows
+    w = Tensor(np.ones(3, np.float32), requires_grad=True)
+    sgd.apply([np.ones(3, np.float32)], [w])
+    np.testing.assert_allclose(w.data, 1 - 0.01)                  # the assigned rate is used
+    assert pickle.loads(pickle.dumps(sgd.learning_rate)) == 0.01  # a plain float, not the optimizer
+    assert type(pickle.loads(pickle.dumps(sgd.learning_rate))) is float
+    other = SGD(0.3)
+    other.learning_rate = sgd.learning_rate
+    assert type(other.get_config()["learning_rate"]) is float
+
+
+def test_a_schedule_learning_rate_reads_its_value_and_refuses_assign():
+    from scratchnn.optimizers import SGD
+    sgd = SGD(schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5))
+    sgd.iterations = 2
+    assert sgd.learning_rate.numpy() == np.float32(0.025)
+    with pytest.raises(TypeError, match="schedule"):
+        sgd.learning_rate.assign(0.3)
+    assert sgd.learning_rate == pytest.approx(0.025)

@@ -6,6 +6,7 @@ import types
 
 from .. import keras
 from ..utils import set_random_seed
+from .tf_data import data  # noqa: F401
 
 random = types.SimpleNamespace(set_seed=set_random_seed)
 

@@ -6,7 +6,8 @@ As in Keras, ``mean_squared_error``, ``mean_absolute_error``, ``mean_absolute_pe
 that ``MeanSquaredError`` etc. average over an epoch.  ``scratchnn.metrics`` uses those names for
 scikit-learn's whole-array functions (one number per data set), which Keras does not have.
 """
-from ..metrics import (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy, F1Score,  # noqa: F401
+from ..metrics import (AUC, Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,  # noqa: F401
+                       CategoricalCrossentropy, F1Score, SparseCategoricalCrossentropy,
                        FalseNegatives, FalsePositives, FBetaScore, Mean, MeanAbsoluteError,
                        MeanAbsolutePercentageError, MeanMetricWrapper, MeanSquaredError, Metric, Precision,
                        Recall, RootMeanSquaredError, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
@@ -22,6 +23,7 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
            "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall",
            "AUC", "F1Score", "FBetaScore",
+           "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
            "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error",

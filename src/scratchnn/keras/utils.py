@@ -1,2 +1,3 @@
-"""``keras.utils``: ``to_categorical``, ``set_random_seed``."""
+"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``PyDataset`` and ``Sequence``."""
+from ..preprocessing import PyDataset, Sequence  # noqa: F401
 from ..utils import set_random_seed, to_categorical  # noqa: F401

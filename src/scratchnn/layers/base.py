@@ -36,6 +36,7 @@ mask to ``call(..., mask=)`` when ``call`` takes one, and, if it ``supports_mask
 """
 import contextlib
 import contextvars
+import functools
 import math
 import re
 
@@ -47,6 +48,7 @@ from .. import regularizers as _regularizers
 from ..autograd import HookHandle, Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
 from . import masking as _masking
+from .signatures import run_call, weight_arguments
 
 _name_counts = {}
 
@@ -184,6 +186,22 @@ class _BuildWhenShapeKnown(type):
         return layer
 
 
+def _marks_built(build):
+    """``build`` that leaves the layer built (Keras's rule): ``layer.build(shape)`` called by user
+    code, then ``set_weights``, then a call uses those weights instead of building again."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        shape = args[0] if args else kwargs.get("input_shape")
+        if getattr(self, "input_shape", None) is None and isinstance(shape, (tuple, list)) and shape \
+                and all(d is None or isinstance(d, (int, np.integer)) for d in shape):
+            self.input_shape = (None,) + shape_tuple(shape)[1:]
+        self.built = True
+        return result
+    wrapper.marks_built = True
+    return wrapper
+
+
 class Layer(metaclass=_BuildWhenShapeKnown):
     """Base class of all layers.
 
@@ -194,6 +212,12 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     _forward_hooks = ()       # a list on the instance once a hook is added
     _backward_hooks = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "marks_built", False):
+            cls.build = _marks_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, **kwargs):
@@ -212,6 +236,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         self.built = False
         self._weights = []
         self.activity_losses = []
+        self.added_losses = []               # add_loss's, from the last call
         self.activity_regularizer = None
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -221,12 +246,27 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         self.input_shape = None                                  # with the batch axis, once built
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, constraint=None, dtype=None):
-        """Create, initialise and track a weight (``Variable``) of this layer. ``initializer=None``
-        is Keras's default: Glorot uniform for a float weight, zeros otherwise."""
-        shape = shape_tuple(shape)
-        dtype = np.dtype(dtype) if dtype is not None else self.dtype
+    def add_weight(self, *args, **kwargs):
+        """Create, initialise and track a weight (``Variable``) of this layer.
+
+        Keras 3's arguments: ``add_weight(shape=None, initializer=None, dtype=None, trainable=True,
+        autocast=True, regularizer=None, constraint=None, aggregation=..., name=None)``; a first
+        positional argument that is a string is the name, followed by ``shape, initializer,
+        regularizer, trainable, constraint, dtype`` (scratchnn's older order; Keras 2 code writes
+        ``add_weight("kernel", shape=...)``). ``initializer=None`` is Keras's default: Glorot
+        uniform for a float weight, zeros otherwise; ``name=None`` names it 'variable',
+        'variable_1', ... The distribution arguments (``aggregation``, ``synchronization``, ...)
+        are accepted and ignored."""
+        kw = weight_arguments(self.name, args, kwargs)
+        shape = shape_tuple(kw["shape"])
+        name, initializer, dtype = kw.get("name"), kw.get("initializer"), kw.get("dtype")
+        regularizer, constraint = kw.get("regularizer"), kw.get("constraint")
+        trainable = kw.get("trainable", True)
+        if name is None:
+            taken = {w.name for w in self._weights}
+            name = next(n for n in (f"variable_{i}" if i else "variable" for i in range(len(taken) + 1))
+                        if f"{self.name}/{n}" not in taken)
+        dtype = np.dtype(getattr(dtype, "name", dtype)) if dtype is not None else self.dtype
         budget = _weight_budget.get()
         if budget is not None:
             size = math.prod(shape)
@@ -318,7 +358,18 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             seen.update(id(w) for w in own)
             penalties += [w.regularizer(w) for w in own if w.regularizer is not None]
             penalties += list(layer.activity_losses)
+            penalties += list(getattr(layer, "added_losses", ()))
         return penalties
+
+    def add_loss(self, loss):
+        """Add ``loss`` (a scalar Tensor computed in ``call``, e.g. an auxiliary penalty) to the losses
+        ``fit`` minimizes: it joins ``self.losses`` until this layer is called again (as in Keras)."""
+        if not isinstance(loss, Tensor):
+            loss = Tensor(np.asarray(loss, dtype=DEFAULT_FLOAT))
+        if loss.size != 1:
+            raise ValueError(f"layer '{self.name}': add_loss needs a scalar (reduce it first, e.g. with "
+                             f".mean()), got a tensor of shape {loss.shape}")
+        self.added_losses.append(loss.reshape(()) if loss.ndim else loss)
 
     # --------------------------------------------------------------- computing
     def build(self, input_shape):
@@ -382,8 +433,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         else:
             self._build_once(inputs.shape)
         previous_mask = _masking.input_mask(self, inputs, kwargs)
+        self.added_losses = []                    # add_loss: this call's (Keras clears them per call)
         with training_context(training):
-            out = self.call(inputs, *args, training=training, **kwargs)
+            out = run_call(self, inputs, *args, training=training, **kwargs)
         _masking.attach_output_mask(self, inputs, out, previous_mask)
         if self.activity_regularizer is not None:
             self.activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch

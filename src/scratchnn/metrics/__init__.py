@@ -17,7 +17,9 @@ mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared erro
 * Running means (Keras): ``Accuracy``, ``BinaryAccuracy``, ``CategoricalAccuracy``,
   ``SparseCategoricalAccuracy``, ``TopKCategoricalAccuracy``, ``SparseTopKCategoricalAccuracy``,
   ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
-  ``RootMeanSquaredError``; ``MeanMetricWrapper(fn)`` wraps any per-sample ``fn(y_true, y_pred)``.
+  ``RootMeanSquaredError``, and the losses ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
+  ``SparseCategoricalCrossentropy`` (``probabilistic.py``); ``MeanMetricWrapper(fn)`` wraps any
+  per-sample ``fn(y_true, y_pred)``.
 * Counts and ratios (Keras): ``TruePositives``, ``FalsePositives``, ``TrueNegatives``,
   ``FalseNegatives``, ``Precision``, ``Recall``, ``AUC``, ``F1Score``, ``FBetaScore``.
 * Reductions of plain values (Keras): ``Mean``, ``Sum``.
@@ -55,6 +57,7 @@ from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, 
 from .fscore import F1Score, FBetaScore
 from .per_sample import (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                          sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
                          RootMeanSquaredError)
 from .report import classification_report, confusion_matrix, precision_recall_f1
@@ -78,7 +81,8 @@ _WHOLE_ARRAY = {precision_score: "Precision", recall_score: "Recall", f1_score: 
 _PAIR_METRICS = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                  TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
                  MeanAbsoluteError, MeanAbsolutePercentageError, RootMeanSquaredError, TruePositives,
-                 FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore)
+                 FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore,
+                 BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
 _SHORT = {MeanSquaredError: ("mse",), MeanAbsoluteError: ("mae",), MeanAbsolutePercentageError: ("mape",),
           RootMeanSquaredError: ("rmse",)}
 
@@ -197,6 +201,7 @@ __all__ = ["METRICS", "Metric", "Mean", "Sum", "MeanMetricWrapper",
            "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall",
            "AUC", "F1Score", "FBetaScore",
+           "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
            "accuracy_score", "precision_score", "recall_score", "f1_score", "fbeta_score",

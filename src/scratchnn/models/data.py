@@ -3,8 +3,10 @@
 Arrays (or lists) are checked once, up front, so that a mistake is reported before
 anything is trained: lengths of x and y, NaN/Inf values, batch size.  Batches are
 taken with one fancy-indexing copy each and converted to float32 one batch at a
-time (no float32 copy of the whole data set).  Generators and other iterables of
-``(x, y)`` or ``(x, y, sample_weight)`` batches are accepted as well.
+time (no float32 copy of the whole data set).  Batches from elsewhere are accepted as well
+(``batch_source``): a ``tf.data``-like dataset (``scratchnn.preprocessing.Dataset``), a Keras
+``PyDataset``/``Sequence`` (``__len__`` + ``__getitem__``), a generator or any iterable of
+``x``, ``(x, y)`` or ``(x, y, sample_weight)`` batches (duck-typed: nothing here imports them).
 """
 import itertools
 import math
@@ -129,6 +131,13 @@ def unpack_validation_data(data):
     return data, None, None
 
 
+def needs_feature_axis(input_shape, x_shape):
+    """Keras 3's rule: x with one axis fewer than the model's declared input, whose last axis is 1
+    (``x`` of shape (n,) for ``Input((1,))``), gets that axis of one feature added."""
+    return (input_shape is not None and len(x_shape) == len(input_shape) - 1 and len(input_shape) >= 2
+            and input_shape[-1] == 1)
+
+
 def to_float_batch(xb):
     """A batch of inputs as float32 (integer images, float64 arrays)."""
     return xb if xb.dtype == DEFAULT_FLOAT else xb.astype(DEFAULT_FLOAT)
@@ -146,6 +155,7 @@ class ArrayData:
                 raise ValueError(f"x and {name} have different numbers of samples: {n} and {len(arr)}")
         self.num_samples = n
         self.max_steps = max_steps          # steps_per_epoch: end each epoch after this many batches
+        self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
 
     @property
     def steps(self):
@@ -157,24 +167,101 @@ class ArrayData:
         order = rng.permutation(n) if self.shuffle else None
         for start in range(0, self.steps * bs, bs):
             idx = order[start:start + bs] if order is not None else slice(start, start + bs)
-            yield (to_float_batch(self.x[idx]),
+            xb = to_float_batch(self.x[idx])
+            yield (xb[..., None] if self.feature_axis else xb,
                    None if self.y is None else self.y[idx],
                    None if self.sample_weight is None else self.sample_weight[idx])
+
+
+class DatasetBatches:
+    """A ``tf.data``-like dataset (anything with ``as_numpy_iterator()``: scratchnn's
+    ``preprocessing.Dataset``, TensorFlow's own) as a re-iterable of NumPy batches."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __iter__(self):
+        return iter(self.dataset.as_numpy_iterator())
+
+
+class SequenceBatches:
+    """A ``keras.utils.PyDataset`` / ``Sequence`` (``__len__`` and ``__getitem__``): its
+    ``on_epoch_begin()``, batches ``0 .. len-1``, then its ``on_epoch_end()``, each epoch (as Keras)."""
+
+    def __init__(self, sequence):
+        self.sequence = sequence
+
+    def __iter__(self):
+        on_epoch_begin = getattr(self.sequence, "on_epoch_begin", None)
+        if callable(on_epoch_begin):
+            on_epoch_begin()
+        for i in range(len(self.sequence)):
+            yield self.sequence[i]
+
+    def end_epoch(self):
+        """``IterableData`` calls this when an epoch's batches are done."""
+        on_epoch_end = getattr(self.sequence, "on_epoch_end", None)
+        if callable(on_epoch_end):
+            on_epoch_end()
+
+
+def is_dataset(x):
+    return hasattr(x, "as_numpy_iterator") and hasattr(x, "cardinality")
+
+
+def is_sequence(x):
+    """A Keras ``PyDataset``/``Sequence``: ``__len__`` and ``__getitem__``, not an array or a list."""
+    return (hasattr(x, "__len__") and hasattr(x, "__getitem__") and not isinstance(x, (list, tuple, dict))
+            and not is_array_like(x) and not is_dataset(x))
+
+
+def refuse_batch_size(x, batch_size, what):
+    """Keras's rule: a dataset, a generator or a ``PyDataset`` makes its own batches."""
+    if batch_size is not None and x is not None and not is_array_like(x):
+        raise ValueError(f"{what}(): the batch_size argument must not be given when x is a "
+                         f"{type(x).__name__} (it yields batches already; batch it with .batch() or "
+                         f"in the generator), got batch_size={batch_size!r}")
+
+
+def batch_source(x, steps, what="fit", steps_name="steps_per_epoch"):
+    """``IterableData`` for a dataset, a ``PyDataset``/``Sequence``, a generator or an iterable of
+    batches; the number of batches per epoch from ``len()`` when it is known (the progress bar's
+    length). An endless dataset needs ``steps``: Keras's error otherwise."""
+    kind = type(x).__name__
+    length = None
+    if is_dataset(x):
+        length = int(x.cardinality())
+        if length == -1 and steps is None:
+            raise ValueError(f"{what}(): the {kind} repeats for ever (its cardinality is infinite): pass "
+                             f"{steps_name}, the number of batches per epoch")
+        x = DatasetBatches(x)
+    elif is_sequence(x):
+        length = len(x)
+        x = SequenceBatches(x)
+    if steps is not None:
+        return IterableData(x, steps, kind=kind, keep_position=True)
+    return IterableData(x, length if length is not None and length >= 0 else None, kind=kind)
 
 
 class IterableData:
     """Batches from a generator or any iterable of ``x`` / ``(x, y)`` / ``(x, y, w)``.
 
-    A re-iterable (a list, a Sequence-like object) is iterated afresh each epoch;
-    a one-shot generator needs ``steps`` (batches per epoch), as in Keras. Each batch is checked
+    A re-iterable (a list, a dataset, a Sequence-like object) is iterated afresh each epoch;
+    a one-shot generator needs ``steps`` (batches per epoch), as in Keras. With
+    ``keep_position`` (``steps_per_epoch`` given), an epoch continues where the last one stopped
+    and the source starts again only once it is exhausted (Keras 3: ``ds.repeat()`` with
+    ``steps_per_epoch`` runs through the data, not over its first batches each epoch). Each batch is checked
     as arrays are (NaN, Inf, values too large for float32) before it is used; ``peek()`` reads the
     first batch ahead, so that an empty source or a batch without targets is refused before any step.
     """
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, kind=None, keep_position=False):
         self.source, self.steps = source, steps
         self.one_shot = iter(source) is source
-        self.kind = "generator" if self.one_shot else type(source).__name__
+        self.kind = "generator" if self.one_shot else (kind or type(source).__name__)
+        self.keep_position = keep_position
+        self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
+        self.reweight = None                # fit's class_weight: (y, w) -> the batch's sample weights
         self._iterator = None
         self._pending = None        # the batch peek() read, served first
         self._used = False          # an epoch has started
@@ -182,7 +269,7 @@ class IterableData:
 
     def peek(self):
         """The first batch ``(x, y, sample_weight)`` of the next epoch, or None if there is none."""
-        if self._iterator is None or (self._used and not self.one_shot):
+        if self._iterator is None or (self._used and not self.one_shot and not self.keep_position):
             self._iterator, self._used, self._count = iter(self.source), False, 0
         if self._pending is None:
             try:
@@ -205,7 +292,7 @@ class IterableData:
         if self.steps is None and self.one_shot and self._used:
             raise ValueError("the generator is exhausted after one epoch; pass steps_per_epoch "
                              "(or a re-iterable such as a list) to train for several epochs")
-        if self._iterator is None or (self._used and not self.one_shot):
+        if self._iterator is None or (self._used and not self.one_shot and not self.keep_position):
             self._iterator, self._pending, self._count = iter(self.source), None, 0
         self._used = True
         for _ in range(self.steps) if self.steps is not None else itertools.count():
@@ -213,10 +300,19 @@ class IterableData:
                 batch = self._next()
             except StopIteration:
                 if self.one_shot or self.steps is None:
-                    return
+                    break
                 self._iterator, self._count = iter(self.source), 0      # a re-iterable starts over
                 batch = self._next()
+            if self.feature_axis:
+                batch = (batch[0][..., None],) + batch[1:]
+            if self.reweight is not None:
+                if batch[1] is None:
+                    raise ValueError(f"class_weight needs targets: the batches of the {self.kind} "
+                                     "hold x alone")
+                batch = (batch[0], batch[1], self.reweight(batch[1], batch[2]))
             yield batch
+        if hasattr(self.source, "end_epoch"):
+            self.source.end_epoch()
 
     @staticmethod
     def _unpack(item, where=""):

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd import Tensor, no_grad
 from ..layers.base import Layer, resolve_training, training_context
+from ..layers.signatures import run_call
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
@@ -70,7 +71,7 @@ class Model(Trainer, Layer):
         """Build every layer for inputs of ``input_shape`` (a forward pass on zeros)."""
         probe = tuple(1 if d is None else d for d in input_shape)
         with no_grad():
-            self.call(Tensor(np.zeros(probe, dtype=self.dtype)), training=False)
+            run_call(self, Tensor(np.zeros(probe, dtype=self.dtype)), training=False)
         self.input_shape = (None,) + tuple(input_shape[1:])
         self.built = True
 
@@ -128,8 +129,9 @@ class Model(Trainer, Layer):
             inputs = Tensor(_data.to_float_batch(_data.as_array(inputs, "inputs")))
         if not self.built:
             self.ensure_built(inputs.shape[1:])
+        self.added_losses = []                    # add_loss: this call's
         with training_context(training):
-            out = self.call(inputs, training=training)
+            out = run_call(self, inputs, training=training)
         if self._forward_hooks or self._backward_hooks:
             self.run_hooks(inputs, out)
         return out

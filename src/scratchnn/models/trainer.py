@@ -281,7 +281,8 @@ class Trainer:
         if y is not None:
             raise ValueError(f"when x is a generator or iterable of batches, y must be None "
                              f"(the batches carry the targets), got y of type {type(y).__name__}")
-        return _data.IterableData(x, steps)
+        arg = {"fit": "steps_per_epoch", "validation": "validation_steps"}.get(what, "steps")
+        return _data.batch_source(x, steps, what, arg)
 
     def _validate_for(self, data, what):
         """Build the model and check shapes and labels before any weight changes (batches from
@@ -297,6 +298,8 @@ class Trainer:
             x, y = data.x, data.y
         if y is None and what != "predict" and not self._overrides(what):
             raise ValueError(checks.missing_targets(what, kind))
+        if self.built and _data.needs_feature_axis(self.input_shape, x.shape):
+            data.feature_axis, x = True, x[..., None]        # x of shape (n,) for Input((1,))
         before = self._unbuilt_layers()
         try:
             self.ensure_built(x.shape[1:])
@@ -323,6 +326,7 @@ class Trainer:
         """Train for ``epochs`` passes over the data; returns the ``History`` callback
         (``history.history['loss']``, ``['accuracy']``, ``['val_loss']``, ...)."""
         self._assert_compiled("fit")
+        _data.refuse_batch_size(x, batch_size, "fit")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -335,9 +339,12 @@ class Trainer:
             (x, y, sample_weight), validation_data = _data.validation_split_arrays(arrays, validation_split)
         train = self._prepare(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         if class_weight is not None:
-            if not isinstance(train, _data.ArrayData) or train.y is None:
+            if isinstance(train, _data.IterableData):       # a dataset's batches: weighted one by one
+                train.reweight = lambda yb, wb: _class_sample_weights(yb, class_weight, wb)
+            elif train.y is None:
                 raise ValueError("class_weight needs array targets y")
-            train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
+            else:
+                train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
         val = None
         if validation_data is not None:
             vx, vy, vw = _data.unpack_validation_data(validation_data)
@@ -423,6 +430,7 @@ class Trainer:
         """Loss and metrics on data: a float if there are no metrics, else
         ``[loss, metric1, ...]`` (or a dict with ``return_dict=True``), as Keras returns."""
         self._assert_compiled("evaluate")
+        _data.refuse_batch_size(x, batch_size, "evaluate")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, y, sample_weight, batch_size, steps=steps, what="evaluate")
@@ -440,6 +448,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, as one NumPy array (computed in batches, no graph)."""
         prepare_process()
+        _data.refuse_batch_size(x, batch_size, "predict")
         batch_size = _data.check_batch_size(batch_size)
         verbose = _verbose(verbose)
         data = self._prepare(x, None, None, batch_size, steps=steps, what="predict")

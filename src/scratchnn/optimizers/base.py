@@ -49,6 +49,43 @@ def _check_learning_rate(value):
                          "callable of the step")
 
 
+class LearningRate(float):
+    """``optimizer.learning_rate``: the rate of the next update, a float that also reads and writes as
+    Keras's learning-rate variable does: ``.numpy()`` (a float32, as Keras stores it), ``float()``,
+    ``.assign(value)`` (sets the optimizer's rate, as ``optimizer.learning_rate = value`` does),
+    ``assign_add``/``assign_sub``. It is the value when it was read: read ``optimizer.learning_rate``
+    again after an ``assign``. A schedule's rate cannot be assigned (Keras refuses it too)."""
+
+    def __new__(cls, value, optimizer):
+        rate = super().__new__(cls, value)
+        rate.optimizer = optimizer
+        return rate
+
+    def __reduce__(self):                  # pickled (in a History, a log) as the number alone
+        return float, (float(self),)
+
+    def numpy(self):
+        return np.float32(self)
+
+    def value(self):
+        return float(self)
+
+    def assign(self, value):
+        self.optimizer.learning_rate = _number(value)
+        return self.optimizer.learning_rate
+
+    def assign_add(self, delta):
+        return self.assign(float(self.optimizer.learning_rate) + _number(delta))
+
+    def assign_sub(self, delta):
+        return self.assign(float(self.optimizer.learning_rate) - _number(delta))
+
+
+def _number(value):
+    """A float from a number, a 0-d array or a Tensor."""
+    return float(np.asarray(getattr(value, "data", value)))
+
+
 class Optimizer:
     """Base class of the optimizers (Keras 3 semantics, NumPy in-place updates).
 
@@ -100,8 +137,9 @@ class Optimizer:
     # ----------------------------------------------------------- learning rate
     @property
     def learning_rate(self):
-        """The learning rate of the next update, as a float (a schedule is evaluated at ``iterations``)."""
-        return self._current_learning_rate()
+        """The learning rate of the next update, as a float (a schedule is evaluated at ``iterations``)
+        that also has Keras's variable methods (``.numpy()``, ``.assign()``: ``LearningRate``)."""
+        return LearningRate(self._current_learning_rate(), self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -109,7 +147,12 @@ class Optimizer:
                 isinstance(value, _schedules.LearningRateSchedule) or callable(value)):
             raise TypeError("this optimizer's learning rate is a schedule; it can only be replaced by "
                             f"another schedule or callable, not set to {value!r}.")
+        if isinstance(value, float):           # a LearningRate read from an optimizer: its number
+            value = float(value)
         self._learning_rate = _check_learning_rate(value)
+
+    #: Keras 2's name (``model.optimizer.lr``), still in many course notebooks.
+    lr = learning_rate
 
     def _current_learning_rate(self):
         lr = self._learning_rate

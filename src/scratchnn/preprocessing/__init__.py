@@ -10,6 +10,9 @@ lives in the module named for its job:
 * ``scaling``: feature scaling: ``StandardScaler``, ``MinMaxScaler``, ``normalize_images``;
 * ``splitting``: splitting a data set: ``train_test_split``, ``KFold``, ``StratifiedKFold``;
 * ``batching``: feeding a training loop: ``batches`` (a ``BatchIterator``);
+* ``dataset``: ``Dataset``, a small ``tf.data.Dataset`` (``from_tensor_slices``, ``shuffle``,
+  ``batch``, ``map``, ...; its engine is ``dataset_nodes``, its nested elements ``structure``);
+* ``sequence``: ``PyDataset`` (``Sequence``), Keras's base class for batches made by index;
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
 * ``text_windows``: a language model's training batches: ``TextWindows`` (random windows of a
@@ -28,8 +31,10 @@ which ``scratchnn.utils.set_random_seed`` reseeds), an ``int`` seed, or a
 """
 from ..utils import to_categorical
 from .batching import BatchIterator, batches
+from .dataset import Dataset
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
+from .sequence import PyDataset, Sequence
 from .splitting import KFold, StratifiedKFold, train_test_split
 from .text import CharTokenizer
 from .text_windows import TextWindows, windows_at
@@ -37,5 +42,6 @@ from .validation import NotFittedError
 
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
-           "KFold", "StratifiedKFold", "BatchIterator", "batches", "CharTokenizer", "TextWindows",
+           "KFold", "StratifiedKFold", "BatchIterator", "batches", "Dataset", "PyDataset", "Sequence",
+           "CharTokenizer", "TextWindows",
            "windows_at"]
