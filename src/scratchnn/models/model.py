@@ -124,12 +124,16 @@ class Model(Trainer, Layer):
 
     def __call__(self, inputs, training=None):
         training = resolve_training(training)
-        if not isinstance(inputs, Tensor):
+        several = _data.is_structure(inputs)        # a list or dict of inputs: built by this call
+        if several:
+            inputs = _data.to_tensors(inputs)
+        elif not isinstance(inputs, Tensor):
             inputs = Tensor(_data.to_float_batch(_data.as_array(inputs, "inputs")))
-        if not self.built:
+        if not self.built and not several:
             self.ensure_built(inputs.shape[1:])
         with training_context(training):
             out = self.call(inputs, training=training)
+        self.built = True
         if self._forward_hooks or self._backward_hooks:
             self.run_hooks(inputs, out)
         return out
