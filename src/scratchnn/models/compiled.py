@@ -121,12 +121,7 @@ def map_spec(fn, spec):
     return fn(spec)
 
 
-def metric_leaves(spec, lists=False):
-    """The entries of a metrics argument; ``lists=True``: a list inside the top-level list or dict
-    counts as one entry (a per-output list, as a saved config holds it)."""
-    if lists:
-        values = spec.values() if isinstance(spec, dict) and not is_config(spec) else spec
-        return list(values) if isinstance(values, (list, tuple)) or isinstance(spec, dict) else [spec]
+def metric_leaves(spec):
     found = []
     map_spec(found.append, spec)
     return found

@@ -41,8 +41,8 @@ from ..kernels import prepare_process
 from ..registry import custom
 from . import checks
 from . import data as _data
-from .compiled import (CompiledLoss, CompiledMetrics, copy_spec, flat_outputs, keras_order, map_spec,
-                       metric_leaves, metric_spec, output_names, pack_outputs)
+from .compiled import (CompiledLoss, CompiledMetrics, copy_spec, flat_outputs, is_config, keras_order,
+                       map_spec, metric_leaves, metric_spec, output_names, pack_outputs)
 from .interrupt import GracefulInterrupt
 from .steps import Steps, as_logs, numpy_outputs
 
@@ -135,9 +135,12 @@ class Trainer(Steps):
 
         def metric_list(key):
             entries = config.get(key, [])
-            if not isinstance(entries, (list, dict)) or not all(
-                    isinstance(m, (str, dict)) or isinstance(m, list) and m and all(
-                        isinstance(e, (str, dict)) for e in m) for m in metric_leaves(entries, lists=True)):
+            def entry(m):           # a name or a {class_name, config} dict; a per-output list of them
+                one = isinstance(m, str) or is_config(m)
+                return one or isinstance(m, list) and m and all(isinstance(e, str) or is_config(e) for e in m)
+
+            if not isinstance(entries, (list, dict)) or is_config(entries) or not all(
+                    entry(m) for m in (entries.values() if isinstance(entries, dict) else entries)):
                 raise ValueError(f"{key} must be a list of metric names or {{class_name, config}} objects, "
                                  f"got {entries!r:.200}")
             return map_spec(lambda m: _metrics.get(m) if isinstance(m, dict) else m, entries)
