@@ -85,7 +85,9 @@ class Trainer(Steps):
         self._trainable = None
         self.compiled = True
         layers = self.layers
-        last = self.output_activation() if loss_fn is not None else None
+        # the last layer's activation tells about the output only when one loss was given
+        one_loss = loss is not None and not isinstance(loss, (list, tuple, dict))
+        last = self.output_activation() if one_loss else None
         hints = checks.classic_mistakes(loss_fn, last, getattr(layers[-1], "units", None) if layers else None)
         self._warned_from_logits = bool(loss_fn is not None and loss_fn.from_logits
                                         and last in ("softmax", "sigmoid"))
@@ -269,6 +271,8 @@ class Trainer(Steps):
                     layer._check_input((None,) + x.shape[1:])
                 # the declared Input(shape), which layers may not check
                 checks.check_input_shape(self.input_shape, x.shape, self.name, what)
+                if _data.is_structure(y):
+                    _one_output(y)
                 if y is not None and self.loss is not None:
                     checks.check_targets(self.loss, self.output_shape, y)
         except Exception:
@@ -291,8 +295,7 @@ class Trainer(Steps):
             self._compile_metrics.build(_data.map_structure(lambda a: a[:1], y), probe, names)
         if names is None:
             if _data.is_structure(y):
-                raise ValueError(f"y is a {type(y).__name__} of {len(y)} arrays, but the model has one "
-                                 "output: pass one array of targets")
+                _one_output(y)
             if self.loss is not None:
                 checks.check_targets(self.loss, (None,) + probe.shape[1:], y)
             return
@@ -549,6 +552,11 @@ def _one_array(x, name):
         _data.as_array(x, name)
     raise TypeError(f"{name} is a {type(x).__name__} of {len(x)} arrays (one per input), but this model "
                     f"takes one array: pass that array alone")
+
+
+def _one_output(y):
+    raise ValueError(f"y is a {type(y).__name__} of {len(y)} arrays, but the model has one output: pass "
+                     "one array of targets")
 
 
 def _verbose(verbose):
