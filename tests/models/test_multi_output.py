@@ -137,7 +137,8 @@ def test_history_keys_are_keras_3_names_with_metrics_by_output_name():
     model = TwoHeads(as_dict=True)
     model.compile("adam", {"cls": "sparse_categorical_crossentropy", "reg": "mse"},
                   metrics={"cls": "accuracy", "reg": ["mae", "mse"]})
-    history = model.fit(x, {"cls": yc, "reg": yr}, epochs=2, verbose=0, validation_data=(x, {"cls": yc, "reg": yr}))
+    y = {"cls": yc, "reg": yr}
+    history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y))
     train = {"loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae", "reg_mse"}
     assert set(history.history) == train | {"val_" + k for k in train}
     assert all(len(v) == 2 for v in history.history.values())
@@ -221,8 +222,8 @@ def test_several_inputs_as_a_list_or_a_dict_train_the_same_and_the_loss_falls():
     assert_weights_close(as_list, as_dict)
     assert h1.history["loss"] == pytest.approx(h2.history["loss"])
     assert h1.history["loss"][-1] < 0.7 * h1.history["loss"][0]
-    np.testing.assert_allclose(as_list.predict((a, b), verbose=0), as_dict.predict({"a": a, "b": b}, verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(as_list.predict((a, b), verbose=0),
+                               as_dict.predict({"a": a, "b": b}, verbose=0), rtol=1e-6)
 
 
 def test_the_arrays_of_a_structure_are_shuffled_together():
