@@ -330,14 +330,24 @@ def test_a_sequential_model_still_refuses_several_inputs_with_a_clear_message():
     x, yc, _ = data()
     model = mlp()
     model.compile("sgd", "sparse_categorical_crossentropy")
-    with pytest.raises(TypeError, match=r"x is a list of 2 arrays \(one per input\), but this model takes "
-                                        r"one array"):
-        model.fit([x, x], yc, verbose=0)
+    with pytest.raises(TypeError, match=r"x is a list of 2 arrays of different shapes \(one per input\?\), "
+                                        r"but this model takes one array"):
+        model.fit([x, x[:, :2]], yc, verbose=0)
     with pytest.raises(TypeError, match=r"x is a dict \(keys 'a'\): named inputs"):
         model.fit({"a": x}, yc, verbose=0)
-    with pytest.raises(ValueError, match=r"y is a list of 2 arrays, but the model has one output"):
-        model.fit(x, [yc, yc], verbose=0)
+    with pytest.raises(ValueError, match=r"x and y have different numbers of samples: 40 and 2"):
+        model.fit(x, [yc, yc], verbose=0)                 # a list of 2 samples of 40 labels each
     assert model.optimizer.iterations == 0
+
+
+def test_a_sequential_model_takes_a_list_of_samples_as_one_array_as_before():
+    x, yc, _ = data()
+    model, twin = mlp(), mlp()
+    for m in (model, twin):
+        m.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(list(x), [np.array([label]) for label in yc], epochs=2, shuffle=False, verbose=0)
+    twin.fit(x, yc, epochs=2, shuffle=False, verbose=0)
+    assert_weights_close(model, twin, rtol=0, atol=0)
 
 
 def test_class_weight_is_refused_for_several_outputs():

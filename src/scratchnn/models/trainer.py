@@ -222,8 +222,10 @@ class Trainer(Steps):
         """Check the data and wrap it for batching; nothing about the model changes on error."""
         if x is None:
             raise ValueError(f"{what}() needs x")
-        if self.single_input and _data.is_structure(x):
-            _one_array(x, "x_val" if what == "validation" else "x")
+        if self.single_input:          # one input, one output: a list of samples is one array
+            suffix = "_val" if what == "validation" else ""
+            x = _one_array(x, "x" + suffix) if _data.is_structure(x) else x
+            y = _one_array(y, "y" + suffix) if _data.is_structure(y) and not isinstance(y, dict) else y
         if _data.is_array_like(x):
             names = ("x", "y", "sample_weight")
             if what == "validation":
@@ -462,7 +464,7 @@ class Trainer(Steps):
         with no_grad():
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                out = self.predict_step((_data.to_tensors(xb),))
+                out = self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(xb)))
                 like = out
                 out = numpy_outputs(out)
                 outputs.append(out)
@@ -479,7 +481,7 @@ class Trainer(Steps):
     def predict_on_batch(self, x):
         with no_grad():
             x = x if _data.is_structure(x) else _data.to_float_batch(_data.as_array(x, "x"))
-            return numpy_outputs(self.predict_step((_data.to_tensors(x),)))
+            return numpy_outputs(self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(x))))
 
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """One update on one batch. Returns this batch's loss (a float) when no metrics were
@@ -547,11 +549,14 @@ def _print_interrupt(epoch, step, history, completed=False):
 
 
 def _one_array(x, name):
-    """Refuse several inputs for a model that takes one array (the dict message of ``as_array``)."""
+    """For a model that takes one array: a list of arrays of one shape is a list of samples (stacked,
+    as NumPy does); arrays of several shapes, or a dict, are refused (one per input)."""
     if isinstance(x, dict):
         _data.as_array(x, name)
-    raise TypeError(f"{name} is a {type(x).__name__} of {len(x)} arrays (one per input), but this model "
-                    f"takes one array: pass that array alone")
+    if len({np.shape(v) for v in x}) == 1:
+        return _data.as_array(list(x), name)
+    raise TypeError(f"{name} is a {type(x).__name__} of {len(x)} arrays of different shapes (one per "
+                    "input?), but this model takes one array: pass that array alone")
 
 
 def _one_output(y):
