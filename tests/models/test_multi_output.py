@@ -383,3 +383,27 @@ def test_the_compile_config_of_several_outputs_round_trips_through_json():
     h2 = twin.fit(x, {"cls": yc, "reg": yr}, epochs=2, shuffle=False, verbose=0)
     assert h1.history == h2.history
     assert_weights_close(model, twin)
+
+
+def test_train_and_test_on_batch_return_keras_order_for_several_outputs():
+    x, yc, yr = data(n=16)
+    model = TwoHeads(as_dict=True)
+    model.compile(optimizers.SGD(0.1), {"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                  metrics={"reg": "mae"})
+    before = model.test_on_batch(x, {"cls": yc, "reg": yr}, return_dict=True)
+    out = model.predict(x, verbose=0)
+    assert before["reg_mae"] == pytest.approx(np.mean(np.abs(out["reg"] - yr)), rel=1e-5)
+    values = model.train_on_batch(x, {"cls": yc, "reg": yr})
+    assert values == pytest.approx([before[k] for k in ("loss", "cls_loss", "reg_loss", "reg_mae")], rel=1e-6)
+    after = model.test_on_batch(x, {"cls": yc, "reg": yr})
+    assert after[0] < values[0] and model.optimizer.iterations == 1
+
+
+def test_a_metrics_dict_key_that_is_no_output_is_refused():
+    x, yc, yr = data()
+    model = TwoHeads(as_dict=True, build=False)
+    model.compile("sgd", "mse", metrics={"cls": "accuracy", "size": "mae"})
+    with pytest.raises(ValueError, match=r"metrics: the key 'size' is not an output of the model; its outputs "
+                                         r"are 'cls', 'reg'"):
+        model.fit(x, {"cls": np.eye(3)[yc], "reg": yr}, verbose=0)
+    assert not model.built
