@@ -403,7 +403,7 @@ def test_a_metrics_dict_key_that_is_no_output_is_refused():
     x, yc, yr = data()
     model = TwoHeads(as_dict=True, build=False)
     model.compile("sgd", "mse", metrics={"cls": "accuracy", "size": "mae"})
-    with pytest.raises(ValueError, match=r"metrics: the key 'size' is not an output of the model; its outputs "
-                                         r"are 'cls', 'reg'"):
+    with pytest.raises(ValueError, match=r"metrics: the key 'size' is not an output of the model; its "
+                                         r"outputs are 'cls', 'reg'"):
         model.fit(x, {"cls": np.eye(3)[yc], "reg": yr}, verbose=0)
     assert not model.built
