@@ -407,3 +407,23 @@ def test_a_metrics_dict_key_that_is_no_output_is_refused():
                                          r"outputs are 'cls', 'reg'"):
         model.fit(x, {"cls": np.eye(3)[yc], "reg": yr}, verbose=0)
     assert not model.built
+
+
+def test_gradients_flow_through_a_model_with_two_inputs_called_inside_another():
+    class Outer(snn.Model):
+        def __init__(self):
+            super().__init__()
+            set_random_seed(3)
+            self.left, self.right = Dense(4), Dense(4)
+            self.inner = TwoInputs(seed=4)
+
+        def call(self, inputs, training=False):
+            return self.inner([self.left(inputs), self.right(inputs)])
+
+    x, _, yr = data(n=16)
+    model = Outer()
+    model.compile(optimizers.SGD(0.1), "mse")
+    model(x[:1])                                    # built: the weights before training
+    left_before = model.left.get_weights()
+    model.fit(x, yr, batch_size=16, verbose=0)
+    assert not np.array_equal(model.left.get_weights()[0], left_before[0])   # trained through `inner`

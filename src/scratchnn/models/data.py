@@ -219,10 +219,12 @@ def to_float_batch(xb):
 
 
 def to_tensors(x):
-    """The inputs of a model call as Tensors (a structure keeps its structure)."""
+    """The inputs of a model call as Tensors (a structure keeps its structure; a Tensor stays
+    itself, so that gradients flow through a model called inside another)."""
     if is_structure(x):
-        return map_structure(lambda v: Tensor.wrap(to_float_batch(as_array(v, "inputs"))), x)
-    return Tensor.wrap(x)
+        return map_structure(lambda v: v if isinstance(v, Tensor) else
+                             Tensor.wrap(to_float_batch(as_array(v, "inputs"))), x)
+    return x if isinstance(x, Tensor) else Tensor.wrap(x)
 
 
 class ArrayData:
