@@ -14,8 +14,15 @@ from ..metrics import (AUC, Accuracy, BinaryAccuracy, BinaryCrossentropy, Catego
                        Sum, TopKCategoricalAccuracy, TrueNegatives, TruePositives, accuracy, binary_accuracy,
                        categorical_accuracy, deserialize, get, serialize, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from ..metrics.regression import (mean_absolute_error, mean_absolute_percentage_error,  # noqa: F401
-                                  mean_squared_error, root_mean_squared_error)
+from ..metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: F401
+                       CosineSimilarity, Hinge, KLDivergence, LogCoshError, MeanSquaredLogarithmicError,
+                       Poisson, SparseCategoricalCrossentropy, SquaredHinge)
+from ..metrics.hinge import categorical_hinge, hinge, squared_hinge  # noqa: F401
+from ..metrics.probabilistic import (binary_crossentropy, categorical_crossentropy,  # noqa: F401
+                                     kl_divergence, poisson, sparse_categorical_crossentropy)
+from ..metrics.regression import (cosine_similarity, log_cosh, mean_absolute_error,  # noqa: F401
+                                  mean_absolute_percentage_error, mean_squared_error,
+                                  mean_squared_logarithmic_error, root_mean_squared_error)
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
            "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
@@ -27,4 +34,10 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
            "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error",
+           "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
+           "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "LogCoshError",
+           "MeanSquaredLogarithmicError", "CosineSimilarity", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "poisson",
+           "hinge", "squared_hinge", "categorical_hinge", "log_cosh", "mean_squared_logarithmic_error",
+           "cosine_similarity",
            "get", "serialize", "deserialize"]

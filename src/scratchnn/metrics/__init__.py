@@ -17,9 +17,11 @@ mean of 1875 batch accuracies; RMSE is the root of the epoch's mean squared erro
 * Running means (Keras): ``Accuracy``, ``BinaryAccuracy``, ``CategoricalAccuracy``,
   ``SparseCategoricalAccuracy``, ``TopKCategoricalAccuracy``, ``SparseTopKCategoricalAccuracy``,
   ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
-  ``RootMeanSquaredError``, and the losses ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
-  ``SparseCategoricalCrossentropy`` (``probabilistic.py``); ``MeanMetricWrapper(fn)`` wraps any
-  per-sample ``fn(y_true, y_pred)``.
+  ``RootMeanSquaredError``; ``MeanMetricWrapper(fn)`` wraps any per-sample ``fn(y_true, y_pred)``.
+* The losses as metrics (Keras): ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
+  ``SparseCategoricalCrossentropy`` (with ``from_logits``), ``KLDivergence``, ``Poisson``
+  (``probabilistic.py``), ``Hinge``, ``SquaredHinge``, ``CategoricalHinge`` (``hinge.py``),
+  ``LogCoshError``, ``MeanSquaredLogarithmicError``, ``CosineSimilarity`` (``regression.py``).
 * Counts and ratios (Keras): ``TruePositives``, ``FalsePositives``, ``TrueNegatives``,
   ``FalseNegatives``, ``Precision``, ``Recall``, ``AUC``, ``F1Score``, ``FBetaScore``.
 * Reductions of plain values (Keras): ``Mean``, ``Sum``.
@@ -55,11 +57,13 @@ from .base import Mean, MeanMetricWrapper, Metric, Sum, snake_case
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .fscore import F1Score, FBetaScore
+from .hinge import CategoricalHinge, Hinge, SquaredHinge
+from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
+                            SparseCategoricalCrossentropy)
 from .per_sample import (accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                          sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from .probabilistic import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
-from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
-                         RootMeanSquaredError)
+from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
+                         MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError)
 from .report import classification_report, confusion_matrix, precision_recall_f1
 from .scores import (UndefinedMetricWarning, accuracy_score, average_precision_score, f1_score, fbeta_score,
                      mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
@@ -82,9 +86,12 @@ _PAIR_METRICS = (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategorica
                  TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
                  MeanAbsoluteError, MeanAbsolutePercentageError, RootMeanSquaredError, TruePositives,
                  FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC, F1Score, FBetaScore,
-                 BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
+                 BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence,
+                 Poisson, Hinge, SquaredHinge, CategoricalHinge, LogCoshError, MeanSquaredLogarithmicError,
+                 CosineSimilarity)
 _SHORT = {MeanSquaredError: ("mse",), MeanAbsoluteError: ("mae",), MeanAbsolutePercentageError: ("mape",),
-          RootMeanSquaredError: ("rmse",)}
+          RootMeanSquaredError: ("rmse",), LogCoshError: ("logcosh",), MeanSquaredLogarithmicError: ("msle",),
+          KLDivergence: ("kld",)}
 
 #: The metric names ``compile(metrics=[...])`` accepts besides 'accuracy'/'acc': each class's
 #: snake_case name ('precision', 'auc', 'f1_score') and the short ones ('mse', 'mae', 'mape', 'rmse'),
@@ -200,8 +207,9 @@ __all__ = ["METRICS", "Metric", "Mean", "Sum", "MeanMetricWrapper",
            "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
            "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "RootMeanSquaredError",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall",
-           "AUC", "F1Score", "FBetaScore",
-           "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+           "AUC", "F1Score", "FBetaScore", "BinaryCrossentropy", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
+           "CategoricalHinge", "LogCoshError", "MeanSquaredLogarithmicError", "CosineSimilarity",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
            "accuracy_score", "precision_score", "recall_score", "f1_score", "fbeta_score",

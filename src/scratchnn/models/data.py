@@ -7,6 +7,11 @@ time (no float32 copy of the whole data set).  Batches from elsewhere are accept
 (``batch_source``): a ``tf.data``-like dataset (``scratchnn.preprocessing.Dataset``), a Keras
 ``PyDataset``/``Sequence`` (``__len__`` + ``__getitem__``), a generator or any iterable of
 ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` batches (duck-typed: nothing here imports them).
+
+A model with several inputs or outputs takes a *structure* of arrays: a list or tuple of arrays
+(``[x_image, x_meta]``) or a dict of them by name (``{"image": ..., "meta": ...}``). Every array
+of ``x``, ``y`` and ``sample_weight`` must hold the same number of samples; batches index them
+all with the same positions (one shuffle for all), and keep the structure.
 """
 import itertools
 import math
@@ -37,6 +42,78 @@ def as_array(value, name):
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a batch axis (one entry per sample), got the scalar {value!r}")
     return arr
+
+
+# ------------------------------------------------------------ structures of arrays
+def is_structure(value):
+    """True for several arrays given together: a dict, or a non-empty list or tuple whose items
+    are all arrays or Tensors (``[x1, x2]``; a list of numbers or of lists is one array)."""
+    if isinstance(value, dict):
+        return True
+    return (isinstance(value, (list, tuple)) and len(value) > 0
+            and all(isinstance(v, (np.ndarray, Tensor)) for v in value))
+
+
+def leaves(value, name):
+    """``[(label, leaf)]`` of a structure (``x[0]``, ``y['age']``), or ``[(name, value)]``."""
+    if isinstance(value, dict):
+        return [(f"{name}[{k!r}]", v) for k, v in value.items()]
+    if is_structure(value):
+        return [(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    return [(name, value)]
+
+
+def map_structure(fn, value):
+    """``fn`` applied to every array of a structure (the same structure back), or to ``value``."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: fn(v) for k, v in value.items()}
+    if is_structure(value):
+        return type(value)(fn(v) for v in value)
+    return fn(value)
+
+
+def first_leaf(value):
+    """The first array of a structure (the one that tells the number of samples)."""
+    return leaves(value, "")[0][1] if value is not None else None
+
+
+def _structure_as_arrays(value, name):
+    """``as_array`` of ``value``, or of each array of a structure (named ``x[0]``, ``y['age']``)."""
+    if not is_structure(value):
+        return as_array(value, name)
+    if not value:
+        raise ValueError(f"{name} is an empty dict: it must map each input/output name to an array")
+    arrays = [as_array(v, label) for label, v in leaves(value, name)]
+    if isinstance(value, dict):
+        return dict(zip(value, arrays))
+    return type(value)(arrays)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """What ``train_step(data)`` receives, as Keras packs it: ``x`` alone (``(x,)`` if ``x`` is a
+    list or tuple) when there are no targets, else ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a ``train_step``'s ``data`` (Keras's helper of this name):
+    a tuple of 1, 2 or 3 items, or ``x`` alone."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"the data of a step must be x, (x,), (x, y) or (x, y, sample_weight); got a "
+                     f"tuple of {len(data)} items")
 
 
 def _finite_as_float32(chunk):
@@ -78,14 +155,19 @@ def check_finite(arr, name, where=""):
 def checked_arrays(x, y, sample_weight, what, names=("x", "y", "sample_weight")):
     """``x``, ``y``, ``sample_weight`` as arrays with the same number of samples, not empty,
     finite and within float32's range; a ValueError saying which argument is wrong otherwise."""
-    x, y, w = (as_array(v, n) for v, n in zip((x, y, sample_weight), names))
-    for arr, name in ((y, names[1]), (w, names[2])):
-        if arr is not None and len(arr) != len(x):
-            raise ValueError(f"{names[0]} and {name} have different numbers of samples: "
-                             f"{len(x)} and {len(arr)}")
-    if len(x) == 0:
-        raise ValueError(f"{what}() got no samples ({names[0]} is empty)")
-    for arr, name in zip((x, y, w), names):
+    x, y, w = (None if v is None else _structure_as_arrays(v, n)
+               for v, n in zip((x, y, sample_weight), names))
+    if x is None:
+        raise ValueError(f"{what}() needs {names[0]}")
+    items = [item for v, n in zip((x, y, w), names) if v is not None for item in leaves(v, n)]
+    first_name, first = items[0]
+    for name, arr in items[1:]:
+        if len(arr) != len(first):
+            raise ValueError(f"{first_name} and {name} have different numbers of samples: "
+                             f"{len(first)} and {len(arr)}")
+    if len(first) == 0:
+        raise ValueError(f"{what}() got no samples ({first_name} is empty)")
+    for name, arr in items:
         check_finite(arr, name)
     return x, y, w
 
@@ -102,13 +184,13 @@ def validation_split_arrays(arrays, validation_split):
     """Split off the last ``validation_split`` fraction (before any shuffling), as Keras does."""
     if not 0 < validation_split < 1:
         raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
-    n = len(arrays[0])
+    n = len(first_leaf(arrays[0]))
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(f"{n} samples cannot be split into training and validation sets with "
                          f"validation_split={validation_split}")
-    train = tuple(None if a is None else a[:split_at] for a in arrays)
-    val = tuple(None if a is None else a[split_at:] for a in arrays)
+    train = tuple(map_structure(lambda a: a[:split_at], a) for a in arrays)
+    val = tuple(map_structure(lambda a: a[split_at:], a) for a in arrays)
     return train, val
 
 
@@ -139,8 +221,19 @@ def needs_feature_axis(input_shape, x_shape):
 
 
 def to_float_batch(xb):
-    """A batch of inputs as float32 (integer images, float64 arrays)."""
+    """A batch of inputs as float32 (integer images, float64 arrays); each array of a structure."""
+    if is_structure(xb):
+        return map_structure(to_float_batch, xb)
     return xb if xb.dtype == DEFAULT_FLOAT else xb.astype(DEFAULT_FLOAT)
+
+
+def to_tensors(x):
+    """The inputs of a model call as Tensors (a structure keeps its structure; a Tensor stays
+    itself, so that gradients flow through a model called inside another)."""
+    if is_structure(x):
+        return map_structure(lambda v: v if isinstance(v, Tensor) else
+                             Tensor.wrap(to_float_batch(as_array(v, "inputs"))), x)
+    return x if isinstance(x, Tensor) else Tensor.wrap(x)
 
 
 class ArrayData:
@@ -149,10 +242,11 @@ class ArrayData:
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, max_steps=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size, self.shuffle = batch_size, shuffle
-        n = len(x)
-        for name, arr in (("y", y), ("sample_weight", sample_weight)):
-            if arr is not None and len(arr) != n:
-                raise ValueError(f"x and {name} have different numbers of samples: {n} and {len(arr)}")
+        n = len(first_leaf(x))
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            for label, arr in leaves(value, name) if value is not None else ():
+                if len(arr) != n:
+                    raise ValueError(f"x and {label} have different numbers of samples: {n} and {len(arr)}")
         self.num_samples = n
         self.max_steps = max_steps          # steps_per_epoch: end each epoch after this many batches
         self.feature_axis = False           # add a last axis of 1 to x (needs_feature_axis)
@@ -167,10 +261,29 @@ class ArrayData:
         order = rng.permutation(n) if self.shuffle else None
         for start in range(0, self.steps * bs, bs):
             idx = order[start:start + bs] if order is not None else slice(start, start + bs)
-            xb = to_float_batch(self.x[idx])
-            yield (xb[..., None] if self.feature_axis else xb,
-                   None if self.y is None else self.y[idx],
-                   None if self.sample_weight is None else self.sample_weight[idx])
+            if self._simple:                      # one array each: no structure to walk
+                xb = to_float_batch(self.x[idx])
+                yield (xb[..., None] if self.feature_axis else xb,
+                       None if self.y is None else self.y[idx],
+                       None if self.sample_weight is None else self.sample_weight[idx])
+            else:
+                take = _Take(idx)
+                yield (to_float_batch(map_structure(take, self.x)),
+                       map_structure(take, self.y), map_structure(take, self.sample_weight))
+
+    @property
+    def _simple(self):
+        return not any(is_structure(v) for v in (self.x, self.y, self.sample_weight))
+
+
+class _Take:
+    """``a[index]`` for each array of a batch (one set of positions for every input and output)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __call__(self, a):
+        return a[self.index]
 
 
 class DatasetBatches:
@@ -320,17 +433,20 @@ class IterableData:
             item = (item,)
         if not 1 <= len(item) <= 3:
             raise ValueError(f"a batch must be x, (x, y) or (x, y, sample_weight); got {len(item)} items")
-        x = as_array(item[0], "x")
-        y = as_array(item[1], "y") if len(item) > 1 else None
-        w = as_array(item[2], "sample_weight") if len(item) > 2 else None
-        for arr, name in ((x, "x"), (y, "y"), (w, "sample_weight")):
-            check_finite(arr, name, where)
-        return to_float_batch(x), y, w
+        x = _structure_as_arrays(item[0], "x")
+        y = _structure_as_arrays(item[1], "y") if len(item) > 1 and item[1] is not None else None
+        w = _structure_as_arrays(item[2], "sample_weight") if len(item) > 2 and item[2] is not None else None
+        for value, name in ((x, "x"), (y, "y"), (w, "sample_weight")):
+            for label, arr in leaves(value, name) if value is not None else ():
+                check_finite(arr, label, where)
+        return map_structure(to_float_batch, x), y, w
 
 
 def is_array_like(x):
     """True for data given as one array (an ndarray, a list, a Tensor; a dict, a number or a string,
     which ``as_array`` refuses with a message), False for an iterable of batches."""
+    if is_structure(x):
+        return True           # the arrays of several inputs: [x1, x2], (x1, x2), {"a": x1, ...}
     if isinstance(x, list) and x and isinstance(x[0], tuple):
         return False          # a list of (x, y[, sample_weight]) batches
     if isinstance(x, (np.ndarray, list, Tensor, dict, int, float, complex, str, bytes, np.generic)):

@@ -125,13 +125,17 @@ class Model(Trainer, Layer):
 
     def __call__(self, inputs, training=None):
         training = resolve_training(training)
-        if not isinstance(inputs, Tensor):
+        several = _data.is_structure(inputs)        # a list or dict of inputs: built by this call
+        if several:
+            inputs = _data.to_tensors(inputs)
+        elif not isinstance(inputs, Tensor):
             inputs = Tensor(_data.to_float_batch(_data.as_array(inputs, "inputs")))
-        if not self.built:
+        if not self.built and not several:
             self.ensure_built(inputs.shape[1:])
         self.added_losses = []                    # add_loss: this call's
         with training_context(training):
             out = run_call(self, inputs, training=training)
+        self.built = True
         if self._forward_hooks or self._backward_hooks:
             self.run_hooks(inputs, out)
         return out

@@ -13,6 +13,8 @@ class Sequential(Model):
     otherwise the model is built from the first data it sees.
     """
 
+    single_input = True         # fit refuses a list or dict of inputs with a clear message
+
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         self._stack = []

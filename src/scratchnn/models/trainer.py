@@ -1,6 +1,6 @@
 """The training loop (``Trainer``, which ``Model`` inherits): ``compile``, ``fit``, ``evaluate``, ``predict``.
 
-One training step (``train_step``) is the whole of backpropagation:
+One training step (``train_step``, in ``steps.py``) is the whole of backpropagation:
 
     y_pred = model(x, training=True)              # forward: every layer's call()
     loss   = loss_fn(y, y_pred) + sum(penalties)  # regularization included
@@ -13,12 +13,14 @@ loss and the metrics, and reports to the callbacks (the progress bar, History, E
 
     data = self._prepare(x, y, ...)          # checks (models/data.py): lengths, NaN, batch size
     self._validate_for(data, "fit")          # builds the model; shapes and labels (models/checks.py)
-    for epoch ...: for (xb, yb, wb) in data.batches(rng):
+    for epoch ...: self.reset_metrics(); for (xb, yb, wb) in data.batches(rng):
         callbacks.on_train_batch_begin(step)
-        loss, y_pred = self.train_step(xb, yb, wb)     # forward, backward, gradient hooks, update
-        logs = self._update_metrics(...)               # running means of the epoch
+        logs = self.train_step((xb, yb, wb))  # forward, backward, gradient hooks, update, metrics
         callbacks.on_train_batch_end(step, logs)
     (validation pass: test_step on each batch; callbacks.on_epoch_end(epoch, logs))
+
+``x``, ``y`` and ``sample_weight`` may be lists or dicts of arrays for a model with several inputs
+or outputs; ``compile`` then takes a loss, loss weight and metrics per output (``compiled.py``).
 
 As in Keras, the loop is kept apart from the layers (``models/model.py``), so that a model
 class reads as its architecture and this file reads as the algorithm that trains it.
@@ -33,20 +35,24 @@ from .. import losses as _losses
 from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 from .. import random as _random
-from ..autograd import HookHandle, Tensor, get_mask, no_grad
+from ..autograd import HookHandle, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
 from ..kernels import prepare_process
 from ..registry import custom
 from . import checks
 from . import data as _data
+from .compiled import (CompiledLoss, CompiledMetrics, copy_spec, flat_outputs, is_config, keras_order,
+                       map_spec, metric_leaves, metric_spec, output_names, pack_outputs)
 from .interrupt import GracefulInterrupt
+from .steps import Steps, as_logs, numpy_outputs
 
 
-class Trainer:
-    """``compile`` / ``fit`` / ``evaluate`` / ``predict`` and the steps they repeat. ``Model``
-    inherits it; a subclass may override ``train_step``, ``test_step`` or ``compute_loss``."""
+class Trainer(Steps):
+    """``compile`` / ``fit`` / ``evaluate`` / ``predict`` and the loops around the steps
+    (``steps.py``). ``Model`` inherits it; a subclass may override ``train_step``, ``test_step``
+    or ``compute_loss`` (Keras 3's signatures)."""
 
-    _gradient_hooks = ()       # a list on the instance once a hook is added
+    single_input = False       # True for a model that takes one array (Sequential)
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -56,30 +62,35 @@ class Trainer:
         ``steps_per_execution`` and ``jit_compile`` are accepted for compatibility and
         do nothing: scratchnn always runs eagerly."""
         optimizer = _optimizers.get(optimizer)
-        loss_fn = _losses.get(loss) if loss is not None else None
-        metric_ids = _as_list(metrics, "metrics")
-        weighted_ids = _as_list(weighted_metrics, "weighted_metrics")
-        for m in metric_ids + weighted_ids:     # unknown names fail now, not in fit
+        names = getattr(self, "output_names", None)
+        compile_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
+        if compile_loss is not None and self.single_input:
+            compile_loss.build(None)                     # one output: mistakes are told now
+        metric_ids, weighted_ids = metric_spec(metrics, "metrics"), metric_spec(weighted_metrics,
+                                                                                  "weighted_metrics")
+        for m in metric_leaves(metric_ids) + metric_leaves(weighted_ids):   # unknown names fail now
             if isinstance(m, str) and m.lower() not in ("accuracy", "acc"):
                 _metrics.get(m)
-        if isinstance(loss_weights, (list, tuple)):
-            if len(loss_weights) != 1:
-                raise ValueError(f"loss_weights has {len(loss_weights)} entries for a model with one output")
-            loss_weights = loss_weights[0]
-        elif isinstance(loss_weights, dict):
-            if len(loss_weights) != 1:
-                raise ValueError(f"loss_weights has {len(loss_weights)} entries for a model with one output")
-            loss_weights = next(iter(loss_weights.values()))
-        self.optimizer, self.loss = optimizer, loss_fn
-        self.loss_weight = 1.0 if loss_weights is None else float(loss_weights)
+        single = compile_loss.single if compile_loss is not None else (None, 1.0)
+        loss_fn = single[0] if single is not None else None
+        self.optimizer = optimizer
+        self.loss = loss_fn if single is not None else compile_loss.spec
+        self.loss_weight = (1.0 if loss_weights is None else
+                            single[1] if single is not None and single[1] is not None else loss_weights)
         self._metric_ids, self._weighted_metric_ids = metric_ids, weighted_ids
-        self._compiled_metrics = None
+        self._compile_loss = compile_loss
+        self._compile_metrics = (CompiledMetrics(metric_ids, weighted_ids, names)
+                                 if metric_ids or weighted_ids else None)
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self._trainable = None
         self.compiled = True
         layers = self.layers
-        hints = checks.classic_mistakes(loss_fn, self.output_activation(),
-                                        getattr(layers[-1], "units", None) if layers else None)
+        # the last layer's activation tells about the output only when one loss was given
+        one_loss = loss is not None and not isinstance(loss, (list, tuple, dict))
+        last = self.output_activation() if one_loss else None
+        hints = checks.classic_mistakes(loss_fn, last, getattr(layers[-1], "units", None) if layers else None)
         self._warned_from_logits = bool(loss_fn is not None and loss_fn.from_logits
-                                        and self.output_activation() in ("softmax", "sigmoid"))
+                                        and last in ("softmax", "sigmoid"))
         checks.warn(hints, stacklevel=2)
 
     def compile_arguments(self):
@@ -89,8 +100,8 @@ class Trainer:
         model a fresh optimizer (``{**args, 'optimizer': 'adam'}``)."""
         if not getattr(self, "compiled", False):
             return None
-        return {"optimizer": self.optimizer, "loss": self.loss, "metrics": list(self._metric_ids),
-                "weighted_metrics": list(self._weighted_metric_ids), "loss_weights": self.loss_weight}
+        return {"optimizer": self.optimizer, "loss": self.loss, "metrics": copy_spec(self._metric_ids),
+                "weighted_metrics": copy_spec(self._weighted_metric_ids), "loss_weights": self.loss_weight}
 
     def get_compile_config(self):
         """What ``compile`` was given, as JSON-ready data (None before ``compile``):
@@ -111,10 +122,13 @@ class Trainer:
                 return {"class_name": custom.name_of(type(m)) or type(m).__name__, "config": m.get_config()}
             return custom.name_of(m) or getattr(m, "__name__", repr(m))
 
-        return {"optimizer": opt, "loss": None if self.loss is None else _losses.serialize(self.loss),
-                "metrics": [metric(m) for m in self._metric_ids],
-                "weighted_metrics": [metric(m) for m in self._weighted_metric_ids],
-                "loss_weights": self.loss_weight}
+        def loss(value):
+            return None if value is None else _losses.serialize(value)
+
+        return {"optimizer": opt, "loss": map_spec(loss, self.loss),
+                "metrics": map_spec(metric, self._metric_ids),
+                "weighted_metrics": map_spec(metric, self._weighted_metric_ids),
+                "loss_weights": copy_spec(self.loss_weight)}
 
     def compile_from_config(self, config):
         """``compile`` with ``get_compile_config()``'s dict (used when a model file is loaded)."""
@@ -123,14 +137,23 @@ class Trainer:
 
         def metric_list(key):
             entries = config.get(key, [])
-            if not isinstance(entries, list) or not all(isinstance(m, (str, dict)) for m in entries):
+            def entry(m):           # a name or a {class_name, config} dict; a per-output list of them
+                one = isinstance(m, str) or is_config(m)
+                return one or isinstance(m, list) and m and all(isinstance(e, str) or is_config(e) for e in m)
+
+            if not isinstance(entries, (list, dict)) or is_config(entries) or not all(
+                    entry(m) for m in (entries.values() if isinstance(entries, dict) else entries)):
                 raise ValueError(f"{key} must be a list of metric names or {{class_name, config}} objects, "
                                  f"got {entries!r:.200}")
-            return [_metrics.get(m) if isinstance(m, dict) else m for m in entries]
+            return map_spec(lambda m: _metrics.get(m) if isinstance(m, dict) else m, entries)
 
         loss = config.get("loss")
+        if isinstance(loss, list) or (isinstance(loss, dict) and "class_name" not in loss):
+            loss = map_spec(lambda v: None if v is None else _losses.get(v), loss)
+        elif loss is not None:
+            loss = _losses.get(loss)
         self.compile(optimizer=_optimizers.deserialize(config["optimizer"]),
-                     loss=None if loss is None else _losses.get(loss), metrics=metric_list("metrics"),
+                     loss=loss, metrics=metric_list("metrics"),
                      weighted_metrics=metric_list("weighted_metrics"),
                      loss_weights=config.get("loss_weights"))
 
@@ -148,44 +171,37 @@ class Trainer:
             raise RuntimeError(f"call compile() before {what}(): the model needs an optimizer and a "
                                "loss, e.g. model.compile(optimizer='adam', "
                                "loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
-        if self.loss is None and what != "predict":
+        if self.loss is None and what != "predict" and not self._custom_step(
+                "fit" if what in ("fit", "train_on_batch") else "evaluate"):
             raise RuntimeError(f"{what}() needs a loss: pass loss= to compile()")
 
 
     # --------------------------------------------------------------- metrics
-    def _build_metrics(self, y_true, y_pred):
-        """Resolve the metric names for these shapes (Keras decides 'accuracy' from them)."""
-        if self._compiled_metrics is None:
-            plain = [_metrics.get(m, y_true=y_true, y_pred=y_pred) for m in self._metric_ids]
-            weighted = [_metrics.get(m, y_true=y_true, y_pred=y_pred) for m in self._weighted_metric_ids]
-            for m in weighted:
-                if any(p.name == m.name for p in plain):
-                    m.name = "weighted_" + m.name
-            self._compiled_metrics = (plain, weighted)
-        return self._compiled_metrics
-
     @property
     def metrics_names(self):
-        names = ["loss"]
-        if self._compiled_metrics is not None:
-            names += [m.name for group in self._compiled_metrics for m in group]
-        return names
+        """The names of the logged values, in ``evaluate``'s order (Keras 3's): ``loss``, the
+        compiled metrics, the per-output losses, then any other logged value sorted by name
+        (with several outputs the compiled metrics are among those: ``'out_a_accuracy'``)."""
+        logged = ["loss"]
+        if self._compile_metrics is not None:
+            logged += list(self._compile_metrics.result())
+        if self._compile_loss is not None:
+            logged += [m.name for m in self._compile_loss.metrics]
+        return keras_order(self._known_names(), logged)
 
-    # --------------------------------------------------------------- one step
-    def compute_loss(self, y, y_pred, sample_weight=None):
-        """The training objective: the compiled loss (times ``loss_weights``) plus every
-        regularization penalty of the model."""
-        if self._warned_from_logits:          # said once at compile, not again every batch
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*from_logits=True, but y_pred")
-                loss = self.loss(y, y_pred, sample_weight=sample_weight)
-        else:
-            loss = self.loss(y, y_pred, sample_weight=sample_weight)
-        if self.loss_weight != 1.0:
-            loss = loss * self.loss_weight
-        for penalty in self.losses:
-            loss = loss + penalty
-        return loss
+    def _known_names(self):
+        known = []
+        for metric in self.metrics:
+            if isinstance(metric, CompiledMetrics):
+                known += [m.name for m in metric.metrics]
+            else:
+                known.append(metric.name)
+        return known
+
+    def _ordered_values(self, logs):
+        """``logs`` as a list in Keras 3's order (``_flatten_metrics_in_order``); one value alone."""
+        values = [logs[name] for name in keras_order(self._known_names(), list(logs))]
+        return values[0] if len(values) == 1 else values
 
     def _setup_trainable(self):
         """Decide which weights train now (``trainable`` may have changed since the last call):
@@ -200,68 +216,16 @@ class Trainer:
             w.requires_grad = id(w) in ids
             w.grad = None
 
-    def train_step(self, x, y, sample_weight=None):
-        """Forward, loss, backward, update; returns (loss value, the output Tensor: its values and
-        the mask it may carry go to the metrics)."""
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(y, y_pred, sample_weight)
-        variables = self._trainable
-        if not variables:                      # a frozen model: nothing to update (Keras warns too)
-            return float(loss.data), y_pred
-        loss.backward()
-        for hook in list(self._gradient_hooks):     # usually none (see add_gradient_hook)
-            hook(x, variables)
-        self.optimizer.apply([v.grad for v in variables], variables)
-        for v in variables:       # only these have gradients (_setup_trainable): no walk of the model
-            if v.constraint is not None:
-                v.data[...] = v.constraint(v.data)
-            v.grad = None
-        return float(loss.data), y_pred
-
-    def test_step(self, x, y, sample_weight=None):
-        with no_grad():
-            y_pred = self(x, training=False)
-            loss = self.compute_loss(y, y_pred, sample_weight)
-        return float(loss.data), y_pred
-
-    def _update_metrics(self, y, y_pred, sample_weight, tracker, loss, n):
-        """``y_pred``: the predictions (an array, or the output Tensor). When the output carries a
-        mask (``Embedding(mask_zero=True)`` upstream), the metrics count only its real time steps,
-        as Keras's do: the mask is their sample weight (times ``sample_weight`` for the weighted)."""
-        mask = get_mask(y_pred)
-        y_pred = y_pred.data if isinstance(y_pred, Tensor) else y_pred
-        tracker.update_state(loss, sample_weight=n)
-        plain, weighted = self._build_metrics(y, y_pred)
-        plain_weight = weighted_weight = sample_weight
-        if mask is not None:
-            plain_weight = mask.astype(np.float64)
-            if sample_weight is not None:
-                sw = np.asarray(sample_weight, dtype=np.float64)
-                weighted_weight = sw.reshape(sw.shape + (1,) * (mask.ndim - sw.ndim)) * plain_weight
-            else:
-                weighted_weight = plain_weight
-        for m in plain:
-            m.update_state(y, y_pred, sample_weight=plain_weight)
-        for m in weighted:
-            m.update_state(y, y_pred, sample_weight=weighted_weight)
-        logs = {"loss": float(tracker.result())}
-        for m in plain + weighted:
-            logs[m.name] = _to_log(m.result())
-        return logs
-
-    def _reset_metrics(self, tracker):
-        tracker.reset_state()
-        if self._compiled_metrics is not None:
-            for group in self._compiled_metrics:
-                for m in group:
-                    m.reset_state()
-
 
     # ------------------------------------------------------------------- fit
     def _prepare(self, x, y, sample_weight, batch_size, shuffle=False, steps=None, what="fit"):
         """Check the data and wrap it for batching; nothing about the model changes on error."""
         if x is None:
             raise ValueError(f"{what}() needs x")
+        if self.single_input:          # one input, one output: a list of samples is one array
+            suffix = "_val" if what == "validation" else ""
+            x = _one_array(x, "x" + suffix) if _data.is_structure(x) else x
+            y = _one_array(y, "y" + suffix) if _data.is_structure(y) and not isinstance(y, dict) else y
         if _data.is_array_like(x):
             names = ("x", "y", "sample_weight")
             if what == "validation":
@@ -274,7 +238,7 @@ class Trainer:
                     raise ValueError(f"{what}(): {arg} must be a positive integer or None, got {steps!r}")
                 if steps > data.steps:
                     raise ValueError(f"{what}(): {arg}={steps} is more than the {data.steps} batches of "
-                                     f"{batch_size} that the {len(x)} samples make; use at most "
+                                     f"{batch_size} that the {data.num_samples} samples make; use at most "
                                      f"{data.steps} or leave it None")
                 data.max_steps = int(steps)
             return data
@@ -298,20 +262,61 @@ class Trainer:
             x, y = data.x, data.y
         if y is None and what != "predict" and not self._overrides(what):
             raise ValueError(checks.missing_targets(what, kind))
-        if self.built and _data.needs_feature_axis(self.input_shape, x.shape):
+        if self._custom_step(what):
+            return                     # the step builds and checks what it uses
+        if self.built and not _data.is_structure(x) and _data.needs_feature_axis(self.input_shape, x.shape):
             data.feature_axis, x = True, x[..., None]        # x of shape (n,) for Input((1,))
         before = self._unbuilt_layers()
         try:
-            self.ensure_built(x.shape[1:])
-            for layer in self._first_layers():
-                layer._check_input((None,) + x.shape[1:])
-            # the declared Input(shape), which layers may not check
-            checks.check_input_shape(self.input_shape, x.shape, self.name, what)
-            if y is not None and self.loss is not None:
-                checks.check_targets(self.loss, self.output_shape, y)
+            if _data.is_structure(x) or not self.single_input:
+                self._check_outputs(x, y)
+            else:
+                self.ensure_built(x.shape[1:])
+                for layer in self._first_layers():
+                    layer._check_input((None,) + x.shape[1:])
+                # the declared Input(shape), which layers may not check
+                checks.check_input_shape(self.input_shape, x.shape, self.name, what)
+                if _data.is_structure(y):
+                    _one_output(y)
+                if y is not None and self.loss is not None:
+                    checks.check_targets(self.loss, self.output_shape, y)
         except Exception:
             self._unbuild(before)      # a model built only for these checks is unbuilt again
             raise
+
+    def _check_outputs(self, x, y):
+        """A model that may take several inputs or give several outputs: run it on the first sample
+        (that builds it), then check ``y`` against its outputs and each output's loss."""
+        if not _data.is_structure(x):
+            self.ensure_built(x.shape[1:])
+        with no_grad():
+            probe = self(_data.to_tensors(_data.map_structure(lambda a: a[:1], x)), training=False)
+        names = output_names(getattr(self, "output_names", None), probe)
+        if self._compile_loss is not None and self._compile_loss.entries is None:
+            self._compile_loss.build(names)
+        if y is None:
+            return
+        if self._compile_metrics is not None and not self._compile_metrics.built:
+            self._compile_metrics.build(_data.map_structure(lambda a: a[:1], y), probe, names)
+        if names is None:
+            if _data.is_structure(y):
+                _one_output(y)
+            if self.loss is not None:
+                checks.check_targets(self.loss, (None,) + probe.shape[1:], y)
+            return
+        ys = flat_outputs(y, names, "y")
+        for (name, loss_fn, _), yk, out in zip(self._compile_loss.entries if self._compile_loss else (),
+                                               ys, flat_outputs(probe, names, "y_pred")):
+            if loss_fn is not None and yk is not None:
+                try:
+                    checks.check_targets(loss_fn, (None,) + out.shape[1:], yk)
+                except ValueError as err:
+                    raise ValueError(f"output {name!r}: {err}") from None
+
+    def _custom_step(self, what):
+        """Whether ``train_step`` (``fit``) or ``test_step`` (``evaluate``) is the subclass's own."""
+        name = {"fit": "train_step", "predict": "predict_step"}.get(what, "test_step")
+        return getattr(type(self), name) is not getattr(Trainer, name)
 
     def _overrides(self, what):
         """Whether a subclass computes the loss its own way (it may then train without targets)."""
@@ -343,6 +348,9 @@ class Trainer:
                 train.reweight = lambda yb, wb: _class_sample_weights(yb, class_weight, wb)
             elif train.y is None:
                 raise ValueError("class_weight needs array targets y")
+            elif _data.is_structure(train.y):
+                raise ValueError("class_weight is for a model with one output (as in Keras); with several "
+                                 "outputs pass sample_weight, one array per output")
             else:
                 train.sample_weight = _class_sample_weights(train.y, class_weight, train.sample_weight)
         val = None
@@ -360,10 +368,10 @@ class Trainer:
                 raise
 
         self._setup_trainable()
+        custom = self._custom_step("fit")
         steps = train.steps
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                       verbose=verbose, epochs=epochs, steps=steps)
-        tracker = _metrics.Mean(name="loss")
         rng = _random.generator()
         self.stop_training = False
         logs = {}
@@ -375,16 +383,20 @@ class Trainer:
         initial_epoch = cbs.start_epoch(initial_epoch)
         with GracefulInterrupt() as interrupt:
             for epoch in range(initial_epoch, epochs):
-                self._reset_metrics(tracker)
+                self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
                 step = 0
                 for step, (xb, yb, wb) in enumerate(train.batches(rng)):
                     cbs.on_train_batch_begin(step)
-                    loss, y_pred = self.train_step(Tensor.wrap(xb), yb, wb)
-                    if not nonfinite_seen and not math.isfinite(loss):
+                    if custom:            # autograd adds into .grad: each step starts from none
+                        for w in self.trainable_weights:
+                            w.grad = None
+                    logs = as_logs(self.train_step(
+                        _data.pack_x_y_sample_weight(_data.to_tensors(xb), yb, wb)), "train_step")
+                    loss = logs.get("loss", 0.0)
+                    if not nonfinite_seen and isinstance(loss, float) and not math.isfinite(loss):
                         nonfinite_seen = True
                         _warn_nonfinite(loss, epoch, step, cbs.callbacks)
-                    logs = self._update_metrics(yb, y_pred, wb, tracker, loss, len(xb))
                     cbs.on_train_batch_end(step, logs)
                     if self.stop_training or interrupt.requested:
                         break
@@ -413,22 +425,23 @@ class Trainer:
 
     # -------------------------------------------------------------- evaluate
     def _run_evaluation(self, data, callbacks, verbose):
-        tracker = _metrics.Mean(name="loss")
-        self._reset_metrics(tracker)
+        self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
         for step, (xb, yb, wb) in enumerate(data.batches()):
             callbacks.on_test_batch_begin(step)
-            loss, y_pred = self.test_step(Tensor.wrap(xb), yb, wb)
-            logs = self._update_metrics(yb, y_pred, wb, tracker, loss, len(xb))
+            with no_grad():
+                logs = as_logs(self.test_step(_data.pack_x_y_sample_weight(_data.to_tensors(xb), yb, wb)),
+                                "test_step")
             callbacks.on_test_batch_end(step, logs)
         callbacks.on_test_end(logs)
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss and metrics on data: a float if there are no metrics, else
-        ``[loss, metric1, ...]`` (or a dict with ``return_dict=True``), as Keras returns."""
+        """Loss and metrics on data: a float if there are no metrics, else a list in Keras 3's
+        order (``metrics_names``: ``[loss, metric1, ...]``; with several outputs ``[loss,
+        out_a_loss, out_b_loss, out_a_accuracy, ...]``), or a dict with ``return_dict=True``."""
         self._assert_compiled("evaluate")
         _data.refuse_batch_size(x, batch_size, "evaluate")
         batch_size = _data.check_batch_size(batch_size)
@@ -441,12 +454,12 @@ class Trainer:
         logs = self._run_evaluation(data, cbs, verbose)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(logs)
 
     # --------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for ``x``, as one NumPy array (computed in batches, no graph)."""
+        """The model's outputs for ``x`` as NumPy arrays, in the structure ``call`` returns them
+        (one array; a list or a dict of arrays for several outputs), computed in batches, no graph."""
         prepare_process()
         _data.refuse_batch_size(x, batch_size, "predict")
         batch_size = _data.check_batch_size(batch_size)
@@ -455,22 +468,29 @@ class Trainer:
         self._validate_for(data, "predict")
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                       epochs=1, steps=data.steps)
-        outputs = []
+        outputs, like = [], None
         cbs.on_predict_begin()
         with no_grad():
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                out = self(Tensor.wrap(xb), training=False).data
+                out = self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(xb)))
+                like = out
+                out = numpy_outputs(out)
                 outputs.append(out)
                 cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict() got no batches")
+        if isinstance(like, (list, tuple, dict)):
+            keys = list(like) if isinstance(like, dict) else range(len(like))
+            joined = [np.concatenate([o[k] for o in outputs], axis=0) for k in keys]
+            return pack_outputs(joined, like)
         return np.concatenate(outputs, axis=0)
 
     def predict_on_batch(self, x):
         with no_grad():
-            return self(_data.to_float_batch(_data.as_array(x, "x")), training=False).data
+            x = x if _data.is_structure(x) else _data.to_float_batch(_data.as_array(x, "x"))
+            return numpy_outputs(self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(x))))
 
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """One update on one batch. Returns this batch's loss (a float) when no metrics were
@@ -479,30 +499,27 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, "train_on_batch")
         x = _data.to_float_batch(x)
-        self.ensure_built(x.shape[1:])
+        if not _data.is_structure(x):
+            self.ensure_built(x.shape[1:])
         self._setup_trainable()
-        loss, y_pred = self.train_step(Tensor.wrap(x), y, sample_weight)
-        return self._batch_logs(y, y_pred, sample_weight, loss, len(x), return_dict)
+        return self._on_batch(self.train_step, x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """The loss (and metrics) of one batch, without training: returns like ``train_on_batch``."""
         self._assert_compiled("test_on_batch")
         x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, "test_on_batch")
         x = _data.to_float_batch(x)
-        self.ensure_built(x.shape[1:])
-        loss, y_pred = self.test_step(Tensor.wrap(x), y, sample_weight)
-        return self._batch_logs(y, y_pred, sample_weight, loss, len(x), return_dict)
+        if not _data.is_structure(x):
+            self.ensure_built(x.shape[1:])
+        with no_grad():
+            return self._on_batch(self.test_step, x, y, sample_weight, return_dict)
 
-    def _batch_logs(self, y, y_pred, sample_weight, loss, n, return_dict):
-        tracker = _metrics.Mean(name="loss")
-        self._reset_metrics(tracker)
-        weights = _data.as_array(sample_weight, "sample_weight")
-        logs = self._update_metrics(y, y_pred, weights, tracker, loss, n)
-        self._reset_metrics(tracker)
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
-
+    def _on_batch(self, step, x, y, sample_weight, return_dict):
+        self.reset_metrics()
+        logs = as_logs(step(_data.pack_x_y_sample_weight(_data.to_tensors(x), y, sample_weight)),
+                        step.__name__)
+        self.reset_metrics()
+        return logs if return_dict else self._ordered_values(logs)
 
 
 _DIVERGED_HINT = "learning rate too high? unscaled inputs? log of 0?"
@@ -540,14 +557,20 @@ def _print_interrupt(epoch, step, history, completed=False):
           f"holds the {done} completed epoch(s).", file=sys.stderr)
 
 
-def _as_list(value, name):
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        raise ValueError(f"{name} as a dict is for multi-output models; pass a list")
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
+def _one_array(x, name):
+    """For a model that takes one array: a list of arrays of one shape is a list of samples (stacked,
+    as NumPy does); arrays of several shapes, or a dict, are refused (one per input)."""
+    if isinstance(x, dict):
+        _data.as_array(x, name)
+    if len({np.shape(v) for v in x}) == 1:
+        return _data.as_array(list(x), name)
+    raise TypeError(f"{name} is a {type(x).__name__} of {len(x)} arrays of different shapes (one per "
+                    "input?), but this model takes one array: pass that array alone")
+
+
+def _one_output(y):
+    raise ValueError(f"y is a {type(y).__name__} of {len(y)} arrays, but the model has one output: pass "
+                     "one array of targets")
 
 
 def _verbose(verbose):
@@ -556,11 +579,6 @@ def _verbose(verbose):
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
     return int(verbose)
-
-
-def _to_log(value):
-    arr = np.asarray(value)
-    return float(arr) if arr.ndim == 0 else arr
 
 
 def _class_sample_weights(y, class_weight, sample_weight):
