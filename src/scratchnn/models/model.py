@@ -23,10 +23,20 @@ class Model(Trainer, Layer):
     ``call(self, x, training=False)`` for anything else (layers assigned as attributes
     are tracked, so their weights are trained)."""
 
+    #: The class that ``Model(inputs, outputs)`` makes (``Functional``, set by ``models/functional.py``).
+    functional_class = None
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            return object.__new__(Model.functional_class)       # Keras's functional API
+        return object.__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError("the functional API Model(inputs, outputs) is not available "
-                                      "yet: use Sequential, or subclass Model and write call()")
+            raise NotImplementedError(f"{type(self).__name__}: a subclass of Model cannot be given inputs "
+                                      "and outputs (scratchnn does not support subclassing a functional "
+                                      "model): "
+                                      "call keras.Model(inputs, outputs) itself, or write call()")
         super().__init__(**kwargs)
         self.optimizer = None
         self.loss = None
@@ -47,9 +57,14 @@ class Model(Trainer, Layer):
         return Layer.sublayers(self)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or position."""
+        """A layer by name or position (``get_layer('dense')``, ``get_layer(index=0)``)."""
+        if isinstance(name, int) and index is None:
+            name, index = None, name
         if index is not None:
-            return self.layers[index]
+            layers = self.layers
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"model '{self.name}' has {len(layers)} layers; no layer at index {index}")
+            return layers[index]
         for layer in self.layers:
             if layer.name == name:
                 return layer

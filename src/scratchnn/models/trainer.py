@@ -36,6 +36,7 @@ from .. import random as _random
 from ..autograd import HookHandle, Tensor, get_mask, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
 from ..kernels import prepare_process
+from ..layers.symbolic import flatten, map_structure, pack_like
 from ..registry import custom
 from . import checks
 from . import data as _data
@@ -451,17 +452,19 @@ class Trainer:
         with no_grad():
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                out = self(Tensor.wrap(xb), training=False).data
+                out = map_structure(lambda t: t.data, self(Tensor.wrap(xb), training=False))
                 outputs.append(out)
                 cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict() got no batches")
-        return np.concatenate(outputs, axis=0)
+        # a model with several outputs (a list or dict): each output's batches joined
+        return pack_like(outputs[0], [np.concatenate(parts, axis=0) for parts in zip(*map(flatten, outputs))])
 
     def predict_on_batch(self, x):
         with no_grad():
-            return self(_data.to_float_batch(_data.as_array(x, "x")), training=False).data
+            out = self(_data.to_float_batch(_data.as_array(x, "x")), training=False)
+        return map_structure(lambda t: t.data, out)
 
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """One update on one batch. Returns this batch's loss (a float) when no metrics were
