@@ -235,10 +235,11 @@ class Functional(Model):
             for layer in top.walk():
                 first = owner.setdefault(id(layer), top)
                 if first is not top:
-                    raise ValueError(f"cannot save the functional model '{self.name}': layer '{layer.name}' is "
-                                     f"used both in '{first.name}' and in '{top.name}'; a saved file would "
-                                     "rebuild it as two layers with their own weights. Save the weights alone "
-                                     "(save_weights), or do not share a layer across nested models")
+                    raise ValueError(f"cannot save the functional model '{self.name}': layer '{layer.name}' "
+                                     f"is used both in '{first.name}' and in '{top.name}'; a saved file "
+                                     "would "
+                                     "rebuild it as two layers with their own weights. Save the weights "
+                                     "alone (save_weights), or do not share a layer across nested models")
 
     def get_config(self):
         self._check_no_layer_in_two_places()

@@ -157,6 +157,12 @@ class Model(Trainer, Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config):
+        if cls is Model and "input_layers" in config:        # a functional model's config (as in Keras)
+            return Model.functional_class.from_config(config)
+        return super().from_config(config)
+
     # ------------------------------------------------------------------ saving
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write architecture, weights, compile settings and optimizer state to one

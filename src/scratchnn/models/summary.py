@@ -18,8 +18,8 @@ def _functional_rows(model):
         shapes = [format_shape(t.shape) for n in nodes for t in n.output_tensors]
         inbound = [model.tensor_name(t) for n in nodes for t in n.input_tensors]
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        rows.append((f"{layer.name} ({type(layer).__name__})", ", ".join(dict.fromkeys(shapes)) or "?", params,
-                     ", ".join(inbound) or "-"))
+        rows.append((f"{layer.name} ({type(layer).__name__})", ", ".join(dict.fromkeys(shapes)) or "?",
+                     params, ", ".join(inbound) or "-"))
     return rows, ("Layer (type)", "Output Shape", "Param #", "Connected to")
 
 
