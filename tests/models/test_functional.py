@@ -186,6 +186,31 @@ def test_activations_model_of_a_trained_cnn_equals_the_manual_forward_pass(rng):
         assert activations.layers[1:] == cnn.layers          # the same layers: the trained weights
 
 
+def test_a_sequential_built_from_data_has_a_graph_that_follows_add_and_pop(rng):
+    seq = keras.Sequential([L.Dense(3, name="first"), L.Dense(2, name="second")])
+    with pytest.raises(AttributeError, match="input shape is not known"):
+        _ = seq.inputs
+    x = rng.normal(size=(4, 5)).astype("float32")
+    seq.predict(x, verbose=0)                      # built from the data
+    assert seq.outputs[0].shape == (None, 2) and seq.output_names == ["second"]
+    seq.pop()
+    seq.add(L.Dense(6, name="third"))
+    assert seq.output.shape == (None, 6) and seq.output.node.layer.name == "third"
+    features = keras.Model(seq.input, seq.get_layer("first").output)
+    np.testing.assert_allclose(features.predict(x, verbose=0), seq.layers[0](x).data, rtol=1e-6)
+    assert len(seq.layers[0].inbound_nodes) == 1          # each layer called once on the graph
+
+
+def test_hooks_of_a_model_do_not_run_while_it_is_called_symbolically():
+    seq = keras.Sequential([L.Dense(2)])
+    seen = []
+    seq.add_forward_hook(lambda model, i, o: seen.append(o.shape))
+    model = keras.Model(*(lambda x: (x, seq(x)))(keras.Input((3,))))
+    assert seen == []
+    model(np.zeros((5, 3)))
+    assert seen == [(5, 2)]
+
+
 def test_a_sequential_called_on_an_input_builds_and_returns_a_symbolic_output(rng):
     seq = keras.Sequential([L.Dense(3), L.Dense(2)])
     x = keras.Input((4,))

@@ -25,7 +25,7 @@ from .. import layers as _layers
 from ..autograd import Tensor
 from ..layers.base import format_shape, resolve_training, training_context
 from ..layers.core import InputLayer
-from ..layers.symbolic import KerasTensor, flatten, layer_nodes, map_structure, pack_like
+from ..layers.symbolic import KerasTensor, flatten, layer_nodes, map_structure, pack_like, probing
 from .model import Model
 
 TENSOR_REF = "__keras_tensor__"
@@ -191,7 +191,7 @@ class Functional(Model):
         flat = [self._input_tensor(v, spec) for v, spec in zip(self._match_inputs(inputs), self._flat_inputs)]
         with training_context(training):
             out = self.run_graph(flat)
-        if self._forward_hooks or self._backward_hooks:
+        if (self._forward_hooks or self._backward_hooks) and not probing():
             self.run_hooks(inputs, out)
         return out
 

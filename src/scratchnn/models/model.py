@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd import Tensor, no_grad
 from ..layers.base import Layer, resolve_training, training_context
+from ..layers.symbolic import probing
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
@@ -145,7 +146,7 @@ class Model(Trainer, Layer):
             self.ensure_built(inputs.shape[1:])
         with training_context(training):
             out = self.call(inputs, training=training)
-        if self._forward_hooks or self._backward_hooks:
+        if (self._forward_hooks or self._backward_hooks) and not probing():
             self.run_hooks(inputs, out)
         return out
 

@@ -134,6 +134,11 @@ class Sequential(Model):
     def output(self):
         return self.symbolic_graph()[1]
 
+    @property
+    def output_names(self):
+        """The name of the one output, as Keras names it: the last layer's."""
+        return [self._stack[-1].name] if self._stack else []
+
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
         for layer in self._stack:
