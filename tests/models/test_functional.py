@@ -356,6 +356,23 @@ def test_fit_evaluate_predict_like_the_same_sequential(rng):
         func.predict(np.zeros((2, 4)), verbose=0)
 
 
+def test_predict_with_several_inputs_joins_the_batches_and_fit_says_it_is_not_supported(rng):
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    model = keras.Model([a, b], [L.Dense(1)(L.concatenate([a, b])), L.add([b, b])])
+    xa, xb = rng.normal(size=(10, 3)).astype("float32"), rng.normal(size=(10, 2)).astype("float32")
+    first, second = model.predict([xa, xb], batch_size=4, verbose=0)
+    whole = model([xa, xb])
+    np.testing.assert_allclose(first, whole[0].data, rtol=1e-6)
+    np.testing.assert_allclose(second, 2 * xb, rtol=1e-6)
+    by_name = model.predict({"b": xb, "a": xa}, verbose=0)
+    np.testing.assert_allclose(by_name[0], first, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"different numbers of samples: \[10, 9\]"):
+        model.predict([xa, xb[:9]], verbose=0)
+    model.compile("adam", "mse")
+    with pytest.raises(ValueError, match="has 2 inputs: training and evaluating with several inputs"):
+        model.fit([xa, xb], np.zeros((10, 1)), verbose=0)
+
+
 # ------------------------------------------------------------------ errors
 def test_model_errors_name_what_is_wrong():
     a, b = keras.Input((3,), name="a_in"), keras.Input((3,), name="b_in")

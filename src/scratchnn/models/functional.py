@@ -22,7 +22,7 @@ index]``), and the ``input_layers`` and ``output_layers`` named the same way.
 import numpy as np
 
 from .. import layers as _layers
-from ..autograd import Tensor
+from ..autograd import Tensor, no_grad
 from ..layers.base import format_shape, resolve_training, training_context
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, flatten, layer_nodes, map_structure, pack_like, probing
@@ -213,6 +213,43 @@ class Functional(Model):
                 if isinstance(symbolic, KerasTensor):
                     values[id(symbolic)] = concrete
         return pack_like(self._outputs_struct, [values[id(t)] for t in self._flat_outputs])
+
+    # ------------------------------------------------------------------ several inputs
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """As ``Model.predict``; for a model with several inputs, ``x`` is a list (or a dict by input
+        name) of arrays with one entry per sample each, and the outputs are joined batch by batch."""
+        if len(self._flat_inputs) == 1:
+            return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
+                                   callbacks=callbacks)
+        arrays = [np.asarray(v.data if isinstance(v, Tensor) else v) for v in self._match_inputs(x)]
+        sizes = {len(a) for a in arrays}
+        if len(sizes) != 1:
+            raise ValueError(f"predict(): the inputs of model '{self.name}' have different numbers of "
+                             f"samples: {[len(a) for a in arrays]}")
+        n, batch_size = sizes.pop(), 32 if batch_size is None else int(batch_size)
+        if n == 0 or batch_size < 1:
+            raise ValueError(f"predict(): got {n} samples and batch_size {batch_size}; both must be positive")
+        parts = []
+        with no_grad():
+            for start in range(0, n, batch_size):
+                out = self([a[start:start + batch_size] for a in arrays], training=False)
+                parts.append(map_structure(lambda t: t.data, out))
+        return pack_like(parts[0], [np.concatenate(p, axis=0) for p in zip(*map(flatten, parts))])
+
+    def _refuse_several_inputs(self, what, x):
+        if len(self._flat_inputs) > 1 and isinstance(x, (list, tuple, dict)):
+            raise ValueError(f"{what}() on model '{self.name}', which has {len(self._flat_inputs)} inputs: "
+                             "training and evaluating with several inputs is not supported yet (predict() "
+                             "and calling the model are); concatenate them into one Input, or train a "
+                             "model with one input")
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._refuse_several_inputs("fit", x)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._refuse_several_inputs("evaluate", x)
+        return super().evaluate(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------------ config
     def _reference(self, tensor):
