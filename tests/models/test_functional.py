@@ -373,6 +373,19 @@ def test_predict_with_several_inputs_joins_the_batches_and_fit_says_it_is_not_su
         model.fit([xa, xb], np.zeros((10, 1)), verbose=0)
 
 
+def test_a_tf_keras_functional_program_runs_unchanged(rng):
+    import scratchnn.compat.tensorflow as tf
+    inputs = tf.keras.Input(shape=(20,))
+    x = tf.keras.layers.Dense(16, activation="relu")(inputs)
+    outputs = tf.keras.layers.Dense(3, activation="softmax")(x)
+    model = tf.keras.Model(inputs=inputs, outputs=outputs, name="toy_model")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(rng.random((60, 20)), rng.integers(0, 3, 60), epochs=2, validation_split=0.2,
+                        verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert model.name == "toy_model" and model.output_activation() == "softmax"
+
+
 # ------------------------------------------------------------------ errors
 def test_model_errors_name_what_is_wrong():
     a, b = keras.Input((3,), name="a_in"), keras.Input((3,), name="b_in")

@@ -8,9 +8,9 @@ and hold the very same objects as ``scratchnn.layers`` etc.
 """
 from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,
                models, optimizers, regularizers, saving, utils)
-from .layers import Input
+from .layers import Input, KerasTensor
 from .models import Model, Sequential
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "models", "optimizers", "regularizers", "saving", "utils",
-           "Input", "Model", "Sequential"]
+           "Input", "KerasTensor", "Model", "Sequential"]
