@@ -324,6 +324,22 @@ def test_a_config_naming_a_tensor_no_layer_makes_is_a_model_format_error(tmp_pat
         load_model(_rewrite_config(path, cycle, tmp_path / "cycle.scratchnn"))
 
 
+def test_tensors_passed_as_keyword_arguments_are_recorded_run_and_saved(tmp_path):
+    enc_in, dec_in = keras.Input((None,), dtype="int32"), keras.Input((None,), dtype="int32")
+    memory = L.Embedding(20, 8, mask_zero=True)(enc_in)
+    x = L.TransformerDecoder(16, 2)(L.Embedding(20, 8, mask_zero=True)(dec_in), encoder_sequence=memory)
+    x = L.MultiHeadAttention(2, 4)(x, value=memory)
+    model = keras.Model([enc_in, dec_in], L.Dense(5)(x))
+    decoder = model.layers[4]
+    assert type(decoder).__name__ == "TransformerDecoder" and decoder.get_input_at(0).shape == (None, None, 8)
+    assert decoder.inbound_nodes[0].kwargs["encoder_sequence"] is memory
+    ids = [np.array([[1, 2, 3, 0]]), np.array([[4, 5, 0]])]
+    out = model(ids)
+    assert out.shape == (1, 3, 5)
+    loaded = load_model(model.save(tmp_path / "seq2seq.scratchnn"))
+    assert np.array_equal(loaded(ids).data, out.data)
+
+
 def test_a_layer_shared_across_a_nested_model_and_outside_refuses_to_save(tmp_path):
     seq = keras.Sequential([L.Dense(2)])
     x = keras.Input((3,))

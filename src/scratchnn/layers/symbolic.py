@@ -303,7 +303,7 @@ def call_symbolic(layer, call, args, kwargs):
     """``layer(*args, **kwargs)`` where some arguments are KerasTensors: build the layer, find the
     output's shape, dtype and mask with probes, record a ``Node``, return the symbolic outputs."""
     tensors = symbolic_in(args, kwargs)
-    if not layer.built and len(args) == 1 and isinstance(args[0], KerasTensor):
+    if not layer.built and len(args) == 1 and len(tensors) == 1 and isinstance(args[0], KerasTensor):
         layer._build_once(args[0].shape)          # for the symbolic shape: unknown axes stay unknown
     batch = tensors[0].shape[0] if tensors[0].ndim else None
     unknown = any(d is None for t in tensors for d in t.shape[1:])
