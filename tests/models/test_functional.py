@@ -308,6 +308,23 @@ def _rewrite_config(path, edit, out):
     return out
 
 
+def test_a_config_listing_layers_out_of_order_rebuilds_the_same_graph(rng):
+    x = keras.Input((4,), name="x")
+    h, skips = x, []
+    for i in range(12):
+        h = L.Dense(4, activation="tanh", name=f"d{i}")(h)
+        skips.append(h)
+    model = keras.Model(x, L.add(skips[::3], name="skip_sum"))
+    config = model.get_config()
+    config["layers"] = config["layers"][:1] + config["layers"][:0:-1]      # every call before its inputs
+    rebuilt = keras.Model.from_config(config)
+    assert [layer.name for layer in rebuilt.layers] == [c["name"] for c in config["layers"]]
+    for layer in rebuilt.layers:
+        layer.set_weights(model.get_layer(layer.name).get_weights())
+    data = rng.normal(size=(3, 4)).astype("float32")
+    np.testing.assert_array_equal(rebuilt(data).data, model(data).data)
+
+
 def test_a_config_naming_a_tensor_no_layer_makes_is_a_model_format_error(tmp_path):
     path = _graph_model().save(tmp_path / "graph.scratchnn")
 

@@ -19,6 +19,8 @@ its first call. ``get_config`` follows Keras's layout: each layer's config with 
 ``inbound_nodes`` (the call's arguments, each tensor named ``[layer name, node index, tensor
 index]``), and the ``input_layers`` and ``output_layers`` named the same way.
 """
+import collections
+
 import numpy as np
 
 from .. import layers as _layers
@@ -306,8 +308,8 @@ class Functional(Model):
             created[name] = layer
             if isinstance(layer, InputLayer):
                 made[(name, 0)] = [layer.output]
-        pending = [(name, node) for name, lc in zip(list(created), layer_configs)
-                   for node in lc.get("inbound_nodes", [])]
+        queues = {name: collections.deque(lc.get("inbound_nodes", []))
+                  for name, lc in zip(list(created), layer_configs)}
         done = {name: 0 for name in created}
 
         def tensor(ref):
@@ -316,9 +318,6 @@ class Functional(Model):
             if (name, node_index) not in made or not 0 <= index < len(made[(name, node_index)]):
                 raise ValueError(f"the config names the tensor {history}, which no layer makes")
             return made[(name, node_index)][index]
-
-        def ready(ref):
-            return made.get(tuple(ref["config"]["keras_history"][:2])) is not None
 
         def is_ref(v):
             return isinstance(v, dict) and v.get("class_name") == TENSOR_REF
@@ -333,27 +332,34 @@ class Functional(Model):
 
         def refs_in(v):
             if is_ref(v):
-                return [v]
+                return [tuple(v["config"]["keras_history"][:2])]
             values = v.values() if isinstance(v, dict) else v if isinstance(v, list) else []
             return [r for x in values for r in refs_in(x)]
 
-        while pending:
-            progress = False
-            for item in list(pending):
-                name, node = item
-                if any(p[0] == name for p in pending[:pending.index(item)]):
-                    continue                    # a layer's calls are replayed in their order
-                if not all(ready(r) for r in refs_in([node.get("args", []), node.get("kwargs", {})])):
-                    continue
-                args, kwargs = resolve(node.get("args", [])), resolve(node.get("kwargs", {}))
-                out = created[name](*args, **kwargs)
-                made[(name, done[name])] = [t for t in flatten(out) if isinstance(t, KerasTensor)]
+        # Each layer replays its calls in order, a call as soon as the tensors it takes exist: a
+        # call waiting for a tensor is looked at again when that tensor is made (each reference is
+        # waited for at most once, so a file cannot make this quadratic).
+        waiting, to_try = collections.defaultdict(list), list(reversed(list(created)))
+        while to_try:
+            name = to_try.pop()
+            queue = queues[name]
+            while queue:
+                node = queue[0]
+                missing = next((key for key in refs_in([node.get("args", []), node.get("kwargs", {})])
+                                if key not in made), None)
+                if missing is not None:
+                    waiting[missing].append(name)
+                    break
+                out = created[name](*resolve(node.get("args", [])), **resolve(node.get("kwargs", {})))
+                key = (name, done[name])
+                made[key] = [t for t in flatten(out) if isinstance(t, KerasTensor)]
                 done[name] += 1
-                pending.remove(item)
-                progress = True
-            if not progress:
-                raise ValueError("the config's inbound_nodes refer to tensors that no layer makes: "
-                                 f"{sorted({p[0] for p in pending})}")
+                queue.popleft()
+                to_try.extend(reversed(waiting.pop(key, [])))
+        stuck = sorted(name for name, queue in queues.items() if queue)
+        if stuck:
+            raise ValueError(f"the config's inbound_nodes of {stuck[:5]} refer to tensors that no layer "
+                             "makes")
         inputs = map_structure(tensor, _as_refs(config["input_layers"]))
         outputs = map_structure(tensor, _as_refs(config["output_layers"]))
         model = cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
