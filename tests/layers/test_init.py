@@ -71,6 +71,7 @@ _BUILTIN_LAYERS = {
     "Minimum": lambda: L.Minimum(dtype="float64"),
     "Concatenate": lambda: L.Concatenate(axis=1),
     "Dot": lambda: L.Dot(axes=(1, 2), normalize=True),
+    "ConstantOperation": lambda: L.ConstantOperation("/", 255.0, reflected=True),
 }
 
 

@@ -51,7 +51,7 @@ def test_sequential_still_takes_input_inputlayer_and_add_input():
 
 @pytest.mark.parametrize("use", [
     lambda x: np.asarray(x), lambda x: x.numpy(), lambda x: x + np.ones(3), lambda x: np.ones(3) * x,
-    lambda x: float(x), lambda x: bool(x), lambda x: x[0], lambda x: x * 2,
+    lambda x: float(x), lambda x: bool(x), lambda x: x[0], lambda x: x @ x, lambda x: 2 ** x,
 ])
 def test_a_symbolic_tensor_used_as_numbers_says_it_is_symbolic(use):
     x = keras.Input((3,))
@@ -60,9 +60,25 @@ def test_a_symbolic_tensor_used_as_numbers_says_it_is_symbolic(use):
     assert "layer" in str(info.value)
 
 
-def test_an_operator_with_a_constant_suggests_a_layer():
+def test_an_operator_with_an_array_suggests_a_layer():
     with pytest.raises(TypeError, match=r"layers\.Add"):
-        keras.Input((3,)) + 1.0
+        keras.Input((3,)) + np.ones(3)
+
+
+def test_operators_with_a_number_record_layers_that_compute_and_save(rng, tmp_path):
+    x = keras.Input((3,))
+    outs = [x / 255.0, 1 - x, -x, x ** 2, 2 * x + 1, x - np.float32(0.5)]
+    assert {type(t.node.layer).__name__ for t in outs} == {"ConstantOperation"}
+    model = keras.Model(x, outs)
+    data = rng.normal(size=(4, 3)).astype("float32")
+    expected = [data / 255.0, 1 - data, -data, data ** 2, 2 * data + 1, data - 0.5]
+    for value, e in zip(model(data), expected):
+        np.testing.assert_allclose(value.data, e, rtol=1e-6)
+    loaded = load_model(model.save(tmp_path / "ops.scratchnn"))
+    for value, again in zip(model(data), loaded(data)):
+        assert np.array_equal(value.data, again.data)
+    assert snn.gradcheck(lambda t: L.ConstantOperation("/", 3.0, reflected=True, dtype="float64")(t),
+                         rng.uniform(1, 2, size=(2, 3)))
 
 
 def test_calling_a_layer_symbolically_draws_no_random_number_and_runs_no_hook():

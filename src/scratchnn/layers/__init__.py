@@ -14,8 +14,8 @@ from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
-from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
-                      concatenate, dot, multiply, subtract)
+from .merging import (Add, Average, Concatenate, ConstantOperation, Dot, Maximum, Minimum, Multiply, Subtract,
+                      add, average, concatenate, dot, multiply, subtract)
 from .merging import maximum_ as maximum
 from .merging import minimum_ as minimum
 from .symbolic import KerasTensor
@@ -35,7 +35,7 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
              SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
-             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot):
+             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation):
     LAYERS.add(_cls)
 del _cls
 
@@ -79,5 +79,6 @@ __all__ += ["StringLookup", "TextVectorization"]
 __all__ += ["get_mask", "set_mask"]
 __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
             "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]
-__all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add",
-            "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot", "KerasTensor"]
+__all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+            "ConstantOperation", "add", "subtract", "multiply", "average", "maximum", "minimum",
+            "concatenate", "dot", "KerasTensor"]

@@ -20,7 +20,8 @@ Each is called on a list of tensors (``Layer.takes_list``):
 Masks (Keras's rules): the output's mask is the AND of the inputs' masks (an input without one
 counts as all True); ``Concatenate`` joins the masks along ``axis`` when it is a mask's axis.
 ``x + y``, ``x - y`` and ``x * y`` between two ``keras.Input`` tensors record ``Add``,
-``Subtract`` and ``Multiply``.
+``Subtract`` and ``Multiply``; a tensor and a Python number (``x / 255.0``, ``1 - x``, ``-x``)
+record a ``ConstantOperation``.
 """
 import numpy as np
 
@@ -316,8 +317,44 @@ def dot(inputs, axes=-1, normalize=False, **kwargs):
 maximum_.__name__, minimum_.__name__ = "maximum", "minimum"
 maximum_.__doc__, minimum_.__doc__ = "``Maximum(**kwargs)(inputs)``.", "``Minimum(**kwargs)(inputs)``."
 
+class ConstantOperation(Layer):
+    """``x op c`` (or ``c op x`` when ``reflected``) for a Python number ``c`` and ``op`` one of
+    ``+ - * / **``: what ``inputs / 255.0``, ``1 - x`` or ``-x`` records on a ``keras.Input``.
+    Elementwise, so a mask passes on; the gradient is the operator's (``d(x / c)/dx = 1 / c``)."""
+    supports_masking = True
+    OPS = ("+", "-", "*", "/", "**")
+
+    def __init__(self, op, constant, reflected=False, **kwargs):
+        super().__init__(**kwargs)
+        if op not in self.OPS or (op == "**" and reflected):
+            raise ValueError(f"ConstantOperation: op must be one of {self.OPS} (** not reflected), "
+                             f"got {op!r}")
+        if not isinstance(constant, (int, float)) or isinstance(constant, bool):
+            raise ValueError(f"ConstantOperation: constant must be a Python number, got {constant!r}")
+        self.op, self.constant, self.reflected = op, constant, bool(reflected)
+
+    def call(self, inputs, training=False):
+        a, b = (self.constant, inputs) if self.reflected else (inputs, self.constant)
+        if self.op == "+":
+            return a + b
+        if self.op == "-":
+            return a - b
+        if self.op == "*":
+            return a * b
+        if self.op == "/":
+            return a / b
+        return a ** b
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "op": self.op, "constant": self.constant, "reflected": self.reflected}
+
+
 OPERATORS.update({"+": lambda a, b: add([a, b]), "-": lambda a, b: subtract([a, b]),
-                  "*": lambda a, b: multiply([a, b])})
+                  "*": lambda a, b: multiply([a, b]),
+                  "constant": lambda op, x, c, reflected: ConstantOperation(op, c, reflected)(x)})
 
 #: The merge layer classes, for the registry.
-MERGE_LAYERS = (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot)
+MERGE_LAYERS = (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation)

@@ -17,7 +17,9 @@ flag: the probe carries an all-True mask, and the output has a mask when the lay
 
 A placeholder used as numbers (``np.asarray(x)``, ``x.numpy()``, ``x + np.ones(3)``) raises a
 ``TypeError`` saying what it is and what to do instead. ``x + y``, ``x - y`` and ``x * y`` between
-two placeholders record the ``Add``, ``Subtract`` and ``Multiply`` layers (``layers/merging.py``).
+two placeholders record the ``Add``, ``Subtract`` and ``Multiply`` layers, and ``x / 255.0``,
+``2 * x``, ``x ** 2``, ``1 - x``, ``-x`` (a placeholder and a Python number) a ``ConstantOperation``
+layer (``layers/merging.py``).
 """
 import contextlib
 import contextvars
@@ -30,8 +32,9 @@ from ..autograd import Tensor, get_mask, no_grad, set_mask
 _probing = contextvars.ContextVar("probing", default=False)
 _node_ids = itertools.count()
 
-#: ``{'+': fn(a, b), ...}``: the layers that Python operators between two KerasTensors record
-#: (filled in by ``layers/merging.py``, which defines them).
+#: ``{'+': fn(a, b), ...}``: the layers that Python operators between two KerasTensors record, and
+#: ``'constant': fn(op, x, number, reflected)`` for a KerasTensor and a number (filled in by
+#: ``layers/merging.py``, which defines these layers).
 OPERATORS = {}
 
 #: The sizes an axis of unknown size is probed with: the first pair that the layer accepts.
@@ -147,14 +150,19 @@ class KerasTensor:
         fn = OPERATORS.get(op)
         if fn is not None and isinstance(other, KerasTensor):
             return fn(other, self) if reflected else fn(self, other)
+        constant = OPERATORS.get("constant")
+        if constant is not None and isinstance(other, (int, float, np.integer, np.floating)) \
+                and not isinstance(other, bool) and op in ("+", "-", "*", "/", "**") \
+                and not (op == "**" and reflected):
+            return constant(op, self, other.item() if isinstance(other, np.generic) else other, reflected)
         names = {"+": "layers.Add / layers.add([x, y])", "-": "layers.Subtract",
                  "*": "layers.Multiply (or layers.Rescaling for a constant)"}
         left, right = (other, self) if reflected else (self, other)
         left, right = _describe(left), _describe(right)
         raise TypeError(f"cannot compute {left} {op} {right}: {self!r} is a symbolic tensor (a keras.Input "
                         "placeholder, or a layer's output on one) with no values; only +, - and * between "
-                        "two symbolic tensors are recorded (as merge layers). Use a layer instead: "
-                        f"{names.get(op, 'a layer that computes it')}.")
+                        "two symbolic tensors, and +, -, *, / and ** with a Python number, are recorded (as "
+                        f"layers). Use a layer instead: {names.get(op, 'a layer that computes it')}.")
 
     def __add__(self, other):
         return self._operator("+", other)
@@ -189,8 +197,11 @@ class KerasTensor:
     def __pow__(self, other):
         return self._operator("**", other)
 
+    def __rpow__(self, other):
+        return self._operator("**", other, reflected=True)
+
     def __neg__(self):
-        raise self._not_concrete("-x of a symbolic tensor (use layers.Rescaling(-1.0))")
+        return self._operator("*", -1)
 
     def __repr__(self):
         shape = "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
