@@ -38,6 +38,16 @@ def test_input_is_a_symbolic_tensor_with_shape_dtype_name_and_its_input_layer():
     assert ids.shape == (8, None) and ids.dtype == np.int32
 
 
+def test_input_refuses_what_it_cannot_hold():
+    with pytest.raises(ValueError, match="string inputs are not supported.*TextVectorization"):
+        keras.Input((1,), dtype="string")
+    with pytest.raises(ValueError, match="sparse=True and ragged=True are not supported"):
+        keras.Input((3,), sparse=True)
+    with pytest.raises(ValueError, match="tensor= is not supported"):
+        keras.Input((3,), tensor=np.zeros((1, 3)))
+    assert keras.Input(batch_shape=(4, 2, 3)).shape == (4, 2, 3)
+
+
 def test_sequential_still_takes_input_inputlayer_and_add_input():
     a = keras.Sequential([keras.Input(shape=(4,)), L.Dense(2)])
     b = keras.Sequential([L.InputLayer(shape=(4,)), L.Dense(2)])

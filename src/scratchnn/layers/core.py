@@ -80,7 +80,9 @@ class InputLayer(Layer):
         except TypeError:
             input_dtype = None
         if input_dtype is None or input_dtype.kind not in "fiub":
-            raise ValueError(f"InputLayer: dtype must be a float, integer or bool dtype, got {dtype!r}")
+            raise ValueError(f"InputLayer: dtype must be a float, integer or bool dtype, got {dtype!r} "
+                             "(string inputs are not supported: apply TextVectorization or StringLookup to "
+                             "the data before the model, and give the model the ids)")
         super().__init__(name=name, input_shape=shape,
                          dtype=input_dtype if input_dtype.kind == "f" else None, **kwargs)
         self.dtype = input_dtype
