@@ -30,6 +30,10 @@ studio use nothing else):
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
   op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
 
+The functional API (``layers/symbolic.py``): a layer called on symbolic tensors (``keras.Input``)
+is built for their shape and records the call as a node; ``layer.input`` / ``layer.output`` are
+then the tensors of that call, which ``Model(inputs, outputs)`` is made from.
+
 Masks (Keras's implicit masking, see ``layers/masking.py``): a layer passes its input's padding
 mask to ``call(..., mask=)`` when ``call`` takes one, and, if it ``supports_masking``, attaches
 ``compute_mask(inputs, previous_mask)`` to its output.
@@ -180,7 +184,7 @@ def symbolic_entry(call):
     defines its own ``__call__``, so such a layer needs nothing to take part in the functional API."""
     @functools.wraps(call)
     def wrapper(self, *args, **kwargs):
-        if _symbolic.symbolic_in(args, kwargs):
+        if _symbolic.has_symbolic(args, kwargs):
             return _symbolic.call_symbolic(self, call, args, kwargs)
         return call(self, *args, **kwargs)
     wrapper.symbolic_entry = True

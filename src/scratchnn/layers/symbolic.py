@@ -80,6 +80,14 @@ def pack_like(structure, leaves):
     return map_structure(lambda _: next(it), structure)
 
 
+def has_symbolic(args, kwargs):
+    """Whether a call's arguments hold a KerasTensor (the cheap test every layer call makes)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, KerasTensor) or (isinstance(value, (list, tuple, dict)) and symbolic_in(value)):
+            return True
+    return False
+
+
 def symbolic_in(*structures):
     """The KerasTensors among the leaves of ``structures``."""
     return [leaf for leaf in flatten(list(structures)) if isinstance(leaf, KerasTensor)]
@@ -357,5 +365,5 @@ def input_tensor(layer, shape, dtype):
 
 
 __all__ = ["KerasTensor", "Node", "OPERATORS", "flatten", "map_structure", "pack_like", "symbolic_in",
-           "layer_nodes", "add_graph_owner", "single_node", "node_at", "call_symbolic", "input_tensor",
-           "probing", "output_shapes"]
+           "has_symbolic", "layer_nodes", "add_graph_owner", "single_node", "node_at", "call_symbolic",
+           "input_tensor", "probing", "output_shapes"]
