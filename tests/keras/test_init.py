@@ -28,6 +28,8 @@ def test_keras_namespace_objects():
     assert callable(keras.datasets.mnist.load_data)
     assert keras.regularizers.L2 is R.L2 and keras.constraints.MaxNorm is C.MaxNorm
     assert keras.initializers.GlorotUniform is I.GlorotUniform
+    assert keras.KerasTensor is L.KerasTensor and isinstance(keras.Input((3,)), keras.KerasTensor)
+    assert keras.layers.Concatenate is L.Concatenate and keras.layers.add is L.add
 
 
 def test_keras_string_identifiers_resolve():

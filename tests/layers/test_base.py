@@ -39,7 +39,7 @@ _SHAPE_CASES = [
     (lambda: L.ELU(), (3, 4)),
     (lambda: L.Softmax(axis=1), (3, 4, 2)),
     (lambda: L.Maxout(2), (3, 6)),
-    (lambda: L.Input(shape=(4,)), (3, 4)),
+    (lambda: L.InputLayer(shape=(4,)), (3, 4)),
 ]
 
 
@@ -63,7 +63,7 @@ _CONFIG_CASES = [
     lambda: L.ELU(alpha=0.5),
     lambda: L.Softmax(axis=1),
     lambda: L.Maxout(4),
-    lambda: L.Input(shape=(28, 28), batch_size=16),
+    lambda: L.InputLayer(shape=(28, 28), batch_size=16),
 ]
 
 

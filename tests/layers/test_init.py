@@ -14,7 +14,7 @@ from scratchnn import regularizers as R
 
 # ================================================================ serialization
 _BUILTIN_LAYERS = {
-    "InputLayer": lambda: L.Input(shape=(4, 2)),
+    "InputLayer": lambda: L.InputLayer(shape=(4, 2)),
     "Dense": lambda: L.Dense(4, activation="relu", bias_regularizer=R.L2(0.5),
                              kernel_constraint=C.UnitNorm()),
     "Flatten": lambda: L.Flatten(),
@@ -63,6 +63,15 @@ _BUILTIN_LAYERS = {
                                                        normalize_first=True, kernel_regularizer=R.L2(0.01)),
     "TransformerDecoder": lambda: L.TransformerDecoder(32, 4, layer_norm_epsilon=1e-6,
                                                        bias_initializer="ones"),
+    "Add": lambda: L.Add(name="my_add"),
+    "Subtract": lambda: L.Subtract(),
+    "Multiply": lambda: L.Multiply(),
+    "Average": lambda: L.Average(),
+    "Maximum": lambda: L.Maximum(),
+    "Minimum": lambda: L.Minimum(dtype="float64"),
+    "Concatenate": lambda: L.Concatenate(axis=1),
+    "Dot": lambda: L.Dot(axes=(1, 2), normalize=True),
+    "ConstantOperation": lambda: L.ConstantOperation("/", 255.0, reflected=True),
 }
 
 

@@ -9,7 +9,7 @@ and hold the very same objects as ``scratchnn.layers`` etc.
 from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,
                models, optimizers, regularizers, saving, utils)
 from ..version import __version__ as SCRATCHNN_VERSION
-from .layers import Input
+from .layers import Input, KerasTensor
 from .models import Model, Sequential
 
 #: The Keras API whose behaviour this namespace follows, with scratchnn's own version as a local
@@ -18,4 +18,4 @@ __version__ = f"3.10.0+scratchnn.{SCRATCHNN_VERSION}"
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "models", "optimizers", "regularizers", "saving", "utils",
-           "Input", "Model", "Sequential"]
+           "Input", "KerasTensor", "Model", "Sequential"]

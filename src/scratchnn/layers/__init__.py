@@ -14,6 +14,11 @@ from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .merging import (Add, Average, Concatenate, ConstantOperation, Dot, Maximum, Minimum, Multiply, Subtract,
+                      add, average, concatenate, dot, multiply, subtract)
+from .merging import maximum_ as maximum
+from .merging import minimum_ as minimum
+from .symbolic import KerasTensor
 from .attention import MultiHeadAttention
 from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
@@ -29,7 +34,8 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
              SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
-             TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization):
+             TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
+             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation):
     LAYERS.add(_cls)
 del _cls
 
@@ -73,3 +79,6 @@ __all__ += ["StringLookup", "TextVectorization"]
 __all__ += ["get_mask", "set_mask"]
 __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
             "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]
+__all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+            "ConstantOperation", "add", "subtract", "multiply", "average", "maximum", "minimum",
+            "concatenate", "dot", "KerasTensor"]

@@ -30,6 +30,10 @@ studio use nothing else):
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
   op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
 
+The functional API (``layers/symbolic.py``): a layer called on symbolic tensors (``keras.Input``)
+is built for their shape and records the call as a node; ``layer.input`` / ``layer.output`` are
+then the tensors of that call, which ``Model(inputs, outputs)`` is made from.
+
 Masks (Keras's implicit masking, see ``layers/masking.py``): a layer passes its input's padding
 mask to ``call(..., mask=)`` when ``call`` takes one, and, if it ``supports_masking``, attaches
 ``compute_mask(inputs, previous_mask)`` to its output.
@@ -48,6 +52,7 @@ from .. import regularizers as _regularizers
 from ..autograd import HookHandle, Tensor, no_grad
 from ..backend import DEFAULT_FLOAT
 from . import masking as _masking
+from . import symbolic as _symbolic
 from .signatures import run_call, weight_arguments
 
 _name_counts = {}
@@ -174,6 +179,19 @@ def format_shape(shape):
     return "(" + body + ("," if len(shape) == 1 else "") + ")"
 
 
+def symbolic_entry(call):
+    """Wrap a layer's ``__call__`` so that a call on symbolic tensors (``keras.Input``) records a
+    node instead of computing (``layers/symbolic.py``). ``Layer`` applies it to every subclass that
+    defines its own ``__call__``, so such a layer needs nothing to take part in the functional API."""
+    @functools.wraps(call)
+    def wrapper(self, *args, **kwargs):
+        if _symbolic.has_symbolic(args, kwargs):
+            return _symbolic.call_symbolic(self, call, args, kwargs)
+        return call(self, *args, **kwargs)
+    wrapper.symbolic_entry = True
+    return wrapper
+
+
 class _BuildWhenShapeKnown(type):
     """Builds a layer right after construction when ``input_shape=`` was given (Keras's
     eager build): the subclass's ``__init__`` has set its hyper-parameters by then."""
@@ -212,9 +230,15 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     _forward_hooks = ()       # a list on the instance once a hook is added
     _backward_hooks = ()
+    #: True for a layer called on a list of tensors (the merge layers): ``__call__`` then converts
+    #: each, builds with the list of their shapes and passes the list of their masks on.
+    takes_list = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__call__")
+        if own is not None and not getattr(own, "symbolic_entry", False):
+            cls.__call__ = symbolic_entry(own)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "marks_built", False):
             cls.build = _marks_built(build)
@@ -406,6 +430,11 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     def _build_once(self, input_shape):
         if not self.built:
+            if input_shape and isinstance(input_shape[0], (tuple, list)):      # a list of inputs
+                self.input_shape = [(None,) + tuple(shape_tuple(s)[1:]) for s in input_shape]
+                self.build(self.input_shape)
+                self.built = True
+                return
             input_shape = shape_tuple(input_shape)
             self.input_shape = (None,) + tuple(input_shape[1:])
             self.build(self.input_shape)
@@ -421,17 +450,24 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects inputs of shape "
                              f"{format_shape(expected)}, got shape {format_shape(shape)}")
 
+    @symbolic_entry
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Build at the first call, check the input's shape, run ``call`` (extra arguments are passed
         on to it) and pass the input's mask on (``layers/masking.py``). ``training=None`` runs as the
-        enclosing layer call does (False outside any)."""
+        enclosing layer call does (False outside any). On symbolic tensors (``keras.Input``) it
+        records the call instead (``layers/symbolic.py``)."""
         training = resolve_training(training)
-        if not isinstance(inputs, Tensor):
-            inputs = Tensor(inputs, dtype=self.dtype if np.asarray(inputs).dtype.kind in "fiub" else None)
-        if self.built:
-            self._check_input(inputs.shape)
+        if self.takes_list and isinstance(inputs, (list, tuple)):
+            inputs = [x if isinstance(x, Tensor) else self._as_tensor_input(x) for x in inputs]
+            shape = [x.shape for x in inputs]
         else:
-            self._build_once(inputs.shape)
+            if not isinstance(inputs, Tensor):
+                inputs = self._as_tensor_input(inputs)
+            shape = inputs.shape
+        if self.built:
+            self._check_input(shape)
+        else:
+            self._build_once(shape)
         previous_mask = _masking.input_mask(self, inputs, kwargs)
         self.added_losses = []                    # add_loss: this call's (Keras clears them per call)
         with training_context(training):
@@ -439,9 +475,40 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         _masking.attach_output_mask(self, inputs, out, previous_mask)
         if self.activity_regularizer is not None:
             self.activity_losses = [self.activity_regularizer(out)]   # Keras 3: not divided by batch
-        if self._forward_hooks or self._backward_hooks:
+        if (self._forward_hooks or self._backward_hooks) and not _symbolic.probing():
             self.run_hooks(inputs, out)
         return out
+
+    def _as_tensor_input(self, x):
+        return Tensor(x, dtype=self.dtype if np.asarray(x).dtype.kind in "fiub" else None)
+
+    # ------------------------------------------------------------------ the functional API
+    @property
+    def input(self):
+        """The symbolic tensor(s) this layer was called on (a layer called once on ``keras.Input``
+        placeholders, or a layer of a Sequential with a known input shape)."""
+        return _symbolic.single_node(self, "input").input
+
+    @property
+    def output(self):
+        """The symbolic tensor(s) this layer returned (see ``input``): ``Model(inputs, layer.output)``."""
+        return _symbolic.single_node(self, "output").outputs
+
+    @property
+    def output_shape(self):
+        """The shape of ``output`` (batch axis first); for a layer never called symbolically, its
+        output shape for the shape it was built for."""
+        if not _symbolic.layer_nodes(self) and self.built and isinstance(self.input_shape, tuple):
+            return self.compute_output_shape(self.input_shape)
+        return _symbolic.output_shapes(_symbolic.single_node(self, "output shape").outputs)
+
+    def get_input_at(self, node_index):
+        """The input of the ``node_index``-th call of this layer on symbolic tensors."""
+        return _symbolic.node_at(self, node_index).input
+
+    def get_output_at(self, node_index):
+        """The output of the ``node_index``-th call of this layer on symbolic tensors."""
+        return _symbolic.node_at(self, node_index).outputs
 
     # ------------------------------------------------------------------ hooks
     def add_forward_hook(self, hook):

@@ -7,7 +7,9 @@ from .. import constraints as _constraints
 from .. import functional as F
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..backend import DEFAULT_FLOAT
 from .base import Layer, format_shape
+from .symbolic import input_tensor
 
 
 def serialize_activation(fn):
@@ -56,15 +58,38 @@ class KernelBiasMixin:
 
 
 class InputLayer(Layer):
-    """Declares the shape of the model's inputs (without the batch axis); computes nothing."""
+    """Declares the shape of the model's inputs (without the batch axis); computes nothing.
+
+    It owns the symbolic tensor ``keras.Input`` returns (``layer.output``): its shape is
+    ``(batch_size, *shape)``, its dtype ``dtype`` (float32 by default; an integer dtype for token
+    ids). In a ``Sequential`` it only declares the input shape."""
     supports_masking = True
 
-    def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, dtype=None, sparse=None,
+                 ragged=None, batch_shape=None, **kwargs):
+        if batch_shape is not None and shape is None:
+            shape, batch_size = tuple(batch_shape)[1:], tuple(batch_shape)[0]
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("InputLayer: pass shape=, e.g. Input(shape=(28, 28))")
-        super().__init__(name=name, input_shape=shape, **kwargs)
-        self.batch_size = batch_size
+        if sparse or ragged:
+            raise ValueError(f"InputLayer: sparse=True and ragged=True are not supported by scratchnn "
+                             f"(got sparse={sparse!r}, ragged={ragged!r}): inputs are dense arrays")
+        try:
+            input_dtype = np.dtype(dtype if dtype is not None else DEFAULT_FLOAT)
+        except TypeError:
+            input_dtype = None
+        if input_dtype is None or input_dtype.kind not in "fiub":
+            raise ValueError(f"InputLayer: dtype must be a float, integer or bool dtype, got {dtype!r} "
+                             "(string inputs are not supported: apply TextVectorization or StringLookup to "
+                             "the data before the model, and give the model the ids)")
+        super().__init__(name=name, input_shape=shape,
+                         dtype=input_dtype if input_dtype.kind == "f" else None, **kwargs)
+        self.dtype = input_dtype
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.built = True
+        self.input_shape = (None,) + self._declared_input_shape
+        input_tensor(self, (self.batch_size,) + self._declared_input_shape, input_dtype)
 
     def call(self, inputs, training=False):
         return inputs
@@ -79,9 +104,15 @@ class InputLayer(Layer):
         return config
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None):
-    """The model's input declaration, ``Input(shape=(28, 28))`` (for ``Sequential``)."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype)
+def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, batch_shape=None, ragged=None,
+          tensor=None):
+    """``keras.Input(shape=(28, 28))``: a symbolic tensor (``KerasTensor``) of shape
+    ``(batch_size, 28, 28)`` to build a functional model from (``x = Dense(8)(inputs)``,
+    ``Model(inputs, x)``). In a ``Sequential`` it declares the input shape."""
+    if tensor is not None:
+        raise ValueError("Input: tensor= is not supported by scratchnn (an Input is always a placeholder)")
+    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse,
+                      batch_shape=batch_shape, ragged=ragged).output
 
 
 class Dense(KernelBiasMixin, Layer):

@@ -40,7 +40,11 @@ def input_mask(layer, inputs, kwargs):
     ``kwargs``)."""
     mask = kwargs.get("mask")
     if mask is None:
-        mask = get_mask(inputs)
+        if isinstance(inputs, (list, tuple)):          # a merge layer: one mask per input
+            mask = [get_mask(x) for x in inputs]
+            mask = None if all(m is None for m in mask) else mask
+        else:
+            mask = get_mask(inputs)
         if mask is not None and call_takes_mask(type(layer)):
             kwargs["mask"] = mask
     return mask

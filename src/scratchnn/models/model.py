@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd import Tensor, no_grad
 from ..layers.base import Layer, resolve_training, training_context
 from ..layers.signatures import run_call
+from ..layers.symbolic import probing
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
@@ -24,10 +25,20 @@ class Model(Trainer, Layer):
     ``call(self, x, training=False)`` for anything else (layers assigned as attributes
     are tracked, so their weights are trained)."""
 
+    #: The class that ``Model(inputs, outputs)`` makes (``Functional``, set by ``models/functional.py``).
+    functional_class = None
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            return object.__new__(Model.functional_class)       # Keras's functional API
+        return object.__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError("the functional API Model(inputs, outputs) is not available "
-                                      "yet: use Sequential, or subclass Model and write call()")
+            raise NotImplementedError(f"{type(self).__name__}: a subclass of Model cannot be given inputs "
+                                      "and outputs (scratchnn does not support subclassing a functional "
+                                      "model): "
+                                      "call keras.Model(inputs, outputs) itself, or write call()")
         super().__init__(**kwargs)
         self.optimizer = None
         self.loss = None
@@ -48,9 +59,14 @@ class Model(Trainer, Layer):
         return Layer.sublayers(self)
 
     def get_layer(self, name=None, index=None):
-        """A layer by name or position."""
+        """A layer by name or position (``get_layer('dense')``, ``get_layer(index=0)``)."""
+        if isinstance(name, int) and index is None:
+            name, index = None, name
         if index is not None:
-            return self.layers[index]
+            layers = self.layers
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"model '{self.name}' has {len(layers)} layers; no layer at index {index}")
+            return layers[index]
         for layer in self.layers:
             if layer.name == name:
                 return layer
@@ -136,7 +152,7 @@ class Model(Trainer, Layer):
         with training_context(training):
             out = run_call(self, inputs, training=training)
         self.built = True
-        if self._forward_hooks or self._backward_hooks:
+        if (self._forward_hooks or self._backward_hooks) and not probing():
             self.run_hooks(inputs, out)
         return out
 
@@ -147,6 +163,12 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config):
+        if cls is Model and "input_layers" in config:        # a functional model's config (as in Keras)
+            return Model.functional_class.from_config(config)
+        return super().from_config(config)
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath, overwrite=True, include_optimizer=True):

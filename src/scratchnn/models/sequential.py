@@ -2,6 +2,7 @@
 from .. import layers as _layers
 from ..layers.base import Layer, shape_tuple
 from ..layers.core import InputLayer
+from ..layers.symbolic import KerasTensor, add_graph_owner
 from .model import Model
 
 
@@ -11,6 +12,11 @@ class Sequential(Model):
     When the input shape is known (an ``Input`` first, or ``input_shape=`` on the first
     layer) every layer is built as it is added, so ``summary()`` works before ``fit``;
     otherwise the model is built from the first data it sees.
+
+    Once the input shape is known the model also has a symbolic graph, as in Keras 3 (made when
+    first asked for): ``model.inputs``, ``model.outputs``, and each layer's ``input`` / ``output``,
+    so that ``Model(model.inputs, [layer.output for layer in model.layers])`` gives every
+    layer's activations.
     """
 
     single_input = True         # fit refuses a list or dict of inputs with a clear message
@@ -20,6 +26,8 @@ class Sequential(Model):
         self._stack = []
         self._input_layer = None
         self._output_shape = None
+        self._graph = []                  # [(layer, its symbolic output)] along the stack
+        self._graph_input = None
         for layer in layers or []:
             self.add(layer)
 
@@ -30,6 +38,11 @@ class Sequential(Model):
 
     def add(self, layer):
         """Append a layer (built at once if the model's input shape is known)."""
+        if isinstance(layer, KerasTensor):              # keras.Input(...): its InputLayer
+            layer = layer.node.layer
+            if not isinstance(layer, InputLayer):
+                raise TypeError("Sequential.add() takes a Layer or a keras.Input(...), got a symbolic "
+                                f"tensor made by layer '{layer.name}' ({type(layer).__name__})")
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add() takes a Layer, got {type(layer).__name__}: {layer!r}")
         if isinstance(layer, InputLayer):
@@ -50,6 +63,7 @@ class Sequential(Model):
             self._output_shape = layer.compute_output_shape(shape)
             self.built = True
         self._stack.append(layer)
+        add_graph_owner(layer, self)
 
     def pop(self):
         """Remove the last layer."""
@@ -84,6 +98,48 @@ class Sequential(Model):
             self.build(input_shape)
             self.input_shape = input_shape
             self.built = True
+
+    # ------------------------------------------------------------------ the symbolic graph
+    def symbolic_graph(self):
+        """``(input, output)``: the model's symbolic graph (``keras.Input`` -> each layer), made
+        when first asked for and extended as layers are added; each layer is called once on it."""
+        if self.input_shape is None:
+            raise AttributeError(f"Sequential '{self.name}' has no symbolic input: its input shape is not "
+                                 "known (start it with keras.Input(shape=...), give the first layer "
+                                 "input_shape=, or build it)")
+        if self._graph_input is None:
+            input_layer = self._input_layer or InputLayer(shape=self.input_shape[1:])
+            self._graph_input = input_layer.output
+        kept = 0
+        while kept < min(len(self._graph), len(self._stack)) and self._graph[kept][0] is self._stack[kept]:
+            kept += 1
+        del self._graph[kept:]
+        x = self._graph[-1][1] if self._graph else self._graph_input
+        for layer in self._stack[kept:]:
+            x = layer(x)
+            self._graph.append((layer, x))
+        return self._graph_input, x
+
+    @property
+    def inputs(self):
+        return [self.symbolic_graph()[0]]
+
+    @property
+    def outputs(self):
+        return [self.symbolic_graph()[1]]
+
+    @property
+    def input(self):
+        return self.symbolic_graph()[0]
+
+    @property
+    def output(self):
+        return self.symbolic_graph()[1]
+
+    @property
+    def output_names(self):
+        """The name of the one output, as Keras names it: the last layer's."""
+        return [self._stack[-1].name] if self._stack else []
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)

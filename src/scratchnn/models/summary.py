@@ -9,8 +9,21 @@ def _human_bytes(n):
         n /= 1024
 
 
-def print_summary(model, print_fn=None, line_length=None):
-    print_fn = print_fn or print
+def _functional_rows(model):
+    """One row per layer (InputLayers first), with the tensors each of its calls took: Keras's
+    'Connected to' column (``dense[0][0]``: layer, call of the layer, output of the call)."""
+    rows = []
+    for layer in model.layers:
+        nodes = model.model_nodes(layer)
+        shapes = [format_shape(t.shape) for n in nodes for t in n.output_tensors]
+        inbound = [model.tensor_name(t) for n in nodes for t in n.input_tensors]
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        rows.append((f"{layer.name} ({type(layer).__name__})", ", ".join(dict.fromkeys(shapes)) or "?",
+                     params, ", ".join(inbound) or "-"))
+    return rows, ("Layer (type)", "Output Shape", "Param #", "Connected to")
+
+
+def _rows(model):
     rows = []
     shape = model.input_shape
     for layer in model.layers:
@@ -21,18 +34,25 @@ def print_summary(model, print_fn=None, line_length=None):
             out = "?"
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         rows.append((f"{layer.name} ({type(layer).__name__})", out, params))
-    headers = ("Layer (type)", "Output Shape", "Param #")
+    return rows, ("Layer (type)", "Output Shape", "Param #")
+
+
+def print_summary(model, print_fn=None, line_length=None):
+    print_fn = print_fn or print
+    rows, headers = _functional_rows(model) if hasattr(model, "model_nodes") else _rows(model)
+    n = len(headers)
     widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) + 2 if rows else len(headers[i]) + 2
-              for i in range(3)]
+              for i in range(n)]
     if line_length:
-        widths[0] = max(widths[0], line_length - widths[1] - widths[2] - 4)
+        widths[0] = max(widths[0], line_length - sum(widths[1:]) - n - 1)
 
     def line(left, mid, right, fill="─"):
         return left + mid.join(fill * w for w in widths) + right
 
     def row(cells, bar="│"):
-        return (bar + f" {cells[0]:<{widths[0] - 2}} " + bar + f" {cells[1]:<{widths[1] - 2}} " + bar
-                + f" {cells[2]:>{widths[2] - 2}} " + bar)
+        texts = [f" {cell:>{w - 2}} " if i == 2 else f" {cell:<{w - 2}} "
+                 for i, (cell, w) in enumerate(zip(cells, widths))]
+        return bar + bar.join(texts) + bar
 
     print_fn(f'Model: "{model.name}"')
     print_fn(line("┏", "┳", "┓", "━"))

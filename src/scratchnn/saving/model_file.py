@@ -51,6 +51,8 @@ def model_config(model):
     config = model.get_config()
     _check_resolvable(config, name)
     shape = getattr(model, "input_shape", None)
+    if isinstance(shape, list):           # a model with several inputs: its config holds their shapes
+        shape = None
     return {"class_name": name, "config": config,
             "build_input_shape": None if shape is None else list(shape)}
 
