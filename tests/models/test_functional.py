@@ -417,7 +417,8 @@ def test_fit_evaluate_predict_like_the_same_sequential(rng):
 
 def test_predict_with_several_inputs_joins_the_batches_and_fit_trains_them(rng):
     a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
-    model = keras.Model([a, b], [L.Dense(1, name="score")(L.concatenate([a, b])), L.add([b, b], name="twice")])
+    score = L.Dense(1, name="score")(L.concatenate([a, b]))
+    model = keras.Model([a, b], [score, L.add([b, b], name="twice")])
     xa, xb = rng.normal(size=(10, 3)).astype("float32"), rng.normal(size=(10, 2)).astype("float32")
     first, second = model.predict([xa, xb], batch_size=4, verbose=0)
     whole = model([xa, xb])

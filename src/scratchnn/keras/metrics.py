@@ -14,9 +14,9 @@ from ..metrics import (AUC, Accuracy, BinaryAccuracy, BinaryCrossentropy, Catego
                        Sum, TopKCategoricalAccuracy, TrueNegatives, TruePositives, accuracy, binary_accuracy,
                        categorical_accuracy, deserialize, get, serialize, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from ..metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: F401
+from ..metrics import (CategoricalHinge,  # noqa: F401
                        CosineSimilarity, Hinge, KLDivergence, LogCoshError, MeanSquaredLogarithmicError,
-                       Poisson, SparseCategoricalCrossentropy, SquaredHinge)
+                       Poisson, SquaredHinge)
 from ..metrics.hinge import categorical_hinge, hinge, squared_hinge  # noqa: F401
 from ..metrics.probabilistic import (binary_crossentropy, categorical_crossentropy,  # noqa: F401
                                      kl_divergence, poisson, sparse_categorical_crossentropy)

@@ -38,7 +38,6 @@ from .. import random as _random
 from ..autograd import HookHandle, no_grad
 from ..callbacks import CallbackList, TerminateOnNaN
 from ..kernels import prepare_process
-from ..layers.symbolic import flatten, map_structure, pack_like
 from ..registry import custom
 from . import checks
 from . import data as _data
