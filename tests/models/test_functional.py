@@ -469,10 +469,10 @@ def test_model_errors_name_what_is_wrong():
         keras.Model(a, L.Dense(2, name="twin")(d(a)))
 
     class Sub(keras.Model):
-        def __init__(self, inputs, outputs):
-            super().__init__(inputs=inputs, outputs=outputs)
-    with pytest.raises(NotImplementedError, match="keras.Model\\(inputs, outputs\\)"):
-        Sub(a, y)
+        def __init__(self, n):
+            super().__init__(n)
+    with pytest.raises(TypeError, match=r"Sub: Model.__init__ got positional arguments .*\(3,\)"):
+        Sub(3)
 
 
 def test_a_layer_that_refuses_the_symbolic_shape_raises_its_own_error():
@@ -480,3 +480,30 @@ def test_a_layer_that_refuses_the_symbolic_shape_raises_its_own_error():
         L.Dense(2)(keras.Input((None,)))
     out = L.Dense(2)(keras.Input((4,)))
     assert isinstance(out, KerasTensor) and not isinstance(out, Tensor)
+
+
+def test_a_subclass_given_inputs_and_outputs_is_functional_and_keeps_its_own_methods(rng):
+    """Keras's guide on customizing fit(): ``CustomModel(inputs, outputs)`` with its own train_step."""
+    steps = []
+
+    class CustomModel(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tracker = keras.metrics.Mean(name="loss")
+
+        def train_step(self, data):
+            steps.append(len(data[0]))
+            return super().train_step(data)
+
+    inputs = keras.Input((4,))
+    outputs = L.Dense(1)(inputs)
+    model = CustomModel(inputs, outputs)
+    assert isinstance(model, CustomModel) and type(model).__name__ == "CustomModel"
+    assert model.inputs == [inputs] and model.tracker.name == "loss"
+    plain = keras.Model(inputs, outputs)           # the same layers: the same weights
+    x = rng.normal(size=(10, 4)).astype("float32")
+    model.compile("sgd", "mse")
+    model.fit(x, x[:, :1], batch_size=5, epochs=1, verbose=0)
+    assert steps == [5, 5]
+    np.testing.assert_allclose(model.predict(x, verbose=0), plain.predict(x, verbose=0))
+    assert type(CustomModel(inputs, outputs)) is type(model)          # one class per subclass

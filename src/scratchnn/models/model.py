@@ -11,13 +11,42 @@ import numpy as np
 from ..autograd import Tensor, no_grad
 from ..layers.base import Layer, resolve_training, training_context
 from ..layers.signatures import run_call
-from ..layers.symbolic import probing
+from ..layers.symbolic import KerasTensor, probing
 from ..saving import model_to_json, save_model, save_weights
 from ..saving import load_weights as _load_weights
 from . import data as _data
 from .state import ModelState
 from .summary import print_summary
 from .trainer import Trainer
+
+
+def functional_arguments(args, kwargs):
+    """Keras's rule for ``Model(inputs, outputs)``: two positional arguments, or ``inputs`` and
+    ``outputs`` by keyword, whose inputs are ``keras.Input`` tensors (alone, in a list or a dict)."""
+    if len(args) == 2:
+        inputs = args[0]
+    elif len(args) == 1 and "outputs" in kwargs:
+        inputs = args[0]
+    elif "inputs" in kwargs and "outputs" in kwargs:
+        inputs = kwargs["inputs"]
+    else:
+        return False
+    values = inputs.values() if isinstance(inputs, dict) else inputs if isinstance(inputs, (list, tuple)) \
+        else [inputs]
+    return bool(values) and all(isinstance(v, KerasTensor) for v in values)
+
+
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def functional_subclass(cls, functional):
+    """``cls`` with the functional model's machinery after it in the method order (one class per
+    ``cls``): the subclass's methods (``train_step``, ``compile``, ...) win, ``Functional`` runs the
+    graph. Its name is the subclass's own."""
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 class Model(Trainer, Layer):
@@ -30,15 +59,19 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            return object.__new__(Model.functional_class)       # Keras's functional API
+            return object.__new__(Model.functional_class)       # Keras's functional API (it checks them)
+        if functional_arguments(args, kwargs):
+            if not issubclass(cls, Model.functional_class):
+                # A subclass given inputs and outputs (``CustomModel(inputs, outputs)`` with its own
+                # ``train_step``): as in Keras, an instance of the subclass that is also functional.
+                return object.__new__(functional_subclass(cls, Model.functional_class))
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(f"{type(self).__name__}: a subclass of Model cannot be given inputs "
-                                      "and outputs (scratchnn does not support subclassing a functional "
-                                      "model): "
-                                      "call keras.Model(inputs, outputs) itself, or write call()")
+            raise TypeError(f"{type(self).__name__}: Model.__init__ got positional arguments or "
+                            f"inputs/outputs it cannot use: {args!r}; a functional model is built "
+                            "from keras.Input tensors, Model(inputs, outputs); a subclass writes call()")
         super().__init__(**kwargs)
         self.optimizer = None
         self.loss = None
