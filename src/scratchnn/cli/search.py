@@ -159,7 +159,8 @@ def connect_dask(address, timeout=None):
     except Exception as e:          # OSError, TimeoutError, ValueError for a malformed address, ...
         detail = " ".join(str(e).split()) or type(e).__name__
         raise CLIError(f"--dask-scheduler {address}: no Dask scheduler answered within {timeout} s "
-                       f"({detail}); start one with `dask scheduler` (workers: `dask worker ADDRESS`)") from None
+                       f"({detail}); start one with `dask scheduler` (workers: `dask worker ADDRESS`)"
+                       ) from None
 
 
 def _out_dir(args, spec):
