@@ -79,6 +79,20 @@ def test_parallel_search_from_a_script(tmp_path, guarded):
         assert f"(line {line})" in proc.stderr           # where the unguarded call is
 
 
+def test_an_unguarded_script_with_a_spawning_pool_is_refused_before_any_fit(tmp_path):
+    # a ProcessPoolExecutor that spawns imports the script again in each worker, as n_jobs does
+    script = SCRIPT.replace("n_jobs=2", "executor=pool").replace(
+        "def main():\n", "def main():\n    import multiprocessing, concurrent.futures as cf\n"
+        "    pool = cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'))\n")
+    path = tmp_path / "pool_script.py"
+    path.write_text(script + "main()\n")
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "executor=ProcessPoolExecutor runs the fits in new Python processes" in proc.stderr
+    assert "pool_script.py again" in proc.stderr
+
+
 # ------------------------------------------------------------------ executor=
 GRID = {"units": [2, 5], "learning_rate": [0.01, 0.05]}
 KW = dict(cv=2, random_state=11, scoring=["accuracy", "roc_auc"], refit="accuracy", verbose=0,
