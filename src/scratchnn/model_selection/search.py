@@ -363,10 +363,12 @@ class GridSearch(BaseSearch):
       ``ProcessPoolExecutor``, or a Dask cluster's ``Client(address).get_executor()`` (install
       ``scratchnn[dask]``), which spreads them over its machines. The search submits one fit per
       candidate and fold, each with the data and ``build_fn`` (pickled, as for ``n_jobs``), and
-      never shuts the executor down. Give ``n_jobs`` or ``executor``, not both (an ``n_jobs`` above
-      1 with an executor is an error). The results equal those of ``n_jobs=1`` here too. A
-      ``ThreadPoolExecutor`` works but trains one model at a time (scratchnn's random generator and
-      autograd switch belong to the process): use processes for speed;
+      never shuts the executor down. Its workers' BLAS threads are yours to set (Dask's workers
+      use one each; give a process pool's workers ``OPENBLAS_NUM_THREADS=1`` or so). Give
+      ``n_jobs`` or ``executor``, not both (an ``n_jobs`` above 1 with an executor is an error).
+      The results equal those of ``n_jobs=1`` here too. A ``ThreadPoolExecutor`` works but trains
+      one model at a time (scratchnn's random generator and autograd switch belong to the
+      process): use processes for speed;
     * ``verbose``: 1 shows a progress bar over candidates x folds and the best result; 2 also a
       line per candidate; 0 nothing. Every fit itself runs with ``verbose=0``;
     * ``random_state``: an int makes the search repeatable (``seed_`` records the seed used);
