@@ -5,10 +5,12 @@ Import them as ``from tests.helpers import assert_close, requires_torch, torch``
 * ``torch`` (None when PyTorch is not installed) and ``requires_torch``, the mark of a test that
   compares with PyTorch, the test oracle;
 * ``assert_close`` and ``assert_config_round_trip``;
+* ``local_dask_cluster``: a Dask cluster of worker processes on loopback (the searches' executor);
 * where the downloaded data sets are: ``dataset_mirror``, ``needs_datasets``,
   ``use_dataset_mirror``. Tests never download anything: they read the MNIST and Fashion-MNIST
   files from a local mirror and are skipped when there is none.
 """
+import contextlib
 import os
 from pathlib import Path
 
@@ -137,3 +139,13 @@ def graph_functions(out):
         found.append(fn)
         stack.extend(t._ctx for t in fn.inputs)
     return found
+
+
+@contextlib.contextmanager
+def local_dask_cluster(n_workers=2):
+    """A Dask cluster on loopback: ``n_workers`` worker processes of one thread each, no dashboard
+    (its port could be taken). Yields its scheduler's address; skips the test without Dask."""
+    distributed = pytest.importorskip("dask.distributed", reason="the scratchnn[dask] extra is not installed")
+    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address

@@ -1,14 +1,20 @@
 """``scratchnn search`` (``scratchnn/cli/search.py``): ranked table, results.csv, heat map, best
-model; bad arguments give one line and exit status 2 before anything trains.
+model; bad arguments give one line and exit status 2 before anything trains. ``--dask-scheduler``:
+a LocalCluster (2 worker processes on loopback) writes the serial results; no Dask, no scheduler
+and --n-jobs with it are one-line errors.
 """
 import csv
 import json
+import sys
 
 import numpy as np
 import pytest
 
 from scratchnn import models
 from scratchnn.cli import data, main
+from scratchnn.cli import search as cli_search
+
+from tests.helpers import local_dask_cluster
 
 skm = pytest.importorskip("sklearn.metrics")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -113,3 +119,54 @@ def test_search_report_lines_fit_in_100_characters(search_run):
     assert max(len(line) for line in text.splitlines()) <= 100
     assert max(len(line) for line in printed.splitlines()) <= 100
     assert text.startswith("scratchnn search --dataset breast_cancer")
+
+
+# ------------------------------------------------------------------ --dask-scheduler
+TIMES = ("mean_fit_time", "std_fit_time", "mean_score_time")
+
+
+def test_a_search_on_a_dask_cluster_writes_the_serial_results(home, capsys):
+    argv = ["search", "--grid", "lr=0.001,0.01", "--grid", "hidden=4,8", "--cv", "2", "--epochs", "1",
+            "--seed", "3", "--quiet"]
+    assert main([*argv, "--out", str(home / "here")]) == 0
+    with local_dask_cluster(2) as address:
+        assert main([*argv, "--out", str(home / "dask"), "--dask-scheduler", address]) == 0
+    printed = capsys.readouterr().out
+    assert f"(Dask scheduler {address})" in printed
+    here, there = _csv(home / "here" / "results.csv"), _csv(home / "dask" / "results.csv")
+    assert len(here) == 4
+    assert [{k: v for k, v in r.items() if k not in TIMES} for r in here] == \
+           [{k: v for k, v in r.items() if k not in TIMES} for r in there]
+    record = json.loads((home / "dask" / "run.json").read_text())
+    assert record["search"]["dask_scheduler"] == address
+    assert record["test"] == json.loads((home / "here" / "run.json").read_text())["test"]
+
+
+def _one_line_error(capsys, argv, status):
+    assert main(argv) == status
+    err = capsys.readouterr().err
+    assert err.startswith("scratchnn search: error: ") and err.count("\n") == 1
+    return err
+
+
+def test_dask_scheduler_errors_are_one_line(home, capsys, monkeypatch):
+    argv = ["search", "--grid", "lr=0.01", "--cv", "2", "--epochs", "1", "--seed", "0", "--quiet",
+            "--out", str(home / "never")]
+    err = _one_line_error(capsys, [*argv, "--n-jobs", "2", "--dask-scheduler", "tcp://127.0.0.1:8786"], 2)
+    assert "give --n-jobs 2 (processes on this machine) or --dask-scheduler tcp://127.0.0.1:8786" in err
+    # no scheduler listens on the discard port: a clear line once the (shortened) wait is over
+    pytest.importorskip("dask.distributed", reason="the scratchnn[dask] extra is not installed")
+    monkeypatch.setattr(cli_search, "DASK_CONNECT_TIMEOUT", 1)
+    err = _one_line_error(capsys, [*argv, "--dask-scheduler", "tcp://127.0.0.1:9"], 1)
+    assert "--dask-scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s" in err
+    assert not (home / "never").exists()
+
+
+def test_dask_scheduler_without_dask_names_the_extra(home, capsys, monkeypatch):
+    for name in ("dask", "dask.distributed", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)          # import fails, as without the package
+    err = _one_line_error(capsys, ["search", "--grid", "lr=0.01", "--seed", "0", "--quiet", "--out",
+                                   str(home / "never"), "--dask-scheduler", "tcp://127.0.0.1:8786"], 1)
+    assert "--dask-scheduler needs Dask, which is not installed" in err
+    assert "pip install 'scratchnn[dask]'" in err
+    assert not (home / "never").exists()

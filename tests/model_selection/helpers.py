@@ -3,6 +3,8 @@ level: picklable, for ``n_jobs > 1``). ``CALLS`` records the builds; ``conftest.
 
 Tiny MLPs, one or two epochs: the point is the bookkeeping, not the accuracy.
 """
+import threading
+
 import numpy as np
 
 import scratchnn as snn
@@ -102,3 +104,29 @@ def recording_scorer(model, x, y):
 
 def _weights(model):
     return [w.copy() for w in model.get_weights()]
+
+
+TIMES = ("mean_fit_time", "std_fit_time", "mean_score_time")
+
+
+def without_times(rows):
+    """A search's ``results_`` without the seconds (which differ from run to run)."""
+    return [{k: v for k, v in row.items() if k not in TIMES} for row in rows]
+
+
+RUNNING = {"now": 0, "most": 0}     # fits inside the scorer at once (in this process's threads)
+_COUNTING = threading.Lock()
+
+
+def overlap_scorer(model, x, y):
+    """Scores 0.5, after counting how many fits are scoring at this moment (threads of this
+    process): with one fit at a time, ``RUNNING['most']`` stays 1."""
+    with _COUNTING:
+        RUNNING["now"] += 1
+        RUNNING["most"] = max(RUNNING["most"], RUNNING["now"])
+    try:
+        threading.Event().wait(0.02)            # give another thread the chance to come in
+        return 0.5
+    finally:
+        with _COUNTING:
+            RUNNING["now"] -= 1

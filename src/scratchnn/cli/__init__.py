@@ -176,6 +176,9 @@ def parser():
                         "(default: accuracy for classification, r2 for regression)")
     s.add_argument("--n-jobs", type=int, default=1, metavar="N",
                    help="fits run in N parallel processes; -1: one per core (default: 1)")
+    s.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run the fits on a Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need "
+                        "scratchnn; install scratchnn[dask] here); the results equal a run on this machine")
     s.add_argument("--epochs", type=_positive_int, help="epochs per fit (default: the dataset's, as train)")
     s.add_argument("--batch-size", type=_positive_int, help="batch size (default: the dataset's, as train)")
     s.add_argument("--hidden", type=_hidden, metavar="UNITS", help="hidden widths when not in the grid")

@@ -14,6 +14,9 @@ split, tests it once on the held-out test split (80/20, as ``train``) and writes
     model.scratchnn    the best setting refit on the training split
     run.json           what ``scratchnn evaluate <folder>`` needs to test that model again
 
+With ``--dask-scheduler ADDRESS`` the fits run on a Dask cluster (``pip install 'scratchnn[dask]'``;
+the workers need scratchnn too): the same table as on this machine, each fit seeded the same way.
+
 Tables are standardized by a ``Normalization`` layer adapted to the whole training split, also
 inside the folds (as ``train`` builds the network). So each fold's model has seen the feature means
 and variances of its held-out part and, for regression, the mean and variance of its targets (the
@@ -36,6 +39,9 @@ from . import data as _data
 from .errors import CLIError, check_out_folder
 from .text import WIDTH, command_lines, sentence_lines
 from .train import build_model
+
+#: Seconds to wait for the Dask scheduler of ``--dask-scheduler`` before giving up.
+DASK_CONNECT_TIMEOUT = 10
 
 #: ``--grid`` names: (the search's hyper-parameter, what it is, how to read one value).
 GRID_NAMES = {
@@ -139,6 +145,24 @@ def parse_grid(specs):
     return grid
 
 
+def connect_dask(address, timeout=None):
+    """A ``dask.distributed.Client`` connected to the scheduler at ``address`` (one-line
+    ``CLIError`` without dask, or when no scheduler answers there within ``timeout`` seconds)."""
+    try:
+        from dask.distributed import Client      # third-party, optional: the scratchnn[dask] extra
+    except ImportError as e:
+        raise CLIError(f"--dask-scheduler needs Dask, which is not installed ({e}): "
+                       "pip install 'scratchnn[dask]'") from None
+    timeout = DASK_CONNECT_TIMEOUT if timeout is None else timeout
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as e:          # OSError, TimeoutError, ValueError for a malformed address, ...
+        detail = " ".join(str(e).split()) or type(e).__name__
+        raise CLIError(f"--dask-scheduler {address}: no Dask scheduler answered within {timeout} s "
+                       f"({detail}); start one with `dask scheduler` (workers: `dask worker ADDRESS`)"
+                       ) from None
+
+
 def _out_dir(args, spec):
     path = args.out or os.path.join("runs", f"{datetime.datetime.now():%Y%m%d-%H%M%S}-search-{spec.name}")
     check_out_folder(path)
@@ -155,7 +179,20 @@ def run(args):
     grid = parse_grid(args.grid)
     if args.n_jobs == 0:
         raise CLIError("--n-jobs must be a positive number of processes or -1 (all cores), not 0", usage=True)
+    scheduler = getattr(args, "dask_scheduler", None)
+    if scheduler and args.n_jobs != 1:
+        raise CLIError(f"give --n-jobs {args.n_jobs} (processes on this machine) or --dask-scheduler "
+                       f"{scheduler} (the cluster's workers), not both", usage=True)
     out_dir = _out_dir(args, spec)
+    client = connect_dask(scheduler) if scheduler else None
+    try:
+        return _search(args, spec, grid, out_dir, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _search(args, spec, grid, out_dir, client):
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
     set_random_seed(seed)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
@@ -167,16 +204,17 @@ def run(args):
     try:        # every argument is checked before the first model trains
         search = model_selection.GridSearch(builder, grid, cv=args.cv, scoring=args.scoring,
                                             n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
-                                            random_state=seed)
+                                            random_state=seed,
+                                            executor=None if client is None else client.get_executor())
         model_selection.splits(args.cv, x_train, y_train)
         model_selection.check_scorers_for_targets(search.scorers, y_train)
     except ValueError as e:
         raise CLIError(str(e), usage=True) from None
     n = len(model_selection.ParameterGrid(grid))
     say(f"scratchnn search: {spec.description}")
+    where = f"n_jobs {args.n_jobs}" if client is None else f"Dask scheduler {client.scheduler.address}"
     say(f"  {n} candidates x {args.cv} folds on {len(x_train)} training samples "
-        f"({', '.join(f'{k}={v}' for k, v in fit_kwargs.items() if k not in grid)}); seed {seed}; "
-        f"n_jobs {args.n_jobs}")
+        f"({', '.join(f'{k}={v}' for k, v in fit_kwargs.items() if k not in grid)}); seed {seed}; {where}")
     t0 = time.perf_counter()
     search.fit(x_train, y_train, **fit_kwargs)
     wall = time.perf_counter() - t0
@@ -194,7 +232,7 @@ def run(args):
              *sentence_lines(f"best refit on all {len(x_train)} training samples: test {score_name} "
                              f"{test_score:.4f} on {len(x_test)} held-out samples ("
                              + ", ".join(f"{k} {float(v):.4f}" for k, v in test.items()) + ")"),
-             f"time: {wall:.1f} s for {n * search.n_splits_} fits and the refit (n_jobs {args.n_jobs})"]
+             f"time: {wall:.1f} s for {n * search.n_splits_} fits and the refit ({where})"]
     print("\n".join(lines))
     search.results_to_csv(os.path.join(out_dir, "results.csv"))
     with open(os.path.join(out_dir, "results.txt"), "w") as f:
@@ -212,7 +250,8 @@ def run(args):
               "search": {"grid": {k: [_jsonable(v) for v in vals] for k, vals in grid.items()},
                          "cv": search.n_splits_, "scoring": score_name,
                          "best_params": {k: _jsonable(v) for k, v in search.best_params_.items()},
-                         "best_score": search.best_score_, "seconds": wall, "n_jobs": args.n_jobs},
+                         "best_score": search.best_score_, "seconds": wall, "n_jobs": args.n_jobs,
+                         "dask_scheduler": None if client is None else client.scheduler.address},
               "test": {k: float(v) for k, v in test.items()} | {score_name: test_score}}
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(record, f, indent=2)

@@ -34,15 +34,25 @@ convention: greater is better, so errors are negated: ``'neg_mean_squared_error'
 Where a hyper-parameter goes (``model__x``, ``fit__x``, ``optimizer__x``, a name of
 ``build_fn``'s signature, a ``Model.fit`` argument, ``optimizer`` and ``learning_rate``): the
 rules are in ``routing``. Reproducibility (every fit seeded from ``random_state`` and the fold
-number, the same results for every ``n_jobs``): ``seeds``.
+number, the same results for every ``n_jobs`` and ``executor``): ``seeds``.
+
+On a Dask cluster (``pip install 'scratchnn[dask]'``), the same search, unchanged::
+
+    from dask.distributed import Client
+    with Client("tcp://scheduler:8786") as client:
+        search = model_selection.GridSearch(build_mlp, grid, cv=5, executor=client.get_executor())
+        search.fit(x, y, epochs=20)                  # the same results as on one machine
 
 The modules, from the top (what you call) down (what it is made of):
 
+* ``halving``: ``HalvingGridSearch``, ``HalvingRandomSearch``: successive halving, with epochs as
+  the resource (many candidates for a few epochs, the best for more), and ``halving_schedule``;
 * ``search``: ``GridSearch``, ``RandomSearch`` (ranking, refit, ``results_table``,
   ``results_to_csv``) and ``format_value`` (a hyper-parameter value as tables and plots show it);
 * ``cross_validation``: ``cross_validate``, ``cross_val_score``, ``CrossValidationResult``;
-* ``parallel``: running the fits, here or in spawned worker processes (``n_jobs``, BLAS
-  threads, the picklability and ``if __name__ == "__main__":`` checks);
+* ``parallel``: running the fits, here, in spawned worker processes (``n_jobs``, BLAS
+  threads, the picklability and ``if __name__ == "__main__":`` checks) or on an ``executor=``
+  (a ``concurrent.futures.Executor``: a process pool, a Dask cluster's ``get_executor()``);
 * ``fitting``: one fit: build a fresh model for a candidate, train it on a fold, score it
   (``error_score`` for a fit that fails);
 * ``preprocess``: the ``preprocess=`` step (a scaler), fitted on each fit's training rows only;
@@ -62,10 +72,12 @@ from .building import first_return                     # used by scratchnn.sklea
 from .candidates import ParameterGrid, ParameterSampler, loguniform
 from .cross_validation import CrossValidationResult, cross_val_score, cross_validate
 from .folds import check_cv, splits
+from .halving import HalvingGridSearch, HalvingRandomSearch, halving_schedule
 from .routing import FIT_ARGUMENTS
 from .scoring import Scorer, check_scorers_for_targets, get_scorer, get_scorer_names, make_scorer
-from .search import GridSearch, RandomSearch, format_value
+from .search import BaseSearch, GridSearch, RandomSearch, format_value
 
 __all__ = ["cross_validate", "cross_val_score", "CrossValidationResult", "GridSearch", "RandomSearch",
+           "HalvingGridSearch", "HalvingRandomSearch", "halving_schedule", "BaseSearch",
            "ParameterGrid", "ParameterSampler", "loguniform", "get_scorer", "get_scorer_names",
            "make_scorer", "Scorer", "check_cv", "format_value", "splits", "check_scorers_for_targets"]

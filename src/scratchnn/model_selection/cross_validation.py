@@ -16,7 +16,7 @@ import numpy as np
 from .building import check_build_optimizer
 from .fitting import check_error_score, resolved_names, warn_failures
 from .folds import splits
-from .parallel import check_n_jobs, check_picklable, run_fits
+from .parallel import check_executor, check_n_jobs, check_picklable, run_fits
 from .preprocess import check_preprocess
 from .routing import Router, merge_fit_arguments
 from .scoring import Scorer, check_scorers_for_targets, check_scoring
@@ -69,7 +69,7 @@ class CrossValidationResult(dict):
 
 def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=None, n_jobs=None, verbose=1,
                    random_state=None, return_train_score=False, return_estimator=False, error_score="raise",
-                   preprocess=None, **fit_arguments):
+                   preprocess=None, executor=None, **fit_arguments):
     """Cross-validate the model ``build_fn()`` makes: for each of the ``k`` folds, a fresh model
     trains on the other ``k - 1`` folds and is scored on this one.
 
@@ -96,8 +96,11 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
       no statistic of the rows a model is scored on leaks into its inputs (scaling ``x`` before
       cross-validation would leak them);
     * ``params``: hyper-parameters routed as in a search (``{'learning_rate': 0.01, 'units': 64}``);
-    * ``n_jobs``: folds trained in parallel processes (see ``GridSearch``); ``verbose``: a
-      progress bar (0: none); ``random_state``: seeds every fold's model (int), or None (fresh);
+    * ``n_jobs``: folds trained in parallel processes (see ``GridSearch``); or ``executor``: your
+      ``concurrent.futures.Executor`` runs them (a ``ProcessPoolExecutor``, a Dask client's
+      ``get_executor()``; not both, see ``GridSearch``); the results are the same either way;
+    * ``verbose``: a progress bar (0: none); ``random_state``: seeds every fold's model (int), or
+      None (fresh);
     * ``error_score``: ``'raise'`` (default) or a number (e.g. ``np.nan``) that scores a fit that
       failed, with a warning.
 
@@ -114,20 +117,20 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
     preprocess = check_preprocess(preprocess)
     scorers, multi = check_scoring(scoring)
     check_scorers_for_targets(scorers, y)
+    executor = check_executor(executor, n_jobs)
     n_jobs = check_n_jobs(n_jobs)
     check_error_score(error_score)
     folds = splits(cv, x, y)
     base = base_seed(random_state)
-    if n_jobs > 1:
-        check_picklable(n_jobs, build_fn=build_fn, scoring=scorers, fit_kwargs=fit_kwargs, params=params,
-                        preprocess=preprocess)
+    check_picklable(n_jobs, executor, build_fn=build_fn, scoring=scorers, fit_kwargs=fit_kwargs,
+                    params=params, preprocess=preprocess)
     check_build_optimizer(build_fn, router, [params])
     options = {"train_score": bool(return_train_score), "return_model": bool(return_estimator),
                "error_score": error_score, "preprocess": preprocess}
     payload = (build_fn, router, x, y, fit_kwargs, scorers, options)
     tasks = [(0, k, params, train, test, derive_seed(base, 0, k)) for k, (train, test) in enumerate(folds)]
     with own_random_state():
-        results = run_fits(payload, tasks, n_jobs, verbose, "cross-validation")
+        results = run_fits(payload, tasks, n_jobs, verbose, "cross-validation", executor=executor)
     warn_failures(results)
     out = CrossValidationResult()
     out["fit_time"] = np.array([r["fit_time"] for r in results])
@@ -146,7 +149,7 @@ def cross_validate(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=N
 
 
 def cross_val_score(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=None, n_jobs=None, verbose=1,
-                    random_state=None, preprocess=None, **fit_arguments):
+                    random_state=None, preprocess=None, executor=None, **fit_arguments):
     """The test score of each fold, as an array: ``cross_validate(...)['test_score']`` (one scorer).
 
     ``cross_val_score(build, x, y, cv=5, epochs=20, preprocess=StandardScaler())``: the keywords
@@ -157,7 +160,7 @@ def cross_val_score(build_fn, x, y, cv=5, scoring=None, fit_kwargs=None, params=
     fit_kwargs = merge_fit_arguments("cross_val_score", fit_kwargs, fit_arguments, own=_OWN_SCORE)
     return cross_validate(build_fn, x, y, cv=cv, scoring=scoring, fit_kwargs=fit_kwargs, params=params,
                           n_jobs=n_jobs, verbose=verbose, random_state=random_state,
-                          preprocess=preprocess)["test_score"]
+                          preprocess=preprocess, executor=executor)["test_score"]
 
 
 #: The parameters of the two functions (for "did you mean ...?" when a keyword is misspelt).

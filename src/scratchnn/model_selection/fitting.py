@@ -6,8 +6,13 @@ them and the held-out rows before the model trains and is scored (``preprocess.p
 ``fit_and_score_safely`` runs one task (a candidate on a fold, with its seed) and returns its
 scores, times and training history; a fit that fails either raises (``error_score='raise'``)
 or is scored with ``error_score``. ``warn_failures`` and ``resolved_names`` read a run's results.
+
+One process trains one model at a time (``FIT_LOCK``): scratchnn's random generator and its
+autograd switch (``no_grad``) belong to the process, so two fits in two threads would draw from
+one generator and switch gradients off for each other. Threads of an executor take turns.
 """
 import copy
+import threading
 import time
 import warnings
 from numbers import Real
@@ -48,12 +53,17 @@ def _fit_and_score(payload, task):
             "preprocess": fitted if options["return_model"] else None, "error": None}
 
 
+#: Held while a fit runs: the fits of one process run one at a time (see the module's docstring).
+FIT_LOCK = threading.RLock()
+
+
 def fit_and_score_safely(payload, task):
     """One fit (``payload``: what every task shares; ``task``: ``(index, fold, params, train, test,
     seed)``); a failure raises with ``error_score='raise'``, else is scored ``error_score``."""
     error_score = payload[6]["error_score"]
     try:
-        return _fit_and_score(payload, task)
+        with FIT_LOCK:
+            return _fit_and_score(payload, task)
     except Exception as exc:
         if isinstance(error_score, str):           # 'raise'
             if hasattr(exc, "add_note"):

@@ -1,4 +1,5 @@
-"""Running the fits: in this process (``n_jobs=1``) or in spawned worker processes.
+"""Running the fits: in this process (``n_jobs=1``), in spawned worker processes (``n_jobs > 1``),
+or on an executor you give (``executor=``: any ``concurrent.futures.Executor``).
 
 With ``n_jobs > 1`` the fits run in a pool of new Python processes (the ``spawn`` start method),
 each with ``cpu_count // n_jobs`` BLAS threads so that parallel fits do not fight over cores. The
@@ -7,7 +8,21 @@ workers receive ``build_fn`` and the scorers by pickling, and import the main sc
 start the search under ``if __name__ == "__main__":``). Each fit is seeded the same way wherever
 it runs, so the results equal those of ``n_jobs=1``.
 
-The workers find their functions here, by this module's path (``_worker_init``, ``_worker_run``).
+With ``executor=`` the search builds no pool: each fit is submitted to yours as
+``executor.submit(run_task, payload, task)``, so the data and ``build_fn`` travel with every fit
+(pickled, unless the executor runs threads of this process). A Dask cluster runs the fits through
+``Client(...).get_executor()``, unchanged; its workers need scratchnn and the module that defines
+``build_fn`` (a module they can import, or a function Dask's cloudpickle sends by value). The
+executor stays yours: the search never shuts it down, and cancels its fits that have not
+started when one fails. ``n_jobs`` and ``executor`` exclude each other (``check_executor``).
+
+The results equal those of ``n_jobs=1`` in every case: each fit is seeded from ``random_state``
+and its fold wherever it runs. Threads of one process take turns (``fitting.FIT_LOCK``: the
+random generator and the autograd switch are the process's), so a ``ThreadPoolExecutor`` gives
+the same results but no speed-up; processes do.
+
+The workers find their functions here, by this module's path (``_worker_init``, ``_worker_run``,
+``run_task``).
 """
 import ast
 import contextlib
@@ -15,7 +30,7 @@ import multiprocessing
 import os
 import pickle
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from numbers import Integral
 
 from .fitting import fit_and_score_safely
@@ -32,24 +47,71 @@ def check_n_jobs(n_jobs):
     return int(n_jobs) if n_jobs > 0 else max(1, cores + 1 + int(n_jobs))
 
 
-def check_picklable(n_jobs, **objects):
-    """With ``n_jobs > 1`` the worker processes receive build_fn (and the scorers) by pickling."""
-    main = sys.modules.get("__main__")
-    interactive = main is not None and not hasattr(main, "__file__")
+def check_executor(executor, n_jobs=None):
+    """``executor`` checked: None, or a ``concurrent.futures.Executor`` given without ``n_jobs``
+    (an ``n_jobs`` of None or 1 is no request for processes, so it goes with an executor)."""
+    if executor is None:
+        return None
+    if not isinstance(executor, Executor):
+        raise TypeError("executor must be a concurrent.futures.Executor (a ThreadPoolExecutor, a "
+                        "ProcessPoolExecutor, a Dask client's get_executor(), ...), got "
+                        f"{type(executor).__name__}: {executor!r}")
+    if n_jobs not in (None, 1):
+        raise ValueError(f"give n_jobs={n_jobs!r} (a pool of processes the search builds) or executor= "
+                         f"(your {type(executor).__name__}), not both: the executor decides how many fits "
+                         "run at once")
+    return executor
+
+
+def is_dask_executor(executor):
+    """Whether ``executor`` is a Dask client's (``Client.get_executor()``): it pickles with cloudpickle."""
+    return type(executor).__module__.split(".")[0] == "distributed"
+
+
+def _where(n_jobs, executor):
+    return f"n_jobs={n_jobs}" if executor is None else f"executor={type(executor).__name__}"
+
+
+def check_picklable(n_jobs, executor=None, **objects):
+    """With ``n_jobs > 1`` the worker processes receive build_fn (and the scorers) by pickling;
+    with an executor, every fit's arguments are pickled (except by a ``ThreadPoolExecutor``, whose
+    threads share this process: nothing to check). A Dask executor pickles with cloudpickle, which
+    also takes lambdas and functions typed into a notebook; the others use ``pickle``."""
+    if executor is None and n_jobs == 1 or isinstance(executor, ThreadPoolExecutor):
+        return
+    where = _where(n_jobs, executor)
+    dumps, interactive = pickle.dumps, False
+    if is_dask_executor(executor):
+        import cloudpickle          # third-party, installed with dask
+        dumps = cloudpickle.dumps
+    else:
+        main = sys.modules.get("__main__")
+        interactive = main is not None and not hasattr(main, "__file__")
     for name, obj in objects.items():
         try:
-            pickle.dumps(obj)
+            dumps(obj)
         except Exception as exc:
-            raise TypeError(f"n_jobs={n_jobs} runs the fits in separate processes, which receive {name} by "
+            raise TypeError(f"{where} runs the fits in separate processes, which receive {name} by "
                             f"pickling, and {name} cannot be pickled ({type(exc).__name__}: {exc}). A lambda "
                             "or a function defined inside another function cannot: define it with def at the "
-                            "top level of a module, or use n_jobs=1") from None
+                            "top level of a module, or run the search in this process (n_jobs=1, no "
+                            "executor)") from None
         module = getattr(obj, "__module__", None) or getattr(type(obj), "__module__", None)
         if interactive and callable(obj) and module == "__main__":
-            raise TypeError(f"n_jobs={n_jobs} runs the fits in separate processes, which must import {name}, "
+            raise TypeError(f"{where} runs the fits in separate processes, which must import {name}, "
                             "but it is defined in an interactive session (a notebook or the prompt): move "
-                            "it into a .py file and import it from there, or use n_jobs=1")
-    _check_main_guarded(n_jobs)
+                            "it into a .py file and import it from there, or run the search in this "
+                            "process (n_jobs=1, no executor)")
+    if executor is None or _spawns(executor):
+        _check_main_guarded(where)
+
+
+def _spawns(executor):
+    """A ``ProcessPoolExecutor`` whose new processes import the main script again (spawn, forkserver)."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return False
+    context = getattr(executor, "_mp_context", None) or multiprocessing.get_context()
+    return context.get_start_method() in ("spawn", "forkserver")
 
 
 def _is_main_guard(node):
@@ -63,7 +125,7 @@ def _is_main_guard(node):
     return names == ["__name__"] and values == ["__main__"]
 
 
-def _check_main_guarded(n_jobs):
+def _check_main_guarded(where):
     """Worker processes start a fresh Python that imports the main script again (``spawn``): a
     search started by the script's top-level code would start again in every worker, which
     Python refuses, and the workers die. Say so before anything runs, when the call comes from
@@ -87,10 +149,15 @@ def _check_main_guarded(n_jobs):
         if isinstance(node, ast.If) and _is_main_guard(node) and node.body:
             if node.body[0].lineno <= line <= (node.end_lineno or line):
                 return
-    raise RuntimeError(f"n_jobs={n_jobs} runs the fits in new Python processes, and each one imports "
+    raise RuntimeError(f"{where} runs the fits in new Python processes, and each one imports "
                        f"{os.path.basename(path)} again, which would start this search again there (line "
                        f"{line}). Put the code that starts it under `if __name__ == \"__main__\":` "
                        "(the functions it uses stay at the top level), or use n_jobs=1")
+
+
+def run_task(payload, task):
+    """One fit, as an executor runs it (``executor.submit(run_task, payload, task)``)."""
+    return fit_and_score_safely(payload, task)
 
 
 #: In a worker process: what every task shares (build_fn, router, data, scorers, options), sent once.
@@ -131,12 +198,33 @@ def _progress(total, desc, verbose):
                 dynamic_ncols=True)
 
 
-def run_fits(payload, tasks, n_jobs, verbose, desc, on_result=None):
-    """Run every task (in this process for ``n_jobs == 1``, else in ``n_jobs`` spawned processes);
-    returns the results in task order. ``on_result(result, bar)`` is called as each one arrives."""
+def _run_on(executor, payload, tasks, results, bar, on_result):
+    """Submit every task to ``executor``; fill ``results`` as they complete. A failure cancels the
+    fits not started yet (the executor itself stays open: it is the caller's)."""
+    futures = {executor.submit(run_task, payload, task): i for i, task in enumerate(tasks)}
+    try:
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            bar.update(1)
+            if on_result:
+                on_result(results[i], bar)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+
+
+def run_fits(payload, tasks, n_jobs, verbose, desc, on_result=None, executor=None):
+    """Run every task (in this process for ``n_jobs == 1``, in ``n_jobs`` spawned processes, or on
+    ``executor``); returns the results in task order. ``on_result(result, bar)`` is called as each
+    one arrives."""
     results = [None] * len(tasks)
     bar = _progress(len(tasks), desc, verbose)
     try:
+        if executor is not None:
+            _run_on(executor, payload, tasks, results, bar, on_result)
+            return results
         if n_jobs == 1:
             for i, task in enumerate(tasks):
                 results[i] = fit_and_score_safely(payload, task)

@@ -19,7 +19,7 @@ from .building import build_model, check_build_optimizer
 from .candidates import ParameterGrid, ParameterSampler
 from .fitting import check_error_score, resolved_names, warn_failures
 from .folds import splits
-from .parallel import check_n_jobs, check_picklable, run_fits
+from .parallel import check_executor, check_n_jobs, check_picklable, run_fits
 from .preprocess import check_preprocess, fit_preprocess
 from .routing import Router, check_fit_kwargs
 from .scoring import check_scorers_for_targets, check_scoring, get_scorer, score_all
@@ -42,14 +42,19 @@ def format_value(value):
     return str(value)
 
 
-class _BaseSearch:
-    """The machinery shared by ``GridSearch`` and ``RandomSearch``: each candidate setting is
-    cross-validated, the results ranked, the best one refit on all the data."""
+class BaseSearch:
+    """The machinery shared by the searches (``GridSearch``, ``RandomSearch`` and the halving
+    searches of ``halving.py``): each candidate setting is cross-validated, the results ranked,
+    the best one refit on all the data.
+
+    A search that runs its fits differently (in rungs) overrides ``_search``; one whose rows carry
+    more columns sets ``_columns`` (``(header, key)`` pairs shown after the rank)."""
 
     _desc = "search"
+    _columns = ()
 
     def __init__(self, build_fn, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1, random_state=None,
-                 return_train_score=False, error_score="raise", preprocess=None):
+                 return_train_score=False, error_score="raise", preprocess=None, executor=None):
         self.build_fn = build_fn
         self.preprocess = check_preprocess(preprocess)
         self._router = Router(build_fn)
@@ -60,6 +65,7 @@ class _BaseSearch:
         self._ranking_key = self._check_refit(refit)
         self.n_jobs = n_jobs
         check_n_jobs(n_jobs)
+        self.executor = check_executor(executor, n_jobs)
         self.verbose = verbose
         self.random_state = random_state
         if random_state is not None:
@@ -112,20 +118,70 @@ class _BaseSearch:
             self._router.route(params)
         x, y = check_xy(x, y)
         fit_kwargs = check_fit_kwargs(fit_kwargs)
+        self._check_fit_kwargs(fit_kwargs, candidates)
         n_jobs = check_n_jobs(self.n_jobs)
+        executor = check_executor(self.executor, self.n_jobs)
         folds = splits(self.cv, x, y)
         scorers = self._scorers
         check_scorers_for_targets(scorers, y)
-        if n_jobs > 1:
-            check_picklable(n_jobs, build_fn=self.build_fn, scoring=scorers, fit_kwargs=fit_kwargs,
-                             candidates=candidates, preprocess=self.preprocess)
+        check_picklable(n_jobs, executor, build_fn=self.build_fn, scoring=scorers, fit_kwargs=fit_kwargs,
+                        candidates=candidates, preprocess=self.preprocess)
         check_build_optimizer(self.build_fn, self._router, candidates)
         options = {"train_score": bool(self.return_train_score), "return_model": False,
                    "error_score": self.error_score, "preprocess": self.preprocess}
         payload = (self.build_fn, self._router, x, y, fit_kwargs, scorers, options)
+        key = self._ranking_key
+        t0 = time.perf_counter()
+        with own_random_state():
+            rows, histories, results = self._search(payload, candidates, folds, base, n_jobs, executor)
+        self.search_time_ = time.perf_counter() - t0
+        warn_failures(results)
+        self.n_splits_ = len(folds)
+        self.scorer_names_ = resolved_names(results, scorers)
+        self._rank(rows, histories)
+        self.refit_time_ = None
+        self.best_model_ = self.best_preprocess_ = None
+        if self.refit is not False:
+            t0 = time.perf_counter()
+            with own_random_state():
+                _random.set_seed(derive_seed(base, 1))
+                model_kw, fit_kw, opt_kw = self._router.route(self.best_params_)
+                model = build_model(self.build_fn, model_kw, opt_kw)
+                fitted, x_all = fit_preprocess(self.preprocess, x)
+                model.fit(x_all, y, verbose=0, **{**copy.deepcopy(fit_kwargs), **fit_kw,
+                                                   **self._refit_fit_kwargs()})
+            self.best_model_, self.best_preprocess_ = model, fitted
+            self.refit_time_ = time.perf_counter() - t0
+        if self.verbose and self.verbose >= 2:
+            name = self.scorer_names_.get(key, key)
+            row = self.results_[self.best_index_]
+            text = ", ".join(f"{n}={format_value(v)}" for n, v in self.best_params_.items())
+            refit = "" if self.refit_time_ is None else \
+                f"; refit on all {len(x)} samples in {self.refit_time_:.1f} s"
+            print(f"best of {len(candidates)}: {text}: {name} {row[f'mean_test_{key}']:.4f} +/- "
+                  f"{row[f'std_test_{key}']:.4f} ({len(folds)}-fold CV, {self.search_time_:.1f} s{refit})")
+        return self
+
+    def _check_fit_kwargs(self, fit_kwargs, candidates):
+        """A search that sets some fit arguments itself refuses them here (none for this one)."""
+
+    def _refit_fit_kwargs(self):
+        """Fit arguments of the refit beyond the best candidate's own (none for this one)."""
+        return {}
+
+    def _search(self, payload, candidates, folds, base, n_jobs, executor):
+        """Cross-validate every candidate: returns ``(rows, histories, results)``, one row per
+        candidate (``_rows``), its folds' histories, and every fit's result."""
         tasks = [(i, k, params, train, test, derive_seed(base, 0, k))
                  for i, params in enumerate(candidates) for k, (train, test) in enumerate(folds)]
-        n_folds = len(folds)
+        results = self._run(payload, tasks, candidates, len(folds), n_jobs, executor,
+                            f"{self._desc}: {len(candidates)} candidates x {len(folds)} folds")
+        rows, histories = self._rows(candidates, results, len(folds))
+        return rows, histories, results
+
+    def _run(self, payload, tasks, candidates, n_folds, n_jobs, executor, desc):
+        """Run ``tasks`` with a progress bar that shows the best mean score so far (and, with
+        ``verbose=2``, a line per candidate as its last fold completes)."""
         done = {}
         best = [-np.inf]
         key = self._ranking_key
@@ -144,43 +200,17 @@ class _BaseSearch:
                     bar.write(f"[{result['index'] + 1}/{len(candidates)}] {text}: {mean:.4f} +/- "
                               f"{np.std(scores):.4f}")
 
-        t0 = time.perf_counter()
-        with own_random_state():
-            results = run_fits(payload, tasks, n_jobs, self.verbose,
-                           f"{self._desc}: {len(candidates)} candidates x {n_folds} folds", on_result)
-        self.search_time_ = time.perf_counter() - t0
-        warn_failures(results)
-        self.n_splits_ = n_folds
-        self.scorer_names_ = resolved_names(results, scorers)
-        self._assemble(candidates, results, n_folds)
-        self.refit_time_ = None
-        self.best_model_ = self.best_preprocess_ = None
-        if self.refit is not False:
-            t0 = time.perf_counter()
-            with own_random_state():
-                _random.set_seed(derive_seed(base, 1))
-                model_kw, fit_kw, opt_kw = self._router.route(self.best_params_)
-                model = build_model(self.build_fn, model_kw, opt_kw)
-                fitted, x_all = fit_preprocess(self.preprocess, x)
-                model.fit(x_all, y, verbose=0, **{**copy.deepcopy(fit_kwargs), **fit_kw})
-            self.best_model_, self.best_preprocess_ = model, fitted
-            self.refit_time_ = time.perf_counter() - t0
-        if self.verbose and self.verbose >= 2:
-            name = self.scorer_names_.get(key, key)
-            row = self.results_[self.best_index_]
-            text = ", ".join(f"{n}={format_value(v)}" for n, v in self.best_params_.items())
-            refit = "" if self.refit_time_ is None else \
-                f"; refit on all {len(x)} samples in {self.refit_time_:.1f} s"
-            print(f"best of {len(candidates)}: {text}: {name} {row[f'mean_test_{key}']:.4f} +/- "
-                  f"{row[f'std_test_{key}']:.4f} ({n_folds}-fold CV, {self.search_time_:.1f} s{refit})")
-        return self
+        return run_fits(payload, tasks, n_jobs, self.verbose, desc, on_result, executor=executor)
 
-    def _assemble(self, candidates, results, n_folds):
+    def _rows(self, candidates, results, n_folds, indices=None):
+        """One row per candidate (``indices``: which of ``candidates`` the results are for; all by
+        default), with the mean, standard deviation and per-fold values of every score, and the
+        folds' training histories."""
         by = {(r["index"], r["fold"]): r for r in results}
         rows, histories = [], []
-        for i, params in enumerate(candidates):
+        for i in range(len(candidates)) if indices is None else indices:
             fold_results = [by[(i, k)] for k in range(n_folds)]
-            row = {"params": dict(params)}
+            row = {"params": dict(candidates[i])}
             for key in self._scorers:
                 for part in ("test", "train") if self.return_train_score else ("test",):
                     values = np.array([r[f"{part}_scores" if part == "train" else "scores"][key]
@@ -194,17 +224,26 @@ class _BaseSearch:
             row["mean_score_time"] = float(np.mean([r["score_time"] for r in fold_results]))
             rows.append(row)
             histories.append([r["history"] for r in fold_results])
+        return rows, histories
+
+    def _rank(self, rows, histories):
+        """Rank the rows by each score (1 = best; ties share the best rank; a row's ``iter``, where
+        there is one, counts first: a candidate that reached a later rung ranks above those that did
+        not); the best row gives ``best_index_``, ``best_params_`` and ``best_score_``."""
+        iters = np.array([row.get("iter", 0) for row in rows])
+        later = iters[None, :] > iters[:, None]
+        same = iters[None, :] == iters[:, None]
         for key in self._scorers:
             means = np.array([row[f"mean_test_{key}"] for row in rows])
             means = np.where(np.isnan(means), -np.inf, means)
-            ranks = 1 + (means[None, :] > means[:, None]).sum(axis=1)        # ties share the best rank
+            ranks = 1 + (later | (same & (means[None, :] > means[:, None]))).sum(axis=1)
             for row, rank in zip(rows, ranks):
                 row[f"rank_test_{key}"] = int(rank)
         self.results_ = rows
         self.histories_ = histories
         key = self._ranking_key
         self.best_index_ = int(np.flatnonzero(np.array([r[f"rank_test_{key}"] for r in rows]) == 1)[0])
-        self.best_params_ = dict(candidates[self.best_index_])
+        self.best_params_ = dict(rows[self.best_index_]["params"])
         self.best_score_ = rows[self.best_index_][f"mean_test_{key}"]
 
     # ------------------------------------------------------------------ reading the results
@@ -220,9 +259,11 @@ class _BaseSearch:
                     names.append(n)
         return names
 
-    def results_table(self, top=None):
+    def results_table(self, top=None, times=True):
         """The candidates as a text table, best first: rank, hyper-parameters, mean +/- std of each
-        score over the folds, and the mean seconds per fit. ``top``: only the first rows."""
+        score over the folds, and the mean seconds per fit. ``top``: only the first rows;
+        ``times=False``: without the seconds (two runs of one search then give the same text,
+        wherever their fits ran)."""
         self._check_fitted("results_table()")
         key = self._ranking_key
         order = sorted(range(len(self.results_)), key=lambda i: (self.results_[i][f"rank_test_{key}"], i))
@@ -230,17 +271,19 @@ class _BaseSearch:
             order = order[:top]
         names = self._param_names()
         keys = [key] + [k for k in self._scorers if k != key]
-        header = (["rank"] + names + [f"{self.scorer_names_.get(k, k)} (mean +/- std)" for k in keys]
-                  + ["s/fit"])
+        extra = [c for c, _ in self._columns]
+        header = (["rank"] + extra + names + [f"{self.scorer_names_.get(k, k)} (mean +/- std)" for k in keys]
+                  + (["s/fit"] if times else []))
         body = []
         for i in order:
             row = self.results_[i]
-            body.append([str(row[f"rank_test_{key}"])]
+            body.append([str(row[f"rank_test_{key}"])] + [str(row[k]) for _, k in self._columns]
                         + [format_value(row["params"][n]) if n in row["params"] else "-" for n in names]
                         + [f"{row[f'mean_test_{k}']:.4f} +/- {row[f'std_test_{k}']:.4f}" for k in keys]
-                        + [f"{row['mean_fit_time']:.2f}"])
+                        + ([f"{row['mean_fit_time']:.2f}"] if times else []))
         widths = [max(len(r[c]) for r in [header] + body) for c in range(len(header))]
-        lines = ["  ".join(cell.rjust(w) if c == 0 or c > len(names) else cell.ljust(w)
+        left = range(1 + len(extra), 1 + len(extra) + len(names))      # the hyper-parameters
+        lines = ["  ".join(cell.ljust(w) if c in left else cell.rjust(w)
                            for c, (cell, w) in enumerate(zip(r, widths))).rstrip() for r in [header] + body]
         return "\n".join(lines)
 
@@ -249,7 +292,7 @@ class _BaseSearch:
         ``rank_test_<key>``, ``mean_test_<key>``, ``std_test_<key>``, ``split<k>_test_<key>``, times."""
         self._check_fitted("results_to_csv()")
         names = self._param_names()
-        columns = [f"param_{n}" for n in names]
+        columns = [k for _, k in self._columns] + [f"param_{n}" for n in names]
         for key in self._scorers:
             columns += [f"rank_test_{key}", f"mean_test_{key}", f"std_test_{key}"]
             columns += [f"split{k}_test_{key}" for k in range(self.n_splits_)]
@@ -295,12 +338,12 @@ class _BaseSearch:
         return f"{type(self).__name__}({getattr(self.build_fn, '__name__', 'build_fn')}, cv={self.cv!r})"
 
 
-class GridSearch(_BaseSearch):
+class GridSearch(BaseSearch):
     """Try every combination of hyper-parameter values, each cross-validated; keep the best.
 
     ``GridSearch(build_fn, param_grid, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1,
-    random_state=None, return_train_score=False, error_score='raise', preprocess=None)``, then
-    ``fit(x, y, **fit_kwargs)``.
+    random_state=None, return_train_score=False, error_score='raise', preprocess=None,
+    executor=None)``, then ``fit(x, y, **fit_kwargs)``.
 
     * ``param_grid``: ``{name: [values]}`` or a list of such dicts (e.g. one grid for SGD with its
       momentum, another for Adam); names go to the model, the optimizer or fit (the rules are in
@@ -316,6 +359,16 @@ class GridSearch(_BaseSearch):
       script must start the search under ``if __name__ == "__main__":`` (the workers import the
       script's module again, as Python's ``spawn`` start method does). The results equal those of
       ``n_jobs=1``: every fit is seeded the same way wherever it runs;
+    * ``executor``: run the fits on your own ``concurrent.futures.Executor`` instead: a
+      ``ProcessPoolExecutor``, or a Dask cluster's ``Client(address).get_executor()`` (install
+      ``scratchnn[dask]``), which spreads them over its machines. The search submits one fit per
+      candidate and fold, each with the data and ``build_fn`` (pickled, as for ``n_jobs``), and
+      never shuts the executor down. Its workers' BLAS threads are yours to set (Dask's workers
+      use one each; give a process pool's workers ``OPENBLAS_NUM_THREADS=1`` or so). Give
+      ``n_jobs`` or ``executor``, not both (an ``n_jobs`` above 1 with an executor is an error).
+      The results equal those of ``n_jobs=1`` here too. A ``ThreadPoolExecutor`` works but trains
+      one model at a time (scratchnn's random generator and autograd switch belong to the
+      process): use processes for speed;
     * ``verbose``: 1 shows a progress bar over candidates x folds and the best result; 2 also a
       line per candidate; 0 nothing. Every fit itself runs with ``verbose=0``;
     * ``random_state``: an int makes the search repeatable (``seed_`` records the seed used);
@@ -340,10 +393,11 @@ class GridSearch(_BaseSearch):
     _desc = "grid search"
 
     def __init__(self, build_fn, param_grid, cv=5, scoring=None, refit=True, n_jobs=None, verbose=1,
-                 random_state=None, return_train_score=False, error_score="raise", preprocess=None):
+                 random_state=None, return_train_score=False, error_score="raise", preprocess=None,
+                 executor=None):
         super().__init__(build_fn, cv=cv, scoring=scoring, refit=refit, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state, return_train_score=return_train_score,
-                         error_score=error_score, preprocess=preprocess)
+                         error_score=error_score, preprocess=preprocess, executor=executor)
         self.param_grid = param_grid
         self._grid = ParameterGrid(param_grid)
         for params in self._grid:            # unknown names fail now, not after the first fits
@@ -353,17 +407,17 @@ class GridSearch(_BaseSearch):
         return list(self._grid)
 
 
-class RandomSearch(_BaseSearch):
+class RandomSearch(BaseSearch):
     """Try ``n_iter`` hyper-parameter settings drawn at random, each cross-validated; keep the best.
 
     ``RandomSearch(build_fn, param_distributions, n_iter=10, cv=5, scoring=None, refit=True,
-    n_jobs=None, verbose=1, random_state=None, ...)``, then ``fit(x, y, **fit_kwargs)``.
+    n_jobs=None, verbose=1, random_state=None, ..., executor=None)``, then ``fit(x, y, **fit_kwargs)``.
 
     ``param_distributions``: ``{name: list or distribution}``: a list is drawn from uniformly, a
     distribution with ``rvs`` (``loguniform(1e-4, 1e-1)``, ``scipy.stats`` ones) sampled; see
     ``ParameterSampler``. With the same budget, random search explores many more values of each
     hyper-parameter than a grid (Bergstra and Bengio, 2012), which pays when only a few of them
-    matter. The rest (attributes, ``n_jobs``, ``verbose``, ``preprocess``, routing) is as in
+    matter. The rest (attributes, ``n_jobs``, ``executor``, ``verbose``, ``preprocess``, routing) is as in
     ``GridSearch``; the settings drawn depend on ``random_state`` only.
     """
 
@@ -371,10 +425,10 @@ class RandomSearch(_BaseSearch):
 
     def __init__(self, build_fn, param_distributions, n_iter=10, cv=5, scoring=None, refit=True, n_jobs=None,
                  verbose=1, random_state=None, return_train_score=False, error_score="raise",
-                 preprocess=None):
+                 preprocess=None, executor=None):
         super().__init__(build_fn, cv=cv, scoring=scoring, refit=refit, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state, return_train_score=return_train_score,
-                         error_score=error_score, preprocess=preprocess)
+                         error_score=error_score, preprocess=preprocess, executor=executor)
         self.param_distributions = param_distributions
         self.n_iter = n_iter
         self._sampler = ParameterSampler(param_distributions, n_iter)
