@@ -18,9 +18,9 @@ from ..autograd import Tensor
 from .arithmetic import (Add, Div, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, matmul, mul, neg, power,
                          sub)
 from .constants import lift
-from .elementwise import (Abs, AsType, Clip, Exp, Log, Maximum, Minimum, Sqrt, Where, abs, astype, clip,
-                          compare, exp, log, maximum, minimum, sqrt, where)
-from .reductions import Max, Mean, Min, Sum, Var, max, mean, min, sum, var
+from .elementwise import (Abs, AsType, Clip, Cos, Exp, Log, Log1p, Maximum, Minimum, Sin, Sqrt, Where, abs,
+                          astype, clip, compare, cos, exp, log, log1p, maximum, minimum, sin, sqrt, where)
+from .reductions import CumSum, Max, Mean, Min, Prod, Sum, Var, cumsum, max, mean, min, prod, sum, var
 from .shapes import (BroadcastTo, Concatenate, GetItem, Pad, Reshape, Stack, Transpose, broadcast_to,
                      concatenate, expand_dims, flatten, getitem, pad, permute, reshape, split, squeeze,
                      stack, transpose, unsqueeze)
