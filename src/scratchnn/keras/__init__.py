@@ -7,10 +7,10 @@ The modules mirror Keras's layout (``keras.layers``, ``keras.optimizers``, ...)
 and hold the very same objects as ``scratchnn.layers`` etc.
 """
 from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,
-               models, optimizers, regularizers, saving, utils)
+               models, ops, optimizers, regularizers, saving, utils)
 from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+           "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils",
            "Input", "Model", "Sequential"]
