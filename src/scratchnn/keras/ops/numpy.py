@@ -420,9 +420,14 @@ def swapaxes(x, axis1, axis2):
 
 
 def moveaxis(x, source, destination):
-    """Axis ``source`` moved to position ``destination``."""
+    """Axis ``source`` (an int or a list) moved to position ``destination``."""
     x = _t(x)
-    return P.transpose(x, np.moveaxis(np.arange(x.ndim), source, destination).tolist())
+    src = [int(a) % x.ndim for a in np.atleast_1d(source)]
+    dst = [int(a) % x.ndim for a in np.atleast_1d(destination)]
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return P.transpose(x, order)
 
 
 def expand_dims(x, axis):
