@@ -1,4 +1,5 @@
-"""Elementwise functions (exp, log, log1p, sqrt, sin, cos, abs, clip, maximum, where, casts) and comparisons."""
+"""Elementwise functions (exp, log, log1p, sqrt, sin, cos, abs, clip, maximum, where, casts) and
+comparisons."""
 import numpy as np
 
 from ..autograd import Function, Tensor

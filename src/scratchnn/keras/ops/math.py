@@ -16,7 +16,8 @@ def top_k(x, k, sorted=True):
     values are differentiable (the gradient goes back to the chosen elements)."""
     x = convert_to_tensor(x)
     if not 0 < k <= x.shape[-1]:
-        raise ValueError(f"top_k: k must be in [1, {x.shape[-1]}] (the last axis of shape {x.shape}), got {k}")
+        raise ValueError(f"top_k: k must be in [1, {x.shape[-1]}] (the last axis of shape {x.shape}), "
+                         f"got {k}")
     indices = np.argsort(-x.data, axis=-1, kind="stable")[..., :k]
     return take_along_axis(x, indices, -1), constant_tensor(indices.astype(np.int32))
 
