@@ -148,12 +148,22 @@ class Variable(Tensor):
         self.constraint = constraint
 
     def assign(self, value):
-        """Overwrite the values in place (optimizer state and references stay valid)."""
+        """Overwrite the values in place (optimizer state and references stay valid); returns the
+        variable, as Keras's ``assign`` does."""
         value = np.asarray(getattr(value, "data", value))
         if value.shape != self.data.shape:
             raise ValueError(f"cannot assign a value of shape {value.shape} to weight "
                              f"'{self.name}' of shape {self.data.shape}")
         self.data[...] = value
+        return self
+
+    def assign_add(self, delta):
+        """``v += delta`` in place (a manual update step: ``w.assign_add(-lr * grad)``)."""
+        return self.assign(self.data + np.asarray(getattr(delta, "data", delta)))
+
+    def assign_sub(self, delta):
+        """``v -= delta`` in place (``w.assign_sub(lr * grad)``)."""
+        return self.assign(self.data - np.asarray(getattr(delta, "data", delta)))
 
     def __repr__(self):
         return f"<Variable '{self.name}' shape={self.shape} dtype={self.dtype}>"
