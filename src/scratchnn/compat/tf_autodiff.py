@@ -140,7 +140,8 @@ class GradientTape:
         self._refuse_second_derivatives(targets)
         seeds = [None] * len(targets) if output_gradients is None else flatten(output_gradients)
         if len(seeds) != len(targets):
-            raise ValueError(f"GradientTape.gradient: {len(seeds)} output_gradients for {len(targets)} targets")
+            raise ValueError(f"GradientTape.gradient: {len(seeds)} output_gradients for "
+                             f"{len(targets)} targets")
         live = [(t, g) for t, g in zip(targets, seeds) if t.requires_grad]
         wanted = [s for s in flat_sources if self._differentiable(s)]
         found = {}

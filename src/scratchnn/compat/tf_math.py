@@ -70,7 +70,8 @@ def _with_axis(fn, name):
     def activation(logits, axis=None, name=None):
         return fn(logits, axis=-1 if axis is None else axis)
     activation.__name__ = name
-    activation.__doc__ = f"``{name}`` along ``axis`` (the last when None); as an ``activation=``, saved as {name!r}."
+    activation.__doc__ = (f"``{name}`` along ``axis`` (the last when None); as an ``activation=``, "
+                          f"saved as {name!r}.")
     return activation
 
 

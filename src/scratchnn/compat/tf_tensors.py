@@ -45,7 +45,8 @@ class Variable(LayerVariable):
                          dtype=ops.standardize_dtype(dtype))
         if dtype is None and value.dtype.kind == "f" and not isinstance(initial_value, (Tensor, np.ndarray)):
             value = value.astype(np.float32)                  # Python floats: float32, as TF
-        elif dtype is None and value.dtype == np.int64 and not isinstance(initial_value, (Tensor, np.ndarray)):
+        elif dtype is None and value.dtype == np.int64 and not isinstance(initial_value, (Tensor,
+                                                                                         np.ndarray)):
             value = value.astype(np.int32)                    # Python ints: int32, as TF
         trainable = bool(trainable) and value.dtype.kind == "f"
         super().__init__(value, name or "Variable", trainable=trainable)
@@ -76,7 +77,8 @@ def constant(value, dtype=None, shape=None, name=None):
     """A constant Tensor: Python floats become float32 and ints int32 (as TensorFlow); a NumPy
     array keeps its dtype; ``shape`` reshapes (or fills, for a single value)."""
     raw = getattr(value, "data", value)
-    values = np.asarray(raw) if dtype is None and isinstance(raw, np.ndarray) else _float32_default(raw, dtype)
+    keep = dtype is None and isinstance(raw, np.ndarray)          # an array keeps its dtype
+    values = np.asarray(raw) if keep else _float32_default(raw, dtype)
     if shape is not None:
         shape = tuple(int(n) for n in shape)
         values = np.full(shape, values) if values.size == 1 else values.reshape(shape)
@@ -365,7 +367,8 @@ def _unary(op, doc):
     return unary
 
 
-negative, square, sqrt = _unary(ops.negative, "-x."), _unary(ops.square, "x * x."), _unary(ops.sqrt, "sqrt x.")
+negative, square = _unary(ops.negative, "-x."), _unary(ops.square, "x * x.")
+sqrt = _unary(ops.sqrt, "sqrt x.")
 exp, abs, sign = _unary(ops.exp, "e^x."), _unary(ops.abs, "|x|."), _unary(ops.sign, "-1, 0 or 1.")
 logical_not = _unary(ops.logical_not, "not x.")
 
