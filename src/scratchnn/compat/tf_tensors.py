@@ -41,8 +41,7 @@ class Variable(LayerVariable):
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, **ignored):
         if callable(initial_value):
             initial_value = initial_value()
-        value = np.array(getattr(initial_value, "data", initial_value),
-                         dtype=ops.standardize_dtype(dtype))
+        value = np.array(ops.convert_to_numpy(initial_value), dtype=ops.standardize_dtype(dtype))
         if dtype is None and value.dtype.kind == "f" and not isinstance(initial_value, (Tensor, np.ndarray)):
             value = value.astype(np.float32)                  # Python floats: float32, as TF
         elif dtype is None and value.dtype == np.int64 and not isinstance(initial_value, (Tensor,
@@ -76,7 +75,7 @@ def _float32_default(values, dtype):
 def constant(value, dtype=None, shape=None, name=None):
     """A constant Tensor: Python floats become float32 and ints int32 (as TensorFlow); a NumPy
     array keeps its dtype; ``shape`` reshapes (or fills, for a single value)."""
-    raw = getattr(value, "data", value)
+    raw = value.data if isinstance(value, Tensor) else value
     keep = dtype is None and isinstance(raw, np.ndarray)          # an array keeps its dtype
     values = np.asarray(raw) if keep else _float32_default(raw, dtype)
     if shape is not None:
