@@ -123,27 +123,38 @@ def test_the_tape_gradients_feed_apply_gradients():
     np.testing.assert_allclose(w.numpy(), [0.8, -0.8])
 
 
-def _mlp():
+def _mlp(regularized):
     tf.random.set_seed(11)
-    return keras.Sequential([keras.layers.Dense(16, activation=tf.nn.relu, input_shape=(8,)),
-                             keras.layers.Dense(3)])
+    if not regularized:
+        return keras.Sequential([keras.layers.Dense(16, activation=tf.nn.relu, input_shape=(8,)),
+                                 keras.layers.Dense(3)])
+    return keras.Sequential([keras.layers.Dense(16, activation="relu", input_shape=(8,),
+                                                kernel_regularizer=keras.regularizers.l2(1e-2)),
+                             keras.layers.Dropout(0.3), keras.layers.Dense(3)])
 
 
-def test_custom_training_loop_equals_fit_step_for_step(restore_global_rng):
-    """The loop of TensorFlow's "writing a training loop from scratch" guide, on an MLP: the
-    weights after two epochs equal those of fit(shuffle=False) with the same seed; a fit after
-    the custom loop then trains normally (no gradient was left behind)."""
+def _optimizer(regularized):
+    return keras.optimizers.SGD(0.1, momentum=0.9) if regularized else keras.optimizers.Adam(1e-2)
+
+
+@pytest.mark.parametrize("regularized", [False, True], ids=["mlp-adam", "l2-dropout-sgd-momentum"])
+def test_custom_training_loop_equals_fit_step_for_step(regularized, restore_global_rng):
+    """The loop of TensorFlow's "writing a training loop from scratch" guide (``sum(model.losses)``
+    added, as there), on an MLP: the weights after two epochs equal those of fit(shuffle=False)
+    with the same seeds (dropout's masks included); a fit after the custom loop then trains
+    normally (no gradient was left behind)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((96, 8)).astype("float32")
     y = rng.integers(0, 3, 96)
 
-    fitted = _mlp()
-    fitted.compile(optimizer=keras.optimizers.Adam(1e-2),
+    fitted = _mlp(regularized)
+    fitted.compile(optimizer=_optimizer(regularized),
                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    tf.random.set_seed(99)
     fitted.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
 
-    model = _mlp()
-    optimizer = keras.optimizers.Adam(learning_rate=1e-2)
+    model = _mlp(regularized)
+    optimizer = _optimizer(regularized)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     @tf.function
@@ -151,17 +162,19 @@ def test_custom_training_loop_equals_fit_step_for_step(restore_global_rng):
         with tf.GradientTape() as tape:
             logits = model(xb, training=True)
             loss_value = loss_fn(yb, logits)
+            loss_value += sum(model.losses)
         grads = tape.gradient(loss_value, model.trainable_weights)
         optimizer.apply_gradients(zip(grads, model.trainable_weights))
         return loss_value
 
+    tf.random.set_seed(99)
     losses = [float(train_step(x[i:i + 32], y[i:i + 32])) for _ in range(2) for i in range(0, 96, 32)]
     for mine, theirs in zip(model.get_weights(), fitted.get_weights()):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-7)
     assert losses[-1] < losses[0]
     assert all(w.grad is None for w in model.trainable_weights)
 
-    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+    model.compile(optimizer=_optimizer(regularized),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0).history
     assert history["loss"][-1] < losses[-1]
