@@ -160,6 +160,9 @@ class GradientTape:
 
     def _result(self, g):
         if any(tape is not self for tape in _recording):
+            if len(_tape_gradients) > 1000:         # forget the gradients that are gone
+                for key in [k for k, ref in _tape_gradients.items() if ref() is None]:
+                    del _tape_gradients[key]
             _tape_gradients[id(g)] = weakref.ref(g)    # an outer tape is open: remember where g came from
             for tape in _recording:
                 if tape is not self:
