@@ -290,6 +290,14 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         trainable = {id(w) for w in self.trainable_weights}
         return [w for w in self.weights if id(w) not in trainable]
 
+    # Keras's other names for the same lists (TensorFlow's tutorials write
+    # ``tape.gradient(loss, model.trainable_variables)``).
+    variables = property(lambda self: self.weights, doc="The same as ``weights``.")
+    trainable_variables = property(lambda self: self.trainable_weights,
+                                   doc="The same as ``trainable_weights``.")
+    non_trainable_variables = property(lambda self: self.non_trainable_weights,
+                                       doc="The same as ``non_trainable_weights``.")
+
     def get_weights(self):
         """The weights' values as a list of NumPy arrays (copies)."""
         return [w.data.copy() for w in self.weights]
