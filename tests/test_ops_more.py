@@ -1,5 +1,5 @@
 """The primitive ops added for ``keras.ops`` and the ``tf`` surface: ``prod``, ``cumsum``,
-``sin``, ``cos``, ``log1p`` (``scratchnn.ops``) and the differentiable ``F.erf``; each checked by
+``sin``, ``cos``, ``log1p``, ``einsum`` (``scratchnn.ops``) and the differentiable ``F.erf``; each checked by
 gradcheck in float64 and against PyTorch (values and gradients), as in ``test_ops.py``."""
 import numpy as np
 import pytest
@@ -32,6 +32,12 @@ CASES = [
     ("cumsum-axis-1", lambda x: F.cumsum(x, -1), lambda t: torch.cumsum(t, -1), "normal", (2, 3, 4)),
     ("cumsum-flat", lambda x: F.cumsum(x), lambda t: torch.cumsum(t.reshape(-1), 0), "normal", (3, 4)),
 ] + [
+    (f"einsum-{spec}", (lambda *t, s=spec: F.einsum(s, *t)), (lambda *t, s=spec: torch.einsum(s, *t)),
+     "normal", shapes)
+    for spec, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij->i", [(2, 3)]), ("ij,ij->", [(2, 3), (2, 3)]),
+                         ("bij,bkj->bik", [(2, 3, 4), (2, 5, 4)]), ("ij,k->ijk", [(2, 3), (4,)]),
+                         ("ij,jk", [(2, 3), (3, 2)]), ("ji", [(3, 2)]), ("i,i,i->", [(3,), (3,), (3,)])]
+] + [
     (f"prod-axis={axis}-keepdims={keep}", (lambda x, a=axis, k=keep: F.prod(x, a, k)),
      (lambda t, a=axis, k=keep: _torch_prod(t, a, k)), "normal", (2, 3, 4))
     for axis in (None, 0, -1, (0, 2)) for keep in (False, True)
@@ -39,6 +45,8 @@ CASES = [
 
 
 def _input(domain, shape, rng):
+    if isinstance(shape, list):                                     # several operands
+        return [_input(domain, s, rng) for s in shape]
     if domain == "positive":
         return rng.uniform(0.5, 2.0, shape)
     return rng.standard_normal(shape)
@@ -46,13 +54,15 @@ def _input(domain, shape, rng):
 
 @pytest.mark.parametrize("name, sn, pt, domain, shape", CASES, ids=[c[0] for c in CASES])
 def test_gradcheck(name, sn, pt, domain, shape, rng):
-    assert gradcheck(sn, _input(domain, shape, rng))
+    inputs = _input(domain, shape, rng)
+    assert gradcheck(sn, *(inputs if isinstance(shape, list) else [inputs]))
 
 
 @requires_torch
 @pytest.mark.parametrize("name, sn, pt, domain, shape", CASES, ids=[c[0] for c in CASES])
 def test_matches_torch(name, sn, pt, domain, shape, rng):
-    assert_same_as_torch(sn, pt, [_input(domain, shape, rng)], rng)
+    inputs = _input(domain, shape, rng)
+    assert_same_as_torch(sn, pt, inputs if isinstance(shape, list) else [inputs], rng)
 
 
 @requires_torch
@@ -85,3 +95,14 @@ def test_float32_stays_float32():
         y.sum().backward()
         assert x.grad.dtype == np.float32
         x.grad = None
+
+
+@pytest.mark.parametrize("spec, shapes, message", [
+    ("...ij,jk->...ik", [(2, 3), (3, 4)], "ellipsis"),
+    ("ii->i", [(3, 3)], "name each axis once"),
+    ("ij,jk->ik", [(2, 3)], "names 2 operands, got 1"),
+    ("ijk,jk->i", [(2, 3), (3, 4)], "operand 'ijk' names 3 axes"),
+])
+def test_einsum_errors(spec, shapes, message):
+    with pytest.raises(ValueError, match=message):
+        F.einsum(spec, *[np.ones(s) for s in shapes])

@@ -107,6 +107,8 @@ def test_arithmetic_functions():
     x = tf.constant(A)
     np.testing.assert_allclose(tf.matmul(x, x, transpose_b=True).numpy(), A @ A.T)
     np.testing.assert_allclose(tf.matmul(x, x, transpose_a=True).numpy(), A.T @ A)
+    np.testing.assert_allclose(tf.einsum("ij,kj->ik", x, x).numpy(), A @ A.T)
+    np.testing.assert_allclose(tf.linalg.einsum("ij->j", x).numpy(), A.sum(0))
     np.testing.assert_allclose(tf.square(x).numpy(), A ** 2)
     np.testing.assert_allclose(tf.sqrt(tf.abs(x)).numpy(), np.sqrt(np.abs(A)))
     np.testing.assert_allclose(tf.exp(x).numpy(), np.exp(A), rtol=1e-6)

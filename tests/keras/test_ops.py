@@ -43,6 +43,7 @@ VALUES = {
     "matmul": (lambda x: ops.matmul(x, x.T), lambda a: a @ a.T),
     "dot-vector": (lambda x: ops.dot(x[0], x[1]), lambda a: np.dot(a[0], a[1])),
     "outer": (lambda x: ops.outer(x[0], x[1]), lambda a: np.outer(a[0], a[1])),
+    "einsum": (lambda x: ops.einsum("ij,kj->ik", x, x), lambda a: a @ a.T),
     "transpose": (ops.transpose, np.transpose),
     "reshape": (lambda x: ops.reshape(x, (3, -1)), lambda a: a.reshape(3, -1)),
     "expand-squeeze": (lambda x: ops.squeeze(ops.expand_dims(x, 0), 0), lambda a: a),

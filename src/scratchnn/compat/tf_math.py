@@ -143,7 +143,7 @@ math = Namespace("math", {
 })
 
 linalg = Namespace("linalg", {
-    "matmul": T.matmul, "norm": T.norm, "eye": T.eye, "l2_normalize": l2_normalize,
+    "matmul": T.matmul, "norm": T.norm, "einsum": T.einsum, "eye": T.eye, "l2_normalize": l2_normalize,
     "matrix_transpose": lambda a, name=None: ops.swapaxes(a, -1, -2),
 })
 

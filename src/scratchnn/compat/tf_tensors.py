@@ -24,7 +24,7 @@ __all__ = [
     "clip_by_value", "matmul", "add", "subtract", "multiply", "divide", "truediv", "pow", "negative",
     "square", "sqrt", "exp", "abs", "sign", "maximum", "minimum", "equal", "not_equal", "greater",
     "greater_equal", "less", "less_equal", "logical_and", "logical_or", "logical_not", "norm",
-    "broadcast_to", "pad",
+    "broadcast_to", "pad", "einsum",
 ]
 
 Tensor = Tensor                          # isinstance(x, tf.Tensor) for scratchnn's tensors
@@ -340,6 +340,11 @@ def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **ignored):
     if transpose_b:
         b = ops.swapaxes(b, -1, -2)
     return ops.matmul(a, b)
+
+
+def einsum(equation, *inputs, name=None, **ignored):
+    """Einstein summation (``tf.einsum("ij,jk->ik", a, b)`` is ``a @ b``), differentiable."""
+    return ops.einsum(equation, *inputs)
 
 
 def _binary(op, doc):

@@ -5,10 +5,10 @@
 * losses, called ``loss(y_true, y_pred)`` as in Keras (``F.sparse_categorical_crossentropy``);
 * the embedding lookup (``F.embedding``) and attention (``F.scaled_dot_product_attention``).
 """
-from ..ops import (abs, add, astype, broadcast_to, clip, concatenate, cos, cumsum, div, exp, expand_dims,
-                   flatten, getitem, log, log1p, matmul, max, maximum, mean, min, minimum, mul, neg,
-                   pad, permute, power, prod, reshape, sin, split, sqrt, squeeze, stack, sub, sum,
-                   transpose, unsqueeze, var, where)
+from ..ops import (abs, add, astype, broadcast_to, clip, concatenate, cos, cumsum, div, einsum, exp,
+                   expand_dims, flatten, getitem, log, log1p, matmul, max, maximum, mean, min, minimum,
+                   mul, neg, pad, permute, power, prod, reshape, sin, split, sqrt, squeeze, stack, sub,
+                   sum, transpose, unsqueeze, var, where)
 from .activations import (ACTIVATIONS, elu, exponential, gelu, get_activation, hard_sigmoid,
                           leaky_relu, linear, log_softmax, maxout, mish, relu, relu6, selu,
                           sigmoid, silu, softmax, softplus, softsign, step, swish, tanh)

@@ -15,8 +15,8 @@ The modules: ``constants.py`` (``lift``), ``arithmetic.py``, ``elementwise.py``,
 ``Tensor`` (``+``, ``@``, ``x[i]``, ``.sum()``, ...): the table at the end of this file.
 """
 from ..autograd import Tensor
-from .arithmetic import (Add, Div, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, matmul, mul, neg, power,
-                         sub)
+from .arithmetic import (Add, Div, Einsum, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, einsum, matmul,
+                         mul, neg, power, sub)
 from .constants import lift
 from .elementwise import (Abs, AsType, Clip, Cos, Exp, Log, Log1p, Maximum, Minimum, Sin, Sqrt, Where, abs,
                           astype, clip, compare, cos, exp, log, log1p, maximum, minimum, sin, sqrt, where)

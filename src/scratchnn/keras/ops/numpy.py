@@ -17,7 +17,7 @@ from .core import cast, constant_tensor, convert_to_tensor, standardize_dtype
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "negative", "power", "square", "sqrt",
     "reciprocal", "abs", "absolute", "sign", "exp", "expm1", "log", "log1p", "log2", "log10", "sin",
-    "cos", "tan", "maximum", "minimum", "clip", "round", "floor", "ceil", "matmul", "dot", "outer",
+    "cos", "tan", "maximum", "minimum", "clip", "round", "floor", "ceil", "matmul", "dot", "outer", "einsum",
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "prod", "cumsum", "argmax", "argmin",
     "argsort", "sort", "all", "any", "count_nonzero", "equal", "not_equal", "greater", "greater_equal",
     "less", "less_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "isnan",
@@ -186,6 +186,12 @@ def dot(x1, x2):
         raise ValueError(f"dot: a second operand with {x2.ndim} axes (shape {x2.shape}) is not supported; "
                          "use matmul (batched) instead")
     return P.matmul(x1, x2)
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation (``einsum("ij,jk->ik", a, b)`` is ``a @ b``); every axis named by a letter
+    (no ``...``)."""
+    return P.einsum(subscripts, *operands)
 
 
 def outer(x1, x2):
