@@ -122,3 +122,16 @@ def test_unknown_names_in_namespaces_say_so():
     with pytest.raises(AttributeError, match="tf.math.bessel_i0 is not part"):
         tf.math.bessel_i0                                                  # noqa: B018
     assert "relu" in dir(tf.nn)
+
+
+def test_confusion_matrix_squared_difference_and_log_sigmoid():
+    cm = tf.math.confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1])
+    np.testing.assert_array_equal(cm.numpy(), [[1, 0, 0], [0, 1, 1], [0, 0, 2]])
+    assert cm.dtype == tf.int32
+    weighted = tf.math.confusion_matrix([0, 1], [1, 1], num_classes=3, weights=[2.0, 0.5], dtype=tf.float32)
+    np.testing.assert_array_equal(weighted.numpy(), [[0, 2, 0], [0, 0.5, 0], [0, 0, 0]])
+    with pytest.raises(ValueError, match=r"must be in \[0, 2\)"):
+        tf.math.confusion_matrix([0, 2], [0, 1], num_classes=2)
+    np.testing.assert_allclose(tf.math.squared_difference(tf.constant(Z), 1.0).numpy(), (Z - 1) ** 2,
+                               rtol=1e-6)
+    np.testing.assert_allclose(tf.math.log_sigmoid(tf.constant(Z)).numpy(), -np.log1p(np.exp(-Z)), rtol=1e-5)

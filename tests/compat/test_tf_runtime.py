@@ -85,3 +85,14 @@ def test_out_of_scope_names_raise_one_clear_line():
     assert "not TensorFlow" in message and "\n" not in message
     with pytest.raises(AttributeError, match="tf.config.experimental.enable_tensor_float_32_execution"):
         tf.config.experimental.enable_tensor_float_32_execution              # noqa: B018
+
+
+def test_random_categorical_follows_the_softmax(restore_global_rng):
+    logits = tf.math.log(tf.constant([[0.7, 0.2, 0.1], [0.0, 0.0, 1.0]]) + 1e-12)
+    tf.random.set_seed(0)
+    draws = tf.random.categorical(logits, 4000).numpy()
+    assert draws.shape == (2, 4000) and draws.dtype == np.int64
+    np.testing.assert_allclose(np.bincount(draws[0], minlength=3) / 4000, [0.7, 0.2, 0.1], atol=0.03)
+    assert set(draws[1].tolist()) == {2}
+    with pytest.raises(ValueError, match="logits must have shape \\(batch, classes\\)"):
+        tf.random.categorical(tf.constant([1.0, 2.0]), 3)

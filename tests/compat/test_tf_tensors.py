@@ -164,3 +164,18 @@ def test_tf_gather_refuses_batch_dims_and_pad_other_modes():
         tf.gather(tf.constant(A), [0], batch_dims=1)
     with pytest.raises(ValueError, match="mode 'REFLECT' is not available"):
         tf.pad(tf.constant(A), [[1, 1], [1, 1]], mode="REFLECT")
+
+
+def test_clip_by_norm_and_by_global_norm():
+    t = tf.constant([3.0, 4.0])                                             # norm 5
+    np.testing.assert_allclose(tf.clip_by_norm(t, 1.0).numpy(), [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_allclose(tf.clip_by_norm(t, 10.0).numpy(), [3.0, 4.0])   # short enough already
+    grads = [tf.constant([3.0]), None, tf.constant([[4.0]])]
+    clipped, norm = tf.clip_by_global_norm(grads, 2.5)
+    assert float(norm) == 5.0 and clipped[1] is None
+    np.testing.assert_allclose(clipped[0].numpy(), [1.5])
+    np.testing.assert_allclose(clipped[2].numpy(), [[2.0]])
+    w = tf.Variable([3.0, 4.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.clip_by_norm(w, 1.0))
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), [0.032, -0.024], rtol=1e-5)

@@ -60,6 +60,36 @@ def divide_no_nan(x, y, name=None):
     return ops.where(ops.equal(y, 0), 0.0, x / safe)
 
 
+def squared_difference(x, y, name=None):
+    """(x - y)^2."""
+    d = lift(x) - y
+    return d * d
+
+
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)), stable."""
+    return ops.log_sigmoid(x)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=np.int32, name=None):
+    """counts[i, j] = how many samples of class ``labels`` i were predicted as j (``weights``
+    sums those instead); ``num_classes`` defaults to the largest label or prediction + 1."""
+    labels = np.asarray(ops.convert_to_numpy(labels)).astype(np.int64).ravel()
+    predictions = np.asarray(ops.convert_to_numpy(predictions)).astype(np.int64).ravel()
+    if labels.shape != predictions.shape:
+        raise ValueError(f"tf.math.confusion_matrix: labels ({labels.size}) and predictions "
+                         f"({predictions.size}) must have as many elements")
+    if num_classes is None:
+        num_classes = int(max(labels.max(initial=-1), predictions.max(initial=-1))) + 1
+    if labels.size and (min(labels.min(), predictions.min()) < 0
+                        or max(labels.max(), predictions.max()) >= num_classes):
+        raise ValueError(f"tf.math.confusion_matrix: labels and predictions must be in [0, {num_classes})")
+    counts = np.zeros((num_classes, num_classes), dtype=ops.standardize_dtype(dtype))
+    w = np.ones(labels.size) if weights is None else np.asarray(ops.convert_to_numpy(weights)).ravel()
+    np.add.at(counts, (labels, predictions), w.astype(counts.dtype))
+    return Tensor.wrap(counts)
+
+
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
     """x / sqrt(max(sum(x^2), epsilon)) over ``axis`` (all axes when None)."""
     x = lift(x)
@@ -138,6 +168,8 @@ math = Namespace("math", {
     "reciprocal": reciprocal, "rsqrt": rsqrt, "round": round, "floor": floor, "ceil": ceil,
     "is_nan": is_nan, "is_finite": is_finite, "is_inf": is_inf, "top_k": top_k,
     "count_nonzero": count_nonzero, "divide_no_nan": divide_no_nan, "l2_normalize": l2_normalize,
+    "squared_difference": squared_difference, "log_sigmoid": log_sigmoid,
+    "confusion_matrix": confusion_matrix,
     "sigmoid": F.sigmoid, "tanh": F.tanh, "softplus": F.softplus, "softmax": softmax,
     "log_softmax": log_softmax,
 })
@@ -155,5 +187,5 @@ nn = Namespace("nn", {
     "softmax_cross_entropy_with_logits": softmax_cross_entropy_with_logits,
     "sparse_softmax_cross_entropy_with_logits": sparse_softmax_cross_entropy_with_logits,
     "l2_normalize": l2_normalize, "dropout": dropout, "moments": moments, "bias_add": bias_add,
-    "embedding_lookup": embedding_lookup, "top_k": top_k,
+    "embedding_lookup": embedding_lookup, "top_k": top_k, "log_sigmoid": log_sigmoid,
 })

@@ -110,6 +110,19 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, n
     return Tensor.wrap(values)
 
 
+def categorical(logits, num_samples, dtype=np.int64, seed=None, name=None):
+    """For each row of ``logits`` (batch, classes), ``num_samples`` class indices drawn with
+    probabilities softmax(row): shape (batch, num_samples)."""
+    z = np.asarray(ops.convert_to_numpy(logits), dtype=np.float64)
+    if z.ndim != 2:
+        raise ValueError(f"tf.random.categorical: logits must have shape (batch, classes), got {z.shape}")
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    cumulative = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    u = _rng(seed).random((z.shape[0], int(num_samples)))
+    draws = (u[:, :, None] > cumulative[:, None, :]).sum(axis=2)
+    return Tensor.wrap(np.minimum(draws, z.shape[1] - 1).astype(ops.standardize_dtype(dtype)))
+
+
 def shuffle(value, seed=None, name=None):
     """A copy of ``value`` with its first axis shuffled."""
     data = np.asarray(getattr(value, "data", value))
@@ -118,7 +131,7 @@ def shuffle(value, seed=None, name=None):
 
 random = Namespace("random", {
     "set_seed": set_random_seed, "normal": normal, "uniform": uniform,
-    "truncated_normal": truncated_normal, "shuffle": shuffle})
+    "truncated_normal": truncated_normal, "shuffle": shuffle, "categorical": categorical})
 
 
 # ------------------------------------------------------------------ initializers (TF 2 names)

@@ -24,7 +24,7 @@ __all__ = [
     "clip_by_value", "matmul", "add", "subtract", "multiply", "divide", "truediv", "pow", "negative",
     "square", "sqrt", "exp", "abs", "sign", "maximum", "minimum", "equal", "not_equal", "greater",
     "greater_equal", "less", "less_equal", "logical_and", "logical_or", "logical_not", "norm",
-    "broadcast_to", "pad", "einsum",
+    "broadcast_to", "pad", "einsum", "clip_by_norm", "clip_by_global_norm",
 ]
 
 Tensor = Tensor                          # isinstance(x, tf.Tensor) for scratchnn's tensors
@@ -330,6 +330,24 @@ def add_n(inputs, name=None):
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Values limited to [clip_value_min, clip_value_max]."""
     return ops.clip(t, clip_value_min, clip_value_max)
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """``t`` scaled down so that its L2 norm (over ``axes``, all when None) is at most ``clip_norm``."""
+    t = lift(t)
+    norm = ops.sqrt(ops.sum(t * t, axis=axes, keepdims=True))
+    return t * (clip_norm / ops.maximum(norm, clip_norm))
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Every tensor of ``t_list`` scaled by clip_norm / max(global norm, clip_norm), the global norm
+    being sqrt(sum of all squared elements); returns (the clipped list, the global norm). None
+    entries stay None (a gradient the loss does not depend on)."""
+    present = [lift(t) for t in t_list if t is not None]
+    if use_norm is None:
+        use_norm = ops.sqrt(add_n([ops.sum(t * t) for t in present])) if present else lift(0.0)
+    scale = clip_norm / ops.maximum(use_norm, clip_norm)
+    return [None if t is None else lift(t) * scale for t in t_list], use_norm
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, name=None, **ignored):
