@@ -106,3 +106,17 @@ def test_float32_stays_float32():
 def test_einsum_errors(spec, shapes, message):
     with pytest.raises(ValueError, match=message):
         F.einsum(spec, *[np.ones(s) for s in shapes])
+
+
+def test_numpy_reductions_of_a_tensor_give_tensors():
+    """``np.mean(t, axis=0)`` calls ``t.mean(axis=0, dtype=None, out=None)``: it works, keeps the
+    graph, and refuses ``out=`` clearly."""
+    x = Tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
+    m = np.mean(x, axis=0)
+    assert isinstance(m, Tensor) and m.requires_grad
+    np.testing.assert_allclose(m.data, [2.0, 3.5])
+    assert float(np.sum(x)) == 11.0 and float(np.max(x)) == 5.0 and float(np.min(x)) == 1.0
+    np.testing.assert_allclose(np.var(x, axis=1).data, [0.25, 1.0])
+    assert np.sum(x, dtype=np.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="out= is not supported"):
+        np.sum(x, out=np.zeros(()))

@@ -179,3 +179,13 @@ def test_clip_by_norm_and_by_global_norm():
     with tf.GradientTape() as tape:
         y = tf.reduce_sum(tf.clip_by_norm(w, 1.0))
     np.testing.assert_allclose(tape.gradient(y, w).numpy(), [0.032, -0.024], rtol=1e-5)
+
+
+def test_python_numbers_and_lists_take_tensorflow_types():
+    assert tf.reduce_max([1, 2, 3]).dtype == tf.int32                        # not NumPy's int64
+    assert tf.reduce_sum([1.0, 2.0]).dtype == tf.float32
+    assert tf.multiply(tf.constant([1, 2, 3]), 2).dtype == tf.int32          # the tensor's dtype
+    assert tf.add(2.5, tf.constant([1.0], dtype=tf.float64)).dtype == tf.float64
+    assert tf.add(1, 2).dtype == tf.int32 and int(tf.add(1, 2)) == 3
+    assert tf.square([1.5]).dtype == tf.float32
+    np.testing.assert_array_equal(tf.multiply(tf.constant([1, 2]), [3, 4]).numpy(), [3, 8])

@@ -307,7 +307,7 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
 
 def _reduce(op):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        return op(input_tensor, axis=axis, keepdims=keepdims)
+        return op(convert_to_tensor(input_tensor), axis=axis, keepdims=keepdims)
     reduce.__name__ = "reduce_" + op.__name__
     reduce.__doc__ = f"``{op.__name__}`` over ``axis`` (all axes when None)."
     return reduce
@@ -365,9 +365,29 @@ def einsum(equation, *inputs, name=None, **ignored):
     return ops.einsum(equation, *inputs)
 
 
+def _operands(x, y):
+    """Both operands as Tensors, with TensorFlow's types: a Python number or list next to a tensor
+    takes the tensor's dtype (``tf.multiply(int32_tensor, 2)`` stays int32); alone, Python ints
+    are int32 and floats float32."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        return convert_to_tensor(x), convert_to_tensor(y)
+    tensor = x if isinstance(x, Tensor) else y
+
+    def convert(v):
+        if isinstance(v, Tensor):
+            return v
+        values = np.asarray(v)
+        if isinstance(v, np.ndarray) or values.dtype.kind not in "biuf":
+            return convert_to_tensor(v)
+        if tensor.dtype.kind == "f" or values.dtype.kind in "biu" and tensor.dtype.kind in "iu":
+            return Tensor.wrap(values.astype(tensor.dtype))
+        return convert_to_tensor(v)
+    return convert(x), convert(y)
+
+
 def _binary(op, doc):
     def binary(x, y, name=None):
-        return op(x, y)
+        return op(*_operands(x, y))
     binary.__name__, binary.__doc__ = op.__name__, doc
     return binary
 
@@ -384,7 +404,7 @@ logical_and, logical_or = _binary(ops.logical_and, "x and y."), _binary(ops.logi
 
 def _unary(op, doc):
     def unary(x, name=None):
-        return op(x)
+        return op(convert_to_tensor(x))
     unary.__name__, unary.__doc__ = op.__name__, doc
     return unary
 

@@ -68,17 +68,34 @@ class TensorMethods:
     def unsqueeze(self, axis): return expand_dims(self, axis)
     def expand_dims(self, axis): return expand_dims(self, axis)
     def broadcast_to(self, shape): return broadcast_to(self, shape)
-    def sum(self, axis=None, keepdims=False): return sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return mean(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False): return var(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return min(self, axis, keepdims)
+    # ``dtype`` and ``out`` are there for NumPy: ``np.mean(t, axis=0)`` calls ``t.mean(axis=0,
+    # dtype=None, out=None)``
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+        return _numpy_call(sum(self, axis, keepdims), dtype, out, "sum")
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+        return _numpy_call(mean(self, axis, keepdims), dtype, out, "mean")
+    def var(self, axis=None, keepdims=False, dtype=None, out=None, ddof=0):
+        if ddof != 0:
+            raise TypeError("var: only ddof=0 (divide by N) is supported on a Tensor")
+        return _numpy_call(var(self, axis, keepdims), dtype, out, "var")
+    def max(self, axis=None, keepdims=False, out=None):
+        return _numpy_call(max(self, axis, keepdims), None, out, "max")
+    def min(self, axis=None, keepdims=False, out=None):
+        return _numpy_call(min(self, axis, keepdims), None, out, "min")
     def exp(self): return exp(self)
     def log(self): return log(self)
     def sqrt(self): return sqrt(self)
     def abs(self): return abs(self)
     def clip(self, min=None, max=None): return clip(self, min, max)
     def split(self, indices_or_sections, axis=0): return split(self, indices_or_sections, axis)
+
+
+def _numpy_call(result, dtype, out, name):
+    """A reduction called by NumPy (``np.sum(t)``): ``out`` cannot be honoured (a Tensor is not
+    written into an array), ``dtype`` converts the result."""
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported for a scratchnn Tensor; use the returned Tensor")
+    return result if dtype is None else astype(result, dtype)
 
 
 for _name, _method in vars(TensorMethods).items():
