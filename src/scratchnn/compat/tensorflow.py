@@ -12,7 +12,7 @@ What it provides:
 * tensor functions (``tf.constant``, ``tf.ones``, ``tf.reshape``, ``tf.matmul``, ``tf.reduce_sum``,
   ``tf.one_hot``, ``tf.argmax``, ... see ``compat/tf_tensors.py``), ``tf.math``, ``tf.linalg``,
   ``tf.nn`` (activations usable as ``activation=``, the cross-entropies with logits, ...);
-* ``tf.GradientTape`` (custom training loops) and ``tf.function`` (runs eagerly);
+* ``tf.GradientTape`` (custom training loops), ``tf.function`` (runs eagerly) and ``tf.Module``;
 * ``tf.config`` (one CPU, no GPU), ``tf.random``, ``tf.random_normal_initializer`` and kin,
   ``tf.print``, ``tf.test.is_gpu_available``.
 """
@@ -20,6 +20,7 @@ from .. import keras
 from . import tf_tensors
 from .tf_autodiff import GradientTape, TensorSpec, UnconnectedGradients, function
 from .tf_math import linalg, math, nn
+from .tf_module import Module
 from .tf_namespace import DTYPES, as_dtype, dtypes, not_provided
 from .tf_runtime import (config, constant_initializer, glorot_uniform_initializer, ones_initializer,
                          random, random_normal_initializer, random_uniform_initializer, test,
@@ -35,7 +36,7 @@ newaxis = None
 globals().update(DTYPES)                 # tf.float32, tf.int32, ..., tf.bool
 
 __all__ = (["keras", "__version__", "newaxis", "dtypes", "as_dtype", "GradientTape", "TensorSpec",
-            "UnconnectedGradients", "function", "math", "linalg", "nn", "config", "random", "test",
+            "UnconnectedGradients", "function", "Module", "math", "linalg", "nn", "config", "random", "test",
             "print", "random_normal_initializer", "random_uniform_initializer", "constant_initializer",
             "zeros_initializer", "ones_initializer", "glorot_uniform_initializer"]
            + sorted(DTYPES) + tf_tensors.__all__)
