@@ -392,3 +392,15 @@ def test_variables_are_keras_other_names_for_the_weights():
     assert model.variables == model.weights and len(model.variables) == 6
     model.layers[0].trainable = False
     assert len(model.trainable_variables) == 2
+
+
+def test_a_weights_numpy_is_a_snapshot_not_the_live_array():
+    """Weights change in place; ``w.numpy()`` (a copy, as in Keras) keeps the values it was taken
+    at, so recording them during training records a history (it recorded the last values only)."""
+    layer = _built_dense()
+    history = []
+    for _ in range(3):
+        history.append(layer.kernel.numpy())
+        layer.kernel.assign_add(np.ones(layer.kernel.shape, dtype=np.float32))
+    np.testing.assert_allclose(history[1] - history[0], 1.0)
+    np.testing.assert_allclose(history[2] - history[0], 2.0)

@@ -147,6 +147,12 @@ class Variable(Tensor):
         self.regularizer = regularizer
         self.constraint = constraint
 
+    def numpy(self):
+        """A copy of the values, as Keras's: the weights change in place as training goes on, so a
+        shared array would change with them (``history.append(w.numpy())`` would record the last
+        values only). ``.data`` is the live array."""
+        return self.data.copy()
+
     def assign(self, value):
         """Overwrite the values in place (optimizer state and references stay valid); returns the
         variable, as Keras's ``assign`` does."""
