@@ -181,6 +181,8 @@ def test_core_conversions():
     assert isinstance(t, Tensor) and t.dtype == np.float32
     assert ops.convert_to_tensor(t) is t
     assert ops.convert_to_tensor([0.5]).dtype == np.float32          # Keras's default float type
+    assert ops.convert_to_tensor([1, 2]).dtype == np.int32           # Python ints: int32
+    assert ops.convert_to_tensor(np.arange(2)).dtype == np.arange(2).dtype
     assert isinstance(ops.convert_to_numpy(t), np.ndarray)
     assert ops.shape(t) == (2, 2) and ops.ndim(t) == 2 and ops.size(t) == 4 and ops.dtype(t) == "float32"
     assert ops.cast(t, "int32").dtype == np.int32 and not ops.cast(t, "int32").requires_grad

@@ -3,7 +3,8 @@
 
 A Keras 3 op takes tensors, NumPy arrays, lists or Python numbers and returns a backend tensor:
 here a ``scratchnn.Tensor``. Floating-point inputs become float32 (Keras's default float type)
-unless they are tensors already or a ``dtype`` says otherwise.
+unless they are tensors already or a ``dtype`` says otherwise; ``convert_to_tensor`` makes Python
+ints int32, as Keras does (a NumPy array keeps its dtype).
 """
 import numpy as np
 
@@ -35,6 +36,10 @@ def convert_to_tensor(x, dtype=None, sparse=None):
         return x if dtype is None or x.dtype == dtype else cast(x, dtype)
     if dtype is not None:
         return Tensor.wrap(np.asarray(x, dtype=dtype))
+    if not isinstance(x, (np.ndarray, np.generic)):
+        values = np.asarray(x)
+        if values.dtype == np.int64 and np.all(np.abs(values) < 2**31):
+            return Tensor.wrap(values.astype(np.int32))           # Python ints: int32, as Keras
     return lift(x)
 
 
