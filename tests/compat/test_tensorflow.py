@@ -40,3 +40,11 @@ def test_no_fake_tensorflow_or_keras_module_becomes_importable(name):
         pytest.skip(f"a real {name} is installed")
     assert spec is None
     assert name not in sys.modules
+
+
+def test_star_import_keeps_pythons_builtins():
+    namespace = {}
+    exec("from scratchnn.compat.tensorflow import *", namespace)
+    assert "constant" in namespace and "GradientTape" in namespace and "float32" in namespace
+    for name in ("range", "abs", "pow", "print", "bool", "float"):
+        assert name not in namespace, name

@@ -35,11 +35,13 @@ VERSION = __version__
 newaxis = None
 globals().update(DTYPES)                 # tf.float32, tf.int32, ..., tf.bool
 
+# ``from ... import *`` must not replace Python's own range, abs, pow, print, bool, float: those
+# are tf.range, tf.bool, ... only
 __all__ = (["keras", "__version__", "newaxis", "dtypes", "as_dtype", "GradientTape", "TensorSpec",
             "UnconnectedGradients", "function", "Module", "math", "linalg", "nn", "config", "random", "test",
-            "print", "random_normal_initializer", "random_uniform_initializer", "constant_initializer",
+            "random_normal_initializer", "random_uniform_initializer", "constant_initializer",
             "zeros_initializer", "ones_initializer", "glorot_uniform_initializer"]
-           + sorted(DTYPES) + tf_tensors.__all__)
+           + [n for n in sorted(DTYPES) + tf_tensors.__all__ if n not in ("range", "abs", "pow", "bool", "float")])
 
 
 def __getattr__(name):
