@@ -25,7 +25,7 @@ from .tf_namespace import DTYPES, as_dtype, dtypes, not_provided
 from .tf_runtime import (config, constant_initializer, glorot_uniform_initializer, ones_initializer,
                          random, random_normal_initializer, random_uniform_initializer, test,
                          zeros_initializer)
-from .tf_runtime import tf_print as print  # noqa: A001  (TensorFlow's name)
+from .tf_runtime import tf_print
 from .tf_tensors import *  # noqa: F403
 
 # tf.data lives in its own module of this package (``compat/tf_data.py``); its import goes here.
@@ -33,6 +33,7 @@ from .tf_tensors import *  # noqa: F403
 __version__ = "2.16.0+scratchnn"
 VERSION = __version__
 newaxis = None
+print = tf_print                         # noqa: A001  (TensorFlow's name: tf.print)
 globals().update(DTYPES)                 # tf.float32, tf.int32, ..., tf.bool
 
 # ``from ... import *`` must not replace Python's own range, abs, pow, print, bool, float: those
@@ -41,7 +42,8 @@ __all__ = (["keras", "__version__", "newaxis", "dtypes", "as_dtype", "GradientTa
             "UnconnectedGradients", "function", "Module", "math", "linalg", "nn", "config", "random", "test",
             "random_normal_initializer", "random_uniform_initializer", "constant_initializer",
             "zeros_initializer", "ones_initializer", "glorot_uniform_initializer"]
-           + [n for n in sorted(DTYPES) + tf_tensors.__all__ if n not in ("range", "abs", "pow", "bool", "float")])
+           + [n for n in sorted(DTYPES) + tf_tensors.__all__
+              if n not in ("range", "abs", "pow", "bool", "float")])
 
 
 def __getattr__(name):
