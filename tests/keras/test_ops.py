@@ -88,6 +88,22 @@ VALUES = {
                                                                           * (a + 0.044715 * a ** 3)))),
     "elu": (lambda x: ops.elu(x, 0.5), lambda a: np.where(a > 0, a, 0.5 * np.expm1(a))),
     "normalize": (ops.normalize, lambda a: a / np.linalg.norm(a, axis=-1, keepdims=True)),
+    "hstack": (lambda x: ops.hstack([x, x * 2]), lambda a: np.hstack([a, a * 2])),
+    "vstack-rows": (lambda x: ops.vstack([x[0], x[1], x]), lambda a: np.vstack([a[0], a[1], a])),
+    "append": (lambda x: ops.append(x, x[:1], axis=0), lambda a: np.append(a, a[:1], axis=0)),
+    "append-flat": (lambda x: ops.append(x, x), lambda a: np.append(a, a)),
+    "diff": (ops.diff, np.diff),
+    "diff-n2-axis0": (lambda x: ops.diff(ops.transpose(x), n=2, axis=0), lambda a: np.diff(a.T, 2, axis=0)),
+    "average-weights": (lambda x: ops.average(x, axis=1, weights=np.array([1.0, 2.0, 3.0])),
+                        lambda a: np.average(a, axis=1, weights=[1.0, 2.0, 3.0])),
+    "average-full-weights": (lambda x: ops.average(x, weights=np.abs(A) + 1),
+                             lambda a: np.average(a, weights=np.abs(A) + 1)),
+    "trace": (ops.trace, np.trace),
+    "trace-offset": (lambda x: ops.trace(x, offset=1), lambda a: np.trace(a, offset=1)),
+    "diag-of-matrix": (ops.diag, np.diag),
+    "diag-of-matrix-k-1": (lambda x: ops.diag(x, -1), lambda a: np.diag(a, -1)),
+    "diag-of-vector-k1": (lambda x: ops.diag(x[0], 1), lambda a: np.diag(a[0], 1)),
+    "diag-of-vector-k-2": (lambda x: ops.diag(x[1], -2), lambda a: np.diag(a[1], -2)),
 }
 
 
@@ -161,6 +177,24 @@ def test_non_differentiable_ops_return_tensors_without_graph():
     np.testing.assert_array_equal(ops.argmax(A, axis=1).data, [2, 0])
     assert ops.argmax(A, axis=1, keepdims=True).shape == (2, 1)
     np.testing.assert_array_equal(ops.greater(A, 0).data, A > 0)
+
+
+def test_more_numpy_functions_without_gradient():
+    np.testing.assert_array_equal(ops.mod(np.array([5, -5]), 3).data, [2, 1])
+    np.testing.assert_array_equal(ops.floor_divide(np.array([5, -5]), 3).data, [1, -2])
+    np.testing.assert_array_equal(ops.isclose(np.array([1.0, 1.1]), 1.0).data, [True, False])
+    rows, cols = ops.nonzero(np.array([[0, 3], [4, 0]]))
+    np.testing.assert_array_equal(rows.data, [0, 1])
+    np.testing.assert_array_equal(cols.data, [1, 0])
+    gx, gy = ops.meshgrid(np.arange(3), np.arange(2))
+    assert gx.shape == (2, 3) and gy.shape == (2, 3)
+    with pytest.raises(ValueError, match="diag: expected a 1-D or 2-D tensor"):
+        ops.diag(np.ones((2, 2, 2)))
+
+
+def test_an_op_scratchnn_lacks_says_so_in_one_line():
+    with pytest.raises(AttributeError, match="keras.ops.fori_loop is not part of scratchnn's keras.ops"):
+        ops.fori_loop                                                       # noqa: B018
 
 
 def test_creation_ops_follow_keras_dtypes():

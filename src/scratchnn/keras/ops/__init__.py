@@ -9,10 +9,16 @@ differentiable ones (arithmetic, reductions, shapes, indexing, activations) reco
 for ``backward`` / ``tf.GradientTape``. The modules follow Keras's: ``core``, ``numpy``, ``nn``,
 ``math`` (``norm`` from ``linalg`` lives there too).
 """
-from . import core, math, nn, numpy
+from . import core, math, nn, numpy, numpy_more
 from .core import *  # noqa: F403
 from .math import *  # noqa: F403
 from .nn import *  # noqa: F403
 from .numpy import *  # noqa: F403
+from .numpy_more import *  # noqa: F403
 
-__all__ = core.__all__ + numpy.__all__ + nn.__all__ + math.__all__
+__all__ = core.__all__ + numpy.__all__ + numpy_more.__all__ + nn.__all__ + math.__all__
+
+
+def __getattr__(name):
+    raise AttributeError(f"keras.ops.{name} is not part of scratchnn's keras.ops (this is scratchnn, not "
+                         f"Keras); the ops it has: scratchnn.keras.ops.__all__")

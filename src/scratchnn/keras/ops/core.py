@@ -15,6 +15,20 @@ __all__ = ["convert_to_tensor", "convert_to_numpy", "cast", "shape", "ndim", "si
            "is_tensor", "stop_gradient", "standardize_dtype", "constant_tensor"]
 
 
+def values_only(fn):
+    """``fn`` (a function of arrays) applied to the values of its arguments: a Tensor without
+    gradient (for rounding, comparisons, remainders: no useful derivative)."""
+    def op(*args, **kwargs):
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        return constant_tensor(fn(*arrays, **kwargs))
+    return op
+
+
+def along_axis(x, axis, index):
+    """``x[..., index, ...]`` with ``index`` (an int, a slice, an index array) on axis ``axis``."""
+    return x[(slice(None),) * (axis % max(x.ndim, 1)) + (index,)]
+
+
 def standardize_dtype(dtype):
     """A dtype argument ('float32', np.float32, tf.float32, None) as a NumPy dtype (None stays None)."""
     if dtype is None:

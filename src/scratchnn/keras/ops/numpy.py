@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import ops as P
 from ...autograd import Tensor
-from .core import cast, constant_tensor, convert_to_tensor, standardize_dtype
+from .core import along_axis, cast, constant_tensor, convert_to_tensor, standardize_dtype, values_only
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "negative", "power", "square", "sqrt",
@@ -30,14 +30,6 @@ __all__ = [
 
 def _t(x):
     return convert_to_tensor(x)
-
-
-def _const(fn):
-    """A function of arrays applied to the values only: its result carries no gradient."""
-    def op(*args, **kwargs):
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        return constant_tensor(fn(*arrays, **kwargs))
-    return op
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -163,9 +155,9 @@ def clip(x, x_min, x_max):
     return P.clip(x, x_min, x_max)
 
 
-round = _const(np.round)
-floor = _const(np.floor)
-ceil = _const(np.ceil)
+round = values_only(np.round)
+floor = values_only(np.floor)
+ceil = values_only(np.ceil)
 round.__doc__ = "Round to the nearest integer (halves to even); no gradient."
 floor.__doc__ = "Round down; no gradient."
 ceil.__doc__ = "Round up; no gradient."
@@ -301,10 +293,10 @@ def _compare(name):
 equal, not_equal = _compare("equal"), _compare("not_equal")
 greater, greater_equal = _compare("greater"), _compare("greater_equal")
 less, less_equal = _compare("less"), _compare("less_equal")
-logical_and, logical_or, logical_xor = (_const(np.logical_and), _const(np.logical_or),
-                                        _const(np.logical_xor))
-logical_not, isnan, isfinite, isinf = (_const(np.logical_not), _const(np.isnan), _const(np.isfinite),
-                                       _const(np.isinf))
+logical_and, logical_or = values_only(np.logical_and), values_only(np.logical_or)
+logical_xor = values_only(np.logical_xor)
+logical_not, isnan = values_only(np.logical_not), values_only(np.isnan)
+isfinite, isinf = values_only(np.isfinite), values_only(np.isinf)
 
 
 def where(condition, x1=None, x2=None):
@@ -466,11 +458,6 @@ def broadcast_to(x, shape):
     return P.broadcast_to(x, shape)
 
 
-def _along(x, axis, index):
-    """``x[..., index, ...]`` with ``index`` on axis ``axis``."""
-    return x[(slice(None),) * (axis % builtins.max(x.ndim, 1)) + (index,)]
-
-
 def flip(x, axis=None):
     """The order of the elements reversed along ``axis`` (all axes when None)."""
     x = _t(x)
@@ -486,7 +473,7 @@ def repeat(x, repeats, axis=None):
     x = _t(x)
     if axis is None:
         x, axis = P.reshape(x, -1), 0
-    return _along(x, axis, np.repeat(np.arange(x.shape[axis]), repeats))
+    return along_axis(x, axis, np.repeat(np.arange(x.shape[axis]), repeats))
 
 
 def tile(x, repeats):
@@ -498,7 +485,7 @@ def tile(x, repeats):
     reps = (1,) * (x.ndim - len(reps)) + reps
     for axis, r in enumerate(reps):
         if r != 1:
-            x = _along(x, axis, np.tile(np.arange(x.shape[axis]), r))
+            x = along_axis(x, axis, np.tile(np.arange(x.shape[axis]), r))
     return x
 
 
@@ -509,7 +496,7 @@ def take(x, indices, axis=None):
     indices = np.asarray(getattr(indices, "data", indices))
     if axis is None:
         x, axis = P.reshape(x, -1), 0
-    return _along(x, axis, indices)
+    return along_axis(x, axis, indices)
 
 
 def take_along_axis(x, indices, axis=None):
