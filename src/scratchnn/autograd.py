@@ -392,6 +392,45 @@ class Tensor:
     def argmin(self, axis=None): return Tensor(self.data.argmin(axis=axis))
 
 
+def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, and nothing else.
+
+    ``outputs``: a Tensor or a list of them (their gradients are summed, as for sum(outputs));
+    ``inputs``: a list of Tensors, leaves (weights) or intermediate results; ``grad_outputs``:
+    d(something)/d(output) for each output (default: ones, i.e. the gradient of the sum of its
+    elements). Returns one array per input, ``None`` where no recorded operation connects it to
+    an output. Unlike ``backward``, no ``.grad`` is changed and no hook runs: this is what
+    ``tf.GradientTape.gradient`` is built on. The graph is freed unless ``retain_graph=True``.
+    The gradients are arrays (no graph): a second derivative needs another method.
+    """
+    single = isinstance(outputs, Tensor)
+    outputs = [outputs] if single else list(outputs)
+    inputs = list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for t in outputs + inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): outputs and inputs must be Tensors, got {type(t).__name__}")
+    seeds, direct = {}, [None] * len(inputs)
+    for out, g in zip(outputs, grad_outputs):
+        xp = array_module(out.data)
+        g = xp.ones_like(out.data) if g is None else xp.asarray(getattr(g, "data", g), dtype=out.data.dtype)
+        if g.shape != out.shape:
+            raise ValueError(f"grad(): an output gradient has shape {g.shape}, expected the output's "
+                             f"shape {out.shape}")
+        for i, t in enumerate(inputs):          # an output that is itself an input: d out / d out
+            if t is out:
+                direct[i] = g.copy() if direct[i] is None else direct[i] + g
+        if out._ctx is not None:
+            seeds[out._ctx] = g if out._ctx not in seeds else seeds[out._ctx] + g
+    found = _propagate(seeds, retain_graph, inputs) if seeds else [None] * len(inputs)
+    return [d if f is None else f if d is None else f + d for f, d in zip(found, direct)]
+
+
 def get_mask(x):
     """The mask attached to ``x`` (a boolean array, True = a real time step, False = padding), or
     None: a tensor without one, or anything that is not a Tensor.
@@ -426,14 +465,14 @@ def set_mask(x, mask):
     return x
 
 
-def _topological_order(root):
-    """Functions reachable from ``root``, each listed after all functions it depends on.
+def _topological_order(roots):
+    """Functions reachable from ``roots`` (a list), each listed after all functions it depends on.
 
     Depth-first search with an explicit stack (no recursion): a function is
     appended once all its inputs' functions are appended (post-order).
     """
     order, seen = [], set()
-    stack = [(root, False)]
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         fn, inputs_done = stack.pop()
         if inputs_done:
@@ -454,24 +493,46 @@ def _topological_order(root):
 
 
 def _run_backward(root, grad, retain_graph):
-    """Propagate ``grad`` (the gradient of ``root``'s output) down to the leaves."""
-    grads = {root: grad}                    # function -> gradient of its output
+    """Propagate ``grad`` (the gradient of ``root``'s output) down to the leaves' ``.grad``."""
+    _propagate({root: grad}, retain_graph)
+
+
+def _propagate(seeds, retain_graph, sources=None):
+    """The backward pass from ``seeds`` ({function: gradient of its output}).
+
+    ``sources`` None (``backward``): every leaf that requires grad accumulates its gradient in
+    ``.grad``, and the hooks run. ``sources`` a list of tensors (``grad``): returns their
+    gradients (None where no path leads), computes nothing that leads to none of them, changes
+    no ``.grad`` and runs no hook.
+    """
+    order = _topological_order(list(seeds))
+    grads = dict(seeds)                     # function -> gradient of its output
     handed_out = set()                      # ids of arrays already given to a leaf's .grad
-    for fn in reversed(_topological_order(root)):
+    if sources is not None:
+        found = [None] * len(sources)
+        leaf_slot = {id(t): i for i, t in enumerate(sources) if t._ctx is None}
+        fn_slot = {t._ctx: i for i, t in enumerate(sources) if t._ctx is not None}
+        leads = set(fn_slot)                # the functions from which a source can be reached
+        for fn in order:                    # (each function comes after its inputs' functions)
+            if any(id(t) in leaf_slot or t._ctx in leads for t in fn.inputs):
+                leads.add(fn)
+    for fn in reversed(order):
         g = grads.pop(fn, None)
-        if fn.hooks and g is not None:
-            for hook in list(fn.hooks):
-                hook(g)
-        if fn.out_ref is not None and g is not None:
-            out = fn.out_ref()
-            if out is not None:
-                out.grad = g.copy() if out.grad is None else out.grad + g
-        if g is not None:
+        if sources is None:
+            _output_hooks(fn, g)
+        elif g is not None and fn in fn_slot:
+            found[fn_slot[fn]] = g
+        if g is not None and (sources is None or fn in leads):
+            needs = fn.needs_grad
+            if sources is not None:         # ask backward only for the inputs that lead somewhere
+                fn.needs_grad = tuple(n and (id(t) in leaf_slot or t._ctx in leads)
+                                      for n, t in zip(needs, fn.inputs))
             in_grads = fn.backward(g)
+            fn.needs_grad = needs
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             for t, gi in zip(fn.inputs, in_grads):
-                if gi is None or not t.requires_grad:
+                if gi is None or not (t.requires_grad or (sources is not None and id(t) in leaf_slot)):
                     continue
                 data = t.data
                 if gi.shape != data.shape:
@@ -479,11 +540,16 @@ def _run_backward(root, grad, retain_graph):
                 if gi.dtype != data.dtype:
                     gi = gi.astype(data.dtype)
                 ctx = t._ctx
-                if ctx is None:             # a leaf: accumulate into .grad, never aliased
-                    leaf_hooks = getattr(t, "_hooks", None)
-                    if leaf_hooks:
-                        for hook in list(leaf_hooks):
-                            hook(gi)
+                if ctx is not None:
+                    prev = grads.get(ctx)
+                    grads[ctx] = gi if prev is None else prev + gi
+                elif sources is not None:   # a source leaf: sum its gradients, touch no .grad
+                    if id(t) in leaf_slot:
+                        i = leaf_slot[id(t)]
+                        found[i] = gi.copy() if found[i] is None else found[i] + gi
+                else:                       # a leaf: accumulate into .grad, never aliased
+                    for hook in list(getattr(t, "_hooks", None) or ()):
+                        hook(gi)
                     if t.grad is not None:
                         t.grad = t.grad + gi
                     elif gi is g or not gi.flags.owndata or id(gi) in handed_out or retain_graph:
@@ -491,9 +557,17 @@ def _run_backward(root, grad, retain_graph):
                     else:
                         t.grad = gi         # a fresh array made by this backward: no copy
                     handed_out.add(id(t.grad))
-                else:
-                    prev = grads.get(ctx)
-                    grads[ctx] = gi if prev is None else prev + gi
         if not retain_graph:                # free the inputs and whatever forward saved
             fn.__dict__.clear()
+    return found if sources is not None else None
 
+
+def _output_hooks(fn, g):
+    """The hooks on ``fn``'s output (``register_hook``), and its ``.grad`` if ``retain_grad``."""
+    if g is None:
+        return
+    for hook in list(fn.hooks or ()):
+        hook(g)
+    out = fn.out_ref() if fn.out_ref is not None else None
+    if out is not None:
+        out.grad = g.copy() if out.grad is None else out.grad + g

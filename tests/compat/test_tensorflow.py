@@ -1,6 +1,6 @@
 """``import scratchnn.compat.tensorflow as tf`` (``scratchnn/compat/tensorflow.py``): ``tf.keras``
-and ``tf.random.set_seed``, a clear error for the rest of TensorFlow, and no fake
-``tensorflow`` or ``keras`` module.
+and ``tf.random.set_seed``, a clear error for what is outside the surface, and no fake
+``tensorflow`` or ``keras`` module. (The rest of the surface: ``test_tf_*.py`` beside this file.)
 """
 import importlib.util
 import os
@@ -19,10 +19,11 @@ def test_tensorflow_compat_module():
     from scratchnn import keras
     assert tf.keras is keras
     assert tf.random.set_seed is set_random_seed
+    assert tf.keras.ops is keras.ops
     with pytest.raises(AttributeError) as err:
-        tf.nn                                   # noqa: B018
+        tf.distribute                           # noqa: B018
     msg = str(err.value)
-    assert "tf.nn" in msg and "scratchnn" in msg and "tf.keras" in msg
+    assert "tf.distribute" in msg and "not TensorFlow" in msg and "help(scratchnn.compat.tensorflow)" in msg
     tf.random.set_seed(3)
     a = L.Dense(4)(np.ones((1, 3)))
     tf.random.set_seed(3)
@@ -39,3 +40,11 @@ def test_no_fake_tensorflow_or_keras_module_becomes_importable(name):
         pytest.skip(f"a real {name} is installed")
     assert spec is None
     assert name not in sys.modules
+
+
+def test_star_import_keeps_pythons_builtins():
+    namespace = {}
+    exec("from scratchnn.compat.tensorflow import *", namespace)
+    assert "constant" in namespace and "GradientTape" in namespace and "float32" in namespace
+    for name in ("range", "abs", "pow", "print", "bool", "float"):
+        assert name not in namespace, name

@@ -380,3 +380,27 @@ def test_an_initializer_of_none_is_kerass_default_and_survives_a_round_trip(tmp_
     loaded.save(tmp_path / "again.scratchnn")
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_variables_are_keras_other_names_for_the_weights():
+    """``trainable_variables`` (what TensorFlow's custom loops differentiate), ``variables`` and
+    ``non_trainable_variables`` are the weight lists under Keras's other names."""
+    model = snn.Sequential([L.Dense(3, input_shape=(2,)), L.BatchNormalization()])
+    assert model.trainable_variables == model.trainable_weights and len(model.trainable_variables) == 4
+    assert model.non_trainable_variables == model.non_trainable_weights
+    assert len(model.non_trainable_variables) == 2
+    assert model.variables == model.weights and len(model.variables) == 6
+    model.layers[0].trainable = False
+    assert len(model.trainable_variables) == 2
+
+
+def test_a_weights_numpy_is_a_snapshot_not_the_live_array():
+    """Weights change in place; ``w.numpy()`` (a copy, as in Keras) keeps the values it was taken
+    at, so recording them during training records a history (it recorded the last values only)."""
+    layer = _built_dense()
+    history = []
+    for _ in range(3):
+        history.append(layer.kernel.numpy())
+        layer.kernel.assign_add(np.ones(layer.kernel.shape, dtype=np.float32))
+    np.testing.assert_allclose(history[1] - history[0], 1.0)
+    np.testing.assert_allclose(history[2] - history[0], 2.0)

@@ -1,18 +1,51 @@
-"""``import scratchnn.compat.tensorflow as tf``: a course's TensorFlow program runs with
-``tf.keras`` backed by scratchnn.  Only ``tf.keras`` and ``tf.random.set_seed`` are
-provided; this is not TensorFlow, and no module named ``tensorflow`` is installed.
+"""``import scratchnn.compat.tensorflow as tf``: the part of TensorFlow that courses use, on
+scratchnn's own tensors and autograd. This is not TensorFlow, and no module named
+``tensorflow`` is installed; anything outside this surface raises one clear line.
+
+What it provides:
+
+* ``tf.keras`` (scratchnn's Keras-like API; ``tf.keras.ops`` included);
+* ``tf.__version__``: "2.16.0+scratchnn", the TensorFlow API this surface follows (TF 2.16, the
+  first with Keras 3), marked as scratchnn's;
+* dtypes (``tf.float32``, ``tf.int32``, ... are NumPy dtypes), ``tf.newaxis``, ``tf.Tensor``
+  (scratchnn's ``Tensor``), ``tf.Variable`` (``assign``, ``assign_add``, ``assign_sub``);
+* tensor functions (``tf.constant``, ``tf.ones``, ``tf.reshape``, ``tf.matmul``, ``tf.reduce_sum``,
+  ``tf.one_hot``, ``tf.argmax``, ... see ``compat/tf_tensors.py``), ``tf.math``, ``tf.linalg``,
+  ``tf.nn`` (activations usable as ``activation=``, the cross-entropies with logits, ...);
+* ``tf.data.Dataset`` (``scratchnn.preprocessing.Dataset``: ``from_tensor_slices``, ``shuffle``,
+  ``batch``, ``map``, ...; ``fit`` takes it);
+* ``tf.GradientTape`` (custom training loops), ``tf.function`` (runs eagerly) and ``tf.Module``;
+* ``tf.config`` (one CPU, no GPU), ``tf.random``, ``tf.random_normal_initializer`` and kin,
+  ``tf.print``, ``tf.test.is_gpu_available``.
 """
-import types
-
 from .. import keras
-from ..utils import set_random_seed
-from .tf_data import data  # noqa: F401
+from . import tf_tensors
+from .tf_autodiff import GradientTape, TensorSpec, UnconnectedGradients, function
+from .tf_math import linalg, math, nn
+from .tf_module import Module
+from .tf_namespace import DTYPES, as_dtype, dtypes, not_provided
+from .tf_runtime import (config, constant_initializer, glorot_uniform_initializer, ones_initializer,
+                         random, random_normal_initializer, random_uniform_initializer, test,
+                         zeros_initializer)
+from .tf_runtime import tf_print
+from .tf_data import data
+from .tf_tensors import *  # noqa: F403
 
-random = types.SimpleNamespace(set_seed=set_random_seed)
+__version__ = "2.16.0+scratchnn"
+VERSION = __version__
+newaxis = None
+print = tf_print                         # noqa: A001  (TensorFlow's name: tf.print)
+globals().update(DTYPES)                 # tf.float32, tf.int32, ..., tf.bool
 
-__all__ = ["keras", "random"]
+# ``from ... import *`` must not replace Python's own range, abs, pow, print, bool, float: those
+# are tf.range, tf.bool, ... only
+__all__ = (["keras", "data", "__version__", "newaxis", "dtypes", "as_dtype", "GradientTape", "TensorSpec",
+            "UnconnectedGradients", "function", "Module", "math", "linalg", "nn", "config", "random", "test",
+            "random_normal_initializer", "random_uniform_initializer", "constant_initializer",
+            "zeros_initializer", "ones_initializer", "glorot_uniform_initializer"]
+           + [n for n in sorted(DTYPES) + tf_tensors.__all__
+              if n not in ("range", "abs", "pow", "bool", "float")])
 
 
 def __getattr__(name):
-    raise AttributeError(f"scratchnn.compat.tensorflow provides tf.keras and tf.random.set_seed only; "
-                         f"tf.{name} is not available (this is scratchnn, not TensorFlow)")
+    raise not_provided(f"tf.{name}")

@@ -8,8 +8,13 @@ erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, needed by the exact GELU.
   erfc(x) = e^(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))  beyond.
 * float32 and narrower: Abramowitz & Stegun formula 7.1.26 (|error| < 1.5e-7,
   about float32's resolution), a handful of array passes.
+
+``Erf`` / ``erf_tensor`` is the differentiable op on tensors (``F.erf``, ``keras.ops.erf``).
 """
 import numpy as np
+
+from ..autograd import Function
+from ..ops import lift
 
 _SERIES_TERMS = 60       # enough for |x| < 3 in double precision (checked by the tests)
 _CF_DEPTH = 60           # continued-fraction depth for |x| >= 3
@@ -51,3 +56,18 @@ def _erf64(x):
         f = b + (k / 2.0) / f
     out[big] = 1.0 - np.exp(-b * b) / (np.sqrt(np.pi) * f)
     return np.copysign(out, x)
+
+
+class Erf(Function):
+    """out = erf(x);  dx = g * 2/sqrt(pi) * e^(-x^2)."""
+    def forward(self, x):
+        self.x = x
+        return erf(x)
+
+    def backward(self, g):
+        return g * ((2 / np.sqrt(np.pi)) * np.exp(-self.x * self.x)).astype(self.x.dtype, copy=False)
+
+
+def erf_tensor(x):
+    """The error function of a tensor (or array), differentiable: a Tensor."""
+    return Erf.apply(lift(x))

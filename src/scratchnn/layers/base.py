@@ -154,13 +154,29 @@ class Variable(Tensor):
         self.regularizer = regularizer
         self.constraint = constraint
 
+    def numpy(self):
+        """A copy of the values, as Keras's: the weights change in place as training goes on, so a
+        shared array would change with them (``history.append(w.numpy())`` would record the last
+        values only). ``.data`` is the live array."""
+        return self.data.copy()
+
     def assign(self, value):
-        """Overwrite the values in place (optimizer state and references stay valid)."""
+        """Overwrite the values in place (optimizer state and references stay valid); returns the
+        variable, as Keras's ``assign`` does."""
         value = np.asarray(getattr(value, "data", value))
         if value.shape != self.data.shape:
             raise ValueError(f"cannot assign a value of shape {value.shape} to weight "
                              f"'{self.name}' of shape {self.data.shape}")
         self.data[...] = value
+        return self
+
+    def assign_add(self, delta):
+        """``v += delta`` in place (a manual update step: ``w.assign_add(-lr * grad)``)."""
+        return self.assign(self.data + np.asarray(getattr(delta, "data", delta)))
+
+    def assign_sub(self, delta):
+        """``v -= delta`` in place (``w.assign_sub(lr * grad)``)."""
+        return self.assign(self.data - np.asarray(getattr(delta, "data", delta)))
 
     def __repr__(self):
         return f"<Variable '{self.name}' shape={self.shape} dtype={self.dtype}>"
@@ -343,6 +359,14 @@ class Layer(metaclass=_BuildWhenShapeKnown):
     def non_trainable_weights(self):
         trainable = {id(w) for w in self.trainable_weights}
         return [w for w in self.weights if id(w) not in trainable]
+
+    # Keras's other names for the same lists (TensorFlow's tutorials write
+    # ``tape.gradient(loss, model.trainable_variables)``).
+    variables = property(lambda self: self.weights, doc="The same as ``weights``.")
+    trainable_variables = property(lambda self: self.trainable_weights,
+                                   doc="The same as ``trainable_weights``.")
+    non_trainable_variables = property(lambda self: self.non_trainable_weights,
+                                       doc="The same as ``non_trainable_weights``.")
 
     def get_weights(self):
         """The weights' values as a list of NumPy arrays (copies)."""

@@ -15,12 +15,12 @@ The modules: ``constants.py`` (``lift``), ``arithmetic.py``, ``elementwise.py``,
 ``Tensor`` (``+``, ``@``, ``x[i]``, ``.sum()``, ...): the table at the end of this file.
 """
 from ..autograd import Tensor
-from .arithmetic import (Add, Div, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, matmul, mul, neg, power,
-                         sub)
+from .arithmetic import (Add, Div, Einsum, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, einsum, matmul,
+                         mul, neg, power, sub)
 from .constants import lift
-from .elementwise import (Abs, AsType, Clip, Exp, Log, Maximum, Minimum, Sqrt, Where, abs, astype, clip,
-                          compare, exp, log, maximum, minimum, sqrt, where)
-from .reductions import Max, Mean, Min, Sum, Var, max, mean, min, sum, var
+from .elementwise import (Abs, AsType, Clip, Cos, Exp, Log, Log1p, Maximum, Minimum, Sin, Sqrt, Where, abs,
+                          astype, clip, compare, cos, exp, log, log1p, maximum, minimum, sin, sqrt, where)
+from .reductions import CumSum, Max, Mean, Min, Prod, Sum, Var, cumsum, max, mean, min, prod, sum, var
 from .shapes import (BroadcastTo, Concatenate, GetItem, Pad, Reshape, Stack, Transpose, broadcast_to,
                      concatenate, expand_dims, flatten, getitem, pad, permute, reshape, split, squeeze,
                      stack, transpose, unsqueeze)
@@ -68,17 +68,34 @@ class TensorMethods:
     def unsqueeze(self, axis): return expand_dims(self, axis)
     def expand_dims(self, axis): return expand_dims(self, axis)
     def broadcast_to(self, shape): return broadcast_to(self, shape)
-    def sum(self, axis=None, keepdims=False): return sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return mean(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False): return var(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return min(self, axis, keepdims)
+    # ``dtype`` and ``out`` are there for NumPy: ``np.mean(t, axis=0)`` calls ``t.mean(axis=0,
+    # dtype=None, out=None)``
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+        return _numpy_call(sum(self, axis, keepdims), dtype, out, "sum")
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+        return _numpy_call(mean(self, axis, keepdims), dtype, out, "mean")
+    def var(self, axis=None, keepdims=False, dtype=None, out=None, ddof=0):
+        if ddof != 0:
+            raise TypeError("var: only ddof=0 (divide by N) is supported on a Tensor")
+        return _numpy_call(var(self, axis, keepdims), dtype, out, "var")
+    def max(self, axis=None, keepdims=False, out=None):
+        return _numpy_call(max(self, axis, keepdims), None, out, "max")
+    def min(self, axis=None, keepdims=False, out=None):
+        return _numpy_call(min(self, axis, keepdims), None, out, "min")
     def exp(self): return exp(self)
     def log(self): return log(self)
     def sqrt(self): return sqrt(self)
     def abs(self): return abs(self)
     def clip(self, min=None, max=None): return clip(self, min, max)
     def split(self, indices_or_sections, axis=0): return split(self, indices_or_sections, axis)
+
+
+def _numpy_call(result, dtype, out, name):
+    """A reduction called by NumPy (``np.sum(t)``): ``out`` cannot be honoured (a Tensor is not
+    written into an array), ``dtype`` converts the result."""
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported for a scratchnn Tensor; use the returned Tensor")
+    return result if dtype is None else astype(result, dtype)
 
 
 for _name, _method in vars(TensorMethods).items():

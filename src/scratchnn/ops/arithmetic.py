@@ -123,6 +123,70 @@ class MatMul(Function):
         return ga, gb
 
 
+class Einsum(Function):
+    """out = einsum(spec, x_1, ..., x_n): products of the operands summed over the letters that
+    are not in the output ("ij,jk->ik" is the matrix product).
+
+    d out / d x_i: the same sum with x_i left out and g in its place, giving x_i's letters:
+    dx_i = einsum("out,<the others>->x_i's letters", g, the others). A letter that only x_i has
+    (summed inside it, as j in "ij->i") is broadcast back: each of those elements got g.
+    """
+    def forward(self, *arrays, inputs, output):
+        self.arrays, self.specs, self.output = arrays, inputs, output
+        return self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=True)
+
+    def backward(self, g):
+        grads = []
+        for i, spec in enumerate(self.specs):
+            if not self.needs_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for k, s in enumerate(self.specs) if k != i]
+            known = set(self.output).union(*others)
+            kept = "".join(c for c in spec if c in known)
+            operands = [g] + [a for k, a in enumerate(self.arrays) if k != i]
+            gi = self.xp.einsum(",".join([self.output] + others) + "->" + kept, *operands, optimize=True)
+            shape = [self.arrays[i].shape[k] if c in known else 1 for k, c in enumerate(spec)]
+            grads.append(self.xp.broadcast_to(gi.reshape(shape), self.arrays[i].shape))
+        return tuple(grads)
+
+
+def parse_einsum(subscripts, n_operands):
+    """``"ij,jk->ik"`` as (["ij", "jk"], "ik"); without "->", the output is the letters that occur
+    once, in alphabetical order (NumPy's rule). Ellipses and a letter repeated inside one operand
+    (a diagonal) are not supported."""
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise ValueError(f"einsum: ellipsis ('...') is not supported, got {subscripts!r}; name every "
+                         "axis")
+    inputs, _, output = spec.partition("->")
+    inputs = inputs.split(",")
+    if len(inputs) != n_operands:
+        raise ValueError(f"einsum: {subscripts!r} names {len(inputs)} operands, got {n_operands}")
+    if "->" not in spec:
+        letters = "".join(inputs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for part in inputs + [output]:
+        if len(set(part)) != len(part) or not part.isalpha() and part:
+            raise ValueError(f"einsum: each operand and the output must name each axis once with a "
+                             f"letter, got {part!r} in {subscripts!r}")
+    return inputs, output
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; ``"bij,bkj->bik"`` a batched
+    product with the second transposed; ``"i,i->"`` a dot product."""
+    tensors = [lift(t) for t in operands]
+    like = next((t for t in tensors if t.dtype.kind == "f"), None)
+    tensors = [lift(t.data, like) if t.dtype.kind != "f" and like is not None else t for t in tensors]
+    inputs, output = parse_einsum(subscripts, len(tensors))
+    for spec, t in zip(inputs, tensors):
+        if len(spec) != t.ndim:
+            raise ValueError(f"einsum: operand {spec!r} names {len(spec)} axes, but the tensor has shape "
+                             f"{t.shape}")
+    return Einsum.apply(*tensors, inputs=inputs, output=output)
+
+
 def add(a, b):
     """Elementwise ``a + b`` with broadcasting."""
     return Add.apply(*operands(a, b))

@@ -1,4 +1,5 @@
-"""Elementwise functions (exp, log, sqrt, abs, clip, maximum, where, casts) and comparisons."""
+"""Elementwise functions (exp, log, log1p, sqrt, sin, cos, abs, clip, maximum, where, casts) and
+comparisons."""
 import numpy as np
 
 from ..autograd import Function, Tensor
@@ -24,6 +25,36 @@ class Log(Function):
 
     def backward(self, g):
         return g / self.x
+
+
+class Log1p(Function):
+    """out = ln(1 + x), accurate for tiny x;  dx = g / (1 + x)."""
+    def forward(self, x):
+        self.x = x
+        return self.xp.log1p(x)
+
+    def backward(self, g):
+        return g / (1 + self.x)
+
+
+class Sin(Function):
+    """out = sin x;  dx = g * cos x."""
+    def forward(self, x):
+        self.x = x
+        return self.xp.sin(x)
+
+    def backward(self, g):
+        return g * self.xp.cos(self.x)
+
+
+class Cos(Function):
+    """out = cos x;  dx = -g * sin x."""
+    def forward(self, x):
+        self.x = x
+        return self.xp.cos(x)
+
+    def backward(self, g):
+        return -g * self.xp.sin(self.x)
 
 
 class Sqrt(Function):
@@ -114,6 +145,21 @@ def exp(x):
 def log(x):
     """Elementwise natural logarithm."""
     return Log.apply(lift(x))
+
+
+def log1p(x):
+    """Elementwise ln(1 + x)."""
+    return Log1p.apply(lift(x))
+
+
+def sin(x):
+    """Elementwise sine (radians)."""
+    return Sin.apply(lift(x))
+
+
+def cos(x):
+    """Elementwise cosine (radians)."""
+    return Cos.apply(lift(x))
 
 
 def sqrt(x):

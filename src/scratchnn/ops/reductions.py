@@ -1,5 +1,8 @@
-"""Reductions over axes (sum, mean, var, max, min): the gradient is spread back over the reduced axes."""
+"""Reductions over axes (sum, mean, var, max, min, prod) and the running sum (cumsum): the gradient
+is spread back over the reduced axes."""
 import builtins
+
+import numpy as np
 
 from ..autograd import Function
 from .constants import axis_tuple, expand_reduced, lift
@@ -67,6 +70,40 @@ class Min(Max):
     reduce = "min"
 
 
+class Prod(Function):
+    """out = product of x over ``axis``;  dx_i = g * (product of the other elements).
+
+    The product of the others is (product of those before i) * (product of those after i), two
+    running products: no division by x_i, so a zero in x is no problem (as PyTorch's prod).
+    """
+    def forward(self, x, axis, keepdims):
+        self.x, self.axis, self.keepdims = x, axis, keepdims
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    def backward(self, g):
+        xp, x = self.xp, self.x
+        axes = range(x.ndim) if self.axis is None else np.atleast_1d(self.axis) % builtins.max(x.ndim, 1)
+        reduced = sorted(set(int(a) for a in axes))
+        order = [a for a in range(x.ndim) if a not in reduced] + reduced
+        moved = x.transpose(order)                        # the reduced axes last, then as one axis
+        flat = moved.reshape(moved.shape[:x.ndim - len(reduced)] + (-1,))
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (before * after).reshape(moved.shape).transpose(np.argsort(order))
+        return expand_reduced(g, x.shape, self.axis, self.keepdims) * others
+
+
+class CumSum(Function):
+    """out_i = x_0 + ... + x_i along ``axis``;  dx_i = g_i + ... + g_last (a running sum of g from
+    the end: each x_i appears in every out_j with j >= i)."""
+    def forward(self, x, axis):
+        self.axis = axis
+        return x.cumsum(axis=axis)
+
+    def backward(self, g):
+        xp, axis = self.xp, self.axis
+        return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -92,3 +129,18 @@ def max(x, axis=None, keepdims=False):
 def min(x, axis=None, keepdims=False):
     """Minimum over ``axis``."""
     return Min.apply(lift(x), axis=axis_tuple(axis), keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product over ``axis`` (int, tuple or None for all)."""
+    return Prod.apply(lift(x), axis=axis_tuple(axis), keepdims=keepdims)
+
+
+def cumsum(x, axis=None):
+    """Running sum along ``axis``; ``axis=None`` runs over the flattened tensor (as NumPy)."""
+    x = lift(x)
+    if axis is None:
+        return CumSum.apply(x.reshape(-1), axis=0)
+    if not -x.ndim <= axis < builtins.max(x.ndim, 1):
+        raise ValueError(f"cumsum: axis {axis} is out of range for a tensor of shape {x.shape}")
+    return CumSum.apply(x, axis=int(axis))
