@@ -336,6 +336,15 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __format__(self, spec):
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, as NumPy formats a scalar."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"unsupported format string {spec!r} for a tensor of {self.data.size} values "
+                            "(as NumPy: format one value, e.g. t[0])")
+        return format(self.data.item(), spec)
+
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 

@@ -189,3 +189,22 @@ def test_python_numbers_and_lists_take_tensorflow_types():
     assert tf.add(1, 2).dtype == tf.int32 and int(tf.add(1, 2)) == 3
     assert tf.square([1.5]).dtype == tf.float32
     np.testing.assert_array_equal(tf.multiply(tf.constant([1, 2]), [3, 4]).numpy(), [3, 8])
+
+
+def test_a_slice_of_a_variable_can_be_assigned_and_still_differentiates():
+    """Deep Learning with Python, ch. 3: ``v[0, 0].assign(3.)`` writes into the variable."""
+    v = tf.Variable(tf.ones((3, 1)))
+    returned = v[0, 0].assign(3.)
+    assert returned is v
+    np.testing.assert_array_equal(v.numpy().ravel(), [3.0, 1.0, 1.0])
+    with tf.GradientTape() as tape:
+        y = v[1, 0] * 2.0
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy().ravel(), [0.0, 2.0, 0.0])
+
+
+def test_a_one_element_tensor_takes_a_format_spec():
+    """The TensorFlow guides print ``f"loss={loss:2.5f}"`` with a tensor."""
+    assert f"{tf.reduce_mean(tf.constant([1.0, 2.0])):.3f}" == "1.500"
+    assert f"{tf.constant([[2.5]]):.1f}" == "2.5"
+    with pytest.raises(TypeError):
+        f"{tf.constant([1.0, 2.0]):.1f}"

@@ -7,6 +7,8 @@ name; every one accepts (and ignores) ``name=``.
 import builtins
 import numbers
 
+import weakref
+
 import numpy as np
 
 from ..autograd import Tensor
@@ -50,6 +52,14 @@ class Variable(LayerVariable):
         trainable = bool(trainable) and value.dtype.kind == "f"
         super().__init__(value, name or "Variable", trainable=trainable)
 
+    def __getitem__(self, index):
+        """``v[0, 0]``: a tensor of those values (differentiable, as any slice) that can also be
+        assigned to: ``v[0, 0].assign(3.0)`` writes into the variable (TensorFlow's sliced assign)."""
+        out = super().__getitem__(index)
+        out.__class__ = VariableSlice
+        SLICE_OF[out] = (self, index)
+        return out
+
     def value(self):
         """The current values as a constant Tensor (no graph)."""
         return Tensor.wrap(self.data.copy())
@@ -59,6 +69,20 @@ class Variable(LayerVariable):
     def __repr__(self):
         body = np.array2string(np.asarray(self.data), separator=", ")
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, numpy={body}>"
+
+
+#: The variable and index each ``VariableSlice`` was taken from (weak keys: slices come and go).
+SLICE_OF = weakref.WeakKeyDictionary()
+
+
+class VariableSlice(Tensor):
+    """``v[index]`` of a ``tf.Variable``: a tensor of the values whose ``assign`` writes them back."""
+    __slots__ = ()
+
+    def assign(self, value):
+        variable, index = SLICE_OF[self]
+        variable.data[index] = np.asarray(getattr(value, "data", value), dtype=variable.dtype)
+        return variable
 
 
 def _float32_default(values, dtype):
