@@ -21,6 +21,8 @@ from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .text_preprocessing import StringLookup, TextVectorization
 from .transformer import TransformerDecoder, TransformerEncoder
+from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .recurrent import GRU, LSTM, RNN, SimpleRNN
 
 #: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
@@ -29,7 +31,8 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              DepthwiseConv2D, Conv1D, MaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
              SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
-             TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization):
+             TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
+             SimpleRNNCell, LSTMCell, GRUCell, RNN, SimpleRNN, LSTM, GRU):
     LAYERS.add(_cls)
 del _cls
 
@@ -73,3 +76,4 @@ __all__ += ["StringLookup", "TextVectorization"]
 __all__ += ["get_mask", "set_mask"]
 __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalPositionEncoding",
             "SinePositionEncoding", "TransformerEncoder", "TransformerDecoder"]
+__all__ += ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "SimpleRNN", "LSTM", "GRU"]
