@@ -140,7 +140,7 @@ def recurrence(step, inputs, initial_states, mask=None, go_backwards=False, retu
         if mask is not None and not mask[:, t].all():
             keep = mask[:, t][:, None]                    # (batch, 1), broadcast over the units
             if zero_output_for_mask:
-                output = where(keep, output, Tensor(np.zeros(output.shape, dtype=output.dtype)))
+                output = where(keep, output, Tensor.wrap(np.zeros(output.shape, dtype=output.dtype)))
             else:
                 output = where(keep, output, states[0])
             new_states = [where(keep, new, old) for new, old in zip(new_states, states)]

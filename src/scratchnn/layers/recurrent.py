@@ -126,7 +126,7 @@ class RNN(Layer):
                              f"{[(batch, s) for s in sizes]}, got {len(initial_state)}")
         states = []
         for state, size in zip(initial_state, sizes):
-            state = state if isinstance(state, Tensor) else Tensor(np.asarray(state, dtype=self.dtype))
+            state = state if isinstance(state, Tensor) else Tensor(np.asarray(state), dtype=self.dtype)
             if state.shape != (batch, size):
                 raise ValueError(f"{who}: an initial state must have shape {(batch, size)}, got "
                                  f"{tuple(state.shape)}")

@@ -145,7 +145,7 @@ class RecurrentCell(Layer):
         """One step: ``output, new_states = cell(x_t, states)`` (zeros when ``states`` is None)."""
         if states is None:
             states = self.get_initial_state(inputs.shape[0])
-        states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=self.dtype)) for s in
+        states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s), dtype=self.dtype) for s in
                   (states if isinstance(states, (list, tuple)) else [states])]
         dp, rec = self.dropout_masks(inputs.shape[0], inputs.shape[-1], training, self.dtype)
         x = inputs if dp is None else inputs * dp
