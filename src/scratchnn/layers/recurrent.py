@@ -140,8 +140,8 @@ class RNN(Layer):
         if mask is not None:
             mask = np.asarray(getattr(mask, "data", mask))
             if mask.shape != (batch, steps):
-                raise ValueError(f"{type(self).__name__} '{self.name}': a mask must have shape (batch, time) = "
-                                 f"{(batch, steps)}, got {mask.shape}")
+                raise ValueError(f"{type(self).__name__} '{self.name}': a mask must have shape (batch, time) "
+                                 f"= {(batch, steps)}, got {mask.shape}")
             mask = mask.astype(bool, copy=False)
         cell = self.cell
         if isinstance(cell, RecurrentCell):
@@ -229,9 +229,9 @@ class _CellLayer(RNN):
 
 _CELL_ATTRIBUTES = frozenset((
     "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
-    "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed", "unit_forget_bias",
-    "reset_after", "kernel", "recurrent_kernel", "bias"))
+    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+    "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed",
+    "unit_forget_bias", "reset_after", "kernel", "recurrent_kernel", "bias"))
 
 
 _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask",
@@ -304,9 +304,9 @@ class GRU(_CellLayer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
-                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 reset_after=True, zero_output_for_mask=False, **kwargs):
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 seed=None, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, reset_after=True, zero_output_for_mask=False, **kwargs):
         super().__init__(*_split_args(dict(locals())))
 
 

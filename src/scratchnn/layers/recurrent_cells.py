@@ -91,8 +91,8 @@ class RecurrentCell(Layer):
     def build(self, input_shape):
         features = input_shape[-1]
         if features is None:
-            raise ValueError(f"{type(self).__name__} '{self.name}': the last axis of the input must be known, "
-                             f"got input shape {format_shape(input_shape)}")
+            raise ValueError(f"{type(self).__name__} '{self.name}': the last axis of the input must be "
+                             f"known, got input shape {format_shape(input_shape)}")
         width = self.gates * self.units
         self.kernel = self.add_weight("kernel", (features, width), self.kernel_initializer,
                                       self.kernel_regularizer, constraint=self.kernel_constraint)
@@ -265,8 +265,9 @@ class GRUCell(RecurrentCell):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, reset_after=True, seed=None, **kwargs):
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True, seed=None,
+                 **kwargs):
         super().__init__(units, activation, recurrent_activation, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                          bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
