@@ -198,7 +198,9 @@ class TimeDistributed(Layer):
             raise ValueError(f"TimeDistributed '{self.name}' expects inputs of shape (batch, time{rest}), "
                              f"got shape {format_shape(shape)}")
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, mask=None, training=False):
+        """``mask`` (batch, time) is not used inside (each step is one sample of the inner layer) and
+        passes on to the output."""
         batch, steps = inputs.shape[:2]
         out = self.layer(inputs.reshape((batch * steps,) + tuple(inputs.shape[2:])), training=training)
         return out.reshape((batch, steps) + tuple(out.shape[1:]))
