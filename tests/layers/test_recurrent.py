@@ -352,6 +352,13 @@ def test_config_round_trip(rng, kind):
     assert len(layer.losses) == 1                            # the recurrent kernel's L2 penalty
 
 
+def test_activity_regularizer_sees_the_output_not_the_states(rng):
+    layer = _layer("lstm", return_state=True, activity_regularizer=snn.regularizers.L2(0.5))
+    out, h, c = layer(rng.normal(size=(2, 4, 4)))
+    (penalty,) = layer.activity_losses
+    np.testing.assert_allclose(penalty.data, 0.5 * (out.data ** 2).sum(), rtol=1e-12)
+
+
 def _toy_sentiment(rng, n=600, length=12, vocab=20):
     """Padded token sequences (id 0 = padding, at the end): label 1 when 'good' tokens (ids 1-4)
     outnumber 'bad' ones (ids 5-8); the other ids are neutral."""

@@ -134,6 +134,14 @@ class RNN(Layer):
         return states
 
     # ------------------------------------------------------------------ computing
+    def __call__(self, inputs, *args, **kwargs):
+        """As ``Layer.__call__``; with ``return_state`` the activity regularizer sees the output only,
+        not the states (as in Keras)."""
+        out = super().__call__(inputs, *args, **kwargs)
+        if self.return_state and self.activity_regularizer is not None:
+            self.activity_losses = [self.activity_regularizer(out[0])]
+        return out
+
     def call(self, inputs, initial_state=None, mask=None, training=False):
         batch, steps, features = inputs.shape
         states = self._initial_states(batch, initial_state)
