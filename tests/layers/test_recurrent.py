@@ -11,12 +11,21 @@ import pytest
 import scratchnn as snn
 from scratchnn import layers as L
 from scratchnn.autograd import Tensor, get_mask
+from scratchnn.backend import fast_kernels
 from scratchnn.models import load_model
 from scratchnn.utils import set_random_seed
 
 from tests.helpers import assert_close, assert_config_round_trip, requires_torch, torch
 
 KINDS = {"simple_rnn": L.SimpleRNN, "lstm": L.LSTM, "gru": L.GRU}
+
+
+@pytest.fixture(params=[True, False], ids=["fused", "readable"])
+def loop(request):
+    """Each test that takes it runs twice: with the loop as one op (kernels/recurrent.py) and with
+    the readable step-by-step code (functional/recurrent.py)."""
+    with fast_kernels(request.param):
+        yield request.param
 
 
 def _layer(kind, units=3, features=4, **kwargs):
@@ -130,7 +139,7 @@ def _compare(ours, theirs, with_initial=True):
 
 @requires_torch
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_equals_pytorch_outputs_states_and_gradients(rng, kind):
+def test_equals_pytorch_outputs_states_and_gradients(loop, rng, kind):
     layer = _layer(kind, units=3, features=4, return_sequences=True, return_state=True)
     x = rng.normal(size=(2, 6, 4))
     n_states = 2 if kind == "lstm" else 1
@@ -141,7 +150,7 @@ def test_equals_pytorch_outputs_states_and_gradients(rng, kind):
 
 @requires_torch
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_right_padded_mask_equals_pytorch_packed_sequences(rng, kind):
+def test_right_padded_mask_equals_pytorch_packed_sequences(loop, rng, kind):
     """Padding at the end: each sample's final states (and the last output) are those of its last
     real step, as PyTorch's pack_padded_sequence computes; gradients too."""
     layer = _layer(kind, units=3, features=4, return_sequences=True, return_state=True)
@@ -159,7 +168,7 @@ def test_right_padded_mask_equals_pytorch_packed_sequences(rng, kind):
 
 @requires_torch
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_go_backwards_equals_pytorch_on_the_reversed_sequence(rng, kind):
+def test_go_backwards_equals_pytorch_on_the_reversed_sequence(loop, rng, kind):
     layer = _layer(kind, go_backwards=True, return_sequences=True, return_state=True)
     x = rng.normal(size=(2, 5, 4))
     n_states = 2 if kind == "lstm" else 1
@@ -198,7 +207,7 @@ def test_gru_reset_before_equals_the_2014_equations_in_pytorch(rng):
 # ============================================================ gradcheck
 @pytest.mark.parametrize("kind", list(KINDS) + ["gru_reset_before"])
 @pytest.mark.parametrize("masked", [False, True])
-def test_gradcheck_inputs_and_weights(rng, kind, masked):
+def test_gradcheck_inputs_and_weights(loop, rng, kind, masked):
     extra = {"reset_after": False} if kind == "gru_reset_before" else {}
     layer = _layer(kind.replace("_reset_before", ""), units=2, features=3, return_sequences=True, **extra)
     x = rng.normal(size=(2, 4, 3))
@@ -220,7 +229,7 @@ def test_gradcheck_inputs_and_weights(rng, kind, masked):
 
 # ============================================================ masks, shapes, options
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_masked_steps_carry_the_previous_output_and_states(rng, kind):
+def test_masked_steps_carry_the_previous_output_and_states(loop, rng, kind):
     layer = _layer(kind, return_sequences=True, return_state=True)
     x = rng.normal(size=(2, 5, 4))
     mask = np.array([[True, False, True, False, False], [False, False, True, True, True]])
@@ -264,7 +273,7 @@ def test_output_shapes(kind):
     assert out[0].dtype == np.float32
 
 
-def test_stateful_layer_continues_from_the_last_batch(rng):
+def test_stateful_layer_continues_from_the_last_batch(loop, rng):
     layer = _layer("lstm", stateful=True)
     plain = _layer("lstm")
     x = rng.normal(size=(2, 6, 4))

@@ -20,7 +20,9 @@ import numpy as np
 
 from .. import regularizers as _regularizers
 from ..autograd import Tensor
+from ..backend import fast_kernels_enabled
 from ..functional import recurrent as R
+from ..kernels import recurrent as fast
 from ..registry import lookup
 from .base import Layer, format_shape, snake_case, unique_name
 from .core import serialize_or_none
@@ -155,7 +157,15 @@ class RNN(Layer):
         if isinstance(cell, RecurrentCell):
             dp, rec = cell.dropout_masks(batch, features, training, inputs.dtype)
             x = inputs if dp is None else inputs * dp[:, None, :]
-            step_inputs = R.time_steps(cell.project(x))          # x W + b for all steps: one product
+            xw = cell.project(x)                                  # x W + b for all steps: one product
+            kind = cell.fused_kind()
+            if kind is not None and fast_kernels_enabled():       # the same loop as one op
+                recurrent_bias = cell.recurrent_weights()[1] if kind == "gru" else None
+                last, sequence, states = fast.fused_recurrence(
+                    kind, xw, cell.recurrent_kernel, states, recurrent_bias, mask, self.go_backwards,
+                    self.return_sequences, self.zero_output_for_mask, rec)
+                return self._finish(last, sequence, states)
+            step_inputs = R.time_steps(xw)
             weights = cell.recurrent_weights()
 
             def step(xw_t, states):
@@ -169,6 +179,10 @@ class RNN(Layer):
                 return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
         last, sequence, states = R.recurrence(step, step_inputs, states, mask, self.go_backwards,
                                               self.return_sequences, self.zero_output_for_mask)
+        return self._finish(last, sequence, states)
+
+    def _finish(self, last, sequence, states):
+        """The layer's output from the loop's: the states kept (stateful), the output picked."""
         if self.stateful:
             self.states = [s.data.copy() for s in states]
         output = sequence if self.return_sequences else last

@@ -121,6 +121,14 @@ class RecurrentCell(Layer):
         """(output, new states) of one step from ``xw_t`` = x_t W + b."""
         raise NotImplementedError
 
+    def fused_kind(self):
+        """The name of this cell's loop in ``kernels/recurrent.py`` ('simple', 'lstm', 'gru'), or None
+        when it has none (another activation; the GRU with reset_after=False)."""
+        return None
+
+    def default_activations(self):
+        return self.activation is F.tanh and self.recurrent_activation is F.sigmoid
+
     def dropout_masks(self, batch, features, training, dtype):
         """The input and recurrent dropout multipliers, (batch, features) and (batch, units), or None
         (outside training, or a rate of 0)."""
@@ -197,6 +205,9 @@ class SimpleRNNCell(RecurrentCell):
         h = R.simple_rnn_step(xw_t, states[0], weights, self.activation, h_dropped)
         return h, [h]
 
+    def fused_kind(self):
+        return "simple" if self.activation is F.tanh else None
+
     def cell_config(self):
         config = super().cell_config()
         del config["recurrent_activation"]
@@ -242,6 +253,9 @@ class LSTMCell(RecurrentCell):
         h, c = R.lstm_step(xw_t, states[0], states[1], weights, self.activation, self.recurrent_activation,
                            h_dropped)
         return h, [h, c]
+
+    def fused_kind(self):
+        return "lstm" if self.default_activations() else None
 
     def cell_config(self):
         return {**super().cell_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -296,6 +310,9 @@ class GRUCell(RecurrentCell):
         h = R.gru_step(xw_t, states[0], kernel, recurrent_bias, self.activation, self.recurrent_activation,
                        self.reset_after, h_dropped)
         return h, [h]
+
+    def fused_kind(self):
+        return "gru" if self.reset_after and self.default_activations() else None
 
     def cell_config(self):
         return {**super().cell_config(), "reset_after": self.reset_after}
