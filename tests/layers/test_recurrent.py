@@ -56,6 +56,7 @@ def test_weights_have_keras_names_shapes_and_gate_layout():
     assert [w.shape for w in rnn.weights] == [(4, 5), (5, 5)]
     assert lstm.count_params() == 4 * 5 * (4 + 5 + 1) and gru.count_params() == 3 * 5 * (4 + 5 + 2)
     assert lstm.units == 5 and lstm.activation is snn.functional.tanh and gru.reset_after
+    assert L.GRU(2, use_cudnn=False, input_shape=(3, 4)).count_params() == 3 * 2 * (4 + 2 + 2)  # Keras 3 arg
 
 
 # ============================================================ PyTorch

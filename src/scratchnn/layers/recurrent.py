@@ -9,7 +9,10 @@ the last step's output (batch, units), or every step's (batch, T, units) with
 
 How the layer runs (and trains) fast in NumPy: the input projection x W + b of ALL steps is one
 matrix product before the loop; the loop then does one (batch, units) x (units, G units) product
-per step. Backpropagation through time is autograd going back through that loop.
+per step. Backpropagation through time is autograd going back through that loop. While fast
+kernels are on, a built-in cell with its default activations runs the same loop as one op with
+its backward written out (``kernels/recurrent.py``, tested equal); ``set_fast_kernels(False)``
+runs the readable step-by-step code of ``functional/recurrent.py``.
 
 Masks (Keras's rules): given a mask (batch, T) (from ``Embedding(mask_zero=True)`` or ``mask=``),
 a masked step leaves a sample's states unchanged and repeats its previous output; the returned
@@ -261,6 +264,9 @@ _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "un
 
 
 def _split_args(local):
+    """(the cell's arguments, the RNN's, the Layer's) from an ``__init__``'s ``locals()``; Keras 3's
+    ``use_cudnn`` (which implementation TensorFlow picks) is accepted and has no effect here."""
+    local.pop("use_cudnn", None)
     rnn_args = {key: local.pop(key) for key in _RNN_ARGS}
     kwargs = local.pop("kwargs")
     local.pop("self")
@@ -305,7 +311,8 @@ class LSTM(_CellLayer):
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+                 go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False,
+                 use_cudnn="auto", **kwargs):
         super().__init__(*_split_args(dict(locals())))
 
 
@@ -328,7 +335,8 @@ class GRU(_CellLayer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  seed=None, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 unroll=False, reset_after=True, zero_output_for_mask=False, **kwargs):
+                 unroll=False, reset_after=True, zero_output_for_mask=False,
+                 use_cudnn="auto", **kwargs):
         super().__init__(*_split_args(dict(locals())))
 
 
