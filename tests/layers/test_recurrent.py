@@ -347,6 +347,19 @@ def test_errors_name_the_layer_and_the_shapes(rng):
         layer(np.zeros((2, 4, 5)), mask=np.ones((2, 3), dtype=bool))
     with pytest.raises(ValueError, match="cell must be a Layer with a state_size"):
         L.RNN("lstm")
+    empty = L.GRU(2)
+    with pytest.raises(ValueError, match="at least one step, got shape \\(None, 0, 3\\)"):
+        empty(np.zeros((2, 0, 3)))
+    assert not empty.built and not empty.cell.built
+
+
+def test_initial_states_take_the_layer_dtype(loop, rng):
+    layer = L.LSTM(3, return_state=True)
+    h0 = Tensor(rng.normal(size=(2, 3)), requires_grad=True, dtype=np.float64)
+    out, h, c = layer(rng.normal(size=(2, 4, 5)).astype(np.float32), initial_state=[h0, np.zeros((2, 3))])
+    assert out.dtype == h.dtype == c.dtype == np.float32
+    out.sum().backward()
+    assert h0.grad.shape == (2, 3) and h0.grad.dtype == np.float64
 
 
 # ============================================================ config, saving, training

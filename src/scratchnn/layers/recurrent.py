@@ -79,10 +79,10 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
-        if len(input_shape) != 3 or input_shape[-1] is None:
+        if len(input_shape) != 3 or input_shape[-1] is None or input_shape[1] == 0:
             raise ValueError(f"{type(self).__name__} '{self.name}' expects sequences of shape (batch, time, "
-                             f"features) with a known number of features, got shape "
-                             f"{format_shape(input_shape)}")
+                             f"features) with a known number of features and at least one step, got "
+                             f"shape {format_shape(input_shape)}")
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.input_shape = (None, input_shape[-1])
@@ -132,6 +132,8 @@ class RNN(Layer):
         states = []
         for state, size in zip(initial_state, sizes):
             state = state if isinstance(state, Tensor) else Tensor(np.asarray(state), dtype=self.dtype)
+            if state.dtype != self.dtype:
+                state = state.astype(self.dtype)          # as Keras casts the states to the layer's dtype
             if state.shape != (batch, size):
                 raise ValueError(f"{who}: an initial state must have shape {(batch, size)}, got "
                                  f"{tuple(state.shape)}")
