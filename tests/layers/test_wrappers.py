@@ -132,6 +132,8 @@ def test_weights_names_and_errors():
         L.Bidirectional(L.LSTM(3), backward_layer=L.LSTM(3))
     with pytest.raises(ValueError, match="same return_sequences, got True and False"):
         L.Bidirectional(L.LSTM(3, return_sequences=True), backward_layer=L.LSTM(3, go_backwards=True))
+    generic = L.Bidirectional(L.RNN(L.GRUCell(2, name="cell"), name="rnn"), input_shape=(5, 4))
+    assert [w.name for w in generic.weights][::3] == ["forward_rnn/cell/kernel", "backward_rnn/cell/kernel"]
     custom = L.Bidirectional(L.LSTM(3), backward_layer=L.GRU(2, go_backwards=True))
     assert custom(np.zeros((2, 4, 5), dtype=np.float32)).shape == (2, 5)
     with pytest.raises(ValueError, match="expects sequences of shape \\(batch, time, 5\\)"):
@@ -142,6 +144,7 @@ def test_config_round_trip_and_a_model_saves_and_loads(rng, tmp_path):
     x = rng.normal(size=(2, 4, 5))
     assert_config_round_trip(L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="ave"), x)
     assert_config_round_trip(L.Bidirectional(L.LSTM(3), backward_layer=L.SimpleRNN(3, go_backwards=True)), x)
+    assert_config_round_trip(L.Bidirectional(L.RNN(L.LSTMCell(2), return_sequences=True)), x)
     ids = rng.integers(0, 9, size=(16, 6))
     y = (ids[:, 0] > 4).astype(np.int64)
     set_random_seed(0)

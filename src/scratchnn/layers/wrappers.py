@@ -19,6 +19,10 @@ def _copy(layer, name, **changes):
     """A new, unbuilt layer of the same class and config (weights not shared), renamed."""
     config = {**layer.get_config(), "name": name, **changes}
     config.pop("input_shape", None)
+    cell = config.get("cell")
+    if isinstance(cell, dict) and isinstance(cell.get("config"), dict):     # RNN(cell): the cell's own name
+        base = str(cell["config"].get("name", "cell")).rpartition("/")[2]
+        config["cell"] = {**cell, "config": {**cell["config"], "name": f"{name}/{base}"}}
     return type(layer).from_config(config)
 
 
