@@ -117,8 +117,8 @@ class RNN(Layer):
             if self.stateful and self.states is not None:
                 if self.states[0].shape[0] != batch:
                     raise ValueError(f"{who} is stateful and carries states for a batch of "
-                                     f"{self.states[0].shape[0]}, got a batch of {batch}: give every batch the "
-                                     "same size (or set layer.states = None to start again from zeros)")
+                                     f"{self.states[0].shape[0]}, got a batch of {batch}: give every batch "
+                                     "the same size (or set layer.states = None to start again from zeros)")
                 initial_state = self.states
             else:
                 initial_state = self.get_initial_state(batch)
