@@ -1,8 +1,9 @@
 """Convolution and pooling variants, channels last (``scratchnn/functional/conv_variants.py``):
-F.conv2d_transpose, F.depthwise_conv2d, F.conv1d, F.max_pool1d, F.global_avg_pool2d /
-F.global_max_pool2d, and the resizing functions (``functional/resizing.py``) F.upsampling2d,
-F.zero_padding2d, F.cropping2d (gradcheck; PyTorch forward and backward; values by hand; the
-transposed convolution as the exact adjoint of conv2d; float32 kept; bad input). Their layers
+F.conv2d_transpose, F.depthwise_conv2d, F.conv1d, F.max_pool1d, F.avg_pool1d, F.global_avg_pool1d,
+F.global_max_pool1d, F.global_avg_pool2d / F.global_max_pool2d, and the resizing functions
+(``functional/resizing.py``) F.upsampling2d, F.zero_padding2d, F.cropping2d (gradcheck; PyTorch forward
+and backward; values by hand; the transposed convolution as the exact adjoint of conv2d; float32 kept;
+bad input). Their layers
 are tested in ``tests/layers/test_images.py``.
 
 Keras's values were checked once by hand against TensorFlow 2.21 / Keras 3 (Conv2DTranspose
@@ -382,6 +383,50 @@ def test_max_pool1d_ties_go_to_the_first_maximum_overlapping():
     x = _leaf(np.zeros((1, 5, 1)))
     F.max_pool1d(x, 2, strides=1).sum().backward()
     np.testing.assert_array_equal(x.grad.ravel(), [1, 1, 1, 1, 0])      # PyTorch and TensorFlow
+
+
+# ======================================================================= avg_pool1d, global 1-D pooling
+@pytest.mark.parametrize("pool, strides, padding", [(2, None, "valid"), (3, 2, "same"), (3, 1, "valid"),
+                                                    (4, None, "same")])
+def test_avg_pool1d_gradcheck(rng, pool, strides, padding):
+    assert gradcheck(lambda a: F.avg_pool1d(a, pool, strides, padding), rng.normal(size=(2, 9, 3)))
+
+
+@requires_torch
+@pytest.mark.parametrize("pool, strides", [(2, None), (3, 2), (3, 1), (5, 2)])
+def test_avg_pool1d_matches_torch(rng, pool, strides):
+    x = rng.normal(size=(2, 11, 3))
+    s = pool if strides is None else strides
+    x_t = torch.tensor(np.ascontiguousarray(x.transpose(0, 2, 1)), requires_grad=True)
+    _check_against_torch(lambda a: F.avg_pool1d(a, pool, strides), lambda a: TF.avg_pool1d(a, pool, s),
+                         [x], [x_t],
+                         [lambda g: g.transpose(0, 2, 1)], lambda t: t.detach().numpy().transpose(0, 2, 1),
+                         rng)
+
+
+def test_avg_pool1d_same_padding_counts_only_real_steps():
+    x = Tensor(np.arange(5.0).reshape(1, 5, 1), dtype=np.float64)
+    np.testing.assert_allclose(F.avg_pool1d(x, 2, padding="same").data.ravel(), [0.5, 2.5, 4.0])
+
+
+def test_global_avg_pool1d_with_a_mask_averages_the_real_steps_only(rng):
+    x = rng.normal(size=(3, 4, 2))
+    mask = np.array([[True, True, False, False], [True, True, True, True], [False] * 4])
+    out = F.global_avg_pool1d(Tensor(x, dtype=np.float64), mask).data
+    np.testing.assert_allclose(out[0], x[0, :2].mean(0))
+    np.testing.assert_allclose(out[1], x[1].mean(0))
+    np.testing.assert_array_equal(out[2], 0.0)                       # no real step: zeros, not NaN
+    assert F.global_avg_pool1d(x, mask, keepdims=True).shape == (3, 1, 2)
+    assert gradcheck(lambda a: F.global_avg_pool1d(a, mask), x)
+    np.testing.assert_allclose(F.global_avg_pool1d(Tensor(x, dtype=np.float64)).data, x.mean(1))
+    with pytest.raises(ValueError, match="a mask of shape \\(3, 3\\) does not fit sequences of shape"):
+        F.global_avg_pool1d(x, mask[:, :3])
+
+
+def test_global_max_pool1d_values_and_gradcheck(rng):
+    x = distinct(rng, (2, 5, 3))
+    np.testing.assert_array_equal(F.global_max_pool1d(Tensor(x, dtype=np.float64)).data, x.max(1))
+    assert gradcheck(lambda a: F.global_max_pool1d(a, keepdims=True), x)
 
 
 # ======================================================================= upsampling, padding, cropping

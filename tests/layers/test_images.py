@@ -1,7 +1,8 @@
 """The image layers beyond Conv2D and the 2-D poolings, tested together over one table of layers:
 Conv2DTranspose, DepthwiseConv2D, Conv1D (``scratchnn/layers/convolutional.py``), MaxPooling1D,
-GlobalAveragePooling2D, GlobalMaxPooling2D (``layers/pooling.py``), UpSampling2D, ZeroPadding2D,
-Cropping2D (``layers/reshaping.py``), with the argument checks they share (``layers/images.py``):
+AveragePooling1D, GlobalAveragePooling1D (mask-aware), GlobalMaxPooling1D, GlobalAveragePooling2D,
+GlobalMaxPooling2D (``layers/pooling.py``), UpSampling2D, ZeroPadding2D, Cropping2D
+(``layers/reshaping.py``), with the argument checks they share (``layers/images.py``):
 shapes, kernel layouts, Keras's names and argument names, configs, training, saving, error
 messages. Their functions are tested in ``tests/functional/test_conv_variants.py``.
 """
@@ -14,7 +15,7 @@ import pytest
 import scratchnn as snn
 import scratchnn.functional as F
 from scratchnn import layers as L
-from scratchnn.autograd import Tensor
+from scratchnn.autograd import Tensor, get_mask
 from scratchnn.models import load_model
 from scratchnn.utils import set_random_seed
 
@@ -36,6 +37,9 @@ _LAYER_SHAPE_CASES = [
     (lambda: L.Conv1D(2, 3, dilation_rate=3), (2, 10, 1)),
     (lambda: L.MaxPooling1D(), (2, 9, 3)),
     (lambda: L.MaxPooling1D(3, 2, padding="same"), (2, 9, 3)),
+    (lambda: L.AveragePooling1D(3, 2, padding="same"), (2, 9, 3)),
+    (lambda: L.GlobalAveragePooling1D(), (2, 9, 3)),
+    (lambda: L.GlobalMaxPooling1D(keepdims=True), (2, 9, 3)),
     (lambda: L.UpSampling2D((2, 3)), (2, 3, 4, 2)),
     (lambda: L.ZeroPadding2D(((1, 2), (0, 3))), (2, 3, 4, 2)),
     (lambda: L.Cropping2D(((1, 2), (0, 3))), (2, 5, 6, 2)),
@@ -88,7 +92,10 @@ def test_default_names_follow_keras():
                       (L.UpSampling2D, "up_sampling2d"), (L.ZeroPadding2D, "zero_padding2d"),
                       (L.Cropping2D, "cropping2d"),
                       (L.GlobalAveragePooling2D, "global_average_pooling2d"),
-                      (L.GlobalMaxPooling2D, "global_max_pooling2d")]:
+                      (L.GlobalMaxPooling2D, "global_max_pooling2d"),
+                      (L.AveragePooling1D, "average_pooling1d"),
+                      (L.GlobalAveragePooling1D, "global_average_pooling1d"),
+                      (L.GlobalMaxPooling1D, "global_max_pooling1d")]:
         args = {L.Conv2DTranspose: (1, 1), L.DepthwiseConv2D: (1,), L.Conv1D: (1, 1)}.get(cls, ())
         assert re.fullmatch(rf"{base}(_\d+)?", cls(*args).name)
 
@@ -96,6 +103,8 @@ def test_default_names_follow_keras():
 def test_keras_aliases():
     assert L.MaxPool1D is L.MaxPooling1D and L.GlobalAvgPool2D is L.GlobalAveragePooling2D
     assert L.GlobalMaxPool2D is L.GlobalMaxPooling2D
+    assert L.AvgPool1D is L.AveragePooling1D and L.GlobalAvgPool1D is L.GlobalAveragePooling1D
+    assert L.GlobalMaxPool1D is L.GlobalMaxPooling1D
     import scratchnn.keras.layers as KL
     assert KL.Conv2DTranspose is L.Conv2DTranspose and KL.Cropping2D is L.Cropping2D
 
@@ -117,6 +126,18 @@ def test_layers_compute_activation_of_the_functions(rng):
                                                      padding="causal").data)), rtol=1e-12)
 
 
+def test_global_average_pooling1d_uses_the_embedding_mask(rng):
+    """The classic text classifier: padding does not dilute the mean, and no mask goes on."""
+    ids = np.array([[4, 2, 0, 0], [1, 2, 3, 5]])
+    embed = L.Embedding(8, 3, mask_zero=True, dtype="float64")
+    pooled = L.GlobalAveragePooling1D()(embed(ids))
+    table = embed.embeddings.data
+    assert_close(pooled, np.stack([table[[4, 2]].mean(0), table[[1, 2, 3, 5]].mean(0)]), rtol=1e-12)
+    assert get_mask(pooled) is None
+    with pytest.raises(ValueError, match="'gap_bad' expects sequences of shape \\(batch, steps, channels\\)"):
+        L.GlobalAveragePooling1D(name="gap_bad")(np.zeros((2, 3)))
+
+
 # ======================================================================= layers: config, training, saving
 _CONFIG_LAYERS = {
     "transpose": (lambda: L.Conv2DTranspose(3, (3, 2), strides=2, padding="same", output_padding=(1, 1),
@@ -127,6 +148,9 @@ _CONFIG_LAYERS = {
                   (2, 7, 6, 3)),
     "conv1d": (lambda: L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="tanh"), (2, 9, 3)),
     "maxpool1d": (lambda: L.MaxPooling1D(3, 2, padding="same"), (2, 9, 3)),
+    "avgpool1d": (lambda: L.AveragePooling1D(2, 1), (2, 9, 3)),
+    "gap1d": (lambda: L.GlobalAveragePooling1D(keepdims=True), (2, 9, 3)),
+    "gmp1d": (lambda: L.GlobalMaxPooling1D(), (2, 9, 3)),
     "upsampling": (lambda: L.UpSampling2D((1, 2)), (2, 3, 4, 3)),
     "zeropad": (lambda: L.ZeroPadding2D((1, 2)), (2, 3, 4, 3)),
     "crop": (lambda: L.Cropping2D(((0, 1), (2, 0))), (2, 3, 4, 3)),

@@ -72,6 +72,18 @@ _BUILTIN_LAYERS = {
     "Concatenate": lambda: L.Concatenate(axis=1),
     "Dot": lambda: L.Dot(axes=(1, 2), normalize=True),
     "ConstantOperation": lambda: L.ConstantOperation("/", 255.0, reflected=True),
+    "SimpleRNNCell": lambda: L.SimpleRNNCell(4, activation="relu", recurrent_dropout=0.2, seed=1),
+    "LSTMCell": lambda: L.LSTMCell(4, unit_forget_bias=False, recurrent_regularizer=R.L2(0.01)),
+    "GRUCell": lambda: L.GRUCell(4, reset_after=False, recurrent_constraint=C.MaxNorm(2.0)),
+    "RNN": lambda: L.RNN(L.GRUCell(3, dropout=0.1), return_sequences=True, go_backwards=True),
+    "SimpleRNN": lambda: L.SimpleRNN(5, return_state=True, kernel_regularizer=R.L2(0.1)),
+    "LSTM": lambda: L.LSTM(5, return_sequences=True, dropout=0.2, stateful=True, unroll=True),
+    "GRU": lambda: L.GRU(5, reset_after=False, recurrent_initializer="glorot_normal"),
+    "Bidirectional": lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"),
+    "TimeDistributed": lambda: L.TimeDistributed(L.Dense(3, activation="relu")),
+    "AveragePooling1D": lambda: L.AveragePooling1D(3, strides=1, padding="same"),
+    "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(keepdims=True),
+    "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
 }
 
 

@@ -17,8 +17,8 @@ from .losses import (LOSSES, binary_crossentropy, categorical_crossentropy, get_
                      sum_squared_error)
 from ._special import erf_tensor as erf
 from .conv import avg_pool2d, conv2d, conv2d_max_pool, max_pool2d
-from .conv_variants import (conv1d, conv2d_transpose, depthwise_conv2d, global_avg_pool2d, global_max_pool2d,
-                            max_pool1d)
+from .conv_variants import (avg_pool1d, conv1d, conv2d_transpose, depthwise_conv2d, global_avg_pool1d,
+                            global_avg_pool2d, global_max_pool1d, global_max_pool2d, max_pool1d)
 from .resizing import cropping2d, upsampling2d, zero_padding2d
 from .nn import dense, dropout
 from .embedding import embedding, token_ids

@@ -46,7 +46,7 @@ from ..autograd import Function
 from ..ops import lift
 from ..windows import (check_rank, is_int, output_size, pad_hw, paddings, pair, same_padding, sliding_windows,
                        tap)
-from .conv import conv2d, max_pool2d
+from .conv import avg_pool2d, conv2d, max_pool2d
 
 __all__ = ["conv2d_transpose", "conv_transpose_output_size", "transpose_geometry", "check_output_padding",
            "depthwise_conv2d", "conv1d", "max_pool1d", "global_avg_pool2d", "global_max_pool2d"]
@@ -310,11 +310,8 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     return ops.reshape(y, (n, y.shape[2], y.shape[3]))
 
 
-def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
-    """Max pooling over sequences: (N, L, C) -> (N, Lo, C); ``strides`` defaults to
-    ``pool_size``. The gradient goes to the first maximum of each window (as ``max_pool2d``,
-    TensorFlow and PyTorch). Runs as ``max_pool2d`` on (N, 1, L, C)."""
-    who = "max_pool1d"
+def _pool1d(pool2d, who, x, pool_size, strides, padding):
+    """A 1-D pooling as its 2-D pooling on (N, 1, L, C)."""
     x = lift(x)
     check_rank(x, 3, who, "a batch of sequences of shape (N, L, C)")
     p = single_int(pool_size, "pool_size", who)
@@ -324,8 +321,48 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
         raise ValueError(f"{who}: a window of {p} with '{padding}' padding does not fit an input of "
                          f"length {x.shape[1]}: the output would be empty")
     n, length, c = x.shape
-    y = max_pool2d(ops.reshape(x, (n, 1, length, c)), (1, p), (1, s), padding)
+    y = pool2d(ops.reshape(x, (n, 1, length, c)), (1, p), (1, s), padding)
     return ops.reshape(y, (n, y.shape[2], c))
+
+
+def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
+    """Max pooling over sequences: (N, L, C) -> (N, Lo, C); ``strides`` defaults to
+    ``pool_size``. The gradient goes to the first maximum of each window (as ``max_pool2d``,
+    TensorFlow and PyTorch). Runs as ``max_pool2d`` on (N, 1, L, C)."""
+    return _pool1d(max_pool2d, "max_pool1d", x, pool_size, strides, padding)
+
+
+def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
+    """Average pooling over sequences: (N, L, C) -> (N, Lo, C), each output the mean of its window
+    of ``pool_size`` steps; dx = g / pool_size to each step of the window. With 'same' padding the
+    padded steps are not counted (as Keras). Runs as ``avg_pool2d`` on (N, 1, L, C)."""
+    return _pool1d(avg_pool2d, "avg_pool1d", x, pool_size, strides, padding)
+
+
+def global_avg_pool1d(x, mask=None, keepdims=False):
+    """Mean over the steps: (N, L, C) -> (N, C) ((N, 1, C) with keepdims). With a ``mask`` (N, L)
+    (False = padding), the mean of the real steps only: sum_t m_t x_t / sum_t m_t, so padding
+    does not dilute it (Keras's GlobalAveragePooling1D); a sample with no real step gives zeros
+    (Keras would divide by zero)."""
+    x = lift(x)
+    check_rank(x, 3, "global_avg_pool1d", "a batch of sequences of shape (N, L, C)")
+    if mask is None:
+        return ops.mean(x, axis=1, keepdims=keepdims)
+    mask = np.asarray(getattr(mask, "data", mask))
+    if mask.shape != x.shape[:2]:
+        raise ValueError(f"global_avg_pool1d: a mask of shape {mask.shape} does not fit sequences of shape "
+                         f"{x.shape}: expected {x.shape[:2]}")
+    weights = mask.astype(x.dtype)[:, :, None]
+    counts = np.maximum(weights.sum(axis=1, keepdims=keepdims), 1)
+    return ops.sum(x * weights, axis=1, keepdims=keepdims) / counts
+
+
+def global_max_pool1d(x, keepdims=False):
+    """Maximum over the steps: (N, L, C) -> (N, C) ((N, 1, C) with keepdims); steps that tie for
+    the maximum share its gradient (as ``global_max_pool2d``)."""
+    x = lift(x)
+    check_rank(x, 3, "global_max_pool1d", "a batch of sequences of shape (N, L, C)")
+    return ops.max(x, axis=1, keepdims=keepdims)
 
 
 def global_avg_pool2d(x, keepdims=False):

@@ -19,6 +19,8 @@ tested equal to its readable reference.
 * ``activations.py``: the exact GELU in float32, value and derivative in one cache-sized pass;
 * ``attention.py``: scaled dot-product attention with the mask as a 0 / -inf bias, the softmax
   in place (``FastScaledDotProductAttention``);
+* ``recurrent.py``: the recurrent layers' loop over time as one op with a hand-written
+  backpropagation through time (``FusedRecurrence``);
 * ``optimizers.py``: the optimizers' updates as in-place NumPy chains (no temporaries).
 """
 from .layout import channel_rows

@@ -11,8 +11,10 @@ from .activations import ELU, LeakyReLU, Maxout, ReLU, Softmax
 from .base import Layer, Variable
 from .masking import get_mask, set_mask
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
-from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
-                      GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
+from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+                      GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
+                      GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
+                      MaxPooling1D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .merging import (Add, Average, Concatenate, ConstantOperation, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, multiply, subtract)
@@ -26,6 +28,9 @@ from .preprocessing import Normalization, Rescaling
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .text_preprocessing import StringLookup, TextVectorization
 from .transformer import TransformerDecoder, TransformerEncoder
+from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .recurrent import GRU, LSTM, RNN, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed
 
 #: Layer classes by class name (files store each layer under its class name).
 LAYERS = Registry("layer", base=Layer, example="Dense")
@@ -35,7 +40,9 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
              SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
-             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation):
+             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation,
+             SimpleRNNCell, LSTMCell, GRUCell, RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
+             AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D):
     LAYERS.add(_cls)
 del _cls
 
@@ -82,3 +89,7 @@ __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalP
 __all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
             "ConstantOperation", "add", "subtract", "multiply", "average", "maximum", "minimum",
             "concatenate", "dot", "KerasTensor"]
+__all__ += ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+            "TimeDistributed", "AveragePooling1D", "AvgPool1D", "GlobalAveragePooling1D",
+            "GlobalMaxPooling1D",
+            "GlobalAvgPool1D", "GlobalMaxPool1D"]

@@ -1,8 +1,9 @@
 """Pooling layers, channels last (Keras names, arguments, defaults): ``MaxPooling2D``,
-``AveragePooling2D``, ``MaxPooling1D``, ``GlobalAveragePooling2D``, ``GlobalMaxPooling2D``.
+``AveragePooling2D``, ``MaxPooling1D``, ``AveragePooling1D``, ``GlobalAveragePooling2D``,
+``GlobalMaxPooling2D``, ``GlobalAveragePooling1D`` (mask-aware), ``GlobalMaxPooling1D``.
 
 The computation lives in ``scratchnn.functional.conv`` (``max_pool2d``, ``avg_pool2d``) and
-``scratchnn.functional.conv_variants`` (``max_pool1d``, global pooling).
+``scratchnn.functional.conv_variants`` (``max_pool1d``, ``avg_pool1d``, global pooling).
 """
 from .. import functional as F
 from ..functional import conv_variants as _cv
@@ -68,13 +69,12 @@ class AveragePooling2D(_Pooling2D):
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 
 
-class MaxPooling1D(Layer):
-    """Max pooling over sequences: each output is the largest value of its ``pool_size``
-    window of steps (per channel); ``strides`` defaults to ``pool_size``."""
+class _Pooling1D(Layer):
+    _fn = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
-        who = f"MaxPooling1D '{self.name}'"
+        who = f"{type(self).__name__} '{self.name}'"
         check_channels_last(data_format, who)
         self.pool_size = (_cv.single_int(pool_size, "pool_size", who),)
         self.strides = self.pool_size if strides is None else (_cv.single_int(strides, "strides", who),)
@@ -82,7 +82,7 @@ class MaxPooling1D(Layer):
 
     def _check_input(self, shape):
         if len(shape) != 3:
-            raise ValueError(f"MaxPooling1D '{self.name}' expects sequences of shape "
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects sequences of shape "
                              f"(batch, steps, channels), got shape {format_shape(shape)}")
         self.compute_output_shape(shape)
 
@@ -90,7 +90,7 @@ class MaxPooling1D(Layer):
         self._check_input(input_shape)
 
     def call(self, inputs, training=False):
-        return F.max_pool1d(inputs, self.pool_size[0], self.strides[0], self.padding)
+        return type(self)._fn(inputs, self.pool_size[0], self.strides[0], self.padding)
 
     def compute_output_shape(self, input_shape):
         n, length, c = input_shape
@@ -98,14 +98,70 @@ class MaxPooling1D(Layer):
             return (n, None, c)
         out = output_size(length, self.pool_size[0], self.strides[0], self.padding)
         if out < 1:
-            raise ValueError(f"MaxPooling1D '{self.name}': a window of {self.pool_size[0]} with padding "
-                             f"'{self.padding}' does not fit input of shape {format_shape(input_shape)}: "
-                             f"the output would be empty")
+            raise ValueError(f"{type(self).__name__} '{self.name}': a window of {self.pool_size[0]} with "
+                             f"padding '{self.padding}' does not fit input of shape "
+                             f"{format_shape(input_shape)}: the output would be empty")
         return (n, out, c)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
                 "padding": self.padding}
+
+
+class MaxPooling1D(_Pooling1D):
+    """Max pooling over sequences: each output is the largest value of its ``pool_size``
+    window of steps (per channel); ``strides`` defaults to ``pool_size``."""
+    _fn = staticmethod(F.max_pool1d)
+
+
+class AveragePooling1D(_Pooling1D):
+    """Average pooling over sequences: each output is the mean of its ``pool_size`` window of steps
+    (per channel); ``strides`` defaults to ``pool_size``."""
+    _fn = staticmethod(F.avg_pool1d)
+
+
+class _GlobalPooling1D(Layer):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        check_channels_last(data_format, f"{type(self).__name__} '{self.name}'")
+        self.keepdims = bool(keepdims)
+
+    def _check_input(self, shape):
+        if len(shape) != 3:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects sequences of shape "
+                             f"(batch, steps, channels), got shape {format_shape(shape)}")
+
+    def build(self, input_shape):
+        self._check_input(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        n, c = input_shape[0], input_shape[-1]
+        return (n, 1, c) if self.keepdims else (n, c)
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """The mean of each channel over the steps: (N, L, C) -> (N, C) ((N, 1, C) with ``keepdims``).
+
+    Mask-aware, as in Keras: given a mask (from ``Embedding(mask_zero=True)``), the mean is over
+    the real steps only, so padding does not dilute it (the classic Embedding + pooling text
+    classifier). The output has no time axis, so no mask."""
+
+    def call(self, inputs, mask=None, training=False):
+        return F.global_avg_pool1d(inputs, mask, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """The maximum of each channel over the steps: (N, L, C) -> (N, C) ((N, 1, C) with ``keepdims``).
+    As in Keras it does not use a mask (padding takes part in the maximum)."""
+
+    def call(self, inputs, training=False):
+        return F.global_max_pool1d(inputs, keepdims=self.keepdims)
 
 
 class _GlobalPooling2D(Layer):
@@ -148,5 +204,6 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
     _fn = staticmethod(F.global_max_pool2d)
 
 
-MaxPool1D = MaxPooling1D
+MaxPool1D, AvgPool1D = MaxPooling1D, AveragePooling1D
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
