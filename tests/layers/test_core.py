@@ -278,3 +278,19 @@ def test_dropout_layer_noise_shape_shares_the_mask():
     y = layer(x, training=True).data
     assert 0 < np.mean(y == 0) < 1
     np.testing.assert_array_equal(y, np.broadcast_to(y[:, :1, :], y.shape))
+
+
+def test_masking_masks_the_steps_whose_features_all_equal_mask_value_and_zeroes_them():
+    from scratchnn.layers import get_mask
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [0.0, 3.0]],
+                  [[0.0, 0.0], [4.0, 0.0], [0.0, 0.0]]], dtype="float32")
+    out = L.Masking()(x)
+    np.testing.assert_array_equal(get_mask(out), [[True, False, True], [False, True, False]])
+    np.testing.assert_array_equal(out.data, x)                      # masked steps were all 0 already
+    out = L.Masking(mask_value=3.0)(x + 3.0)
+    np.testing.assert_array_equal(get_mask(out), [[True, False, True], [False, True, False]])
+    np.testing.assert_array_equal(out.data[0, 1], [0.0, 0.0])       # a masked step is zeroed
+    # an LSTM after it keeps its state over the masked steps: as if they were not there
+    lstm = L.LSTM(3)
+    with_mask = lstm(L.Masking()(x[:1])).data
+    np.testing.assert_allclose(with_mask, lstm(x[:1, [0, 2]]).data, rtol=1e-6)

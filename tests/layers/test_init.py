@@ -84,6 +84,7 @@ _BUILTIN_LAYERS = {
     "AveragePooling1D": lambda: L.AveragePooling1D(3, strides=1, padding="same"),
     "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(keepdims=True),
     "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
+    "Masking": lambda: L.Masking(mask_value=-1.0),
 }
 
 

@@ -15,7 +15,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, 
                       GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                       GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D,
                       MaxPooling1D, MaxPooling2D)
-from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Masking, Reshape
 from .merging import (Add, Average, Concatenate, ConstantOperation, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, multiply, subtract)
 from .merging import maximum_ as maximum
@@ -42,7 +42,7 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
              Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation,
              SimpleRNNCell, LSTMCell, GRUCell, RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
-             AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D):
+             AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking):
     LAYERS.add(_cls)
 del _cls
 
@@ -93,3 +93,4 @@ __all__ += ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "SimpleRNN", "LSTM", 
             "TimeDistributed", "AveragePooling1D", "AvgPool1D", "GlobalAveragePooling1D",
             "GlobalMaxPooling1D",
             "GlobalAvgPool1D", "GlobalMaxPool1D"]
+__all__ += ["Masking"]

@@ -253,3 +253,28 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Masking(Layer):
+    """Marks the time steps to skip (Keras's ``Masking``): a step of a (batch, time, features) input
+    whose features all equal ``mask_value`` is masked,
+
+        mask[b, t] = any_f (x[b, t, f] != mask_value),
+
+    its values are set to 0 in the output, and the layers after it (``LSTM``,
+    ``GlobalAveragePooling1D``, ...) receive the mask, as they would from ``Embedding(mask_zero=True)``."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        data = inputs.data if hasattr(inputs, "data") else np.asarray(inputs)
+        return np.any(data != self.mask_value, axis=-1)
+
+    def call(self, inputs, training=False):
+        keep = self.compute_mask(inputs)[..., None].astype(inputs.dtype)
+        return inputs * keep
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
