@@ -70,7 +70,8 @@ def test_multi_head_attention_with_its_own_value_and_output_shape():
 
     rng = np.random.default_rng(0)
     layer = L.MultiHeadAttention(3, 4, value_dim=5, output_shape=(2, 3))
-    query, value = rng.normal(size=(37, 6, 7)).astype(np.float32), rng.normal(size=(37, 4, 9)).astype(np.float32)
+    query = rng.normal(size=(37, 6, 7)).astype(np.float32)
+    value = rng.normal(size=(37, 4, 9)).astype(np.float32)
     layer(query, value)                                          # builds it
     for w in layer.weights:
         w.assign(rng.normal(0, 0.3, w.shape))
@@ -82,7 +83,8 @@ def test_multi_head_attention_with_its_own_value_and_output_shape():
     h = onnx.helper
     graph = h.make_graph(g.nodes, "mha", [h.make_tensor_value_info("query", g.float_type, ["b", "tq", 7]),
                                           h.make_tensor_value_info("value", g.float_type, ["b", "tk", 9])],
-                         [h.make_tensor_value_info(out.name, g.float_type, ["b", "tq", 2, 3])], initializer=g.initializers)
+                         [h.make_tensor_value_info(out.name, g.float_type, ["b", "tq", 2, 3])],
+                         initializer=g.initializers)
     proto = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)], ir_version=8)
     got = session(proto).run(None, {"query": query, "value": value})[0]
     assert got.shape == (37, 6, 2, 3)

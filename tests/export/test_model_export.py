@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.export.cases import REFERENCE_MODELS, floats, stack
+from tests.export.cases import REFERENCE_MODELS, stack
 from tests.export.helpers import TOLERANCE, differences, onnxruntime
 
 from scratchnn import layers as L

@@ -49,7 +49,8 @@ def convert_embedding(g, layer, inputs):
                 g.float_type)
     if layer.mask_zero:
         zero = g.ints(0, f"{layer.name}/padding_id")
-        out.mask = g.op("Not", [g.op("Equal", [name, zero], f"{layer.name}/is_padding")], f"{layer.name}/mask")
+        padding = g.op("Equal", [name, zero], f"{layer.name}/is_padding")
+        out.mask = g.op("Not", [padding], f"{layer.name}/mask")
     return out
 
 
@@ -79,9 +80,9 @@ def convert_sinusoidal_position_encoding(g, layer, inputs):
     angles = g.op("Div", [_unsqueeze(g, positions, [1], f"{layer.name}/column"),
                           g.const(denominators, f"{layer.name}/wavelengths", dtype=np.float64)],
                   f"{layer.name}/angles")
-    table = g.op("Where", [g.const(np.arange(features) % 2 == 0, f"{layer.name}/is_sine", dtype=bool),
-                           g.op("Sin", [angles], f"{layer.name}/sin"), g.op("Cos", [angles], f"{layer.name}/cos")],
-                 f"{layer.name}/table")
+    is_sine = g.const(np.arange(features) % 2 == 0, f"{layer.name}/is_sine", dtype=bool)
+    sines, cosines = g.op("Sin", [angles], f"{layer.name}/sin"), g.op("Cos", [angles], f"{layer.name}/cos")
+    table = g.op("Where", [is_sine, sines, cosines], f"{layer.name}/table")
     table = g.op("Cast", [table], f"{layer.name}/table_cast", to=g.float_type)
     return x.with_name(g.op("Expand", [table, g.op("Shape", [x.name], f"{layer.name}/x_shape")], layer.name))
 
@@ -108,8 +109,8 @@ def _allowed(g, query, value, causal, hint):
     if causal:
         one = g.ints(1, f"{hint}/one")
         zero = g.ints(0, f"{hint}/zero")
-        tq, tk = (g.op("Squeeze", [dim(g, v, 1, f"{hint}/{w}"), g.ints([0], f"{hint}/{w}_axes")], f"{hint}/{w}_len")
-                  for v, w in ((query, "tq"), (value, "tk")))
+        tq, tk = (g.op("Squeeze", [dim(g, v, 1, f"{hint}/{w}"), g.ints([0], f"{hint}/{w}_axes")],
+                       f"{hint}/{w}_len") for v, w in ((query, "tq"), (value, "tk")))
         rows = _unsqueeze(g, g.op("Range", [zero, tq, one], f"{hint}/rows"), [1], f"{hint}/rows_col")
         cols = _unsqueeze(g, g.op("Range", [zero, tk, one], f"{hint}/cols"), [0], f"{hint}/cols_row")
         masks.append(g.op("LessOrEqual", [cols, rows], f"{hint}/causal"))
@@ -146,13 +147,14 @@ def attention(g, layer, query, value, key=None, causal=False):
     out_dims = tuple(layer.output_kernel.shape[2:])
     size = int(np.prod(out_dims))
     heads = g.op("Reshape", [heads, g.ints([0, 0, n * hv], f"{hint}/concat_shape")], f"{hint}/concat")
-    out = g.op("MatMul", [heads, g.weight(layer.output_kernel, f"{hint}/output_kernel", shape=(n * hv, size))],
-               f"{hint}/output")
+    kernel = g.weight(layer.output_kernel, f"{hint}/output_kernel", shape=(n * hv, size))
+    out = g.op("MatMul", [heads, kernel], f"{hint}/output")
     if layer.output_bias is not None:
         out = g.op("Add", [out, g.weight(layer.output_bias, f"{hint}/output_bias", shape=(size,))],
                    f"{hint}/output_bias_add")
     if len(out_dims) > 1:
-        out = g.op("Reshape", [out, g.ints([0, 0] + list(out_dims), f"{hint}/output_shape")], f"{hint}/reshaped")
+        shape = g.ints([0, 0] + list(out_dims), f"{hint}/output_shape")
+        out = g.op("Reshape", [out, shape], f"{hint}/reshaped")
     return Value(out, tuple(query.shape[:2]) + out_dims, query.elem_type, mask=query.mask)
 
 

@@ -58,7 +58,8 @@ def convert_conv2d(g, layer, inputs):
     kernel = g.weight(layer.kernel, f"{layer.name}/kernel", transpose=(3, 2, 0, 1))
     attributes = window_attributes(x.shape[1:3], layer.kernel_size, layer.strides, layer.padding,
                                    layer.dilation_rate)
-    return _finish(g, layer, x, g.op("Conv", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv", **attributes))
+    out = g.op("Conv", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv", **attributes)
+    return _finish(g, layer, x, out)
 
 
 @CONVERTERS.register(DepthwiseConv2D)
@@ -101,7 +102,8 @@ def convert_conv2d_transpose(g, layer, inputs):
                   "pads": begins + ends, "output_padding": extra}
     if any(d != 1 for d in layer.dilation_rate):
         attributes["dilations"] = list(layer.dilation_rate)
-    out = g.op("ConvTranspose", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv_transpose", **attributes)
+    out = g.op("ConvTranspose", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv_transpose",
+               **attributes)
     return _finish(g, layer, x, out)
 
 
@@ -120,7 +122,8 @@ def convert_conv1d(g, layer, inputs):
     else:
         attributes = window_attributes(x.shape[1:2], layer.kernel_size, layer.strides, layer.padding,
                                        layer.dilation_rate)
-    return _finish(g, layer, x, g.op("Conv", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv", **attributes))
+    out = g.op("Conv", [x.name, kernel] + _bias(g, layer), f"{layer.name}/conv", **attributes)
+    return _finish(g, layer, x, out)
 
 
 @CONVERTERS.register(MaxPooling2D, AveragePooling2D, MaxPooling1D)

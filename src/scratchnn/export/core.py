@@ -46,7 +46,8 @@ def convert_reshape(g, layer, inputs):
     """Each sample to ``target_shape`` (0 keeps the batch size, -1 as in the layer)."""
     x = g.channels_last(inputs[0], layer.name)
     shape = g.ints([0] + list(layer.target_shape), f"{layer.name}/shape")
-    return x.with_name(g.op("Reshape", [x.name, shape], layer.name), shape=layer.compute_output_shape(x.shape))
+    out = g.op("Reshape", [x.name, shape], layer.name)
+    return x.with_name(out, shape=layer.compute_output_shape(x.shape))
 
 
 @CONVERTERS.register(Rescaling)
@@ -120,5 +121,6 @@ def convert_layer_normalization(g, layer, inputs):
     std = g.op("Sqrt", [g.op("Add", [variance, g.const(layer.epsilon, f"{layer.name}/epsilon")],
                              f"{layer.name}/variance_eps")], f"{layer.name}/std")
     normalized = g.op("Div", [centred, std], f"{layer.name}/normalized")
-    scaled = g.op("Mul", [normalized, g.const(gamma.reshape(shape), f"{layer.name}/gamma")], f"{layer.name}/scaled")
+    gamma_name = g.const(gamma.reshape(shape), f"{layer.name}/gamma")
+    scaled = g.op("Mul", [normalized, gamma_name], f"{layer.name}/scaled")
     return x.with_name(g.op("Add", [scaled, g.const(beta.reshape(shape), f"{layer.name}/beta")], layer.name))

@@ -106,8 +106,8 @@ class Graph:
     def op(self, op_type, inputs, hint, **attributes):
         """Add one node with one output; returns the output's name."""
         out = self.fresh(hint)
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], name=self.fresh(f"{hint}/{op_type}"),
-                                                **attributes))
+        node_name = self.fresh(f"{hint}/{op_type}")
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], name=node_name, **attributes))
         return out
 
     def reduce(self, op_type, x, axes, hint, keepdims=1):
