@@ -95,3 +95,14 @@ def test_another_format_is_a_usage_error(cnn_run, capsys):
         main(["export", str(cnn_run), "--format", "tflite"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'tflite'" in capsys.readouterr().err
+
+
+def test_a_gpt_model_file_exports_with_int64_ids(tmp_path, capsys):
+    from scratchnn.models import GPT
+    model = GPT(65, sequence_length=16, num_layers=1, num_heads=2, hidden_dim=16)
+    model.build((None, 16))
+    model.save(tmp_path / "gpt.scratchnn")
+    status, out, _ = _export(capsys, tmp_path / "gpt.scratchnn")
+    assert status == 0 and "input 'input' (batch, ?)" in out
+    ids = np.random.default_rng(0).integers(0, 65, (37, 16))
+    assert _max_difference(tmp_path / "gpt.onnx", load_model(tmp_path / "gpt.scratchnn"), ids) <= TOLERANCE

@@ -4,7 +4,9 @@ figures); nothing here needs onnx.
 
 Each case is ``(name, build)``; ``build()`` returns ``(model, make_inputs)`` where
 ``make_inputs(rng, n)`` draws a batch of n samples. The weights are random (``randomize``), not
-the initial zeros and ones, so that a bias or a statistic put in the wrong place shows.
+the initial zeros and ones, so that a bias or a statistic put in the wrong place shows; the
+reference models keep their initial kernels (random biases), so that their softmax outputs stay
+far from 0 and 1, where a difference would not show.
 """
 import argparse
 
@@ -16,14 +18,17 @@ from scratchnn.functional import ACTIVATIONS
 from scratchnn.models import GPT, Sequential
 
 
-def randomize(model, seed=0):
-    """Random weights: variances in [0.5, 1.5], everything else N(0, 0.3^2)."""
+def randomize(model, seed=0, biases_only=False):
+    """Random weights: variances in [0.5, 1.5], everything else N(0, 0.2^2) (``biases_only``: the
+    biases N(0, 0.1^2), the rest as initialized)."""
     rng = np.random.default_rng(seed)
     for w in model.weights:
-        if "variance" in w.name:
+        if "variance" in w.name and not biases_only:
             w.assign(rng.uniform(0.5, 1.5, w.shape))
-        else:
-            w.assign(rng.normal(0, 0.3, w.shape))
+        elif "bias" in w.name and biases_only:
+            w.assign(rng.normal(0, 0.1, w.shape))
+        elif not biases_only:
+            w.assign(rng.normal(0, 0.2, w.shape))
     return model
 
 
@@ -48,7 +53,7 @@ def stack(input_shape, *layers, seed=0):
 
 
 def _images(*layers, shape=(9, 9, 3)):
-    return lambda: (stack(shape, *layers), floats(*shape))
+    return lambda: (stack(shape, *layers), floats(*shape, scale=1.0))
 
 
 def _vectors(*layers, shape=(7,), scale=2.0):
@@ -146,7 +151,7 @@ def reference_mlp():
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (64, 28, 28)).astype(np.uint8), rng.integers(0, 10, 64)
     model = train.build_model(data.task("mnist"), x, y, 10, _cli_args("mlp"))
-    return randomize(model, 1), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
+    return randomize(model, 1, biases_only=True), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
 
 
 def reference_cnn():
@@ -154,7 +159,7 @@ def reference_cnn():
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (64, 28, 28)).astype(np.uint8), rng.integers(0, 10, 64)
     model = train.build_model(data.task("mnist"), x, y, 10, _cli_args("cnn"))
-    return randomize(model, 2), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
+    return randomize(model, 2, biases_only=True), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
 
 
 def reference_gpt():
