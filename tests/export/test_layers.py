@@ -89,3 +89,9 @@ def test_multi_head_attention_with_its_own_value_and_output_shape():
     got = session(proto).run(None, {"query": query, "value": value})[0]
     assert got.shape == (37, 6, 2, 3)
     assert np.abs(got - expected).max() <= TOLERANCE
+
+
+def test_every_case_at_the_oldest_opset_too():
+    """Opset 13: LayerNormalization as its formula, reductions with their axes as attributes."""
+    worst = max(max(differences(*build(), opset=13)) for _, build in CASES)
+    assert worst <= TOLERANCE
