@@ -61,9 +61,6 @@ class Value:
         axis = axis % self.rank
         return _TO_FIRST[self.rank].index(axis) if self.channels_first else axis
 
-    def physical_shape(self):
-        return tuple(self.shape[a] for a in _TO_FIRST[self.rank]) if self.channels_first else self.shape
-
 
 class Graph:
     """Collects nodes and initializers; ``convert(layer, inputs)`` runs a layer's converter.
@@ -136,7 +133,8 @@ class Graph:
 
     def broadcastable(self, values, x, axis):
         """``values`` (one per entry of logical ``axis`` of x) reshaped to broadcast against x as
-        it is stored: (C,) -> (C, 1, 1) for channels-first images, (C,) for channels-last."""
+        it is stored, without the batch axis: for the channels (C,) -> (C, 1, 1) for channels-first
+        images, (1, 1, C) for channels-last ones; ``axis`` None: ``values`` as they are (a scalar)."""
         values = np.asarray(values)
         if axis is None:
             return values
