@@ -146,12 +146,17 @@ def _cli_args(model):
                               lr=None)
 
 
+def _pixels(rng, n):
+    """n MNIST-sized pictures of pixel values 0 .. 255 (as floats, as predict gets them)."""
+    return rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
+
+
 def reference_mlp():
     """``scratchnn train``'s default model: the MNIST MLP (Rescaling, Flatten, Dense(50), Dense(10))."""
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (64, 28, 28)).astype(np.uint8), rng.integers(0, 10, 64)
     model = train.build_model(data.task("mnist"), x, y, 10, _cli_args("mlp"))
-    return randomize(model, 1, biases_only=True), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
+    return randomize(model, 1, biases_only=True), _pixels
 
 
 def reference_cnn():
@@ -159,7 +164,7 @@ def reference_cnn():
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (64, 28, 28)).astype(np.uint8), rng.integers(0, 10, 64)
     model = train.build_model(data.task("mnist"), x, y, 10, _cli_args("cnn"))
-    return randomize(model, 2, biases_only=True), lambda rng, n: rng.integers(0, 256, (n, 28, 28)).astype(np.float32)
+    return randomize(model, 2, biases_only=True), _pixels
 
 
 def reference_gpt():
