@@ -8,6 +8,7 @@
     scratchnn evaluate runs/<name> --report  # + confusion matrix, AUC, ROC/PR curves (binary)
     scratchnn search --dataset breast_cancer --grid lr=0.001,0.01 --grid hidden=16,32,64 --cv 5
     scratchnn predict runs/<name> digit.png  # top-3 classes of a picture
+    scratchnn export runs/<name>             # runs/<name>/model.onnx, for onnxruntime and others
     scratchnn datasets list | fetch NAME | path [NAME]
     scratchnn lab                            # the learning-lab experiments
     scratchnn lab optimizers --out figs      # run one: figures (PNG), report.txt, numbers.json
@@ -24,7 +25,7 @@ import sys
 from .. import datasets
 from ..functional import ACTIVATIONS
 from ..optimizers import OPTIMIZERS
-from . import gpt, lab, search, train, use
+from . import export, gpt, lab, search, train, use
 from .data import TASKS, task
 from .errors import CLIError, dataset_unavailable, did_you_mean
 from .train import MODELS
@@ -202,6 +203,18 @@ def parser():
     pr.add_argument("--dataset", metavar="NAME",
                     help="the data the model was trained on (default: the run's)")
 
+    x = sub.add_parser("export", help="write a trained model as ONNX, to run it outside scratchnn",
+                       description="Write the model of a run folder (or a .scratchnn file) as an ONNX file "
+                                   "(needs pip install 'scratchnn[onnx]'), beside the model unless --out "
+                                   "says where. A layer that cannot be exported is named; nothing is "
+                                   "written.")
+    x.add_argument("run", metavar="RUN_OR_MODEL", help="a run folder or a .scratchnn file")
+    x.add_argument("--format", default="onnx", choices=list(export.FORMATS),
+                   help="the file format (default: onnx)")
+    x.add_argument("--out", metavar="PATH", help="the file to write, or a folder (default: beside the model)")
+    x.add_argument("--opset", type=_number(int, lambda v: v >= 13, "an ONNX opset >= 13"), default=17,
+                   help="the ONNX opset version (default: 17)")
+
     d = sub.add_parser("datasets", help="list, fetch or locate datasets")
     d.add_argument("action", choices=["list", "fetch", "path"])
     d.add_argument("name", nargs="?", metavar="NAME", help="dataset name (for fetch and path)")
@@ -275,7 +288,8 @@ def main(argv=None):
         p.subcommands[args.command].unknown_options(extras)
     args.argv = argv
     commands = {"train": train_command, "evaluate": use.evaluate, "predict": use.predict,
-                "search": search.run, "datasets": datasets_command, "lab": lab.run, "generate": gpt.generate}
+                "search": search.run, "datasets": datasets_command, "lab": lab.run, "generate": gpt.generate,
+                "export": export.run}
     try:
         return commands[args.command](args)
     except CLIError as e:

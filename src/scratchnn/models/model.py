@@ -9,6 +9,7 @@ its file; ``trainer.py`` holds how it learns (``compile``, ``fit``, ``evaluate``
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..export import DEFAULT_OPSET, export_model
 from ..layers.base import Layer, resolve_training, training_context
 from ..layers.signatures import run_call
 from ..layers.symbolic import KerasTensor, probing
@@ -216,6 +217,13 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath):
         """Set the weights from ``save_weights``'s file (or a model file), checked before any is written."""
         _load_weights(self, filepath)
+
+    def export(self, filepath, format="onnx", opset=DEFAULT_OPSET):
+        """Write the model for other runtimes (Keras 3's method): ``format="onnx"`` (the only one;
+        needs ``pip install 'scratchnn[onnx]'``), ``opset`` the ONNX opset (13 or later). A layer
+        without a converter is refused by name before anything is written; the file is written
+        atomically. See ``scratchnn.export``."""
+        return export_model(self, filepath, format=format, opset=opset)
 
     def to_json(self, **kwargs):
         """The architecture as JSON (``scratchnn.models.model_from_json`` rebuilds it, fresh weights)."""
