@@ -258,3 +258,26 @@ def test_a_mask_that_does_not_fit_the_per_sample_losses_is_refused_naming_both_s
     with pytest.raises(ValueError, match=r"mean_squared_error: y_pred carries a mask of shape \(3, 5\) .* "
                                          r"per-sample losses of shape \(3,\)"):
         losses.MeanSquaredError()(np.zeros((3, 5)), y_pred)
+
+
+def test_a_loss_subclass_written_as_in_keras_3_overrides_call_and_is_reduced_and_weighted():
+    """keras.io's guide writes ``class CustomMSE(keras.losses.Loss)`` with ``call(y_true, y_pred)``
+    returning one value per sample; ``__call__`` weights and averages them."""
+    from scratchnn.losses import Loss
+
+    class CustomMSE(Loss):
+        def __init__(self, factor=0.1, name="custom_mse"):
+            super().__init__(name=name)
+            self.factor = factor
+
+        def call(self, y_true, y_pred):
+            return ((y_true - y_pred) ** 2).mean(axis=-1) + self.factor * ((0.5 - y_pred) ** 2).mean(axis=-1)
+
+    y_true = np.array([[1.0, 0.0], [0.0, 0.0]], dtype="float32")
+    y_pred = Tensor(np.array([[0.5, 0.5], [1.0, 0.0]], dtype="float32"))
+    per_sample = ((y_true - y_pred.data) ** 2).mean(-1) + 0.1 * ((0.5 - y_pred.data) ** 2).mean(-1)
+    np.testing.assert_allclose(CustomMSE()(y_true, y_pred).data, per_sample.mean(), rtol=1e-6)
+    weights = np.array([1.0, 3.0], dtype="float32")
+    np.testing.assert_allclose(CustomMSE()(y_true, y_pred, sample_weight=weights).data,
+                               (per_sample * weights).mean(), rtol=1e-6)
+    assert CustomMSE().name == "custom_mse"

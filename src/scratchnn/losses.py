@@ -70,11 +70,29 @@ class Loss:
         return bool(self.kwargs.get("from_logits", False))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if type(self).call is not Loss.call:      # a subclass written as in Keras 3: its call()
+            return self.reduce(self.call(y_true, y_pred), y_pred, sample_weight)
         mask = get_mask(y_pred)
         if mask is None:
             return type(self).fn(y_true, y_pred, reduction=_REDUCTIONS[self.reduction],
                                  sample_weight=sample_weight, **self.kwargs)
         values = type(self).fn(y_true, y_pred, reduction="none", sample_weight=sample_weight, **self.kwargs)
+        return masked_reduction(values, mask, _REDUCTIONS[self.reduction], self.name)
+
+    def call(self, y_true, y_pred):
+        """The per-sample losses. A custom loss subclasses ``Loss`` and overrides this (as in
+        Keras 3); ``__call__`` then weights and reduces what it returns."""
+        return type(self).fn(y_true, y_pred, reduction="none", **self.kwargs)
+
+    def reduce(self, values, y_pred, sample_weight=None):
+        """Weight and reduce per-sample ``values`` (a scalar is returned as it is), counting only
+        the unmasked positions of ``y_pred``."""
+        if values.ndim == 0:
+            return values
+        mask = get_mask(y_pred)
+        if mask is None:
+            return reduce_losses(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
+        values = reduce_losses(values, "none", sample_weight, self.name)
         return masked_reduction(values, mask, _REDUCTIONS[self.reduction], self.name)
 
     def get_config(self):
@@ -199,14 +217,7 @@ class LossFunctionWrapper(Loss):
         return cls(LOSS_FUNCTIONS.lookup(config.pop("fn")), **config)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        values = self.function(y_true, y_pred)
-        if values.ndim == 0:
-            return values
-        mask = get_mask(y_pred)
-        if mask is None:
-            return reduce_losses(values, _REDUCTIONS[self.reduction], sample_weight, self.name)
-        values = reduce_losses(values, "none", sample_weight, self.name)
-        return masked_reduction(values, mask, _REDUCTIONS[self.reduction], self.name)
+        return self.reduce(self.function(y_true, y_pred), y_pred, sample_weight)
 
 
 _BUILT_IN = (MeanSquaredError, MeanAbsoluteError, SumSquaredError, Huber, BinaryCrossentropy,

@@ -48,3 +48,12 @@ def test_star_import_keeps_pythons_builtins():
     assert "constant" in namespace and "GradientTape" in namespace and "float32" in namespace
     for name in ("range", "abs", "pow", "print", "bool", "float"):
         assert name not in namespace, name
+
+
+def test_tensorflow_2s_short_names_for_the_keras_modules():
+    """DeepLearning.AI's course writes ``optimizer=tf.optimizers.Adam()``."""
+    import scratchnn.compat.tensorflow as tf
+    assert tf.optimizers.Adam is tf.keras.optimizers.Adam
+    assert tf.losses.MeanSquaredError is tf.keras.losses.MeanSquaredError
+    assert tf.metrics.Mean is tf.keras.metrics.Mean
+    assert tf.initializers.GlorotUniform is tf.keras.initializers.GlorotUniform

@@ -364,3 +364,32 @@ def test_metrics_lists_the_loss_tracker_the_compiled_metrics_and_the_models_own(
     model.extra.update_state([5.0])
     model.reset_metrics()
     assert model.extra.count == 0 and model.metrics[0].count == 0
+
+
+def test_compile_without_a_loss_trains_on_the_losses_layers_add_and_is_refused_without_any():
+    """keras.io's subclassing guide: ``model.compile(optimizer="adam")`` then fit, the loss coming
+    from ``self.add_loss`` in a layer."""
+    from scratchnn import keras
+    from scratchnn.keras import layers
+
+    class Penalty(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss((inputs ** 2).mean())
+            return inputs
+
+    rng = np.random.default_rng(0)
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, Penalty()(layers.Dense(3)(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(0.5))
+    x = rng.normal(size=(16, 3)).astype("float32")
+    history = model.fit(x, x, epochs=5, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]              # the added loss alone is minimised
+
+    plain = keras.Sequential([layers.Dense(1)])
+    plain.compile("sgd")
+    plain.build((None, 2))
+    before = [w.copy() for w in plain.get_weights()]
+    with pytest.raises(ValueError, match="no loss to compute: pass loss= to compile"):
+        plain.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    for w, b in zip(plain.get_weights(), before):
+        np.testing.assert_array_equal(w, b)

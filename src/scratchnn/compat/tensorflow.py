@@ -31,6 +31,9 @@ from .tf_runtime import tf_print
 from .tf_data import data
 from .tf_tensors import *  # noqa: F403
 
+# TensorFlow 2's short names for the Keras modules (``tf.optimizers.Adam()``, ``tf.losses...``)
+optimizers, losses, metrics, initializers = keras.optimizers, keras.losses, keras.metrics, keras.initializers
+
 __version__ = "2.16.0+scratchnn"
 VERSION = __version__
 newaxis = None

@@ -121,15 +121,21 @@ class Steps:
         """
         if args:
             x, y, y_pred, sample_weight = _loss_arguments(args, x, y, y_pred, sample_weight)
-        loss = self.compute_compiled_loss(y, y_pred, sample_weight)
-        for penalty in self.losses:
+        penalties = self.losses
+        if self._compile_loss is None and penalties:       # compile() without a loss: add_loss only
+            loss = penalties[0]
+            penalties = penalties[1:]
+        else:
+            loss = self.compute_compiled_loss(y, y_pred, sample_weight)
+        for penalty in penalties:
             loss = loss + penalty
         return loss
 
     def compute_compiled_loss(self, y, y_pred, sample_weight=None):
         """The compiled loss alone (no penalty): a scalar Tensor."""
         if self._compile_loss is None:
-            raise ValueError("no loss to compute: pass loss= to compile()")
+            raise ValueError("no loss to compute: pass loss= to compile(), or add one in a layer with "
+                             "self.add_loss(...)")
         return self._compile_loss(y, y_pred, sample_weight, quiet_from_logits=self._warned_from_logits)
 
     def _step_loss(self, x, y, y_pred, sample_weight, training):

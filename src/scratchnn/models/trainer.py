@@ -171,9 +171,7 @@ class Trainer(Steps):
             raise RuntimeError(f"call compile() before {what}(): the model needs an optimizer and a "
                                "loss, e.g. model.compile(optimizer='adam', "
                                "loss='sparse_categorical_crossentropy', metrics=['accuracy'])")
-        if self.loss is None and what != "predict" and not self._custom_step(
-                "fit" if what in ("fit", "train_on_batch") else "evaluate"):
-            raise RuntimeError(f"{what}() needs a loss: pass loss= to compile()")
+        # compile() without a loss is refused at the first step unless a layer adds one (add_loss)
 
 
     # --------------------------------------------------------------- metrics
