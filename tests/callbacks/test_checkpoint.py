@@ -188,7 +188,7 @@ def test_model_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
 
 
 def test_model_checkpoint_checks_suffix_and_missing_keys(tmp_path):
-    with pytest.raises(ValueError, match=r"must end in '\.scratchnn'"):
+    with pytest.raises(ValueError, match=r"must end in '\.scratchnn' or '\.keras'"):
         C.ModelCheckpoint(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"must end in '\.safetensors'"):
         C.ModelCheckpoint(tmp_path / "m.scratchnn", save_weights_only=True)
@@ -428,3 +428,16 @@ def test_a_damaged_backup_names_the_file_and_restores_nothing(tmp_path, damage):
     shutil.rmtree(backup)                            # starting over, as the message says, works
     history = model.fit(x, y, **FIT, callbacks=[C.BackupAndRestore(backup)])
     assert history.epoch == list(range(6))
+
+
+def test_model_checkpoint_takes_keras_file_names_and_load_model_reads_them(tmp_path):
+    """Keras programs write ``ModelCheckpoint("model_{epoch}.keras")``: the file is scratchnn's own
+    archive under that name, and load_model gives back the same model."""
+    from scratchnn.models import load_model
+    x, y = training_data()
+    model = training_model()
+    model.fit(x, y, **FIT, callbacks=[C.ModelCheckpoint(str(tmp_path / "model_{epoch}.keras"))])
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    assert saved == [f"model_{e}.keras" for e in range(1, FIT["epochs"] + 1)]
+    restored = load_model(tmp_path / saved[-1])
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -21,8 +21,10 @@ class ModelCheckpoint(Callback):
 
     * ``filepath`` may hold ``{epoch}`` (1-based, as Keras numbers files) and any log key,
       e.g. ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.scratchnn"``. A whole model is written
-      to a ``.scratchnn`` file; ``save_weights_only=True`` writes the weights alone to a
-      ``.safetensors`` file (the suffix is checked, as Keras checks ``.keras``/``.weights.h5``).
+      to a ``.scratchnn`` file, or to a ``.keras`` name as Keras programs write it (the file is
+      scratchnn's archive all the same: ``load_model`` reads it, Keras cannot);
+      ``save_weights_only=True`` writes the weights alone to a ``.safetensors`` file (the suffix
+      is checked, as Keras checks ``.keras``/``.weights.h5``).
     * ``save_best_only=True``: save only when ``monitor`` beats the best value so far
       (lower for ``mode='min'``, higher for ``'max'``; ``'auto'`` decides from the name, as
       ``EarlyStopping`` does). ``initial_value_threshold`` is the value to beat at first.
@@ -37,11 +39,11 @@ class ModelCheckpoint(Callback):
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
-        suffix = ".safetensors" if save_weights_only else ".scratchnn"
-        if not self.filepath.endswith(suffix):
+        suffixes = (".safetensors",) if save_weights_only else (".scratchnn", ".keras")
+        if not self.filepath.endswith(suffixes):
             what = "weights (save_weights_only=True)" if save_weights_only else "a whole model"
-            raise ValueError(f"ModelCheckpoint: filepath must end in {suffix!r} to save {what}, "
-                             f"got {self.filepath!r}")
+            raise ValueError(f"ModelCheckpoint: filepath must end in {' or '.join(map(repr, suffixes))} to "
+                             f"save {what}, got {self.filepath!r}")
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError("ModelCheckpoint: save_freq must be 'epoch' or a positive integer, "
                              f"got {save_freq!r}")
