@@ -228,3 +228,34 @@ def test_training_loop_protocol(rng):
         assert logs == {"loss": 32.0, "weighted_accuracy": f32(np.mean(labels == probs.argmax(1)))}
     np.testing.assert_array_equal(M.binary_accuracy(np.array([1, 0, 1]), np.array([[0.9], [0.2], [0.4]])),
                                   [1, 1, 0])
+
+
+def test_a_custom_metric_keeps_its_state_in_variables_as_keras_guides_write_it():
+    """keras.io's CategoricalTruePositives (``add_variable``) and Deep Learning with Python's RMSE
+    (``add_weight(name=, initializer=, dtype=)``): assign_add in update_state, ``.value`` in result,
+    and the default reset_state sets every variable back to zeros."""
+    from scratchnn import metrics as M
+
+    class Counter(M.Metric):
+        def __init__(self, name="counter", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), name="total", initializer="zeros")
+            self.count = self.add_weight(name="count", initializer="zeros", dtype="int32")
+
+        def update_state(self, values, sample_weight=None):
+            self.total.assign_add(np.sum(values))
+            self.count.assign_add(len(values))
+
+        def result(self):
+            return self.total.value / self.count.value
+
+    metric = Counter()
+    assert [v.name for v in metric.variables] == ["total", "count"]
+    assert metric.total.dtype == np.float32 and metric.count.dtype == np.int32
+    metric.update_state(np.array([1.0, 2.0]))
+    metric.update_state(np.array([6.0]))
+    assert float(metric.result()) == 3.0
+    metric.reset_state()
+    assert metric.total.numpy() == 0.0 and metric.count.numpy() == 0
+    with pytest.raises(NotImplementedError, match="must implement reset_state"):
+        M.Metric(name="bare").reset_state()

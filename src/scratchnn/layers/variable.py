@@ -23,6 +23,11 @@ class Variable(Tensor):
         values only). ``.data`` is the live array."""
         return self.data.copy()
 
+    @property
+    def value(self):
+        """The values as a tensor of this variable (Keras 3's ``variable.value``)."""
+        return self
+
     def assign(self, value):
         """Overwrite the values in place (optimizer state and references stay valid); returns the
         variable, as Keras's ``assign`` does."""

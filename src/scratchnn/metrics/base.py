@@ -15,7 +15,9 @@ import re
 
 import numpy as np
 
+from .. import initializers as _initializers
 from ..backend import DEFAULT_FLOAT
+from ..layers.variable import Variable
 from .arrays import as_array, match_ranks
 from .per_sample import PER_SAMPLE_FUNCTIONS
 
@@ -129,7 +131,33 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result")
 
     def reset_state(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state")
+        """Without an override: every state variable (``add_variable``) back to zeros, as Keras."""
+        variables = self.__dict__.get("_state_variables")
+        if not variables:
+            raise NotImplementedError(f"{type(self).__name__} must implement reset_state")
+        for variable in variables:
+            variable.assign(np.zeros_like(variable.data))
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state variable for a custom metric (Keras 3's ``add_variable``; ``add_weight`` is the
+        tf.keras 2 name, with ``name`` first): a non-trainable ``Variable`` holding the
+        initializer's values, with ``assign``, ``assign_add``, ``assign_sub``, ``value`` and
+        ``numpy()``. ``aggregation`` (how distributed replicas combine it) is accepted and unused."""
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (() if shape is None else (int(shape),))
+        dtype = np.dtype(dtype) if dtype is not None else self._dtype
+        values = np.asarray(_initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+        variable = Variable(values, name or f"variable_{len(self.variables)}", trainable=False)
+        self.__dict__.setdefault("_state_variables", []).append(variable)
+        return variable
+
+    def add_weight(self, name=None, shape=(), aggregation="sum", initializer="zeros", dtype=None):
+        """``add_variable`` with tf.keras 2's argument order (``name`` first)."""
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    @property
+    def variables(self):
+        """The state variables made with ``add_variable``/``add_weight``."""
+        return list(self.__dict__.get("_state_variables", ()))
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)

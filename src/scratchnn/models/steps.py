@@ -87,6 +87,8 @@ class Steps:
         logs = {}
         for metric in self.metrics:
             value = metric.result()
+            if isinstance(value, Tensor):            # a custom metric's result() written with ops
+                value = value.data.item() if value.data.size == 1 else value.data
             if isinstance(value, dict):
                 logs.update(value)
             else:
