@@ -71,13 +71,13 @@ def test_the_timeout_comes_from_the_argument_or_the_environment(monkeypatch):
 
 def test_abort_on_error_prints_the_rank_and_ends_the_job(capsys):
     comm = FakeComm(rank=1, size=3)
-    with pytest.raises(KeyError):
+    with pytest.raises(SystemExit):
         with distributed.abort_on_error(comm, prefix="job", one_line=(KeyError,), exit_code=lambda e: 2):
             raise KeyError("no such column")
     assert comm.aborted == 2
     err = capsys.readouterr().err
     assert err == "job (rank 1 of 3): error: 'no such column'\n"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(SystemExit):
         with distributed.abort_on_error(comm, prefix="job"):
             raise RuntimeError("deep")
     assert comm.aborted == 1

@@ -146,7 +146,7 @@ class Collectives:
         print(f"scratchnn.distributed: rank {self.rank} of {self.size}: {message}", file=sys.stderr,
               flush=True)
         self.comm.Abort(code)
-        raise SystemExit(code)           # not reached: Abort ends this process too
+        raise SystemExit(code)           # Abort ends the processes, this one too, but not always at once
 
 
 @contextlib.contextmanager
@@ -155,7 +155,8 @@ def abort_on_error(comm=None, prefix="scratchnn", one_line=(), exit_code=None):
     instead of leaving the others waiting for it until their timeout. It is printed first, with
     the rank: in one line for the exception types ``one_line`` (a user's mistake), with its
     traceback otherwise; ``exit_code(err)`` gives the status to end with (default 1, 130 for
-    Ctrl-C). A world of one rank lets the exception through unchanged.
+    Ctrl-C), and ``SystemExit`` is raised until MPI ends the process. A world of one rank lets the
+    exception through unchanged.
 
         with abort_on_error(prefix="train.py"):
             distributed.fit(model, x, y, epochs=5)
@@ -175,4 +176,4 @@ def abort_on_error(comm=None, prefix="scratchnn", one_line=(), exit_code=None):
             sys.stderr.flush()
         code = 130 if isinstance(err, KeyboardInterrupt) else exit_code(err) if exit_code else 1
         comm.Abort(code)
-        raise
+        raise SystemExit(code) from err      # nothing more runs here (no second message) until it ends
