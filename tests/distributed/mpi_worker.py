@@ -73,7 +73,8 @@ class Recorder(Callback):
 
 
 class StopAt(Callback):
-    """Sets ``stop_training`` after batch ``batch`` (0-based) of the first epoch."""
+    """Sets ``stop_training`` after batch ``batch`` (0-based) of the first epoch, or at the end of
+    the first epoch (``batch=None``)."""
 
     def __init__(self, batch):
         super().__init__()
@@ -81,6 +82,10 @@ class StopAt(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if batch == self.batch:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.batch is None:
             self.model.stop_training = True
 
 
@@ -151,13 +156,16 @@ def sync(out, rank):
 
 
 def stop(out, rank):
-    """Rank 1 alone stops after its third batch: both ranks must stop there."""
+    """Rank 1 alone stops after its third batch, then (a second fit) after its first epoch."""
     x, y = equality_data()
-    model = mlp64(seed=30)
-    model.compile(optimizer=distributed.DistributedOptimizer(SGD(0.1)), loss=LOSS)
-    history = distributed.fit(model, x, y, batch_size=4, epochs=3, verbose=0,
-                              callbacks=[StopAt(2)] if rank == 1 else None)
-    np.savez(out / f"stop-rank{rank}.npz", iterations=model.optimizer.iterations, epochs=len(history.epoch))
+    found = {}
+    for when in (2, None):
+        model = mlp64(seed=30)
+        model.compile(optimizer=distributed.DistributedOptimizer(SGD(0.1)), loss=LOSS)
+        history = distributed.fit(model, x, y, batch_size=4, epochs=3, verbose=0,
+                                  callbacks=[StopAt(when)] if rank == 1 else None)
+        found["batch" if when is not None else "epoch"] = (model.optimizer.iterations, len(history.epoch))
+    np.savez(out / f"stop-rank{rank}.npz", **found)
 
 
 def leave(out, rank, how):

@@ -63,10 +63,12 @@ def test_checkpoints_and_logs_are_written_by_rank_0_only(two_ranks):
 
 
 def test_one_rank_stopping_stops_every_rank_at_the_same_step(two_ranks):
-    """Rank 1 alone sets stop_training after its third batch: rank 0 stops there too (else it
-    would wait for a fourth average that never comes)."""
+    """Rank 1 alone sets stop_training after its third batch: its request travels with the fourth
+    step's gradient average, after which both stop (else rank 0 would wait for an average that
+    never comes). Set at the end of epoch 1: both stop after that epoch (10 steps of 4 x 2)."""
     r0, r1 = _both(two_ranks, "stop")
-    assert int(r0["iterations"]) == int(r1["iterations"]) == 3
+    assert r0["batch"].tolist() == r1["batch"].tolist() == [4, 1]
+    assert r0["epoch"].tolist() == r1["epoch"].tolist() == [10, 1]
 
 
 def test_callbacks_puts_the_sync_around_yours_and_rank0_on_rank_0_only():

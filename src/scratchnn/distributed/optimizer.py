@@ -15,7 +15,9 @@ Per step, the gradients are copied into one flat buffer (allocated once, reused)
 the ranks with a single ``Allreduce``, divided by ``R`` and handed, as views of that buffer, to
 the wrapped optimizer's own ``apply`` (clipping, weight decay, the update rule: all on the
 averaged gradient, as one process would). One collective per step costs one network latency,
-not one per weight.
+not one per weight. The buffer has one more number, the count of ranks that asked to stop
+(``request_stop``): so ``StopTogether`` learns, with the same Allreduce, whether any rank
+wants to stop training, without a second collective per step.
 
 The object returned is the wrapped optimizer's class with ``GradientAveraging`` in front of it
 (Horovod builds it the same way): ``isinstance(opt, Adam)`` holds, its state and its
@@ -39,6 +41,22 @@ class GradientAveraging:
     in the gradient averages so far; ``.calls``: how many)."""
 
     collectives = None
+    #: After each step's average: whether some rank called ``request_stop`` before it.
+    stop_requested = False
+    _stop_vote = 0.0
+
+    def request_stop(self):
+        """Tell every rank, with the next gradient average, that this one wants to stop training."""
+        self._stop_vote = 1.0
+
+    @property
+    def stop_pending(self):
+        """Whether this rank called ``request_stop`` and the next average has not sent it yet."""
+        return self._stop_vote > 0
+
+    def clear_stop(self):
+        """Forget the stop requests, sent or not (they were agreed on another way)."""
+        self._stop_vote, self.stop_requested = 0.0, False
 
     def apply(self, grads, variables):
         """Average ``grads`` over the ranks (one Allreduce), then the wrapped optimizer's ``apply``."""
@@ -58,7 +76,9 @@ class GradientAveraging:
         buffer = self._buffer
         for (_, a), (start, stop) in zip(present, self._spans):
             buffer[start:stop] = a.reshape(-1)
+        buffer[-1] = self._stop_vote                     # the last number: 1 if this rank asks to stop
         comm.allreduce_sum(buffer, f"the gradient average of step {self.iterations + 1}")
+        self.stop_requested, self._stop_vote = bool(buffer[-1] > 0), 0.0
         buffer /= comm.size
         for (i, a), (start, stop) in zip(present, self._spans):
             grads[i] = buffer[start:stop].reshape(a.shape)
@@ -67,9 +87,9 @@ class GradientAveraging:
     _layout, _buffer, _spans = None, None, ()
 
     def _make_buffer(self, layout):
-        """The flat buffer for gradients of these shapes and dtypes (the widest dtype of them),
-        after checking that every rank has the same ones: different models on different ranks
-        would otherwise be summed element by element, silently."""
+        """The flat buffer for gradients of these shapes and dtypes (the widest dtype of them), and
+        one number more for the stop votes, after checking that every rank has the same ones:
+        different models on different ranks would otherwise be summed element by element, silently."""
         sizes = [int(np.prod(shape)) for shape, _ in layout]
         signature = np.array([len(layout), sum(sizes), zlib.crc32(repr(layout).encode())], dtype=np.int64)
         both = self.collectives.allreduce_max(np.concatenate([signature, -signature]),
@@ -82,7 +102,7 @@ class GradientAveraging:
         ends = np.cumsum([0] + sizes)
         self._spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
         dtype = np.result_type(*[np.dtype(d) for _, d in layout]) if layout else np.float32
-        self._buffer = np.empty(int(ends[-1]), dtype=dtype)
+        self._buffer = np.empty(int(ends[-1]) + 1, dtype=dtype)
         self._layout = layout
 
 

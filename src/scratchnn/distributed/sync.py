@@ -13,9 +13,8 @@ the public surface of a model (its weights, its optimizer's state methods, ``wal
 * ``AverageBatchNormStatistics``: each ``BatchNormalization``'s moving mean and variance, which
   each rank updates from its own batches, are averaged over the ranks before each validation
   pass and at each epoch's end;
-* ``StopTogether`` (last): when a callback on any rank stops training (``model.stop_training``,
-  after a batch or an epoch), every rank stops there, so that no rank waits for a step the
-  others never take.
+* ``StopTogether`` (last): when a callback on any rank stops training (``model.stop_training``),
+  every rank stops at the same step, so that no rank waits for a step the others never take.
 
 ``callbacks()`` puts them around the user's callbacks in that order. Why averages are exact:
 every rank has as many samples (``shard``) and batches of the same size, so the mean over the
@@ -205,24 +204,38 @@ class AverageBatchNormStatistics(DistributedCallback):
 
 
 class StopTogether(DistributedCallback):
-    """After every batch and every epoch: if any rank's ``model.stop_training`` is set (by
-    ``EarlyStopping``, ``TerminateOnNaN``, a callback of rank 0 only ...), set it on every rank,
-    so that all stop at the same step. It must come last (``callbacks()`` puts it there). One
-    small Allreduce per step."""
+    """When any rank's ``model.stop_training`` is set (by ``EarlyStopping``, ``TerminateOnNaN``, a
+    callback of rank 0 only ...), every rank stops, at the same step. It must come last
+    (``callbacks()`` puts it there).
 
-    def _agree(self, what):
-        c = self.collectives
-        if c.size == 1:
-            return
-        flag = np.array([1 if self.model.stop_training else 0], dtype=np.int64)
-        if c.allreduce_max(flag, what)[0]:
-            self.model.stop_training = True
+    * set after a batch: this rank takes back the stop for now and sends its request with the next
+      step's gradient average (``DistributedOptimizer.request_stop``: no collective of its own);
+      after that step every rank sees the request and stops, one step later than one process would;
+    * at the end of an epoch (and for a request still pending then): one small Allreduce decides,
+      and every rank stops after this epoch if any rank asked.
+    """
 
     def on_train_batch_end(self, batch, logs=None):
-        self._agree(f"the check whether to stop after batch {batch + 1}")
+        model = self.model
+        if self.collectives.size == 1:
+            return
+        if model.optimizer.stop_requested:          # a rank asked before this step: all stop now
+            model.stop_training = True
+        elif model.stop_training:                   # asked now: tell the others with the next step
+            model.stop_training = False
+            model.optimizer.request_stop()
 
     def on_epoch_end(self, epoch, logs=None):
-        self._agree(f"the check whether to stop after epoch {epoch + 1}")
+        c, model = self.collectives, self.model
+        if c.size == 1:
+            return
+        opt = model.optimizer
+        asked = model.stop_training or opt.stop_requested or opt.stop_pending
+        flag = c.allreduce_max(np.array([int(asked)], dtype=np.int64),
+                               f"the check whether to stop after epoch {epoch + 1}")
+        opt.clear_stop()
+        if flag[0]:
+            model.stop_training = True
 
 
 def callbacks(callbacks=None, rank0=None, comm=None, timeout=None):
