@@ -19,8 +19,7 @@ Columns:
   turns within each round);
 * ``speed-up`` - samples/s over the 1-rank run's;
 * ``grad ms/step`` - time inside the gradient average per step (its one Allreduce, *including*
-  the wait for the slower rank to arrive), rank 0;
-* ``stop ms/step`` - the small Allreduce of ``StopTogether`` per step;
+  the wait for the slower rank to arrive), rank 0; ``% of step``: its share of a step's time;
 * ``allreduce ms`` - the Allreduce of a buffer of the gradients' size alone, after a barrier (no
   waiting for a slower rank: the transfer itself), median of 30; ``polled`` as training does it
   (``Iallreduce`` + ``Test()`` with a deadline), ``blocking`` MPICH's ``Allreduce``.
@@ -94,7 +93,7 @@ def worker(case_name, n_train, epochs):
     cbs = distributed.callbacks([clock])
     x_part, y_part = distributed.shard(x, y)
     model.fit(x_part, y_part, batch_size=case["batch"] // c.size, epochs=epochs, verbose=0, callbacks=cbs)
-    grad, stop = model.optimizer.collectives, cbs[-1].collectives
+    grad = model.optimizer.collectives
     steps = model.optimizer.iterations
     # the Allreduce alone, on a buffer of the gradients' size, after a barrier
     from mpi4py import MPI
@@ -116,7 +115,7 @@ def worker(case_name, n_train, epochs):
             "ranks": c.size, "case": case_name, "samples_per_s": samples / statistics.median(steady),
             "epoch_s": clock.times, "steps": steps, "params": int(buffer.size),
             "grad_ms": 1e3 * grad.seconds / max(grad.calls, 1),
-            "stop_ms": 1e3 * stop.seconds / max(stop.calls, 1),
+            "step_ms": 1e3 * sum(clock.times) / max(steps, 1),
             "polled_ms": 1e3 * statistics.median(polled), "blocking_ms": 1e3 * statistics.median(blocking)}),
             flush=True)
 
@@ -158,14 +157,15 @@ def main():
             for ranks in results:
                 results[ranks].append(run(ranks, case, args))
         print(f"\n{CASES[case]['title']} ({results[1][0]['params']} weights)")
-        print(f"{'ranks':>5} {'samples/s':>10} {'speed-up':>8} {'grad ms/step':>12} {'stop ms/step':>12} "
+        print(f"{'ranks':>5} {'samples/s':>10} {'speed-up':>8} {'grad ms/step':>12} {'% of step':>9} "
               f"{'allreduce ms polled':>19} {'blocking':>8}")
         base = statistics.median(r["samples_per_s"] for r in results[1])
         for ranks, rows in results.items():
             med = {k: statistics.median(r[k] for r in rows)
-                   for k in ("samples_per_s", "grad_ms", "stop_ms", "polled_ms", "blocking_ms")}
+                   for k in ("samples_per_s", "grad_ms", "step_ms", "polled_ms", "blocking_ms")}
             print(f"{ranks:>5} {med['samples_per_s']:>10.0f} {med['samples_per_s'] / base:>8.2f} "
-                  f"{med['grad_ms']:>12.3f} {med['stop_ms']:>12.3f} {med['polled_ms']:>19.3f} "
+                  f"{med['grad_ms']:>12.3f} {100 * med['grad_ms'] / med['step_ms']:>9.1f} "
+                  f"{med['polled_ms']:>19.3f} "
                   f"{med['blocking_ms']:>8.3f}")
         print(json.dumps({"case": case, "rounds": results}))
 
