@@ -69,6 +69,18 @@ def test_the_timeout_comes_from_the_argument_or_the_environment(monkeypatch):
             distributed.comm.check_timeout(bad)
 
 
+def test_the_spin_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(distributed.comm.SPIN_VARIABLE, raising=False)
+    assert distributed.Collectives(FakeComm()).spin == distributed.comm.DEFAULT_SPIN == 0.001
+    monkeypatch.setenv(distributed.comm.SPIN_VARIABLE, "0")
+    assert distributed.Collectives(FakeComm()).spin == 0.0
+    for bad in ("-1", "fast", "nan"):
+        monkeypatch.setenv(distributed.comm.SPIN_VARIABLE, bad)
+        with pytest.raises(ValueError, match=rf"\$SCRATCHNN_DISTRIBUTED_SPIN must be a number of seconds "
+                                             rf">= 0, got '{bad}'"):
+            distributed.Collectives(FakeComm())
+
+
 def test_abort_on_error_prints_the_rank_and_ends_the_job(capsys):
     comm = FakeComm(rank=1, size=3)
     with pytest.raises(SystemExit):

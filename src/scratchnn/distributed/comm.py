@@ -16,6 +16,13 @@ rank prints which collective it was waiting in and ends the whole job with ``MPI
 rank, and ``mpiexec``, exit with a non-zero status). ``timeout=math.inf`` waits with the blocking
 ``Wait()`` instead (no deadline, no polling).
 
+How a rank waits: each ``Test()`` also moves the transfer on, so it first calls ``Test()`` in a
+tight loop (for ``$SCRATCHNN_DISTRIBUTED_SPIN`` seconds, default 0.001: a 2 MB Allreduce between
+two ranks of one machine takes about that), then sleeps between calls, for 10 us at first,
+doubling up to 1 ms, leaving its core to the others. On a machine with more ranks than free cores,
+spinning takes the core the slower rank needs (0 is best there); with a core per rank, a longer
+spin (0.05) gives the lowest latency, as MPICH's blocking collectives spin.
+
 mpi4py is a third-party package, installed with ``pip install 'scratchnn[mpi]'`` (mpi4py and
 MPICH from its wheel, which gives ``mpiexec`` in the environment's ``bin``); it is imported only
 when a collective is first needed, so ``import scratchnn`` never needs it.
@@ -31,10 +38,10 @@ INSTALL = "pip install 'scratchnn[mpi]'"
 #: Seconds a rank waits for the others in one collective before it ends the job.
 DEFAULT_TIMEOUT = 120.0
 TIMEOUT_VARIABLE = "SCRATCHNN_DISTRIBUTED_TIMEOUT"
-# Polling: Test() in a tight loop for the first 50 ms, as MPICH's blocking collectives spin (each
-# Test() moves the transfer on: sleeping between them made a 2 MB Allreduce 6 times slower), then
-# after pauses that double from 10 us up to 1 ms (a long wait leaves the core to the others).
-_SPIN, _FIRST_PAUSE, _LONGEST_PAUSE = 0.05, 1e-5, 1e-3
+#: Seconds a waiting rank calls Test() in a tight loop before it starts sleeping between calls.
+DEFAULT_SPIN = 0.001
+SPIN_VARIABLE = "SCRATCHNN_DISTRIBUTED_SPIN"
+_FIRST_PAUSE, _LONGEST_PAUSE = 1e-5, 1e-3
 
 
 def mpi():
@@ -61,6 +68,16 @@ def rank(comm=None):
 def size(comm=None):
     """The number of ranks in ``comm`` (default: the world)."""
     return (world() if comm is None else comm).Get_size()
+
+
+def _seconds(value, name, low):
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not seconds >= low:
+        raise ValueError(f"{name} must be a number of seconds >= {low:g}, got {value!r}")
+    return seconds
 
 
 def check_timeout(timeout):
@@ -95,6 +112,7 @@ class Collectives:
         self.timeout = check_timeout(timeout)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         self.seconds, self.calls = 0.0, 0
+        self.spin = _seconds(os.environ.get(SPIN_VARIABLE, DEFAULT_SPIN), f"${SPIN_VARIABLE}", low=0.0)
 
     @property
     def is_root(self):
@@ -131,7 +149,7 @@ class Collectives:
         if math.isinf(self.timeout):
             request.Wait()
         else:
-            deadline, spin_until, pause = start + self.timeout, start + _SPIN, 0.0
+            deadline, spin_until, pause = start + self.timeout, start + self.spin, 0.0
             while not request.Test():
                 now = time.perf_counter()
                 if now < spin_until:
