@@ -11,6 +11,7 @@
   plain-language training diagnostics, how one prediction is formed);
 * ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches, ``CharTokenizer``;
 * ``scratchnn.generation``: text generation with a language model (``generate``, the samplers);
+* ``scratchnn.distributed``: data-parallel training over MPI (``mpiexec -n 4 python train.py``);
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``scratchnn.registry``: every name that stands for an object ('relu', 'adam', 'Dense', ...);
 * ``scratchnn.kernels``: the fast paths (``scratchnn.backend.set_fast_kernels(False)`` turns
@@ -27,6 +28,7 @@ from . import functional
 from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
                optimizers, preprocessing, registry, regularizers, saving, utils)
 from . import generation, model_selection
+from . import distributed       # data-parallel training over MPI (mpi4py is imported on first use)
 from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
 from .gradcheck import GradcheckError, gradcheck
 from .models import Model, Sequential
@@ -43,4 +45,5 @@ def __getattr__(name):
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",
            "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "preprocessing", "registry", "regularizers", "saving", "utils", "Model",
-           "Sequential", "gradcheck", "GradcheckError", "__version__", "model_selection", "generation"]
+           "Sequential", "gradcheck", "GradcheckError", "__version__", "model_selection", "generation",
+           "distributed"]

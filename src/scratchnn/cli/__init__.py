@@ -126,6 +126,9 @@ def parser():
     t.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
     t.add_argument("--name", help="run folder name (default: <date>-<time>-<dataset>)")
     t.add_argument("--quiet", action="store_true", help="print only errors")
+    t.add_argument("--distributed", action="store_true",
+                   help="data-parallel training over MPI, under mpiexec -n RANKS (mlp, cnn): --batch-size "
+                        "samples per rank and step; rank 0 writes the run (pip install 'scratchnn[mpi]')")
     g = t.add_argument_group("gpt (--model gpt; an epoch is --steps-per-epoch steps, see cli/gpt.py)")
     g.add_argument("--layers", type=_positive_int, help="transformer blocks (default: 4)")
     g.add_argument("--heads", type=_positive_int, help="attention heads per block (default: 4)")
@@ -238,6 +241,8 @@ def train_command(args):
     if args.dataset is None:
         args.dataset = "tiny_shakespeare" if args.model in gpt.MODELS else "mnist"
     if gpt.wants(args):
+        if getattr(args, "distributed", False):
+            raise CLIError("--distributed trains the mlp and the cnn, not --model gpt", usage=True)
         return gpt.train(args)
     gpt.check_other_model(args)
     return train.run(args)

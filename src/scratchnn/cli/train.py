@@ -8,6 +8,11 @@
         learning_curves.png     loss and metrics per epoch, training vs validation
         confusion_matrix.png    (classification) counts and row-normalised rates
         misclassified.png       (images) test images the model got wrong
+
+``--distributed`` (under ``mpiexec -n R``): data-parallel training over MPI (scratchnn.distributed).
+Every rank loads the data and builds the model; each trains on its shard with ``--batch-size``
+samples per step (``R`` times as many per update in all), averaging its gradients with the
+others; rank 0 alone prints, evaluates and writes the run folder.
 """
 import datetime
 import io
@@ -19,9 +24,11 @@ import time
 import numpy as np
 
 from .. import callbacks as _callbacks
+from .. import distributed as _distributed
 from .. import layers as _layers
 from .. import optimizers as _optimizers
 from ..metrics import classification_report
+from ..datasets import DatasetUnavailableError
 from ..models import Sequential
 from ..utils import set_random_seed
 from . import data as _data
@@ -100,6 +107,22 @@ def predict_labels(model, x, spec):
 
 
 def run(args):
+    """``scratchnn train`` (mlp, cnn); with ``--distributed``, this rank's part of an MPI job, in which
+    an error on any rank ends every rank at once, with its message."""
+    if not getattr(args, "distributed", False):
+        return _run(args)
+    try:
+        dist = _distributed.Collectives()
+    except ImportError as e:
+        raise CLIError(f"--distributed: {e}") from None
+    with _distributed.abort_on_error(dist.comm, prefix="scratchnn train",
+                                     one_line=(CLIError, DatasetUnavailableError, OSError),
+                                     exit_code=lambda e: 2 if getattr(e, "usage", False) else 1):
+        return _run(args, dist)
+
+
+def _run(args, dist=None):
+    root = dist is None or dist.is_root       # the rank that prints and writes (the only one, alone)
     try:
         spec = _data.task(args.dataset)
     except KeyError as e:
@@ -112,37 +135,61 @@ def run(args):
     if args.model == "cnn" and args.hidden is not None:
         raise CLIError("--hidden sets the layers of the mlp; the cnn's layers are fixed", usage=True)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
+    if dist is not None:                      # every rank splits the data with rank 0's seed
+        seed = int(dist.bcast(np.array([seed], dtype=np.int64), "the broadcast of the seed")[0])
     set_random_seed(seed)
     epochs = args.epochs if args.epochs is not None else spec.epochs
     batch_size = args.batch_size if args.batch_size is not None else (
         128 if args.model == "cnn" else spec.batch_size)
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    quiet = args.quiet or not root
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
-    out_dir = _run_path(args, spec)
+    out_dir = _run_path(args, spec) if root else None
     t0 = time.perf_counter()
-    (x_train, y_train), (x_test, y_test), class_names = _data.load(spec, seed, verbose=not args.quiet)
+    if dist is not None and not root:         # rank 0 fetches the data set into the cache first
+        dist.barrier("the wait for rank 0 to load the data")
+    (x_train, y_train), (x_test, y_test), class_names = _data.load(spec, seed, verbose=not quiet)
+    if dist is not None and root:
+        dist.barrier("the wait for the other ranks to load the data")
     t_data = time.perf_counter() - t0
     num_classes = len(class_names)
     model = build_model(spec, x_train, y_train, num_classes, args)
-    os.makedirs(out_dir, exist_ok=True)
+    if dist is not None:
+        model.compile(**{**model.compile_arguments(), "optimizer": _distributed.DistributedOptimizer(
+            model.optimizer, comm=dist.comm, timeout=dist.timeout)})
+        if dist.rank:                         # other shuffles and dropout masks than rank 0's
+            set_random_seed(seed + dist.rank)
+    if root:
+        os.makedirs(out_dir, exist_ok=True)
     say(f"scratchnn train: {spec.description}")
     say(f"  {len(x_train)} training / {len(x_test)} test samples; seed {seed}; run folder {out_dir}")
+    if dist is not None:
+        say(f"  distributed over {dist.size} ranks: each trains on 1/{dist.size} of the samples, "
+            f"{batch_size} per step, {dist.size * batch_size} per update in all")
     summary = io.StringIO()
     model.summary(print_fn=lambda line: summary.write(line + "\n"))
-    if not args.quiet:
+    if not quiet:
         print(summary.getvalue(), end="")
 
     monitor = "val_loss" if args.validation_split else "loss"
-    cbs = [_callbacks.CSVLogger(os.path.join(out_dir, "history.csv"))]
+    logger = _callbacks.CSVLogger(os.path.join(out_dir, "history.csv")) if root else None
     stopper = None
     if args.early_stopping is not None:
         stopper = _callbacks.EarlyStopping(monitor=monitor, patience=args.early_stopping,
-                                           restore_best_weights=True, verbose=0 if args.quiet else 1)
-        cbs.append(stopper)
+                                           restore_best_weights=True, verbose=0 if quiet else 1)
     t0 = time.perf_counter()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                        validation_split=args.validation_split, callbacks=cbs,
-                        verbose=0 if args.quiet else "auto")
+    if dist is None:
+        history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                            validation_split=args.validation_split,
+                            callbacks=[logger] + ([stopper] if stopper else []),
+                            verbose=0 if args.quiet else "auto")
+    else:
+        history = _distributed.fit(model, x_train, y_train, epochs=epochs, batch_size=batch_size,
+                                   validation_split=args.validation_split, callbacks=stopper,
+                                   rank0_callbacks=logger, verbose=0 if args.quiet else "auto",
+                                   comm=dist.comm, timeout=dist.timeout)
+        if not root:
+            return 0
     t_train = time.perf_counter() - t0
     if stopper is not None and not stopper.stopped_epoch and stopper.best is not None:
         say(early_stopping_note(stopper, len(history.epoch)))
@@ -169,6 +216,7 @@ def run(args):
                             title=f"{spec.name}: misclassified test images")
     record = {"dataset": spec.name, "kind": spec.kind, "task": spec.task, "class_names": class_names,
               "seed": seed, "epochs_run": len(history.epoch), "batch_size": batch_size,
+              "ranks": 1 if dist is None else dist.size,
               "command": " ".join(["scratchnn"] + list(getattr(args, "argv", []))),
               "options": {k: v for k, v in vars(args).items() if k != "argv"},
               "test": test, "seconds": {"data": t_data, "train": t_train, "evaluate": t_eval}}
