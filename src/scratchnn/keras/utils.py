@@ -1,3 +1,4 @@
-"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``PyDataset`` and ``Sequence``."""
-from ..preprocessing import PyDataset, Sequence  # noqa: F401
+"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``pad_sequences``, ``PyDataset`` and
+``Sequence``."""
+from ..preprocessing import PyDataset, Sequence, pad_sequences  # noqa: F401
 from ..utils import set_random_seed, to_categorical  # noqa: F401

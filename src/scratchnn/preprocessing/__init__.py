@@ -13,6 +13,7 @@ lives in the module named for its job:
 * ``dataset``: ``Dataset``, a small ``tf.data.Dataset`` (``from_tensor_slices``, ``shuffle``,
   ``batch``, ``map``, ...; its engine is ``dataset_nodes``, its nested elements ``structure``);
 * ``sequence``: ``PyDataset`` (``Sequence``), Keras's base class for batches made by index;
+* ``sequence_padding``: ``pad_sequences`` (lists of different lengths as one array, as Keras pads them);
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
 * ``text_windows``: a language model's training batches: ``TextWindows`` (random windows of a
@@ -35,6 +36,7 @@ from .dataset import Dataset
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .sequence import PyDataset, Sequence
+from .sequence_padding import pad_sequences
 from .splitting import KFold, StratifiedKFold, train_test_split
 from .text import CharTokenizer
 from .text_windows import TextWindows, windows_at
@@ -43,5 +45,5 @@ from .validation import NotFittedError
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
            "KFold", "StratifiedKFold", "BatchIterator", "batches", "Dataset", "PyDataset", "Sequence",
-           "CharTokenizer", "TextWindows",
+           "CharTokenizer", "TextWindows", "pad_sequences",
            "windows_at"]
