@@ -72,10 +72,11 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             raise ValueError(f"pad_sequences: `{name}` must be 'pre' or 'post', got {side!r}.")
     if maxlen is not None:
         if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 0:
-            raise ValueError(f"pad_sequences: `maxlen` must be None or a non-negative integer, got {maxlen!r}.")
+            raise ValueError("pad_sequences: `maxlen` must be None or a non-negative integer, "
+                             f"got {maxlen!r}.")
         maxlen = int(maxlen)
     dtype = np.dtype(dtype)
-    if isinstance(value, str) and dtype != object and dtype.kind not in "US":
+    if isinstance(value, str) and dtype.kind not in "OUS":
         raise ValueError(f"pad_sequences: `dtype` {dtype} cannot hold the padding `value` {value!r} (a str); "
                          "use dtype=object for strings of any length.")
     arrays, sample_shape = _as_arrays(sequences, dtype)
