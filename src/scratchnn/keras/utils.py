@@ -1,4 +1,5 @@
-"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``pad_sequences``, ``PyDataset`` and
-``Sequence``."""
+"""``keras.utils``: ``to_categorical``, ``set_random_seed``, ``pad_sequences``, ``get_file``,
+``PyDataset`` and ``Sequence``."""
+from ..datasets.downloads import get_file  # noqa: F401
 from ..preprocessing import PyDataset, Sequence, pad_sequences  # noqa: F401
 from ..utils import set_random_seed, to_categorical  # noqa: F401
