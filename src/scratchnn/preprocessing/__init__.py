@@ -13,6 +13,7 @@ lives in the module named for its job:
 * ``dataset``: ``Dataset``, a small ``tf.data.Dataset`` (``from_tensor_slices``, ``shuffle``,
   ``batch``, ``map``, ...; its engine is ``dataset_nodes``, its nested elements ``structure``);
 * ``sequence``: ``PyDataset`` (``Sequence``), Keras's base class for batches made by index;
+* ``image``: ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, imported when used);
 * ``sequence_padding``: ``pad_sequences`` (lists of different lengths as one array, as Keras pads them);
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
@@ -34,6 +35,7 @@ from ..utils import to_categorical
 from .batching import BatchIterator, batches
 from .dataset import Dataset
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
+from .image import array_to_img, img_to_array, load_img, save_img
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .sequence import PyDataset, Sequence
 from .sequence_padding import pad_sequences
@@ -45,5 +47,6 @@ from .validation import NotFittedError
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
            "KFold", "StratifiedKFold", "BatchIterator", "batches", "Dataset", "PyDataset", "Sequence",
-           "CharTokenizer", "TextWindows", "pad_sequences",
+           "CharTokenizer", "TextWindows", "pad_sequences", "load_img", "img_to_array", "array_to_img",
+           "save_img",
            "windows_at"]

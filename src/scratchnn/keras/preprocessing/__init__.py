@@ -1,5 +1,6 @@
 """``keras.preprocessing``: the older home of Keras's data helpers, kept by course notebooks
-(``keras.preprocessing.sequence.pad_sequences``). The same functions are in ``keras.utils``."""
-from . import sequence
+(``keras.preprocessing.sequence.pad_sequences``, ``keras.preprocessing.image.load_img``). The
+same functions are in ``keras.utils``."""
+from . import image, sequence
 
-__all__ = ["sequence"]
+__all__ = ["image", "sequence"]
