@@ -70,3 +70,11 @@ def test_any_other_global_is_refused(target):
 def test_not_a_zip_is_a_clear_error():
     with pytest.raises(ValueError, match="is not an .npz"):
         load_npz(b"not a zip")
+
+
+def test_numpy_1_names_are_read_too():
+    """Files written by NumPy 1 name ``numpy.core.multiarray``; NumPy 2 writes ``numpy._core``."""
+    data = pickle.dumps(ragged([1, 2], [3]), protocol=3)
+    old = data.replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n")
+    assert old != data or b"cnumpy.core.multiarray\n" in data
+    assert [list(v) for v in loads(old)] == [[1, 2], [3]]
