@@ -71,6 +71,10 @@ def test_object_array_of_lists_and_a_2d_array():
     np.testing.assert_array_equal(pad_sequences(ragged, maxlen=2), [[2, 3], [0, 4]])
     np.testing.assert_array_equal(pad_sequences(np.arange(6).reshape(2, 3), maxlen=2, truncating="post"),
                                   [[0, 1], [3, 4]])
+    np.testing.assert_array_equal(pad_sequences(np.arange(6).reshape(2, 3), maxlen=2), [[1, 2], [4, 5]])
+    np.testing.assert_array_equal(pad_sequences(np.arange(6).reshape(2, 3), maxlen=4, padding="post"),
+                                  [[0, 1, 2, 0], [3, 4, 5, 0]])
+    assert pad_sequences(np.arange(6).reshape(2, 3), maxlen=0).shape == (2, 0)
 
 
 def test_empty_input():

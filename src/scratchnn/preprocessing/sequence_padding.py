@@ -11,10 +11,11 @@ Each row ``i`` holds the kept part of sequence ``i`` (of length ``k_i = min(len_
 * ``padding="pre"`` puts them at the end of the row (``value`` fills the ``maxlen - k_i``
   columns before them), ``"post"`` at its start.
 
-How it is computed without a loop over elements: all sequences are joined into one flat array;
-element ``j`` of sequence ``i`` (``0 <= j < len_i``) is kept when ``j >= len_i - k_i`` (pre
-truncation) or ``j < k_i`` (post), and lands in column ``j - (len_i - k_i)`` or ``j``, shifted
-right by ``maxlen - k_i`` for pre padding. One fancy-indexed assignment writes them all.
+How it is computed without a loop over elements: each sequence is cut to its kept part (one
+pass over the sequences: a slice each), and the kept parts are joined into one flat array. The
+cells they fill form, in row-major order, exactly the boolean mask ``column >= maxlen - k_i``
+(pre padding) or ``column < k_i`` (post padding), built for all rows at once by broadcasting;
+``out[mask] = flat`` writes every element in one assignment.
 """
 import numpy as np
 
@@ -23,32 +24,34 @@ __all__ = ["pad_sequences"]
 _SIDES = ("pre", "post")
 
 
-def _as_arrays(sequences, dtype):
-    """Each sequence as an array of ``dtype`` (one pass over the sequences, not the elements),
-    and the shape of one element (``()`` for sequences of numbers)."""
+def _kept_parts(sequences, maxlen, truncating, dtype):
+    """The kept part of each sequence as an array of ``dtype`` (a slice, then one conversion per
+    sequence), and the shape of one element (``()`` for sequences of numbers)."""
     if isinstance(sequences, np.ndarray) and sequences.dtype != object and sequences.ndim >= 2:
-        return list(sequences.astype(dtype, copy=False)), sequences.shape[2:]
-    arrays, sample_shape = [], None
+        cut = sequences[:, -maxlen:] if truncating == "pre" and maxlen else sequences[:, :maxlen]
+        return list(cut.astype(dtype, copy=False)), sequences.shape[2:]
+    parts, sample_shape = [], None
     for position, sequence in enumerate(sequences):
         try:
-            len(sequence)
+            length = len(sequence)
         except TypeError:
             raise ValueError(f"pad_sequences: `sequences` must be a list of iterables (lists, arrays); the "
                              f"element at position {position} is {sequence!r} "
                              f"({type(sequence).__name__}).") from None
-        array = np.asarray(sequence, dtype=dtype)
-        if len(array) and sample_shape is None:
-            sample_shape = array.shape[1:]
-        arrays.append(array)
+        if length and sample_shape is None:
+            sample_shape = np.asarray(sequence[:1], dtype=dtype).shape[1:]
+        kept = length if maxlen is None else min(length, maxlen)
+        part = sequence[length - kept:] if truncating == "pre" else sequence[:kept]
+        parts.append(np.asarray(part, dtype=dtype))
     sample_shape = () if sample_shape is None else sample_shape
-    for position, array in enumerate(arrays):
-        if not len(array):
-            arrays[position] = array.reshape((0, *sample_shape))
-        elif array.shape[1:] != sample_shape:
+    for position, part in enumerate(parts):
+        if not len(part):
+            parts[position] = part.reshape((0, *sample_shape))
+        elif part.shape[1:] != sample_shape:
             raise ValueError(f"pad_sequences: every element of a sequence must have the same shape; the "
                              f"first non-empty sequence's elements have shape {sample_shape}, those of "
-                             f"the sequence at position {position} have shape {array.shape[1:]}.")
-    return arrays, sample_shape
+                             f"the sequence at position {position} have shape {part.shape[1:]}.")
+    return parts, sample_shape
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
@@ -79,26 +82,13 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if isinstance(value, str) and dtype.kind not in "OUS":
         raise ValueError(f"pad_sequences: `dtype` {dtype} cannot hold the padding `value` {value!r} (a str); "
                          "use dtype=object for strings of any length.")
-    arrays, sample_shape = _as_arrays(sequences, dtype)
-    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    parts, sample_shape = _kept_parts(sequences, maxlen, truncating, dtype)
+    kept = np.array([len(p) for p in parts], dtype=np.int64)   # k_i
     if maxlen is None:
-        maxlen = int(lengths.max()) if len(lengths) else 0
-    out = np.full((len(arrays), maxlen, *sample_shape), value, dtype=dtype)
-    if not lengths.sum() or not maxlen:
-        return out
-    flat = np.concatenate(arrays)
-    kept = np.minimum(lengths, maxlen)                            # k_i
-    row = np.repeat(np.arange(len(arrays)), lengths)              # i, for each element
-    starts = np.cumsum(lengths) - lengths
-    position = np.arange(len(flat)) - np.repeat(starts, lengths)  # j, for each element
-    if truncating == "pre":
-        dropped = np.repeat(lengths - kept, lengths)              # len_i - k_i
-        keep = position >= dropped
-        column = position - dropped
-    else:
-        keep = position < np.repeat(kept, lengths)
-        column = position
-    if padding == "pre":
-        column = column + np.repeat(maxlen - kept, lengths)
-    out[row[keep], column[keep]] = flat[keep]
+        maxlen = int(kept.max()) if len(kept) else 0
+    out = np.full((len(parts), maxlen, *sample_shape), value, dtype=dtype)
+    if kept.sum():
+        columns = np.arange(maxlen)
+        mask = columns >= (maxlen - kept)[:, None] if padding == "pre" else columns < kept[:, None]
+        out[mask] = np.concatenate(parts)
     return out
