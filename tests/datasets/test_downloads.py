@@ -143,3 +143,10 @@ def test_untar_without_a_dot_and_zip(tmp_path, cache):
 def test_keras_namespace():
     from scratchnn import keras
     assert keras.utils.get_file is get_file
+
+
+def test_an_unwritable_cache_folder_is_one_clear_error(origin, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DatasetUnavailableError, match="cannot create the cache folder .*writable"):
+        get_file(origin=origin.as_uri(), cache_dir=blocker, verbose=False)

@@ -208,7 +208,11 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
             print(f"get_file: the cached {target} does not match file_hash {file_hash} (incomplete or "
                   "outdated); fetching it again.", file=sys.stderr, flush=True)
     if download:
-        datadir.mkdir(parents=True, exist_ok=True)
+        try:
+            datadir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatasetUnavailableError(f"get_file: cannot create the cache folder {datadir} ({exc}); "
+                                          "give a writable `cache_dir` or set $SCRATCHNN_HOME.") from exc
         _fetch_to(target, fname, Path(cache_subdir).name, origin, file_hash, hash_algorithm, verbose)
     if extract:
         if archive_format is None or not extract_archive(target, folder):
