@@ -79,6 +79,11 @@ def test_bad_arguments(photos, kwargs, words):
         image_dataset_from_directory(photos, verbose=False, **kwargs)
 
 
+def test_an_unsupported_keras_argument_is_named(photos):
+    with pytest.raises(TypeError, match="does not support the argument.* pad_to_aspect_ratio"):
+        image_dataset_from_directory(photos, pad_to_aspect_ratio=True, verbose=False)
+
+
 def test_binary_needs_two_classes(photos):
     (photos / "birds").mkdir()
     with pytest.raises(ValueError, match="needs exactly 2 classes, found 3"):

@@ -133,6 +133,12 @@ def _build(function, inputs, labels, label_mode, class_names, paths, batch_size,
     return ds
 
 
+def _no_other(function, kwargs):
+    if kwargs:
+        raise TypeError(f"{function}: scratchnn does not support the argument(s) {', '.join(sorted(kwargs))} "
+                        "(Keras's others are all here).")
+
+
 def _prepare(function, directory, labels, label_mode, class_names, extensions, follow_links, shuffle, seed,
              validation_split, subset, verbose):
     if label_mode not in (None, "int", "categorical", "binary"):
@@ -158,6 +164,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     (``crop_to_aspect_ratio``: crop the centre first, no stretching). ``subset="both"`` returns
     ``(training, validation)``. The dataset has ``class_names`` and ``file_paths``."""
     function = "image_dataset_from_directory"
+    _no_other(function, kwargs)
     if color_mode not in _CHANNELS:
         raise ValueError(f"{function}: `color_mode` must be 'grayscale', 'rgb' or 'rgba', "
                          f"got {color_mode!r}.")
@@ -184,6 +191,7 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     as a NumPy array of ``str`` (cut to ``max_length`` characters when given). ``subset="both"``
     returns ``(training, validation)``. The dataset has ``class_names`` and ``file_paths``."""
     function = "text_dataset_from_directory"
+    _no_other(function, kwargs)
     if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
         raise ValueError(f"{function}: `max_length` must be None or a positive integer, got {max_length!r}.")
     chosen, names, seed = _prepare(function, directory, labels, label_mode, class_names, (".txt",),
