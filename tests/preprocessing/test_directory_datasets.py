@@ -108,3 +108,4 @@ def test_keras_namespace():
     from scratchnn import keras
     assert keras.utils.image_dataset_from_directory is image_dataset_from_directory
     assert keras.utils.text_dataset_from_directory is text_dataset_from_directory
+    assert keras.preprocessing.image_dataset_from_directory is image_dataset_from_directory
