@@ -54,3 +54,25 @@ def tiny(tmp_path, monkeypatch):
     monkeypatch.setitem(_registry.DATASETS, "tiny", info)
     monkeypatch.setenv(_fetch.ENV_MIRRORS, str(mirror))
     return SimpleNamespace(info=info, mirror=mirror, arrays=arrays)
+
+
+@pytest.fixture
+def keras_mirror(tmp_path, monkeypatch):
+    """``install(name, {file: bytes})``: puts Keras dataset ``name``'s files in a local mirror
+    and makes the registry expect their SHA-256 (no public URL is tried)."""
+    mirror = tmp_path / "keras-mirror"
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, str(mirror))
+    for info in _registry.KERAS_DATASETS.values():
+        monkeypatch.setattr(info, "urls", ())
+
+    def install(name, files):
+        info = _registry.KERAS_DATASETS[name]
+        (mirror / info.folder).mkdir(parents=True, exist_ok=True)
+        hashes = dict(info.files)
+        for filename, data in files.items():
+            (mirror / info.folder / filename).write_bytes(data)
+            hashes[filename] = sha256_hex(data)
+        monkeypatch.setattr(info, "files", hashes)
+        return mirror / info.folder
+
+    return install

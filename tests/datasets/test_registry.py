@@ -1,12 +1,15 @@
 """What the loader knows about each dataset (``scratchnn/datasets/_registry.py``): file sizes
-from the known shapes, and https before http among the public locations.
+from the known shapes, https before http among the public locations, and Keras's datasets, whose
+files are kept as published (``raw``).
 """
 import gzip
+import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
 
-from scratchnn.datasets import _registry, files
+from scratchnn.datasets import _fetch, _registry, files
 
 from tests.datasets.helpers import FILES, requires_mirror
 from tests.helpers import dataset_mirror
@@ -43,3 +46,43 @@ def test_real_files_fit_the_limits_exactly(name):
         assert gz.stat().st_size <= files.gzip_bound(info.size(f))
         with gzip.open(gz, "rb") as stream:
             assert len(stream.read()) == info.size(f)
+
+
+# ======================================================= files kept as published (Keras's datasets)
+def _raw_dataset(monkeypatch, tmp_path, content, hash_hex, size=1000):
+    mirror = tmp_path / "raw-mirror"
+    (mirror / "rawset").mkdir(parents=True, exist_ok=True)
+    (mirror / "rawset" / "data.json").write_bytes(content)
+    monkeypatch.setenv(_fetch.ENV_MIRRORS, str(mirror))
+    return _registry.DatasetInfo(name="rawset", folder="rawset", raw=True, files={"data.json": hash_hex},
+                                 sizes={"data.json": size}), mirror
+
+
+def test_raw_file_with_md5_is_fetched_cached_as_is_and_read_from_the_cache(tmp_path, monkeypatch, isolated):
+    content = b'{"the": 1}'
+    info, mirror = _raw_dataset(monkeypatch, tmp_path, content, hashlib.md5(content).hexdigest())
+    assert info.stored("data.json") == "data.json" and info.hash_algorithm("data.json") == "md5"
+    assert _fetch.fetch(info, verbose=False) == {"data.json": content}
+    assert (isolated.cache / "rawset" / "data.json").read_bytes() == content      # not gzipped
+    shutil.rmtree(mirror)
+    assert _fetch.fetch(info, verbose=False) == {"data.json": content}
+
+
+def test_raw_file_larger_than_its_bound_or_with_another_hash_is_refused(tmp_path, monkeypatch, isolated):
+    content = b"x" * 2000
+    info, _ = _raw_dataset(monkeypatch, tmp_path, content, hashlib.sha256(content).hexdigest(), size=1000)
+    with pytest.raises(_fetch.DatasetUnavailableError, match="more than the 1000"):
+        _fetch.fetch(info, verbose=False)
+    info, _ = _raw_dataset(monkeypatch, tmp_path, b"tampered", "0" * 64)
+    with pytest.raises(_fetch.DatasetUnavailableError, match="checksum mismatch: the file has SHA256"):
+        _fetch.fetch(info, verbose=False)
+    assert not list((isolated.cache / "rawset").iterdir())
+
+
+def test_keras_registry_gives_keras_published_hashes():
+    imdb = _registry.keras_dataset("imdb", _registry.IMDB)
+    assert list(imdb.files) == ["imdb.npz"] and imdb.raw
+    assert imdb.files["imdb.npz"].startswith("69664113") and imdb.urls == (_registry.KERAS_ORIGIN,)
+    assert _registry.KERAS_DATASETS["imdb"].hash_algorithm("imdb_word_index.json") == "md5"
+    assert set(_registry.KERAS_DATASETS) == {"imdb", "reuters", "boston_housing", "cifar10"}
+    assert not set(_registry.KERAS_DATASETS) & set(_registry.DATASETS)   # `datasets.list()` unchanged

@@ -53,17 +53,28 @@ refused, and nothing is left behind). A cached file that is not a regular file (
 to ``/dev/zero``) is never read: ``NotARegularFileError`` (an ``OSError``, from ``files``) says
 so at once. When every source fails, a single ``DatasetUnavailableError`` (an ``OSError``)
 says what to do in its first line (``summary``) and lists each source and the reason.
+
+Keras's other datasets, from Keras's download locations with Keras's hashes (``<folder>/<file>``
+in the cache and in mirrors, kept as published): ``imdb`` and ``reuters`` (word-id sequences,
+``num_words``, ``maxlen``, ``get_word_index()``), ``boston_housing`` and ``cifar10``. Their
+pickled contents are read with ``safe_pickle``, which rebuilds NumPy arrays and nothing else.
+
+Any other file: ``get_file(fname, origin, file_hash=...)`` (``downloads``, Keras's
+``keras.utils.get_file``) caches it under ``$SCRATCHNN_HOME/datasets/``, checks its hash and
+tries the same mirrors first.
 """
 import builtins as _builtins
 
 import numpy as np
 
-from . import fashion_mnist, files, idx, mnist, sequences, tabular, tiny_shakespeare, toy
+from . import (boston_housing, cifar10, downloads, fashion_mnist, files, idx, imdb, mnist, reuters,
+               safe_pickle, sequences, tabular, tiny_shakespeare, toy)
 from ._fetch import DatasetUnavailableError
 from ._fetch import cache_root as _cache_root
 from ._fetch import dataset_dir as _dataset_dir
 from ._fetch import fetch as _fetch_files
 from ._registry import DATASETS, canonical_name
+from .downloads import FileHashMismatchError, get_file
 from .files import NotARegularFileError
 from .idx import IDXFormatError, read_idx, write_idx
 from .tabular import TabularDataset, load_breast_cancer, load_diabetes, load_iris
@@ -148,7 +159,8 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, verbose=Tru
 
 __all__ = ["mnist", "fashion_mnist", "idx", "files", "load_mnist", "download", "DATASETS",
            "DatasetUnavailableError", "NotARegularFileError", "IDXFormatError", "read_idx", "write_idx",
-           "canonical_name",
+           "canonical_name", "downloads", "get_file", "FileHashMismatchError",
+           "imdb", "reuters", "boston_housing", "cifar10", "safe_pickle",
            "sequences", "tabular", "tiny_shakespeare", "toy", "TabularDataset", "load_breast_cancer",
            "load_iris", "load_diabetes",
            "logic_gate", "spirals", "moons", "circles", "blobs", "linear_regression",

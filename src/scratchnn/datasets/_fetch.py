@@ -36,6 +36,7 @@ Network access uses ``urllib`` with a ``TIMEOUT``-second limit on connecting and
 so an offline machine fails over to the next source at once rather than hanging.
 """
 import gzip
+import hashlib
 import http.client
 import os
 import re
@@ -140,8 +141,9 @@ def mirror_entries():
 
 def download_limit(info, filename):
     """The most bytes accepted from any source for ``<filename>.gz``: the largest gzip file of
-    the file's known decompressed size (``files.gzip_bound(info.size(filename))``)."""
-    return gzip_bound(info.size(filename))
+    the file's known decompressed size (``files.gzip_bound(info.size(filename))``); for a
+    dataset whose files are kept as published (``info.raw``), the file's size limit itself."""
+    return info.size(filename) if info.raw else gzip_bound(info.size(filename))
 
 
 class _Source:
@@ -170,7 +172,7 @@ class LocalDirSource(_Source):
     def fetch(self, info, filename, out, verbose):
         if not self.root.is_dir():
             raise _SourceFailed(f"no folder {self.root}{self.hint}")
-        path = self.root / info.folder / f"{filename}.gz"
+        path = self.root / info.folder / info.stored(filename)
         limit = download_limit(info, filename)
         try:
             f = open_regular_file(path, "the mirror file")
@@ -182,7 +184,7 @@ class LocalDirSource(_Source):
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 raise _SourceFailed(f"{path} has {size} bytes, more than the {limit} that "
-                                    f"{info.folder}/{filename}.gz can have; refused", rejected=True)
+                                    f"{info.folder}/{info.stored(filename)} can have; refused", rejected=True)
             try:
                 copy_limited(f.read, lambda chunk: _write(out, chunk), limit, what=str(path))
             except ValueError as exc:  # the file grew while it was read
@@ -200,7 +202,7 @@ class UrlSource(_Source):
         self._unreachable = None  # after a network error, later files skip this server
 
     def url(self, info, filename):
-        return self.base + (f"{info.folder}/" if self.with_folder else "") + f"{filename}.gz"
+        return self.base + (f"{info.folder}/" if self.with_folder else "") + info.stored(filename)
 
     def gave_up(self):
         return self._unreachable
@@ -217,10 +219,10 @@ class UrlSource(_Source):
                 total = int(total) if total and total.isdigit() else None
                 if total is not None and total > limit:
                     raise _SourceFailed(f"{url} announces {total} bytes, more than the {limit} that "
-                                        f"{info.folder}/{filename}.gz can have; not downloaded",
+                                        f"{info.folder}/{info.stored(filename)} can have; not downloaded",
                                         rejected=True)
                 received = 0
-                with _progress_bar(total, f"{info.folder}/{filename}.gz", verbose) as bar:
+                with _progress_bar(total, f"{info.folder}/{info.stored(filename)}", verbose) as bar:
                     while True:
                         chunk = response.read(64 * 1024)
                         if not chunk:
@@ -228,7 +230,7 @@ class UrlSource(_Source):
                         received += len(chunk)
                         if received > limit:
                             raise _SourceFailed(f"{url} sent more than {limit} bytes, the most that "
-                                                f"{info.folder}/{filename}.gz can have; download "
+                                                f"{info.folder}/{info.stored(filename)} can have; download "
                                                 "stopped and refused", rejected=True)
                         _write(out, chunk)
                         bar.update(len(chunk))
@@ -342,6 +344,25 @@ def _progress_bar(total, desc, verbose):
 
 # --------------------------------------------------------------------------- verification and cache
 
+def _verified(stream, info, filename):
+    """The checked bytes of ``filename`` read from ``stream``: decompressed (``_decompressed_verified``),
+    or for a file kept as published (``info.raw``) the bytes themselves, at most
+    ``info.size(filename)`` of them, hashed with ``info.hash_algorithm(filename)``."""
+    if not info.raw:
+        return _decompressed_verified(stream, info.files[filename], info.size(filename))
+    pieces, expected = [], info.files[filename]
+    hasher = hashlib.new(info.hash_algorithm(filename))
+    try:
+        copy_limited(stream.read, lambda chunk: (pieces.append(chunk), hasher.update(chunk)),
+                     info.size(filename), what=f"{info.folder}/{filename}")
+    except ValueError as exc:
+        raise _SourceFailed(str(exc).rstrip("."), rejected=True) from None
+    if hasher.hexdigest() != expected:
+        raise _SourceFailed(f"checksum mismatch: the file has {hasher.name.upper()} {hasher.hexdigest()}, "
+                            f"expected {expected}", rejected=True)
+    return b"".join(pieces)
+
+
 def _decompressed_verified(stream, sha256, max_size):
     """The decompressed bytes of the gzip ``stream`` (a binary file), or ``_SourceFailed`` if it
     is not gzip, inflates past ``max_size`` bytes or fails the checksum. Memory stays below
@@ -375,7 +396,7 @@ def _read_cached(path, info, filename):
             size, limit = os.fstat(f.fileno()).st_size, download_limit(info, filename)
             if size > limit:
                 raise _SourceFailed(f"{size} bytes, more than the {limit} it can have", rejected=True)
-            return _decompressed_verified(f, info.files[filename], info.size(filename)), None
+            return _verified(f, info, filename), None
     except _SourceFailed as exc:
         warnings.warn(f"scratchnn.datasets: the cached file {path} is corrupt ({exc}); "
                       "removing it and fetching it again.", RuntimeWarning, stacklevel=2)
@@ -402,22 +423,22 @@ def _remove_stale_parts(folder):
 
 def _fetch_one(info, filename, srcs, cache_problem, verbose):
     folder = dataset_dir(info)
-    final = folder / f"{filename}.gz"
-    sha256 = info.files[filename]
+    final = folder / info.stored(filename)
     attempts = [(f"cache {final}", cache_problem)]
     for source in srcs:
         # A fresh name per attempt (so concurrent processes never share one), created like any
         # file (so the cache gets the umask's permissions, which mkstemp would not give).
-        tmp = folder / f".{filename}.gz.{os.getpid()}.{secrets.token_hex(4)}.part"
+        tmp = folder / f".{info.stored(filename)}.{os.getpid()}.{secrets.token_hex(4)}.part"
         done = False
         try:
             with open(tmp, "xb") as out:
                 source.fetch(info, filename, out, verbose)
             with open(tmp, "rb") as written:
-                data = _decompressed_verified(written, sha256, info.size(filename))
+                data = _verified(written, info, filename)
             os.replace(tmp, final)
             done = True
-            _report(f"{info.folder}/{filename}.gz: verified and cached from {source.description}", verbose)
+            _report(f"{info.folder}/{info.stored(filename)}: verified and cached from {source.description}",
+                    verbose)
             return data
         except _SourceFailed as exc:
             reason, quiet, rejected = str(exc), exc.skipped, exc.rejected
@@ -433,15 +454,16 @@ def _fetch_one(info, filename, srcs, cache_problem, verbose):
         later = [s for s in srcs[srcs.index(source) + 1:] if not s.gave_up()]
         if later and not quiet:  # one quiet line; the reasons go into the error if all fail
             what = "sent a copy that failed the checks" if rejected else "unavailable"
-            _report(f"{info.folder}/{filename}.gz: {source.description} {what}, trying "
+            _report(f"{info.folder}/{info.stored(filename)}: {source.description} {what}, trying "
                     f"{later[0].description}", verbose)
     raise _unavailable(info, filename, attempts)
 
 
 def _unavailable(info, filename, attempts):
     """The ``DatasetUnavailableError`` for ``<filename>.gz``: what to do, then each source and why."""
-    summary = (f"cannot obtain {info.folder}/{filename}.gz (dataset {info.name!r}) from any source. To "
-               f"work offline, set {ENV_MIRRORS} to a folder that holds {info.folder}/{filename}.gz "
+    stored = f"{info.folder}/{info.stored(filename)}"
+    summary = (f"cannot obtain {stored} (dataset {info.name!r}) from any source. To "
+               f"work offline, set {ENV_MIRRORS} to a folder that holds {stored} "
                f"(a copy of the cache folder {cache_root()} will do) or to an http(s) URL prefix; "
                f"separate several with {os.pathsep!r}.")
     lines = "\n".join(f"  {i}. {where}: {why}" for i, (where, why) in enumerate(attempts, 1))
@@ -456,7 +478,7 @@ def fetch(info, verbose=True):
     folder = dataset_dir(info)
     found, missing = {}, []
     for filename in info.files:
-        data, problem = _read_cached(folder / f"{filename}.gz", info, filename)
+        data, problem = _read_cached(folder / info.stored(filename), info, filename)
         if data is None:
             missing.append((filename, problem))
         else:

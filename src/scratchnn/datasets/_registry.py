@@ -22,17 +22,35 @@ class DatasetInfo:
     mirrors), ``files`` (IDX name without ``.gz`` -> SHA-256 of the decompressed bytes),
     ``urls`` (public base URLs, tried in order; ``<url><file>.gz`` is fetched) and
     ``fallbacks`` (names of the offline-capable sources tried last, see ``_fetch``) and
-    ``shapes`` (IDX name -> the uint8 array shape the file holds)."""
+    ``shapes`` (IDX name -> the uint8 array shape the file holds).
+
+    ``raw=True``: the files are kept as they are published (``<folder>/<file>`` in the cache and
+    in mirrors, not gzipped by scratchnn), ``files`` holds the hash of those bytes (64 hex
+    digits: SHA-256; 32: MD5, as Keras publishes a few) and ``sizes`` (file -> bytes) bounds
+    how much is read of each."""
     name: str
     folder: str
     files: dict
     urls: tuple = ()
     fallbacks: tuple = field(default_factory=tuple)
     shapes: dict = field(default_factory=dict)
+    raw: bool = False
+    sizes: dict = field(default_factory=dict)
+
+    def stored(self, filename):
+        """The name of ``filename`` in the cache and in mirrors: ``<filename>.gz``, or itself (``raw``)."""
+        return filename if self.raw else f"{filename}.gz"
+
+    def hash_algorithm(self, filename):
+        """``"sha256"`` (64 hex digits in ``files``) or ``"md5"`` (32)."""
+        return "md5" if len(self.files[filename]) == 32 else "sha256"
 
     def size(self, filename):
-        """The exact decompressed size of ``filename`` from its known shape (``idx_size``), or
-        ``UNKNOWN_SIZE_LIMIT`` when the shape is not given: nothing larger is accepted."""
+        """The exact decompressed size of ``filename`` from its known shape (``idx_size``), its
+        bound in ``sizes``, or ``UNKNOWN_SIZE_LIMIT`` when neither is given: nothing larger is
+        accepted."""
+        if filename in self.sizes:
+            return self.sizes[filename]
         shape = self.shapes.get(filename)
         return UNKNOWN_SIZE_LIMIT if shape is None else idx_size(shape)
 
@@ -81,6 +99,47 @@ DATASETS = {
         shapes=dict(_MNIST_SHAPES),
     ),
 }
+
+# Keras's own datasets (``keras.datasets.imdb`` ...), as Keras downloads them: the files are
+# kept as published and checked against the hashes Keras's loaders give. ``sizes`` are upper
+# bounds (the real files are a little smaller): they stop an endless or oversized download.
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+IMDB, IMDB_WORD_INDEX = "imdb.npz", "imdb_word_index.json"
+REUTERS, REUTERS_WORD_INDEX = "reuters.npz", "reuters_word_index.json"
+BOSTON_HOUSING = "boston_housing.npz"
+CIFAR10 = "cifar-10-python.tar.gz"
+_MB = 1 << 20
+
+KERAS_DATASETS = {
+    "imdb": DatasetInfo(
+        name="imdb", folder="imdb", raw=True, urls=(KERAS_ORIGIN,),
+        files={IMDB: "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
+               IMDB_WORD_INDEX: "bfafd718b763782e994055a2d397834f"},
+        sizes={IMDB: 24 * _MB, IMDB_WORD_INDEX: 4 * _MB}),
+    "reuters": DatasetInfo(
+        name="reuters", folder="reuters", raw=True, urls=(KERAS_ORIGIN,),
+        files={REUTERS: "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
+               REUTERS_WORD_INDEX: "4d44cc38712099c9e383dc6e5f11a921"},
+        sizes={REUTERS: 8 * _MB, REUTERS_WORD_INDEX: 2 * _MB}),
+    "boston_housing": DatasetInfo(
+        name="boston_housing", folder="boston_housing", raw=True, urls=(KERAS_ORIGIN,),
+        files={BOSTON_HOUSING: "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"},
+        sizes={BOSTON_HOUSING: _MB}),
+    "cifar10": DatasetInfo(
+        name="cifar10", folder="cifar10", raw=True, urls=("https://www.cs.toronto.edu/~kriz/",),
+        files={CIFAR10: "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"},
+        sizes={CIFAR10: 200 * _MB}),
+}
+
+
+def keras_dataset(name, *files):
+    """The ``DatasetInfo`` of Keras dataset ``name`` restricted to ``files`` (all when none are
+    given), so that loading the word index does not fetch the data and vice versa."""
+    info = KERAS_DATASETS[name]
+    chosen = files or tuple(info.files)
+    return DatasetInfo(name=info.name, folder=info.folder, raw=True, urls=info.urls,
+                       files={f: info.files[f] for f in chosen}, sizes={f: info.sizes[f] for f in chosen})
+
 
 # Debian's package ``dataset-fashion-mnist`` installs the four .gz files, unchanged, in
 # ``/usr/share/datasets/fashion-mnist/``: the same layout as a mirror rooted at this folder.

@@ -25,7 +25,9 @@ The modules:
   ``gradient_norms``;
 * ``monitor.py``: ``TrainingMonitor``, the statistics recorded while ``fit`` runs;
 * ``diagnostics.py``: ``Diagnostics``, plain-language hints from them;
-* ``explain.py``: ``explain``, one prediction followed layer by layer.
+* ``explain.py``: ``explain``, one prediction followed layer by layer;
+* ``model_graph.py``: ``model_to_dot`` and ``plot_model`` (``keras.utils.plot_model``), the
+  layers as a graph (Graphviz).
 
 Everything here sees a model only through its public surface (``layer.add_forward_hook``,
 ``model.add_gradient_hook``, ``model.walk()``, ``model.snapshot()``), as any tool built on
@@ -34,8 +36,9 @@ scratchnn can.
 from .capture import gradient_norms, layer_activations
 from .diagnostics import Diagnostics, Hint
 from .explain import Explanation, LayerOutput, explain
+from .model_graph import model_to_dot, plot_model
 from .monitor import TrainingMonitor
 from .statistics import METRICS
 
 __all__ = ["layer_activations", "gradient_norms", "TrainingMonitor", "Diagnostics", "Hint", "explain",
-           "Explanation", "LayerOutput", "METRICS"]
+           "Explanation", "LayerOutput", "METRICS", "model_to_dot", "plot_model"]

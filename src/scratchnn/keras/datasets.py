@@ -1,2 +1,3 @@
-"""``keras.datasets``: ``mnist.load_data()``, ``fashion_mnist.load_data()``."""
-from ..datasets import fashion_mnist, mnist  # noqa: F401
+"""``keras.datasets``: ``mnist``, ``fashion_mnist``, ``cifar10``, ``imdb``, ``reuters`` and
+``boston_housing``, each with ``load_data()`` (``imdb``/``reuters``: ``get_word_index()``)."""
+from ..datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist, reuters  # noqa: F401

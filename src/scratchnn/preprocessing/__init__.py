@@ -13,6 +13,10 @@ lives in the module named for its job:
 * ``dataset``: ``Dataset``, a small ``tf.data.Dataset`` (``from_tensor_slices``, ``shuffle``,
   ``batch``, ``map``, ...; its engine is ``dataset_nodes``, its nested elements ``structure``);
 * ``sequence``: ``PyDataset`` (``Sequence``), Keras's base class for batches made by index;
+* ``directory_datasets``: ``image_dataset_from_directory``, ``text_dataset_from_directory``
+  (a folder with one sub-folder per class, as a ``Dataset``);
+* ``image``: ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, imported when used);
+* ``sequence_padding``: ``pad_sequences`` (lists of different lengths as one array, as Keras pads them);
 * ``text``: text to ids: ``CharTokenizer`` (one id per character), and the standardize /
   split / vocabulary steps of ``scratchnn.layers.TextVectorization``;
 * ``text_windows``: a language model's training batches: ``TextWindows`` (random windows of a
@@ -32,9 +36,12 @@ which ``scratchnn.utils.set_random_seed`` reseeds), an ``int`` seed, or a
 from ..utils import to_categorical
 from .batching import BatchIterator, batches
 from .dataset import Dataset
+from .directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from .encoding import LabelEncoder, OneHotEncoder, get_dummies, one_hot
+from .image import array_to_img, img_to_array, load_img, save_img
 from .scaling import MinMaxScaler, StandardScaler, normalize_images
 from .sequence import PyDataset, Sequence
+from .sequence_padding import pad_sequences
 from .splitting import KFold, StratifiedKFold, train_test_split
 from .text import CharTokenizer
 from .text_windows import TextWindows, windows_at
@@ -43,5 +50,6 @@ from .validation import NotFittedError
 __all__ = ["NotFittedError", "to_categorical", "one_hot", "LabelEncoder", "OneHotEncoder",
            "get_dummies", "StandardScaler", "MinMaxScaler", "normalize_images", "train_test_split",
            "KFold", "StratifiedKFold", "BatchIterator", "batches", "Dataset", "PyDataset", "Sequence",
-           "CharTokenizer", "TextWindows",
+           "CharTokenizer", "TextWindows", "pad_sequences", "load_img", "img_to_array", "array_to_img",
+           "save_img", "image_dataset_from_directory", "text_dataset_from_directory",
            "windows_at"]

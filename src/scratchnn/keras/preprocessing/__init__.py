@@ -1,0 +1,7 @@
+"""``keras.preprocessing``: the older home of Keras's data helpers, kept by course notebooks
+(``keras.preprocessing.sequence.pad_sequences``, ``keras.preprocessing.image.load_img``). The
+same functions are in ``keras.utils``."""
+from ...preprocessing import image_dataset_from_directory, text_dataset_from_directory
+from . import image, sequence
+
+__all__ = ["image", "sequence", "image_dataset_from_directory", "text_dataset_from_directory"]
