@@ -20,6 +20,8 @@ from .merging import maximum_ as maximum
 from .merging import minimum_ as minimum
 from .symbolic import KerasTensor
 from .attention import MultiHeadAttention
+from .augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                           RandomTranslation, RandomZoom)
 from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
@@ -35,7 +37,9 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              UpSampling2D, ZeroPadding2D, Cropping2D, BatchNormalization, LayerNormalization,
              SpatialDropout2D, Embedding, MultiHeadAttention, PositionEmbedding, SinusoidalPositionEncoding,
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
-             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation):
+             Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation,
+             RandomFlip, RandomCrop, RandomContrast, RandomBrightness, RandomTranslation, RandomRotation,
+             RandomZoom):
     LAYERS.add(_cls)
 del _cls
 
@@ -82,3 +86,5 @@ __all__ += ["Embedding", "MultiHeadAttention", "PositionEmbedding", "SinusoidalP
 __all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
             "ConstantOperation", "add", "subtract", "multiply", "average", "maximum", "minimum",
             "concatenate", "dot", "KerasTensor"]
+__all__ += ["RandomFlip", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomTranslation",
+            "RandomRotation", "RandomZoom"]
