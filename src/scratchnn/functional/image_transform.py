@@ -101,7 +101,8 @@ def affine_transform(images, transforms, interpolation="bilinear", fill_mode="co
     n, h, w, _ = x.shape
     t = _as_transforms(transforms, n, who)
     out_h, out_w = (h, w) if output_size is None else (int(output_size[0]), int(output_size[1]))
-    ys, xs = np.meshgrid(np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64), indexing="ij")
+    ys, xs = np.meshgrid(np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64),
+                         indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, i, None, None] for i in range(8))
     k = c0 * xs + c1 * ys + 1.0
     src_x = (a0 * xs + a1 * ys + a2) / k                # (N, H', W')
@@ -136,7 +137,8 @@ def resize(images, size, interpolation="bilinear"):
         return x
     sy, sx = h / out_h, w / out_w
     t = [sx, 0.0, 0.5 * sx - 0.5, 0.0, sy, 0.5 * sy - 0.5, 0.0, 0.0]
-    return affine_transform(x, t, interpolation=interpolation, fill_mode="nearest", output_size=(out_h, out_w))
+    return affine_transform(x, t, interpolation=interpolation, fill_mode="nearest",
+                            output_size=(out_h, out_w))
 
 
 def rotation_matrix(angles, height, width):
@@ -148,7 +150,8 @@ def rotation_matrix(angles, height, width):
     cos, sin = np.cos(a), np.sin(a)
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
     zero = np.zeros_like(a)
-    return np.stack([cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zero, zero], axis=1)
+    return np.stack([cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zero, zero],
+                    axis=1)
 
 
 def translation_matrix(dx, dy):

@@ -27,7 +27,9 @@ from .base import Layer, format_shape
 
 
 def _number(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (int, float, np.integer, np.floating))
 
 
 def factor_range(value, who, argument, low=-1.0, high=1.0):
@@ -50,7 +52,8 @@ def factor_range(value, who, argument, low=-1.0, high=1.0):
 def value_range_pair(value, who):
     if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(_number(v) for v in value)) \
             or float(value[0]) == float(value[1]):
-        raise ValueError(f"{who}: value_range must be a pair (low, high) of two different numbers, got {value!r}")
+        raise ValueError(f"{who}: value_range must be a pair (low, high) of two different numbers, "
+                         f"got {value!r}")
     return tuple(sorted(float(v) for v in value))
 
 
@@ -72,7 +75,8 @@ class RandomLayer(Layer):
 
     def _check_input(self, shape):
         if len(shape) != 4:
-            raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects a batch of images of shape "
+            raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects a batch of images of "
+                             "shape "
                              f"(batch, height, width, channels), got shape {format_shape(shape)}")
         super()._check_input(shape)
 
@@ -258,7 +262,8 @@ class RandomTranslation(GeometricLayer):
         return T.translation_matrix(dx, dy)
 
     def get_config(self):
-        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor}
 
 
 class RandomRotation(GeometricLayer):
@@ -288,8 +293,8 @@ class RandomZoom(GeometricLayer):
     ratio). Positive values zoom out (the content shrinks, the border is filled by ``fill_mode``),
     negative values zoom in: ``x' = (1 + z) (x - cx) + cx``."""
 
-    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
-                 fill_value=0.0, **kwargs):
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear",
+                 seed=None, fill_value=0.0, **kwargs):
         super().__init__(fill_mode=fill_mode, interpolation=interpolation, seed=seed, fill_value=fill_value,
                          **kwargs)
         self.height_range = factor_range(height_factor, "RandomZoom", "height_factor")
@@ -303,4 +308,5 @@ class RandomZoom(GeometricLayer):
         return T.zoom_matrix(zx, zy, height, width)
 
     def get_config(self):
-        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor}
