@@ -76,8 +76,8 @@ class RandomLayer(Layer):
     def _check_input(self, shape):
         if len(shape) != 4:
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects a batch of images of "
-                             "shape "
-                             f"(batch, height, width, channels), got shape {format_shape(shape)}")
+                             f"shape (batch, height, width, channels), got shape {format_shape(shape)} "
+                             "(for one image, add the batch axis: image[None])")
         super()._check_input(shape)
 
     def build(self, input_shape):
