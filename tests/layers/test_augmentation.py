@@ -200,8 +200,26 @@ def test_bad_arguments(make, match):
 @pytest.mark.parametrize("name", list(MAKERS))
 def test_non_image_input_is_refused(name):
     layer = MAKERS[name](name="aug")
-    with pytest.raises(ValueError, match=rf"'aug' \({name}\) expects a batch of images .*\(None, 8, 3\)"):
-        layer(np.zeros((2, 8, 3), dtype=np.float32), training=True)
+    with pytest.raises(ValueError, match=rf"'aug' \({name}\) expects a batch of images .*\(None, 8, 8, 3, 1\)"):
+        layer(np.zeros((2, 8, 8, 3, 1), dtype=np.float32), training=True)
+    with pytest.raises(ValueError, match=r"or one image \(height, width, channels\), got shape \(None, 3\)"):
+        MAKERS[name]()(np.zeros((8, 3), dtype=np.float32), training=True)
+
+
+@pytest.mark.parametrize("name", list(MAKERS))
+def test_one_image_is_a_batch_of_one(name, images):
+    out = MAKERS[name](seed=4)(images[0], training=True)
+    np.testing.assert_array_equal(out.data, MAKERS[name](seed=4)(images[:1], training=True).data[0])
+    assert out.ndim == 3
+    if name != "RandomCrop":
+        np.testing.assert_array_equal(MAKERS[name]()(images[0]).data, images[0])
+
+
+def test_keras_configs_with_data_format_load():
+    layer = L.RandomZoom.from_config({"height_factor": 0.1, "data_format": "channels_last", "name": "z"})
+    assert layer.height_range == (-0.1, 0.1)
+    with pytest.raises(ValueError, match="RandomFlip: only data_format='channels_last'"):
+        L.RandomFlip(data_format="channels_first")
 
 
 @pytest.mark.parametrize("name", list(MAKERS))

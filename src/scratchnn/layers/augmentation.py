@@ -11,6 +11,7 @@ the same transforms, call after call); without it the layer draws from scratchnn
 generator (``scratchnn.utils.set_random_seed`` makes that repeatable). Each image gets its own
 draw, and the whole batch is transformed at once (fancy indexing, no loop over images).
 
+Channels last only (``data_format=None`` or ``'channels_last'`` is accepted, as in Keras's configs).
 Outputs are float (the layer's dtype, float32 by default). The transforms are built from
 differentiable tensor operations (indexing, weighted sums, clipping), so a gradient flows back
 through them to the pixels, although they are meant for a model's inputs. The geometric ones
@@ -24,6 +25,7 @@ from .. import ops
 from .. import random as _random
 from ..functional import image_transform as T
 from .base import Layer, format_shape
+from .images import check_channels_last
 
 
 def _number(value):
@@ -61,12 +63,21 @@ class RandomLayer(Layer):
     """What the augmentation layers share: the seed, the generator, the 4-D input check, and
     identity outside training (``augment(x, rng)`` does the work while training)."""
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        check_channels_last(data_format, type(self).__name__)
         if seed is not None and not (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
             raise ValueError(f"{type(self).__name__}: seed must be an int or None, got {seed!r}")
         self.seed = None if seed is None else int(seed)
         self._rng = np.random.default_rng(self.seed) if self.seed is not None else None
+
+    def __call__(self, inputs, *args, **kwargs):
+        """A single image (H, W, C) goes through as a batch of one and comes back as one image
+        (Keras accepts both)."""
+        shape = inputs.shape if hasattr(inputs, "shape") else np.shape(inputs)
+        if len(shape) == 3:
+            return super().__call__(inputs[None], *args, **kwargs)[0]
+        return super().__call__(inputs, *args, **kwargs)
 
     @property
     def rng(self):
@@ -76,8 +87,8 @@ class RandomLayer(Layer):
     def _check_input(self, shape):
         if len(shape) != 4:
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects a batch of images of "
-                             f"shape (batch, height, width, channels), got shape {format_shape(shape)} "
-                             "(for one image, add the batch axis: image[None])")
+                             f"shape (batch, height, width, channels) or one image (height, width, channels), "
+                             f"got shape {format_shape(shape)}")
         super()._check_input(shape)
 
     def build(self, input_shape):
