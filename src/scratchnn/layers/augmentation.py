@@ -87,8 +87,8 @@ class RandomLayer(Layer):
     def _check_input(self, shape):
         if len(shape) != 4:
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects a batch of images of "
-                             f"shape (batch, height, width, channels) or one image (height, width, channels), "
-                             f"got shape {format_shape(shape)}")
+                             f"shape (batch, height, width, channels) or one image (height, width, "
+                             f"channels), got shape {format_shape(shape)}")
         super()._check_input(shape)
 
     def build(self, input_shape):
