@@ -1,6 +1,6 @@
 """The batched image sampler (``scratchnn/functional/image_transform.py``) against direct references:
 ``np.rot90``, ``np.roll``/shifted copies, identity transforms, the four fill modes on a 1-row image,
-gradients (gradcheck in float64) and PyTorch's ``grid_sample``."""
+gradients (gradcheck in float64) and PyTorch's ``grid_sample`` (values and gradients)."""
 import numpy as np
 import pytest
 
@@ -95,14 +95,21 @@ def test_matches_torch_grid_sample(rng, mode, padding, interpolation):
     x = rng.normal(size=(n, h, w, c))
     t = T.compose(T.rotation_matrix([0.4, -1.1], h, w), T.zoom_matrix([1.2, 0.7], [0.9, 1.1], h, w),
                   T.translation_matrix([0.3, -1.6], [1.2, 0.4]))
-    ours = T.affine_transform(Tensor(x, dtype=np.float64), t, interpolation=interpolation, fill_mode=mode)
+    xt = Tensor(x, dtype=np.float64, requires_grad=True)
+    ours = T.affine_transform(xt, t, interpolation=interpolation, fill_mode=mode)
+    g = rng.normal(size=ours.shape)
+    (ours * g).sum().backward()
     ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     sx = t[:, 0, None, None] * xs + t[:, 1, None, None] * ys + t[:, 2, None, None]
     sy = t[:, 3, None, None] * xs + t[:, 4, None, None] * ys + t[:, 5, None, None]
     grid = np.stack([2 * sx / (w - 1) - 1, 2 * sy / (h - 1) - 1], axis=-1)
-    ref = torch.nn.functional.grid_sample(torch.tensor(x).permute(0, 3, 1, 2), torch.tensor(grid),
+    x_torch = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.grid_sample(x_torch.permute(0, 3, 1, 2), torch.tensor(grid),
                                           mode=interpolation, padding_mode=padding, align_corners=True)
-    np.testing.assert_allclose(ours.data, ref.permute(0, 2, 3, 1).numpy(), atol=1e-9)
+    ref = ref.permute(0, 2, 3, 1)
+    (ref * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours.data, ref.detach().numpy(), atol=1e-9)
+    np.testing.assert_allclose(xt.grad, x_torch.grad.numpy(), atol=1e-9)
 
 
 def test_bad_arguments(images):

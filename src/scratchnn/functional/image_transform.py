@@ -19,11 +19,11 @@ comes from its 4 neighbours (``interpolation='bilinear'``:
 - ``'nearest'``  ``(a a a a | a b c d | d d d d)``: the border pixel;
 - ``'constant'`` ``(k k k k | a b c d | k k k k)``: ``fill_value``.
 
-The output is built from fancy indexing and weighted sums of scratchnn tensors, so it is
-differentiable with respect to the images (each output value is a fixed linear combination of
-input values; its gradient goes back to those pixels with the same weights), though augmentation
-layers are normally applied to inputs, where nobody asks for it. The transforms themselves get
-no gradient.
+Every output value is a fixed weighted sum of input pixels (its "taps"), computed for the whole
+batch at once by one op, ``SampleTaps`` (a gather of rows of the (N*H*W, C) pixel matrix with
+``np.take``); it is differentiable with respect to the images (the gradient goes back to the
+same pixels with the same weights, a scatter-add), though augmentation layers are normally
+applied to inputs, where nobody asks for it. The transforms themselves get no gradient.
 
 The ``*_matrix`` helpers build these 8-number transforms for a batch (used by the ``Random*``
 augmentation layers and ``ImageDataGenerator``); ``resize`` reuses the sampler for a bilinear
@@ -32,6 +32,7 @@ resize with half-pixel centres.
 import numpy as np
 
 from .. import ops
+from ..autograd import Function
 from ..ops import lift
 from ..windows import check_rank
 
@@ -61,16 +62,59 @@ def _fold(index, size, fill_mode):
     return np.clip(index, 0, size - 1)                 # 'nearest' and 'constant'
 
 
-def _read(x, batch, rows, cols, fill_mode, fill_value):
-    """``x[n, rows, cols, :]`` for integer index arrays of shape (N, H', W') (any values), the
-    outside handled by ``fill_mode``: a tensor of shape (N, H', W', C)."""
-    h, w = x.shape[1], x.shape[2]
-    values = x[batch, _fold(rows, h, fill_mode), _fold(cols, w, fill_mode)]
-    if fill_mode == "constant":
-        inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-        if not inside.all():
-            values = ops.where(inside[..., None], values, np.asarray(fill_value, dtype=x.dtype))
-    return values
+class SampleTaps(Function):
+    """``out[p, :] = sum_k weights[k][p] * pixels[index[k][p], :] + constant[p]``: each output pixel a
+    weighted sum of input pixels (``pixels`` is the batch as (N*H*W, C) rows). Its gradient is the
+    transpose: ``d pixels[i] = sum over (k, p) with index[k][p] = i of weights[k][p] * g[p]``,
+    a scatter-add done per channel with ``np.bincount``."""
+
+    def forward(self, pixels, index, weights, constant):
+        self.rows, self.index, self.weights = pixels.shape[0], index, weights
+        out = None
+        for idx, w in zip(index, weights):
+            term = np.take(pixels, idx, axis=0)
+            if w is not None:
+                term *= w[..., None]
+            out = term if out is None else out + term
+        if constant is not None:
+            out += constant[..., None]
+        return out
+
+    def backward(self, g):
+        c = g.shape[-1]
+        gx = np.zeros((self.rows, c), dtype=g.dtype)
+        flat_g = g.reshape(-1, c)
+        for idx, w in zip(self.index, self.weights):
+            flat_idx = idx.reshape(-1)
+            for ch in range(c):
+                gc = flat_g[:, ch] if w is None else flat_g[:, ch] * w.reshape(-1)
+                gx[:, ch] += np.bincount(flat_idx, weights=gc, minlength=self.rows).astype(g.dtype)
+        return gx
+
+
+def _taps(shape, rows, cols, weights, fill_mode, fill_value, dtype):
+    """The flat pixel indices of the taps ``(rows[k], cols[k])`` (any integers; the outside mapped by
+    ``fill_mode``), their weights, and for 'constant' the weights of the outside taps moved into
+    a constant ``fill_value * sum of those weights``."""
+    n, h, w = shape[:3]
+    base = (np.arange(n) * h)[:, None, None]
+    index, kept, constant, folded = [], [], None, {}
+    for r, c, wt in zip(rows, cols, weights):
+        if id(r) not in folded:                         # each row / column array is folded once
+            folded[id(r)] = (base + _fold(r, h, fill_mode)) * w
+        if id(c) not in folded:
+            folded[id(c)] = _fold(c, w, fill_mode)
+        index.append(folded[id(r)] + folded[id(c)])
+        if fill_mode == "constant":
+            outside = (r < 0) | (r >= h) | (c < 0) | (c >= w)
+            if outside.any():
+                spill = outside.astype(dtype) if wt is None else np.where(outside, wt, 0).astype(dtype)
+                constant = spill if constant is None else constant + spill
+                wt = (~outside).astype(dtype) if wt is None else np.where(outside, 0, wt).astype(dtype)
+        kept.append(wt)
+    if constant is not None:
+        constant = constant * dtype.type(fill_value)
+    return index, kept, constant
 
 
 def _as_transforms(transforms, n, who):
@@ -107,24 +151,25 @@ def affine_transform(images, transforms, interpolation="bilinear", fill_mode="co
     k = c0 * xs + c1 * ys + 1.0
     src_x = (a0 * xs + a1 * ys + a2) / k                # (N, H', W')
     src_y = (b0 * xs + b1 * ys + b2) / k
-    batch = np.arange(n)[:, None, None]
     if interpolation == "nearest":
-        rows = np.floor(src_y + 0.5).astype(np.int64)
-        cols = np.floor(src_x + 0.5).astype(np.int64)
-        return _read(x, batch, rows, cols, fill_mode, fill_value)
-    y0, x0 = np.floor(src_y), np.floor(src_x)
-    u = (src_y - y0).astype(x.dtype)[..., None]        # weight of the lower row, (N, H', W', 1)
-    v = (src_x - x0).astype(x.dtype)[..., None]
-    y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
-    out = None
-    for dy, wy in ((0, 1 - u), (1, u)):
-        for dx, wx in ((0, 1 - v), (1, v)):
-            weight = wy * wx
-            if not weight.any():                          # e.g. whole-pixel shifts: skip the reads
-                continue
-            term = _read(x, batch, y0 + dy, x0 + dx, fill_mode, fill_value) * weight
-            out = term if out is None else out + term
-    return out if out is not None else x * 0
+        rows = [np.floor(src_y + 0.5).astype(np.int64)]
+        cols = [np.floor(src_x + 0.5).astype(np.int64)]
+        weights = [None]
+    else:
+        y0, x0 = np.floor(src_y), np.floor(src_x)
+        u, v = (src_y - y0).astype(x.dtype), (src_x - x0).astype(x.dtype)   # weights of row y0+1, col x0+1
+        y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
+        rows, cols, weights = [], [], []
+        for r, wy in ((y0, 1 - u), (y0 + 1, u)):
+            for c, wx in ((x0, 1 - v), (x0 + 1, v)):
+                weight = wy * wx
+                if weight.any():                        # e.g. whole-pixel shifts: 3 taps weigh nothing
+                    rows.append(r)
+                    cols.append(c)
+                    weights.append(weight)
+    index, weights, constant = _taps(x.shape, rows, cols, weights, fill_mode, fill_value, x.dtype)
+    pixels = x.reshape((n * h * w, x.shape[3]))
+    return SampleTaps.apply(pixels, index=index, weights=weights, constant=constant)
 
 
 def resize(images, size, interpolation="bilinear"):
