@@ -72,6 +72,13 @@ _BUILTIN_LAYERS = {
     "Concatenate": lambda: L.Concatenate(axis=1),
     "Dot": lambda: L.Dot(axes=(1, 2), normalize=True),
     "ConstantOperation": lambda: L.ConstantOperation("/", 255.0, reflected=True),
+    "RandomFlip": lambda: L.RandomFlip("horizontal", seed=1),
+    "RandomCrop": lambda: L.RandomCrop(24, 20),
+    "RandomContrast": lambda: L.RandomContrast((0.2, 0.5), value_range=(0, 1), seed=2),
+    "RandomBrightness": lambda: L.RandomBrightness(0.1),
+    "RandomTranslation": lambda: L.RandomTranslation((-0.1, 0.2), 0.1, fill_mode="constant", fill_value=1.0),
+    "RandomRotation": lambda: L.RandomRotation(0.1, interpolation="nearest", seed=3),
+    "RandomZoom": lambda: L.RandomZoom(0.2, (-0.1, 0.3), fill_mode="wrap"),
 }
 
 
