@@ -242,8 +242,8 @@ def _model(seed_layers=True):
         L.Input((12, 12, 1)),
         L.RandomFlip("horizontal", seed=seed(1)), L.RandomTranslation(0.1, 0.1, seed=seed(2)),
         L.RandomRotation(0.05, seed=seed(3)), L.RandomZoom((-0.1, 0.1), 0.05, seed=seed(4)),
-        L.RandomContrast((0.1, 0.2), value_range=(0, 1), seed=seed(5)), L.RandomBrightness(0.1, value_range=(0, 1),
-                                                                                   seed=seed(6)),
+        L.RandomContrast((0.1, 0.2), value_range=(0, 1), seed=seed(5)),
+        L.RandomBrightness(0.1, value_range=(0, 1), seed=seed(6)),
         L.RandomCrop(10, 10, seed=seed(7)),
         L.Conv2D(4, 3, activation="relu"), L.Flatten(), L.Dense(2, activation="softmax")])
 
