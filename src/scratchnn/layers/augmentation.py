@@ -174,7 +174,8 @@ class RandomCrop(RandomLayer):
 class RandomContrast(RandomLayer):
     """Scales each image's contrast by a random factor ``a`` drawn per image from
     ``[1 - lower, 1 + upper]`` (``factor=f`` means ``lower = upper = f``; ``factor=(lower, upper)``):
-    ``y = clip((x - m) * a + m, *value_range)`` with ``m`` the mean of each channel of the image."""
+    ``y = clip((x - m) * a + m, *value_range)`` with ``m`` the mean of each channel of the image.
+    (Keras 3's documented rule; some Keras 3 releases draw ``[1, 1 + f]`` for a single number.)"""
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)

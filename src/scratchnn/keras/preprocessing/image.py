@@ -18,6 +18,10 @@ sampler as the ``Random*`` layers: ``scratchnn.functional.image_transform``), th
 the brightness factor, the flips, then ``standardize``: ``preprocessing_function``, ``rescale``,
 the sample-wise and (after ``fit(x)``) feature-wise centring and scaling.
 
+Keras 2 resamples with SciPy's ``ndimage``; here ``fill_mode='wrap'`` repeats the image
+(``a b c d | a b c d``), SciPy's legacy 'wrap' differs by a pixel at the seam, and
+``brightness_range`` multiplies the values (Keras 2 goes through PIL and 8-bit images).
+
 Channels last only. Not here: ``zca_whitening``, ``flow_from_directory``/``flow_from_dataframe``
 (load the images into an array, e.g. with ``keras.utils.image_dataset_from_directory``, and use
 ``flow``), ``save_to_dir``.
