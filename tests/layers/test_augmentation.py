@@ -295,3 +295,52 @@ def test_symbolic_input_gives_output_shapes():
     inputs = L.Input((12, 10, 3))
     out = L.RandomCrop(8, 6)(L.RandomRotation(0.1)(inputs))
     assert tuple(out.shape) == (None, 8, 6, 3)
+
+
+# ======================================================================= Resizing, CenterCrop
+def test_resizing_values_and_aspect_crop(rng):
+    x = rng.normal(size=(2, 4, 6, 3)).astype(np.float32)
+    out = L.Resizing(8, 12)(x)
+    assert out.shape == (2, 8, 12, 3) and out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, T.resize(x, (8, 12)).data)
+    np.testing.assert_array_equal(L.Resizing(4, 6)(x).data, x)
+    # doubling: output pixel 1 reads input point 0.25 = 0.75 x[0] + 0.25 x[1]
+    np.testing.assert_allclose(out.data[:, 0, 1], 0.75 * x[:, 0, 0] + 0.25 * x[:, 0, 1], rtol=1e-5)
+    halved = L.Resizing(2, 3, interpolation="nearest")(x).data   # pixel i reads point 2 i + 0.5 -> 2 i + 1
+    np.testing.assert_array_equal(halved, x[:, 1::2, 1::2])
+    square = L.Resizing(4, 4, crop_to_aspect_ratio=True)(x).data      # the centred 4 x 4 window
+    np.testing.assert_array_equal(square, x[:, :, 1:5])
+    np.testing.assert_array_equal(L.Resizing(3, 3)(x[0]).data, L.Resizing(3, 3)(x[:1]).data[0])
+
+
+def test_center_crop_and_small_inputs(rng):
+    x = rng.normal(size=(2, 7, 6, 1)).astype(np.float32)
+    np.testing.assert_array_equal(L.CenterCrop(3, 4)(x).data, x[:, 2:5, 1:5])
+    np.testing.assert_array_equal(L.CenterCrop(3, 4)(x, training=True).data, x[:, 2:5, 1:5])
+    big = L.CenterCrop(8, 8)(x).data                   # smaller input: centred 6 x 6 window resized
+    np.testing.assert_array_equal(big, T.resize(x[:, 0:6], (8, 8)).data)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: L.Resizing(0, 3), ValueError, r"Resizing: height must be a positive int, got 0"),
+    (lambda: L.Resizing(3, 3, interpolation="bicubic"), ValueError, r"Resizing: interpolation must be"),
+    (lambda: L.Resizing(3, 3, pad_to_aspect_ratio=True), NotImplementedError, r"pad_to_aspect_ratio"),
+    (lambda: L.CenterCrop(3, -1), ValueError, r"CenterCrop: width must be a positive int, got -1"),
+])
+def test_resizing_errors(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_resizing_in_a_model_saves_and_loads(rng, tmp_path):
+    x = rng.random(size=(4, 10, 8, 3)).astype(np.float32)
+    model = snn.Sequential([L.Input((10, 8, 3)), L.Resizing(6, 6, crop_to_aspect_ratio=True),
+                            L.CenterCrop(4, 4), L.Rescaling(1 / 255), L.Flatten(), L.Dense(2)])
+    assert model.output_shape == (None, 2)
+    path = tmp_path / "resize.scratchnn"
+    model.save(path)
+    loaded = load_model(path)
+    assert loaded.layers[0].get_config() == model.layers[0].get_config()
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert_config_round_trip(L.Resizing(5, 4, interpolation="nearest"), x)
+    assert_config_round_trip(L.CenterCrop(5, 4), x)

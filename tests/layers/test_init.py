@@ -79,6 +79,8 @@ _BUILTIN_LAYERS = {
     "RandomTranslation": lambda: L.RandomTranslation((-0.1, 0.2), 0.1, fill_mode="constant", fill_value=1.0),
     "RandomRotation": lambda: L.RandomRotation(0.1, interpolation="nearest", seed=3),
     "RandomZoom": lambda: L.RandomZoom(0.2, (-0.1, 0.3), fill_mode="wrap"),
+    "Resizing": lambda: L.Resizing(32, 24, interpolation="nearest", crop_to_aspect_ratio=True),
+    "CenterCrop": lambda: L.CenterCrop(16, 8),
 }
 
 

@@ -12,4 +12,5 @@ from .. import layers as _layers
 experimental = types.SimpleNamespace(preprocessing=types.SimpleNamespace(**{
     name: getattr(_layers, name) for name in (
         "Rescaling", "Normalization", "TextVectorization", "StringLookup", "RandomFlip", "RandomCrop",
-        "RandomContrast", "RandomBrightness", "RandomTranslation", "RandomRotation", "RandomZoom")}))
+        "RandomContrast", "RandomBrightness", "RandomTranslation", "RandomRotation", "RandomZoom", "Resizing",
+        "CenterCrop")}))

@@ -20,8 +20,8 @@ from .merging import maximum_ as maximum
 from .merging import minimum_ as minimum
 from .symbolic import KerasTensor
 from .attention import MultiHeadAttention
-from .augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-                           RandomTranslation, RandomZoom)
+from .augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                           RandomRotation, RandomTranslation, RandomZoom, Resizing)
 from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
@@ -39,7 +39,7 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
              Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation,
              RandomFlip, RandomCrop, RandomContrast, RandomBrightness, RandomTranslation, RandomRotation,
-             RandomZoom):
+             RandomZoom, Resizing, CenterCrop):
     LAYERS.add(_cls)
 del _cls
 
@@ -87,4 +87,4 @@ __all__ += ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Con
             "ConstantOperation", "add", "subtract", "multiply", "average", "maximum", "minimum",
             "concatenate", "dot", "KerasTensor"]
 __all__ += ["RandomFlip", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomTranslation",
-            "RandomRotation", "RandomZoom"]
+            "RandomRotation", "RandomZoom", "Resizing", "CenterCrop"]

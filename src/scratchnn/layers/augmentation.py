@@ -1,4 +1,5 @@
-"""Image data augmentation layers (Keras 3 names, arguments and defaults), channels last (N, H, W, C).
+"""Image data augmentation layers (Keras 3 names, arguments and defaults), channels last (N, H, W, C),
+and the two deterministic image layers that go with them, ``Resizing`` and ``CenterCrop``.
 
 ``RandomFlip``, ``RandomCrop``, ``RandomContrast``, ``RandomBrightness``, ``RandomTranslation``,
 ``RandomRotation`` and ``RandomZoom`` change each image of a batch by a random amount *while
@@ -135,6 +136,23 @@ class RandomFlip(RandomLayer):
         return {**super().get_config(), "mode": self.mode}
 
 
+def centre_resized(x, height, width, interpolation="bilinear"):
+    """The largest centred window of ``x`` (N, H, W, C) with the aspect ratio ``height : width``,
+    resized to ``height`` x ``width`` (Keras's ``smart_resize``)."""
+    h, w = x.shape[1], x.shape[2]
+    crop_h = max(min(h, int(w * height / width)), 1)
+    crop_w = max(min(w, int(h * width / height)), 1)
+    top, left = (h - crop_h) // 2, (w - crop_w) // 2
+    return T.resize(x[:, top:top + crop_h, left:left + crop_w], (height, width), interpolation=interpolation)
+
+
+def _check_size(who, height, width):
+    for argument, value in (("height", height), ("width", width)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"{who}: {argument} must be a positive int, got {value!r}")
+    return int(height), int(width)
+
+
 class RandomCrop(RandomLayer):
     """Crops the images to ``height`` x ``width``.
 
@@ -146,10 +164,7 @@ class RandomCrop(RandomLayer):
 
     def __init__(self, height, width, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        for argument, value in (("height", height), ("width", width)):
-            if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
-                raise ValueError(f"RandomCrop: {argument} must be a positive int, got {value!r}")
-        self.height, self.width = int(height), int(width)
+        self.height, self.width = _check_size("RandomCrop", height, width)
 
     def call(self, inputs, training=False):
         h, w = inputs.shape[1], inputs.shape[2]
@@ -158,11 +173,7 @@ class RandomCrop(RandomLayer):
             top = int(rng.integers(0, h - self.height + 1))
             left = int(rng.integers(0, w - self.width + 1))
             return inputs[:, top:top + self.height, left:left + self.width]
-        crop_h = max(min(h, int(w * self.height / self.width)), 1)
-        crop_w = max(min(w, int(h * self.width / self.height)), 1)
-        top, left = (h - crop_h) // 2, (w - crop_w) // 2
-        window = inputs[:, top:top + crop_h, left:left + crop_w]
-        return T.resize(window, (self.height, self.width))
+        return centre_resized(inputs, self.height, self.width)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.height, self.width) + tuple(input_shape[3:])
@@ -322,3 +333,58 @@ class RandomZoom(GeometricLayer):
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor,
                 "width_factor": self.width_factor}
+
+
+# ---------------------------------------------------------------- deterministic: resizing, centre crop
+class ImageLayer(RandomLayer):
+    """A deterministic image layer (same at training and inference) on the same sampler, with the
+    augmentation layers' input handling (4-D batches or one 3-D image)."""
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = _check_size(type(self).__name__, height, width)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.height, self.width) + tuple(input_shape[3:])
+
+    def get_config(self):
+        config = {**super().get_config(), "height": self.height, "width": self.width}
+        del config["seed"]
+        return config
+
+
+class Resizing(ImageLayer):
+    """Resizes images to ``height`` x ``width`` (half-pixel centres, no antialiasing, as Keras's
+    default): ``interpolation`` 'bilinear' (default) or 'nearest'. ``crop_to_aspect_ratio=True``
+    first takes the largest centred window with the target's aspect ratio, so nothing is stretched."""
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False, **kwargs):
+        super().__init__(height, width, **kwargs)
+        self.interpolation = T.check_choice(interpolation, T.INTERPOLATIONS, "Resizing", "interpolation")
+        if pad_to_aspect_ratio or antialias:
+            raise NotImplementedError("Resizing: pad_to_aspect_ratio and antialias are not implemented in "
+                                      "scratchnn (use crop_to_aspect_ratio, or resize first)")
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+
+    def call(self, inputs, training=False):
+        if self.crop_to_aspect_ratio:
+            return centre_resized(inputs, self.height, self.width, self.interpolation)
+        return T.resize(inputs, (self.height, self.width), interpolation=self.interpolation)
+
+    def get_config(self):
+        return {**super().get_config(), "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio}
+
+
+class CenterCrop(ImageLayer):
+    """Crops the centre ``height`` x ``width`` of the images (rows from ``(H - height) // 2``); an
+    image smaller than that is instead resized from its largest centred window with the target's
+    aspect ratio (as Keras)."""
+
+    def call(self, inputs, training=False):
+        h, w = inputs.shape[1], inputs.shape[2]
+        if h >= self.height and w >= self.width:
+            top, left = (h - self.height) // 2, (w - self.width) // 2
+            return inputs[:, top:top + self.height, left:left + self.width]
+        return centre_resized(inputs, self.height, self.width)
