@@ -167,3 +167,14 @@ def test_fit_trains_on_the_generator(rng):
     losses = history.history["loss"]
     assert losses[-1] < 0.5 * losses[0]
     assert model.evaluate(x / 255, y, verbose=0)[1] > 0.8
+
+
+def test_fit_with_augmented_rounds(x):
+    g = ImageDataGenerator(featurewise_center=True, horizontal_flip=True, vertical_flip=True)
+    g.fit(x, augment=True, rounds=3, seed=0)          # flips keep every channel's mean and spread
+    assert g.mean.shape == (1, 1, 3)
+    np.testing.assert_allclose(g.mean.ravel(), x.mean(axis=(0, 1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(g.std.ravel(), x.std(axis=(0, 1, 2)), rtol=1e-4)
+    shifted = ImageDataGenerator(featurewise_center=True, channel_shift_range=50.0)
+    shifted.fit(x, augment=True, rounds=2, seed=0)
+    assert not np.allclose(shifted.mean.ravel(), x.mean(axis=(0, 1, 2)), rtol=1e-3)
