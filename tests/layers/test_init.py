@@ -85,6 +85,15 @@ _BUILTIN_LAYERS = {
     "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(keepdims=True),
     "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
     "Masking": lambda: L.Masking(mask_value=-1.0),
+    "RandomFlip": lambda: L.RandomFlip("horizontal", seed=1),
+    "RandomCrop": lambda: L.RandomCrop(24, 20),
+    "RandomContrast": lambda: L.RandomContrast((0.2, 0.5), value_range=(0, 1), seed=2),
+    "RandomBrightness": lambda: L.RandomBrightness(0.1),
+    "RandomTranslation": lambda: L.RandomTranslation((-0.1, 0.2), 0.1, fill_mode="constant", fill_value=1.0),
+    "RandomRotation": lambda: L.RandomRotation(0.1, interpolation="nearest", seed=3),
+    "RandomZoom": lambda: L.RandomZoom(0.2, (-0.1, 0.3), fill_mode="wrap"),
+    "Resizing": lambda: L.Resizing(32, 24, interpolation="nearest", crop_to_aspect_ratio=True),
+    "CenterCrop": lambda: L.CenterCrop(16, 8),
 }
 
 

@@ -177,3 +177,14 @@ def test_sequential_build_marks_the_model_built_and_undoes_a_failed_build():
     with pytest.raises(ValueError):
         bad.build((None, 4))
     assert not bad.built and not bad.layers[0].built and bad.layers[0].weights == []
+
+
+def test_a_built_sequential_first_gives_the_input_shape():
+    """The TensorFlow tutorials' ``data_augmentation = Sequential([RandomFlip(..., input_shape=...),
+    ...])`` put first in a model: the model knows its input shape and builds at once (Keras does)."""
+    augmentation = snn.Sequential([L.RandomFlip("horizontal", input_shape=(8, 8, 3)), L.RandomRotation(0.1)])
+    model = snn.Sequential([augmentation, L.Conv2D(2, 3), L.Flatten(), L.Dense(4)])
+    assert model.built and model.input_shape == (None, 8, 8, 3) and model.output_shape == (None, 4)
+    assert model.count_params() == 3 * 3 * 3 * 2 + 2 + 72 * 4 + 4
+    unbuilt = snn.Sequential([snn.Sequential([L.Dense(3)]), L.Dense(2)])
+    assert not unbuilt.built

@@ -22,6 +22,8 @@ from .merging import maximum_ as maximum
 from .merging import minimum_ as minimum
 from .symbolic import KerasTensor
 from .attention import MultiHeadAttention
+from .augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                           RandomRotation, RandomTranslation, RandomZoom, Resizing)
 from .embedding import Embedding, PositionEmbedding, SinePositionEncoding, SinusoidalPositionEncoding
 from .normalization import BatchNormalization, LayerNormalization, SpatialDropout2D
 from .preprocessing import Normalization, Rescaling
@@ -42,7 +44,9 @@ for _cls in (InputLayer, Dense, Flatten, Activation, Dropout, Reshape, ReLU, Lea
              TransformerEncoder, TransformerDecoder, StringLookup, TextVectorization,
              Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, ConstantOperation,
              SimpleRNNCell, LSTMCell, GRUCell, RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
-             AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking):
+             AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking,
+             RandomFlip, RandomCrop, RandomContrast, RandomBrightness, RandomTranslation, RandomRotation,
+             RandomZoom, Resizing, CenterCrop):
     LAYERS.add(_cls)
 del _cls
 
@@ -94,3 +98,5 @@ __all__ += ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "SimpleRNN", "LSTM", 
             "GlobalMaxPooling1D",
             "GlobalAvgPool1D", "GlobalMaxPool1D"]
 __all__ += ["Masking"]
+__all__ += ["RandomFlip", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomTranslation",
+            "RandomRotation", "RandomZoom", "Resizing", "CenterCrop"]

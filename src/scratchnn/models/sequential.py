@@ -54,8 +54,11 @@ class Sequential(Model):
             return
         if any(existing is layer for existing in self._stack):
             raise ValueError(f"layer '{layer.name}' is already in this model")
-        if not self._stack and self._output_shape is None and layer._declared_input_shape is not None:
-            self._output_shape = (None,) + layer._declared_input_shape
+        declared = layer._declared_input_shape
+        if declared is None and isinstance(layer, Sequential) and layer.built and layer.input_shape:
+            declared = tuple(layer.input_shape[1:])      # a built Sequential first (data_augmentation = ...)
+        if not self._stack and self._output_shape is None and declared is not None:
+            self._output_shape = (None,) + declared
             self.input_shape = self._output_shape
         if self._output_shape is not None:
             shape = self._output_shape
