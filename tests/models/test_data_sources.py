@@ -205,3 +205,16 @@ def test_class_weight_weighs_the_batches_of_a_dataset_as_it_weighs_arrays():
     plain.fit(Dataset.from_tensor_slices((x, y)).batch(10), epochs=2, verbose=0)
     assert_weights_close(model, ref)
     assert not np.allclose(plain.get_weights()[0], model.get_weights()[0])
+
+
+def test_a_float_steps_per_epoch_is_rounded_up_as_tf_keras_2_did():
+    """2020-era notebooks write ``fit(datagen.flow(x, y, batch_size=32), steps_per_epoch=len(x) / 32)``."""
+    from scratchnn import keras
+    x = np.random.default_rng(0).normal(size=(50, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    seen = []
+    model.fit(x, y, batch_size=16, epochs=1, steps_per_epoch=len(x) / 32, verbose=0,
+              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))])
+    assert seen == [0, 1]                       # ceil(50 / 32) = 2 steps

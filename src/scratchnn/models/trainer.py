@@ -220,6 +220,8 @@ class Trainer(Steps):
         """Check the data and wrap it for batching; nothing about the model changes on error."""
         if x is None:
             raise ValueError(f"{what}() needs x")
+        if isinstance(steps, float) and math.isfinite(steps) and steps > 0:
+            steps = math.ceil(steps)      # tf.keras 2 notebooks pass steps_per_epoch=len(x) / 32
         if self.single_input:          # one input, one output: a list of samples is one array
             suffix = "_val" if what == "validation" else ""
             x = _one_array(x, "x" + suffix) if _data.is_structure(x) else x
