@@ -5,12 +5,14 @@ Run with a Python that has TensorFlow/Keras 3 and h5py (scratchnn is imported fr
     /work/tfvenv/bin/python bench/keras_h5_interop.py
     /work/tfvenv/bin/python bench/keras_h5_interop.py --fixture tests/saving/data
 
-For each architecture (an MLP, a CNN with BatchNormalization, an Embedding + LSTM + GRU model)
+For each architecture (an MLP, a CNN with BatchNormalization, an Embedding + LSTM + GRU model,
+a Conv1D + LayerNormalization + Bidirectional(LSTM) + TimeDistributed(Dense) + SimpleRNN model)
 the same model is built in both libraries. scratchnn writes its (random, BatchNormalization's
 moving statistics included) weights, Keras loads them and both predict the same inputs; then
 Keras writes, scratchnn loads, and both predict again. It prints the largest |difference| of
 the predictions each way. ``--fixture DIR`` also writes a small Keras-written MLP file (after one step of
-Adam, so it holds Keras's ``optimizer/vars`` too) and its inputs/predictions that tests/saving/test_keras_h5.py checks without TensorFlow.
+Adam, so it holds Keras's ``optimizer/vars`` too) and its inputs/predictions that
+tests/saving/test_keras_h5.py checks without TensorFlow.
 """
 import argparse
 import os
@@ -36,8 +38,12 @@ def build(lib, kind):
         return lib.Sequential([lib.Input((10, 10, 3)), L.Conv2D(4, 3, activation="relu"),
                                L.BatchNormalization(), L.MaxPooling2D(2), L.Conv2D(6, 3, padding="same"),
                                L.Flatten(), L.Dense(5)])
-    return lib.Sequential([lib.Input((7,), dtype="int32"), L.Embedding(20, 4), L.LSTM(5, return_sequences=True),
-                           L.GRU(3), L.Dense(2)])
+    if kind == "rnn":
+        return lib.Sequential([lib.Input((7,), dtype="int32"), L.Embedding(20, 4),
+                               L.LSTM(5, return_sequences=True), L.GRU(3), L.Dense(2)])
+    return lib.Sequential([lib.Input((7, 3)), L.Conv1D(4, 3, padding="same"), L.LayerNormalization(),
+                           L.Bidirectional(L.LSTM(3, return_sequences=True)), L.TimeDistributed(L.Dense(4)),
+                           L.SimpleRNN(2)])
 
 
 def inputs(kind, rng):
@@ -45,14 +51,19 @@ def inputs(kind, rng):
         return rng.normal(size=(16, 6)).astype(np.float32)
     if kind == "cnn":
         return rng.normal(size=(8, 10, 10, 3)).astype(np.float32)
+    if kind == "misc":
+        return rng.normal(size=(8, 7, 3)).astype(np.float32)
     return rng.integers(0, 20, size=(8, 7)).astype(np.int32)
 
 
 def randomize(model, rng):
     """Weights away from their initial values (variances positive), so every one matters."""
-    model.set_weights([np.abs(w) + 0.5 if "variance" in getattr(v, "name", "") or "variance" in getattr(v, "path", "")
-                       else w for v, w in zip(model.weights, (rng.normal(scale=0.5, size=np.shape(w)).astype(np.float32)
-                                                              for w in model.get_weights()))])
+    values = []
+    for v, w in zip(model.weights, model.get_weights()):
+        w = rng.normal(scale=0.5, size=np.shape(w)).astype(np.float32)
+        variance = "variance" in getattr(v, "name", "") or "variance" in getattr(v, "path", "")
+        values.append(np.abs(w) + 0.5 if variance else w)
+    model.set_weights(values)
 
 
 def predict(model, lib, x):
@@ -66,22 +77,23 @@ def main():
     rng = np.random.default_rng(0)
     tmp = tempfile.mkdtemp()
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
-    for kind in ("mlp", "cnn", "rnn"):
+    for kind in ("mlp", "cnn", "rnn", "misc"):
         x = inputs(kind, rng)
         ours, theirs = build(snk, kind), build(keras, kind)
         randomize(ours, rng)
         path = os.path.join(tmp, f"{kind}-scratchnn.weights.h5")
         ours.save_weights(path)
         theirs.load_weights(path)
-        a = np.max(np.abs(predict(ours, snk, x) - predict(theirs, keras, x)))
+        reference = predict(theirs, keras, x)
+        a = np.max(np.abs(predict(ours, snk, x) - reference))
         ours2, theirs2 = build(snk, kind), build(keras, kind)
         randomize(theirs2, rng)
         path = os.path.join(tmp, f"{kind}-keras.weights.h5")
         theirs2.save_weights(path)
         ours2.load_weights(path)
         b = np.max(np.abs(predict(ours2, snk, x) - predict(theirs2, keras, x)))
-        print(f"{kind}: scratchnn writes, Keras reads: max |diff| {a:.3g}; "
-              f"Keras writes, scratchnn reads: max |diff| {b:.3g}")
+        print(f"{kind}: scratchnn writes, Keras reads: max |diff| {a:.3g}; Keras writes, scratchnn reads: "
+              f"max |diff| {b:.3g} (outputs up to {np.max(np.abs(reference)):.3g})")
     if args.fixture:
         os.makedirs(args.fixture, exist_ok=True)
         model = build(keras, "mlp")

@@ -102,10 +102,11 @@ def check_save_path(filepath, weights_only=False):
                          f"Keras 3's weights file, named '*{keras_h5.SUFFIX}' (such as "
                          f"{stem + keras_h5.SUFFIX!r}); or write safetensors, to a path such as "
                          f"{stem + '.safetensors'!r}")
-    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write whole-model HDF5 files "
-                     f"({', '.join(HDF5_SUFFIXES)}, Keras 2's legacy format); a model is written in scratchnn's "
-                     f"zip format, to a '.scratchnn' path such as {stem + '.scratchnn'!r} (the weights alone: "
-                     f"save_weights to a '{keras_h5.SUFFIX}' path, Keras 3's layout, or a '.safetensors' path)")
+    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write whole-model HDF5 "
+                     f"files ({', '.join(HDF5_SUFFIXES)}, Keras 2's legacy format); a model is written in "
+                     f"scratchnn's zip format, to a '.scratchnn' path such as {stem + '.scratchnn'!r} (the "
+                     f"weights alone: save_weights to a '{keras_h5.SUFFIX}' path, Keras 3's layout, or a "
+                     "'.safetensors' path)")
 
 
 def _check_overwrite(filepath, overwrite, weights_only=False):
@@ -330,7 +331,8 @@ def load_weights(model, filepath):
         head = f.read(len(keras_h5.SIGNATURE))
     if head == keras_h5.SIGNATURE or keras_h5.is_keras_weights_path(path):
         if not model.built:
-            raise ValueError("load_weights needs a built model (give it an input_shape or call build() first)")
+            raise ValueError("load_weights needs a built model (give it an input_shape or call build() "
+                             "first)")
         keras_h5.load_keras_weights(model, path)
         return
     if head[:2] == b"PK":
