@@ -146,6 +146,50 @@ def test_layout_equals_keras_3_for_a_functional_model_with_a_nested_sequential(t
     assert layout(tmp_path / "f.weights.h5") == KERAS_315_FUNCTIONAL
 
 
+class Net(keras.Model):
+    """A subclassed model: Keras walks its attributes by name, and its ``layers`` property too."""
+
+    def __init__(self):
+        super().__init__(name="net")
+        self.alpha = L.Dense(4)
+        self.zeta = L.Dense(2)
+        self.blocks = [L.Dense(3), L.BatchNormalization()]
+
+    def call(self, x):
+        return self.zeta(self.alpha(self.blocks[1](self.blocks[0](x))))
+
+
+# Read from Keras 3.15.1's file for the same class written with keras.Model (built on (2, 5)): the
+# attributes sorted by name, `layers` (the property) among them; a layer reached twice is kept at
+# its first path, and `layers` holds only `zeta`, still numbered dense_1 (Keras counts the others).
+# The `name` attributes are the names this test gives the layers (Keras wrote its own).
+KERAS_315_SUBCLASSED = {
+    "alpha": None, "alpha/vars": "a", "alpha/vars/0": (3, 4), "alpha/vars/1": (4,),
+    "blocks": None, "blocks/dense": None, "blocks/dense/vars": "b0",
+    "blocks/dense/vars/0": (5, 3), "blocks/dense/vars/1": (3,),
+    "blocks/batch_normalization": None, "blocks/batch_normalization/vars": "b1",
+    **{f"blocks/batch_normalization/vars/{i}": (3,) for i in range(4)},
+    "layers": None, "layers/dense_1": None, "layers/dense_1/vars": "z",
+    "layers/dense_1/vars/0": (4, 2), "layers/dense_1/vars/1": (2,),
+    "vars": "net",
+}
+
+
+@needs_h5py
+def test_a_subclassed_model_has_keras_3s_layout_and_round_trips(tmp_path):
+    model, other = Net(), Net()
+    for net in (model, other):
+        net(np.zeros((2, 5), np.float32))
+    names = {"alpha": "a", "zeta": "z"}
+    for attr, name in names.items():
+        getattr(model, attr).name = name
+    model.blocks[0].name, model.blocks[1].name = "b0", "b1"
+    randomized(model).save_weights(tmp_path / "n.weights.h5")
+    assert layout(tmp_path / "n.weights.h5") == KERAS_315_SUBCLASSED
+    other.load_weights(tmp_path / "n.weights.h5")
+    assert same(model, other)
+
+
 @needs_h5py
 def test_a_recurrent_layers_cell_is_under_cell(tmp_path):
     """Keras 3 writes an LSTM's and a GRU's weights under `<layer>/cell/vars` (kernel,

@@ -78,10 +78,14 @@ def _is_graph_model(layer):
 def _children(layer):
     """``(attribute, value)`` pairs Keras walks below ``layer``: a Sequential or functional
     model's ``layers``; for any other layer, its attributes that hold a layer or a container of
-    layers, sorted by name with private ones last (Keras's ``_walk_saveable``)."""
+    layers (and a subclassed model's ``layers`` property), sorted by name with private ones last
+    (Keras's ``_walk_saveable``; a layer reached twice is kept at the first path)."""
     if _is_graph_model(layer):
         return [("layers", list(layer.layers))]
     out, subs = [], layer.sublayers()
+    listed = getattr(type(layer), "layers", None)
+    if isinstance(listed, property) and "layers" not in vars(layer):
+        out.append(("layers", list(layer.layers)))     # a subclassed model's ``layers``, as Keras's dir()
     for name, value in vars(layer).items():
         if name.startswith("__"):
             continue
