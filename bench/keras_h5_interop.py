@@ -6,7 +6,8 @@ Run with a Python that has TensorFlow/Keras 3 and h5py (scratchnn is imported fr
     /work/tfvenv/bin/python bench/keras_h5_interop.py --fixture tests/saving/data
 
 For each architecture (an MLP, a CNN with BatchNormalization, an Embedding + LSTM + GRU model,
-a Conv1D + LayerNormalization + Bidirectional(LSTM) + TimeDistributed(Dense) + SimpleRNN model)
+a Conv1D + LayerNormalization + Bidirectional(LSTM) + TimeDistributed(Dense) + SimpleRNN model,
+a functional model with two inputs and a nested Sequential, a subclassed model)
 the same model is built in both libraries. scratchnn writes its (random, BatchNormalization's
 moving statistics included) weights, Keras loads them and both predict the same inputs; then
 Keras writes, scratchnn loads, and both predict again. It prints the largest |difference| of
@@ -38,6 +39,15 @@ def build(lib, kind):
         return lib.Sequential([lib.Input((10, 10, 3)), L.Conv2D(4, 3, activation="relu"),
                                L.BatchNormalization(), L.MaxPooling2D(2), L.Conv2D(6, 3, padding="same"),
                                L.Flatten(), L.Dense(5)])
+    if kind == "functional":                 # two inputs, a nested Sequential
+        a, b = lib.Input((3,)), lib.Input((5,))
+        inner = lib.Sequential([L.Dense(4, activation="relu"), L.Dense(2)])
+        x = L.Concatenate()([L.Dense(2)(a), inner(b)])
+        return lib.Model([a, b], L.Dense(1)(x))
+    if kind == "subclassed":
+        model = subclassed(lib)()
+        model(np.zeros((2, 5), np.float32))
+        return model
     if kind == "rnn":
         return lib.Sequential([lib.Input((7,), dtype="int32"), L.Embedding(20, 4),
                                L.LSTM(5, return_sequences=True), L.GRU(3), L.Dense(2)])
@@ -46,7 +56,24 @@ def build(lib, kind):
                            L.SimpleRNN(2)])
 
 
+def subclassed(lib):
+    class Net(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.alpha = lib.layers.Dense(4, activation="tanh")
+            self.zeta = lib.layers.Dense(2)
+            self.blocks = [lib.layers.Dense(3), lib.layers.BatchNormalization()]
+
+        def call(self, x, training=False):
+            return self.zeta(self.alpha(self.blocks[1](self.blocks[0](x), training=training)))
+    return Net
+
+
 def inputs(kind, rng):
+    if kind == "functional":
+        return [rng.normal(size=(8, 3)).astype(np.float32), rng.normal(size=(8, 5)).astype(np.float32)]
+    if kind == "subclassed":
+        return rng.normal(size=(8, 5)).astype(np.float32)
     if kind == "mlp":
         return rng.normal(size=(16, 6)).astype(np.float32)
     if kind == "cnn":
@@ -77,7 +104,7 @@ def main():
     rng = np.random.default_rng(0)
     tmp = tempfile.mkdtemp()
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
-    for kind in ("mlp", "cnn", "rnn", "misc"):
+    for kind in ("mlp", "cnn", "rnn", "misc", "functional", "subclassed"):
         x = inputs(kind, rng)
         ours, theirs = build(snk, kind), build(keras, kind)
         randomize(ours, rng)

@@ -219,7 +219,7 @@ def _check_no_extra(h5py, f, entries, path):
 
     def look(name, obj):
         if len(extra) < 5 and name.endswith("vars") and name.rsplit("/", 1)[-1] == "vars" \
-                and name not in known and not name.startswith("optimizer") and len(obj):
+                and name not in known and name.split("/", 1)[0] != "optimizer" and len(obj):
             extra.append(name)
 
     f.visititems(lambda name, obj: look(name, obj) if isinstance(obj, h5py.Group) else None)
