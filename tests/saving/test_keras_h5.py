@@ -6,6 +6,7 @@ The Keras-written fixture (tests/saving/data/keras315_mlp.weights.h5 and keras31
 made by ``/work/tfvenv/bin/python bench/keras_h5_interop.py --fixture tests/saving/data``
 (TensorFlow 2.21, Keras 3.15.1); that script also checks both directions against live Keras.
 """
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 
 from scratchnn import callbacks as C
 from scratchnn import keras
+from scratchnn.models import load_model
 from scratchnn.saving import ModelFormatError
 from scratchnn.utils import set_random_seed
 
@@ -302,6 +304,18 @@ def test_a_missing_h5py_names_the_extra(tmp_path, monkeypatch):
         mlp().load_weights(tmp_path / "k.weights.h5")
 
 
+def test_a_keras_3_dot_keras_file_is_refused_with_the_weights_h5_route(tmp_path):
+    """A '.keras' file Keras 3.15 writes holds metadata.json, config.json and model.weights.h5 (the
+    names read from such a file); loading it says how to move the weights instead."""
+    path = tmp_path / "k.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for name in ("metadata.json", "config.json", "model.weights.h5"):
+            z.writestr(name, b"{}")
+    for load in (load_model, mlp().load_weights):
+        with pytest.raises(ModelFormatError, match=r"written by Keras 3 .*load_weights\('m\.weights\.h5'\)"):
+            load(path)
+
+
 # --------------------------------------------------------------------------- ModelCheckpoint
 @needs_h5py
 def test_model_checkpoint_writes_weights_h5(tmp_path):
@@ -316,4 +330,9 @@ def test_model_checkpoint_writes_weights_h5(tmp_path):
     assert h5py.is_hdf5(path) and "optimizer" not in layout(path)
     restored = mlp()
     restored.load_weights(path)
+    assert same(restored, model)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[C.ModelCheckpoint(
+        filepath=tmp_path / "cp-{epoch:02d}.weights.h5", save_weights_only=True)])
+    assert sorted(p.name for p in tmp_path.glob("cp-*")) == ["cp-01.weights.h5", "cp-02.weights.h5"]
+    restored.load_weights(tmp_path / "cp-02.weights.h5")
     assert same(restored, model)
