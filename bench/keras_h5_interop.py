@@ -7,7 +7,8 @@ Run with a Python that has TensorFlow/Keras 3 and h5py (scratchnn is imported fr
 
 For each architecture (an MLP, a CNN with BatchNormalization, an Embedding + LSTM + GRU model,
 a Conv1D + LayerNormalization + Bidirectional(LSTM) + TimeDistributed(Dense) + SimpleRNN model,
-a functional model with two inputs and a nested Sequential, a subclassed model)
+a functional model with two inputs and a nested Sequential, a subclassed model, a
+MultiHeadAttention block)
 the same model is built in both libraries. scratchnn writes its (random, BatchNormalization's
 moving statistics included) weights, Keras loads them and both predict the same inputs; then
 Keras writes, scratchnn loads, and both predict again. It prints the largest |difference| of
@@ -44,6 +45,10 @@ def build(lib, kind):
         inner = lib.Sequential([L.Dense(4, activation="relu"), L.Dense(2)])
         x = L.Concatenate()([L.Dense(2)(a), inner(b)])
         return lib.Model([a, b], L.Dense(1)(x))
+    if kind == "attention":
+        x = lib.Input((5, 6))
+        y = L.LayerNormalization()(L.Add()([x, L.MultiHeadAttention(2, 4)(x, x)]))
+        return lib.Model(x, L.Dense(3)(L.GlobalAveragePooling1D()(y)))
     if kind == "subclassed":
         model = subclassed(lib)()
         model(np.zeros((2, 5), np.float32))
@@ -74,6 +79,8 @@ def inputs(kind, rng):
         return [rng.normal(size=(8, 3)).astype(np.float32), rng.normal(size=(8, 5)).astype(np.float32)]
     if kind == "subclassed":
         return rng.normal(size=(8, 5)).astype(np.float32)
+    if kind == "attention":
+        return rng.normal(size=(8, 5, 6)).astype(np.float32)
     if kind == "mlp":
         return rng.normal(size=(16, 6)).astype(np.float32)
     if kind == "cnn":
@@ -104,7 +111,7 @@ def main():
     rng = np.random.default_rng(0)
     tmp = tempfile.mkdtemp()
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
-    for kind in ("mlp", "cnn", "rnn", "misc", "functional", "subclassed"):
+    for kind in ("mlp", "cnn", "rnn", "misc", "functional", "subclassed", "attention"):
         x = inputs(kind, rng)
         ours, theirs = build(snk, kind), build(keras, kind)
         randomize(ours, rng)

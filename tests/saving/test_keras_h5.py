@@ -193,6 +193,27 @@ def test_a_subclassed_model_has_keras_3s_layout_and_round_trips(tmp_path):
 
 
 @needs_h5py
+def test_multi_head_attention_has_keras_3s_sublayer_groups(tmp_path):
+    """scratchnn's MultiHeadAttention holds its projections' weights itself; Keras 3.15 writes
+    them under key_dense/output_dense/query_dense/value_dense (paths and shapes read from Keras's
+    file for the same model)."""
+    x = keras.Input((5, 6))
+    model = keras.Model(x, L.MultiHeadAttention(2, 4)(x, x))
+    randomized(model).save_weights(tmp_path / "a.weights.h5")
+    found = {k: v for k, v in layout(tmp_path / "a.weights.h5").items() if k.count("/") == 4}
+    mha = "layers/multi_head_attention"
+    assert found == {f"{mha}/key_dense/vars/0": (6, 2, 4), f"{mha}/key_dense/vars/1": (2, 4),
+                     f"{mha}/output_dense/vars/0": (2, 4, 6), f"{mha}/output_dense/vars/1": (6,),
+                     f"{mha}/query_dense/vars/0": (6, 2, 4), f"{mha}/query_dense/vars/1": (2, 4),
+                     f"{mha}/value_dense/vars/0": (6, 2, 4), f"{mha}/value_dense/vars/1": (2, 4)}
+    with h5py.File(tmp_path / "a.weights.h5", "r") as f:
+        np.testing.assert_array_equal(f[f"{mha}/output_dense/vars/0"][()], model.layers[1].weights[6].data)
+    other = keras.Model(x, L.MultiHeadAttention(2, 4)(x, x))
+    other.load_weights(tmp_path / "a.weights.h5")
+    assert same(model, other)
+
+
+@needs_h5py
 def test_a_recurrent_layers_cell_is_under_cell(tmp_path):
     """Keras 3 writes an LSTM's and a GRU's weights under `<layer>/cell/vars` (kernel,
     recurrent_kernel, bias; GRU's bias (2, 3 units), reset_after)."""

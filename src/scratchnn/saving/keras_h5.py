@@ -42,6 +42,10 @@ SUFFIX = ".weights.h5"
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 PART = "weights.h5"
 _GRAPH_MODELS = {"Sequential", "Functional"}
+#: Layers that hold as their own weights what Keras 3 keeps in sublayers: Keras's attribute (walked
+#: in sorted order) and sublayer name for each group of weights, named ``<group>/<weight>``.
+_SPLIT = {"MultiHeadAttention": (("key_dense", "key"), ("output_dense", "attention_output"),
+                                 ("query_dense", "query"), ("value_dense", "value"))}
 
 
 def is_keras_weights_path(filepath):
@@ -96,16 +100,30 @@ def _children(layer):
     return sorted(out, key=lambda item: "~" + item[0] if item[0].startswith("_") else item[0])
 
 
+def _split(layer, own):
+    """``[(attribute, name, weights)]`` for a layer whose weights Keras keeps in sublayers (a
+    ``MultiHeadAttention``'s query/key/value/output projections), or None."""
+    groups = next((_SPLIT[c.__name__] for c in type(layer).__mro__ if c.__name__ in _SPLIT), None)
+    if groups is None or not own:
+        return None
+    parts = [(attr, name, [w for w in own if w.name.split("/")[-2:-1] == [name]]) for attr, name in groups]
+    return parts if sum(len(p[2]) for p in parts) == len(own) else None
+
+
 def keras_entries(model):
-    """``[(path, layer, own_weights)]`` for every layer below ``model`` (``model`` itself first, at
-    path ''), in Keras's order, each layer once (the first path that reaches it)."""
+    """``[(path, name, class name, own_weights)]`` for every layer below ``model`` (``model``
+    itself first, at path ''), in Keras's order, each layer once (the first path reaching it)."""
     entries, seen = [], set()
 
     def visit(layer, path):
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        entries.append((path, layer, _own_weights(layer)))
+        own = _own_weights(layer)
+        split = _split(layer, own)
+        entries.append((path, layer.name, type(layer).__name__, own if split is None else []))
+        for attr, name, weights in split or ():
+            entries.append((f"{path}/{attr}" if path else attr, name, "EinsumDense", weights))
         for attr, value in _children(layer):
             where = f"{path}/{attr}" if path else attr
             if isinstance(value, (list, tuple)):
@@ -135,9 +153,9 @@ def save_keras_weights(model, filepath):
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        for path, layer, weights in keras_entries(model):
+        for path, name, _, weights in keras_entries(model):
             group = f.create_group(_vars_path(path))
-            group.attrs["name"] = layer.name
+            group.attrs["name"] = name
             for i, w in enumerate(weights):
                 group.create_dataset(str(i), data=np.asarray(w.data))
     with atomic_write(filepath) as out:
@@ -146,8 +164,8 @@ def save_keras_weights(model, filepath):
 
 
 # --------------------------------------------------------------------------- read, checked
-def _where(path, layer):
-    return f"layer '{layer.name}' ({type(layer).__name__}, at '{_vars_path(path)}')"
+def _where(path, name, kind):
+    return f"layer '{name}' ({kind}, at '{_vars_path(path)}')"
 
 
 def _dataset(h5py, group, key, where, path):
@@ -183,8 +201,8 @@ def _group(h5py, f, vpath, where, path):
 def _read_checked(h5py, f, entries, path):
     """Every weight's values from ``f``, checked against the model; raises before returning any."""
     values = []
-    for where_path, layer, weights in entries:
-        where = _where(where_path, layer)
+    for where_path, name, kind, weights in entries:
+        where = _where(where_path, name, kind)
         vpath = _vars_path(where_path)
         group = _group(h5py, f, vpath, where, path)
         count = 0 if group is None else len(group)
@@ -214,7 +232,7 @@ def _read_checked(h5py, f, entries, path):
 
 def _check_no_extra(h5py, f, entries, path):
     """Refuse a file that holds weights for layers the model does not have (a different model)."""
-    known = {_vars_path(p) for p, _, _ in entries}
+    known = {_vars_path(p) for p, _, _, _ in entries}
     extra = []
 
     def look(name, obj):
