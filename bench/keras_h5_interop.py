@@ -7,7 +7,7 @@ Run with a Python that has TensorFlow/Keras 3 and h5py (scratchnn is imported fr
 
 For each architecture (an MLP, a CNN with BatchNormalization, an Embedding + LSTM + GRU model,
 a Conv1D + LayerNormalization + Bidirectional(LSTM) + TimeDistributed(Dense) + SimpleRNN model,
-a functional model with two inputs and a nested Sequential, a subclassed model, a
+a functional model with two inputs, Normalization and a nested Sequential, a subclassed model, a
 MultiHeadAttention block)
 the same model is built in both libraries. scratchnn writes its (random, BatchNormalization's
 moving statistics included) weights, Keras loads them and both predict the same inputs; then
@@ -43,7 +43,7 @@ def build(lib, kind):
     if kind == "functional":                 # two inputs, a nested Sequential
         a, b = lib.Input((3,)), lib.Input((5,))
         inner = lib.Sequential([L.Dense(4, activation="relu"), L.Dense(2)])
-        x = L.Concatenate()([L.Dense(2)(a), inner(b)])
+        x = L.Concatenate()([L.Dense(2)(a), inner(L.Normalization()(b))])
         return lib.Model([a, b], L.Dense(1)(x))
     if kind == "attention":
         x = lib.Input((5, 6))
@@ -94,10 +94,17 @@ def randomize(model, rng):
     """Weights away from their initial values (variances positive), so every one matters."""
     values = []
     for v, w in zip(model.weights, model.get_weights()):
+        if not np.issubdtype(np.asarray(w).dtype, np.floating):       # Normalization's count
+            values.append(w)
+            continue
         w = rng.normal(scale=0.5, size=np.shape(w)).astype(np.float32)
         variance = "variance" in getattr(v, "name", "") or "variance" in getattr(v, "path", "")
         values.append(np.abs(w) + 0.5 if variance else w)
     model.set_weights(values)
+    if isinstance(model, keras.Model):      # Keras's Normalization uses new mean/variance once told
+        for layer in model._flatten_layers():
+            if hasattr(layer, "finalize_state") and isinstance(layer, keras.layers.Normalization):
+                layer.finalize_state()
 
 
 def predict(model, lib, x):

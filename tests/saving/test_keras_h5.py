@@ -214,6 +214,29 @@ def test_multi_head_attention_has_keras_3s_sublayer_groups(tmp_path):
 
 
 @needs_h5py
+def test_normalization_writes_keras_3s_count_and_ignores_it_when_reading(tmp_path):
+    """Keras 3.15 writes a Normalization's mean, variance and a legacy scalar 'count' (vars/2, int);
+    scratchnn has no count: it writes a zero there and checks but does not use it when reading."""
+    def build():
+        return keras.Sequential([keras.Input((4,)), L.Normalization(), L.Dense(2)])
+    model = randomized(build())
+    model.save_weights(tmp_path / "n.weights.h5")
+    found = layout(tmp_path / "n.weights.h5")
+    assert [found.get(f"layers/normalization/vars/{i}") for i in range(4)] == [(4,), (4,), (), None]
+    with h5py.File(tmp_path / "n.weights.h5", "a") as f:
+        f["layers/normalization/vars/2"][()] = 1000
+    other = build()
+    other.load_weights(tmp_path / "n.weights.h5")
+    assert same(model, other)
+    with h5py.File(tmp_path / "n.weights.h5", "a") as f:      # a file without it loads too
+        del f["layers/normalization/vars/2"]
+    build().load_weights(tmp_path / "n.weights.h5")
+    with h5py.File(tmp_path / "n.weights.h5", "a") as f:      # but a count that is not a scalar is refused
+        f["layers/normalization/vars/2"] = np.zeros(3)
+    refused(build(), tmp_path / "n.weights.h5", r"weight 2 is \[3\] in the file; the model's is \[\]")
+
+
+@needs_h5py
 def test_a_recurrent_layers_cell_is_under_cell(tmp_path):
     """Keras 3 writes an LSTM's and a GRU's weights under `<layer>/cell/vars` (kernel,
     recurrent_kernel, bias; GRU's bias (2, 3 units), reset_after)."""

@@ -44,6 +44,9 @@ PART = "weights.h5"
 _GRAPH_MODELS = {"Sequential", "Functional"}
 #: Layers that hold as their own weights what Keras 3 keeps in sublayers: Keras's attribute (walked
 #: in sorted order) and sublayer name for each group of weights, named ``<group>/<weight>``.
+#: Variables Keras 3 keeps after a layer's own and scratchnn has not: ``(shape, dtype)`` of each,
+#: written as zeros and, when read, checked but not used (Normalization's legacy ``count``).
+_KERAS_ONLY = {"Normalization": (((), "int64"),)}
 _SPLIT = {"MultiHeadAttention": (("key_dense", "key"), ("output_dense", "attention_output"),
                                  ("query_dense", "query"), ("value_dense", "value"))}
 
@@ -111,8 +114,9 @@ def _split(layer, own):
 
 
 def keras_entries(model):
-    """``[(path, name, class name, own_weights)]`` for every layer below ``model`` (``model``
-    itself first, at path ''), in Keras's order, each layer once (the first path reaching it)."""
+    """``[(path, name, class name, own_weights, keras_only)]`` for every layer below ``model``
+    (``model`` itself first, at path ''), in Keras's order, each layer once (the first path
+    reaching it); ``keras_only``: the ``(shape, dtype)`` of Keras's variables that follow."""
     entries, seen = [], set()
 
     def visit(layer, path):
@@ -121,9 +125,10 @@ def keras_entries(model):
         seen.add(id(layer))
         own = _own_weights(layer)
         split = _split(layer, own)
-        entries.append((path, layer.name, type(layer).__name__, own if split is None else []))
+        extra = _KERAS_ONLY.get(type(layer).__name__, ()) if own else ()
+        entries.append((path, layer.name, type(layer).__name__, own if split is None else [], extra))
         for attr, name, weights in split or ():
-            entries.append((f"{path}/{attr}" if path else attr, name, "EinsumDense", weights))
+            entries.append((f"{path}/{attr}" if path else attr, name, "EinsumDense", weights, ()))
         for attr, value in _children(layer):
             where = f"{path}/{attr}" if path else attr
             if isinstance(value, (list, tuple)):
@@ -153,11 +158,13 @@ def save_keras_weights(model, filepath):
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        for path, name, _, weights in keras_entries(model):
+        for path, name, _, weights, extra in keras_entries(model):
             group = f.create_group(_vars_path(path))
             group.attrs["name"] = name
             for i, w in enumerate(weights):
                 group.create_dataset(str(i), data=np.asarray(w.data))
+            for i, (shape, dtype) in enumerate(extra, start=len(weights)):
+                group.create_dataset(str(i), data=np.zeros(shape, dtype))
     with atomic_write(filepath) as out:
         out.write(buffer.getvalue())
     return filepath
@@ -198,31 +205,39 @@ def _group(h5py, f, vpath, where, path):
     return group
 
 
+def _check_dataset(ds, shape, what, where, path):
+    dtype = ds.dtype
+    if dtype.names is not None or dtype.subdtype is not None or dtype.kind not in "fiub":
+        raise ModelFormatError(PART, f"{where}: {what} has the dtype {dtype}; expected a numeric array", path)
+    if tuple(ds.shape) != tuple(shape):
+        raise ModelFormatError(PART, f"{where}: {what} is {list(ds.shape)} in the file; the model's is "
+                               f"{list(shape)}", path)
+
+
 def _read_checked(h5py, f, entries, path):
     """Every weight's values from ``f``, checked against the model; raises before returning any."""
     values = []
-    for where_path, name, kind, weights in entries:
+    for where_path, name, kind, weights, extra in entries:
         where = _where(where_path, name, kind)
         vpath = _vars_path(where_path)
         group = _group(h5py, f, vpath, where, path)
         count = 0 if group is None else len(group)
-        keys = sorted(group.keys()) if 0 < count <= len(weights) else []
-        if count != len(weights) or keys != sorted(str(i) for i in range(len(weights))):
+        if count != len(weights) + len(extra):
+            extra = ()                 # a file without Keras's extra variables is fine too
+        keys = sorted(group.keys()) if 0 < count <= len(weights) + len(extra) else []
+        if count != len(weights) + len(extra) or keys != sorted(str(i) for i in range(count)):
             shapes = [list(w.data.shape) for w in weights]
             if group is None and weights:
                 raise ModelFormatError(PART, f"{where} is missing from the file (the model's layer holds "
                                        f"{len(weights)} weights of shapes {shapes})", path)
             raise ModelFormatError(PART, f"{where}: the file holds {count} entries;"
                                    f" the layer has {len(weights)} of shapes {shapes}", path)
+        for i, (shape, _) in enumerate(extra, start=len(weights)):     # checked, not used
+            _check_dataset(_dataset(h5py, group, str(i), where, path), shape, f"weight {i}", where, path)
         for i, w in enumerate(weights):
             ds = _dataset(h5py, group, str(i), where, path)
             dtype = ds.dtype
-            if dtype.names is not None or dtype.subdtype is not None or dtype.kind not in "fiub":
-                raise ModelFormatError(PART, f"{where}: weight {i} ('{w.name}') has the dtype {dtype}; "
-                                       "expected a numeric array", path)
-            if tuple(ds.shape) != w.data.shape:
-                raise ModelFormatError(PART, f"{where}: weight {i} ('{w.name}') is {list(ds.shape)} in the "
-                                       f"file; the model's is {list(w.data.shape)}", path)
+            _check_dataset(ds, w.data.shape, f"weight {i} ('{w.name}')", where, path)
             if dtype.kind != w.data.dtype.kind and not (dtype.kind in "iub" and w.data.dtype.kind in "iub"):
                 raise ModelFormatError(PART, f"{where}: weight {i} ('{w.name}') is {dtype} in the file; the "
                                        f"model's is {w.data.dtype}", path)
@@ -232,7 +247,7 @@ def _read_checked(h5py, f, entries, path):
 
 def _check_no_extra(h5py, f, entries, path):
     """Refuse a file that holds weights for layers the model does not have (a different model)."""
-    known = {_vars_path(p) for p, _, _, _ in entries}
+    known = {_vars_path(entry[0]) for entry in entries}
     extra = []
 
     def look(name, obj):
