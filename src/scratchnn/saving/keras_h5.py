@@ -14,6 +14,10 @@ a layer is made of the attributes that lead to it::
                                            moving_mean, moving_variance)
     layers/sequential/layers/dense/vars/0  a nested model: its own ``layers/...``
     layers/lstm/cell/vars/0, 1, 2          a layer's sublayer: under the attribute's name
+    layers/multi_head_attention/query_dense/vars/0, 1
+                                           scratchnn's MultiHeadAttention holds these itself: its
+                                           weights are split into Keras's four sublayers' groups
+    layers/normalization/vars/2            Keras's legacy 'count' (written as 0, not used)
     optimizer/vars/0, 1, ...               the optimizer's state (Keras writes it; scratchnn does not,
                                            and ignores it when reading)
 
@@ -42,11 +46,11 @@ SUFFIX = ".weights.h5"
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 PART = "weights.h5"
 _GRAPH_MODELS = {"Sequential", "Functional"}
-#: Layers that hold as their own weights what Keras 3 keeps in sublayers: Keras's attribute (walked
-#: in sorted order) and sublayer name for each group of weights, named ``<group>/<weight>``.
 #: Variables Keras 3 keeps after a layer's own and scratchnn has not: ``(shape, dtype)`` of each,
 #: written as zeros and, when read, checked but not used (Normalization's legacy ``count``).
 _KERAS_ONLY = {"Normalization": (((), "int64"),)}
+#: Layers that hold as their own weights what Keras 3 keeps in sublayers: Keras's attribute (walked
+#: in sorted order) and sublayer name for each group of weights, named ``<group>/<weight>``.
 _SPLIT = {"MultiHeadAttention": (("key_dense", "key"), ("output_dense", "attention_output"),
                                  ("query_dense", "query"), ("value_dense", "value"))}
 
