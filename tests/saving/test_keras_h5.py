@@ -321,6 +321,16 @@ def test_non_numeric_data_and_links_are_refused(tmp_path):
 
 
 @needs_h5py
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
+def test_a_truncated_file_is_refused_and_changes_nothing(tmp_path, keep):
+    model = randomized(mlp())
+    model.save_weights(tmp_path / "w.weights.h5")
+    data = (tmp_path / "w.weights.h5").read_bytes()
+    (tmp_path / "t.weights.h5").write_bytes(data[:int(len(data) * keep)])
+    refused(randomized(mlp(), seed=5), tmp_path / "t.weights.h5", "weights.h5: ")
+
+
+@needs_h5py
 def test_a_file_that_is_not_hdf5_or_is_keras_2s_legacy_file_is_refused(tmp_path):
     (tmp_path / "x.weights.h5").write_bytes(b"not an HDF5 file at all")
     refused(mlp(), tmp_path / "x.weights.h5", "is not an HDF5 file")
