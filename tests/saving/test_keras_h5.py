@@ -321,6 +321,19 @@ def test_non_numeric_data_and_links_are_refused(tmp_path):
 
 
 @needs_h5py
+def test_non_finite_weights_load_with_a_warning_naming_them(tmp_path):
+    """As for safetensors: a file from training that diverged loads, and says where the NaNs are."""
+    model = randomized(mlp())
+    model.save_weights(tmp_path / "w.weights.h5")
+    with h5py.File(tmp_path / "w.weights.h5", "a") as f:
+        f["layers/dense_1/vars/0"][0, :2] = np.nan
+    other = mlp()
+    with pytest.warns(UserWarning, match=r"weight '[\w/]+kernel' holds 2 non-finite value\(s\)"):
+        other.load_weights(tmp_path / "w.weights.h5")
+    assert np.isnan(other.layers[1].weights[0].data).sum() == 2
+
+
+@needs_h5py
 @pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
 def test_a_truncated_file_is_refused_and_changes_nothing(tmp_path, keep):
     model = randomized(mlp())

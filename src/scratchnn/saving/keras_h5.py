@@ -33,6 +33,7 @@ written to the model until every weight has been read and checked (never a half-
 import io
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -288,3 +289,7 @@ def load_keras_weights(model, filepath):
             raise ModelFormatError(PART, f"cannot be read as HDF5: {e}", path) from None
     for w, value in values:
         w.data[...] = value
+        if value.dtype.kind == "f" and not np.isfinite(value.sum(dtype=np.float64)):
+            bad = value.size - int(np.count_nonzero(np.isfinite(value)))
+            warnings.warn(f"{path}: weight '{w.name}' holds {bad} non-finite value(s) (NaN or Inf) out of "
+                          f"{value.size}: the model's outputs will not be finite", stacklevel=3)
