@@ -23,8 +23,9 @@ class ModelCheckpoint(Callback):
       e.g. ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.scratchnn"``. A whole model is written
       to a ``.scratchnn`` file, or to a ``.keras`` name as Keras programs write it (the file is
       scratchnn's archive all the same: ``load_model`` reads it, Keras cannot);
-      ``save_weights_only=True`` writes the weights alone to a ``.safetensors`` file (the suffix
-      is checked, as Keras checks ``.keras``/``.weights.h5``).
+      ``save_weights_only=True`` writes the weights alone to a ``.safetensors`` file, or to a
+      ``.weights.h5`` file in Keras 3's layout (needs h5py) (the suffix is checked, as Keras
+      checks ``.keras``/``.weights.h5``).
     * ``save_best_only=True``: save only when ``monitor`` beats the best value so far
       (lower for ``mode='min'``, higher for ``'max'``; ``'auto'`` decides from the name, as
       ``EarlyStopping`` does). ``initial_value_threshold`` is the value to beat at first.
@@ -39,7 +40,7 @@ class ModelCheckpoint(Callback):
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         self.filepath = os.fspath(filepath)
-        suffixes = (".safetensors",) if save_weights_only else (".scratchnn", ".keras")
+        suffixes = (".safetensors", ".weights.h5") if save_weights_only else (".scratchnn", ".keras")
         if not self.filepath.endswith(suffixes):
             what = "weights (save_weights_only=True)" if save_weights_only else "a whole model"
             raise ValueError(f"ModelCheckpoint: filepath must end in {' or '.join(map(repr, suffixes))} to "

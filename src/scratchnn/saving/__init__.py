@@ -4,6 +4,7 @@
     model = scratchnn.models.load_model("mnist.scratchnn")
     model.save_weights("mnist.safetensors")             # the numbers alone
     model.load_weights("mnist.safetensors")
+    model.save_weights("mnist.weights.h5")              # Keras 3's weights file (needs h5py), both ways
 
 A ``.scratchnn`` file is a zip holding ``config.json`` (every layer's ``get_config()`` and the
 compile settings), ``model.safetensors`` (the weights), ``optimizer.safetensors`` (step count
@@ -19,6 +20,8 @@ The modules, from the bytes up:
   regular files only (``open_regular_file``: a FIFO or a device is refused before it is read);
 * ``optimizer_state.py``: the optimizer's step count and slots as tensors, and back;
 * ``registration.py``: ``register_serializable``, ``custom_object_scope``;
+* ``keras_h5.py``: Keras 3's ``.weights.h5`` (HDF5, through h5py: ``pip install 'scratchnn[h5]'``),
+  written and read in Keras's layout so weights move between scratchnn and Keras 3;
 * ``model_file.py``: ``save_model``/``load_model``, the weights alone, the training state.
 
 ``saving`` sits below ``models`` (as in Keras): ``model.save(path)`` calls ``save_model``, and

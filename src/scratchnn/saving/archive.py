@@ -121,7 +121,17 @@ def read_members(path):
             return {info.filename: _read_member(zf, info, path) for info in infos}
 
 
+#: The member that holds the weights in a ``.keras`` file written by Keras 3 itself.
+KERAS_WEIGHTS_MEMBER = "model.weights.h5"
+
+
 def _check_names(names, path):
+    if KERAS_WEIGHTS_MEMBER in names:
+        raise ModelFormatError("file", "is a '.keras' file written by Keras 3 (it holds "
+                               f"{KERAS_WEIGHTS_MEMBER}), whose architecture scratchnn does not read. Move "
+                               "the weights instead: in Keras, model.save_weights('m.weights.h5'); in "
+                               "scratchnn, build the same model and call model.load_weights('m.weights.h5')",
+                               path)
     for name in names:
         if name not in ALLOWED:
             escape = name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")

@@ -19,7 +19,7 @@ import numpy as np
 from ..layers import LAYERS
 from ..layers.base import weight_budget
 from ..registry import REGISTER_HINT, custom
-from . import archive
+from . import archive, keras_h5
 from .archive import CONFIG, METADATA, OPTIMIZER, WEIGHTS, ModelFormatError
 from .atomic import atomic_write
 from .optimizer_state import optimizer_tensors, restore_optimizer, weight_key
@@ -82,26 +82,31 @@ def _weight_tensors(model):
     return {weight_key(i, w): np.require(w.data, requirements="C") for i, w in enumerate(model.weights)}
 
 
-#: Names that promise a format scratchnn does not write (Keras's HDF5, ``.weights.h5`` included):
-#: refused with the alternative rather than a scratchnn file written under them. The one place
-#: to change if an HDF5 writer is ever added.
+#: Names that promise an HDF5 format scratchnn does not write (Keras's legacy whole-model HDF5);
+#: refused with the alternative. ``*.weights.h5`` (Keras 3's weights file) is written and read
+#: by ``keras_h5.py``.
 HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
 def check_save_path(filepath, weights_only=False):
-    """Refuse a path whose suffix names a format scratchnn does not write (``.h5``, ``.hdf5``)."""
+    """Refuse a path whose suffix names a format scratchnn does not write (``.h5``, ``.hdf5``,
+    except a weights file named ``*.weights.h5``, which is Keras 3's layout)."""
     filepath = os.fspath(filepath)
     if not filepath.lower().endswith(HDF5_SUFFIXES):
         return filepath
+    if weights_only and keras_h5.is_keras_weights_path(filepath):
+        return filepath
     stem = filepath[:filepath.rindex(".")]
     if weights_only:
-        raise ValueError(f"save_weights: cannot write {filepath!r}: scratchnn does not write HDF5 files "
-                         f"({', '.join(HDF5_SUFFIXES)}); weights are written as safetensors, to a "
-                         f"'.safetensors' path such as {stem + '.safetensors'!r}")
-    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write HDF5 files "
-                     f"({', '.join(HDF5_SUFFIXES)}); a model is written in scratchnn's zip format, to a "
-                     f"'.scratchnn' path such as {stem + '.scratchnn'!r} (the weights alone: save_weights "
-                     "to a '.safetensors' path)")
+        raise ValueError(f"save_weights: cannot write {filepath!r}: the one HDF5 file scratchnn writes is "
+                         f"Keras 3's weights file, named '*{keras_h5.SUFFIX}' (such as "
+                         f"{stem + keras_h5.SUFFIX!r}); or write safetensors, to a path such as "
+                         f"{stem + '.safetensors'!r}")
+    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write whole-model HDF5 "
+                     f"files ({', '.join(HDF5_SUFFIXES)}, Keras 2's legacy format); a model is written in "
+                     f"scratchnn's zip format, to a '.scratchnn' path such as {stem + '.scratchnn'!r} (the "
+                     f"weights alone: save_weights to a '{keras_h5.SUFFIX}' path, Keras 3's layout, or a "
+                     "'.safetensors' path)")
 
 
 def _check_overwrite(filepath, overwrite, weights_only=False):
@@ -135,10 +140,13 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Write the weights alone as one safetensors file (keys ``index/name``), atomically."""
+    """Write the weights alone, atomically: as one safetensors file (keys ``index/name``), or, for a
+    path ending in ``.weights.h5``, in Keras 3's HDF5 layout (``keras_h5.py``; needs h5py)."""
     filepath = _check_overwrite(filepath, overwrite, weights_only=True)
     if not model.built:
         raise ValueError("cannot save the weights of a model that is not built (it has none yet)")
+    if keras_h5.is_keras_weights_path(filepath):
+        return keras_h5.save_keras_weights(model, filepath)
     data = archive.tensor_bytes(_weight_tensors(model), "weights")
     with atomic_write(filepath) as f:
         f.write(data)
@@ -316,10 +324,17 @@ def _compile_from(model, config, path):
 
 def load_weights(model, filepath):
     """Set ``model``'s weights from a ``save_weights`` file (or a ``.scratchnn`` model file),
-    matched by position; all are checked before any is written."""
+    matched by position, or from Keras 3's ``.weights.h5`` (matched by Keras's layer paths); all
+    are checked before any is written."""
     path = os.fspath(filepath)
     with archive.open_regular_file(path) as f:
-        head = f.read(4)
+        head = f.read(len(keras_h5.SIGNATURE))
+    if head == keras_h5.SIGNATURE or keras_h5.is_keras_weights_path(path):
+        if not model.built:
+            raise ValueError("load_weights needs a built model (give it an input_shape or call build() "
+                             "first)")
+        keras_h5.load_keras_weights(model, path)
+        return
     if head[:2] == b"PK":
         members = archive.read_members(path)
         tensors, part = archive.parse_tensors(members[WEIGHTS], WEIGHTS, path), WEIGHTS
