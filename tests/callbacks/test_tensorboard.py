@@ -98,6 +98,17 @@ def test_epoch_scalars_match_history_in_train_and_validation_folders(tmp_path):
     assert [v for _, v in val["evaluation_loss_vs_iterations"]] == f32(history.history["val_loss"])
 
 
+def test_evaluate_writes_evaluation_scalars_at_the_optimizer_step(tmp_path):
+    model = make_model()
+    x, y = data(16)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)                  # 2 optimizer steps
+    loss, mae = model.evaluate(x, y, verbose=0, callbacks=[TensorBoard(tmp_path)])
+    val = scalars(tmp_path / "validation")                              # read without close()
+    assert val["evaluation_loss_vs_iterations"] == [(2, float(np.float32(loss)))]
+    assert val["evaluation_mae_vs_iterations"] == [(2, float(np.float32(mae)))]
+    assert not (tmp_path / "train").exists()
+
+
 def test_batch_scalars_every_n_batches_with_a_global_step(tmp_path):
     model = make_model()
     x, y = data(24)

@@ -113,7 +113,8 @@ class TensorBoard(Callback):
       is silently ignored.
 
     The files are flushed at the end of every epoch (a running TensorBoard sees them then) and
-    closed at the end of training. A new ``fit`` starts new event files in the same folders.
+    closed at the end of training, or at the end of ``evaluate`` when it is given the callback
+    outside ``fit``. A new ``fit`` starts new event files in the same folders.
     """
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
@@ -144,6 +145,7 @@ class TensorBoard(Callback):
                           f"(no profiler or embedding projector); the scalars and histograms are.",
                           stacklevel=2)
         self._writers = {}
+        self._training = False
         self._global_train_batch = 0
         self._batch_start = None
         self._epoch_start = None
@@ -188,9 +190,11 @@ class TensorBoard(Callback):
         super().set_model(model)
 
     def on_train_begin(self, logs=None):
+        self._training = True
         self._global_train_batch = 0
 
     def on_train_end(self, logs=None):
+        self._training = False
         self.close()
 
     def _iterations(self):
@@ -220,6 +224,8 @@ class TensorBoard(Callback):
         if logs and optimizer is not None and hasattr(optimizer, "iterations"):
             self._scalars("validation", {f"{name}_vs_iterations": value for name, value in logs.items()},
                           "evaluation_", self._iterations())
+        if not self._training:                     # evaluate() has no on_train_end: close here
+            self.close()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
