@@ -9,10 +9,12 @@ import warnings
 import numpy as np
 import pytest
 
-from scratchnn.callbacks import CALLBACKS, TensorBoard
+from scratchnn.callbacks import CALLBACKS, LearningRateScheduler, TensorBoard
 from scratchnn.keras import callbacks as keras_callbacks
 from scratchnn.layers import Dense
 from scratchnn.models import Sequential
+
+from tests.callbacks.helpers import FakeModel, fit
 
 tensorboardX = pytest.importorskip("tensorboardX", reason="TensorBoard needs tensorboardX "
                                                           "(pip install 'scratchnn[tensorboard]')")
@@ -152,6 +154,23 @@ def test_histograms_of_every_weight_every_n_epochs(tmp_path):
                       f"{second}/kernel/image"}
     model.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path / "none")])
     assert histograms(tmp_path / "none" / "train") == {}
+
+
+def test_learning_rate_follows_a_scheduler_and_non_scalar_logs_are_skipped(tmp_path):
+    model = make_model()
+    x, y = data()
+    schedule = LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[schedule, TensorBoard(tmp_path / "lr")])
+    written = scalars(tmp_path / "lr" / "train")["epoch_learning_rate"]
+    assert written == list(zip([0, 1, 2], f32([0.1, 0.05, 0.1 / 3])))
+    # a model without layers or optimizer.iterations, logs with a vector and a string: no crash,
+    # only the numbers written
+    fit([TensorBoard(tmp_path / "fake", histogram_freq=1)], [0.5, 0.25],
+        model=FakeModel(learning_rate=0.2), extra={"per_class": [0.1, 0.2], "note": "x", "count": np.int64(3)})
+    train, val = scalars(tmp_path / "fake" / "train"), scalars(tmp_path / "fake" / "validation")
+    assert sorted(train) == ["epoch_count", "epoch_learning_rate", "epoch_loss"]
+    assert train["epoch_count"] == [(0, 3.0), (1, 3.0)]
+    assert val == {"epoch_loss": [(0, 0.5), (1, 0.25)]}
 
 
 def test_files_closed_at_train_end_and_a_new_fit_starts_new_files(tmp_path):
