@@ -166,7 +166,8 @@ def test_learning_rate_follows_a_scheduler_and_non_scalar_logs_are_skipped(tmp_p
     # a model without layers or optimizer.iterations, logs with a vector and a string: no crash,
     # only the numbers written
     fit([TensorBoard(tmp_path / "fake", histogram_freq=1)], [0.5, 0.25],
-        model=FakeModel(learning_rate=0.2), extra={"per_class": [0.1, 0.2], "note": "x", "count": np.int64(3)})
+        model=FakeModel(learning_rate=0.2),
+        extra={"per_class": [0.1, 0.2], "note": "x", "count": np.int64(3)})
     train, val = scalars(tmp_path / "fake" / "train"), scalars(tmp_path / "fake" / "validation")
     assert sorted(train) == ["epoch_count", "epoch_learning_rate", "epoch_loss"]
     assert train["epoch_count"] == [(0, 3.0), (1, 3.0)]
