@@ -97,6 +97,8 @@ def test_epoch_scalars_match_history_in_train_and_validation_folders(tmp_path):
         assert train[f"epoch_{key}"] == list(zip([0, 1, 2], f32(history.history[key])))
         assert val[f"epoch_{key}"] == list(zip([0, 1, 2], f32(history.history[f"val_{key}"])))
     assert not any(tag.startswith("epoch_val_") for tag in list(train) + list(val))
+    for folder in ("train", "validation"):         # one event file each: the validation passes
+        assert len(list((tmp_path / "logs" / folder).glob("events.out.tfevents.*"))) == 1  # reuse it
     assert train["epoch_learning_rate"] == [(e, float(np.float32(0.001))) for e in range(3)]
     assert not any(tag.startswith("batch_") for tag in train)          # update_freq="epoch"
     # after each validation pass: evaluation_<name>_vs_iterations at step = optimizer.iterations

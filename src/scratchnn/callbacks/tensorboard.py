@@ -187,6 +187,7 @@ class TensorBoard(Callback):
     # ---------------------------------------------------------------- hooks
     def set_model(self, model):
         self.close()
+        self._training = False           # a fit that raised never reached on_train_end
         super().set_model(model)
 
     def on_train_begin(self, logs=None):
