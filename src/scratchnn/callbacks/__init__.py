@@ -8,7 +8,7 @@
 * ``Callback``: base class (override the ``on_*`` hooks); ``CallbackList`` drives a list;
 * ``History`` (added by ``fit`` and returned by it), ``ProgbarLogger`` (the progress line);
 * ``EarlyStopping``, ``ReduceLROnPlateau``, ``LearningRateScheduler``, ``TerminateOnNaN``;
-* ``CSVLogger``, ``LambdaCallback``;
+* ``CSVLogger``, ``LambdaCallback``, ``TensorBoard`` (event files; needs tensorboardX);
 * ``ModelCheckpoint`` (save every epoch or the best), ``BackupAndRestore`` (resume a killed run).
 """
 from .base import Callback, History, LambdaCallback
@@ -17,12 +17,13 @@ from .control import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, Te
 from .checkpoint import BackupAndRestore, ModelCheckpoint
 from .csv_logger import CSVLogger
 from .progbar import ProgbarLogger
+from .tensorboard import TensorBoard
 from ..registry import Registry
 
 #: Callback classes by name (case-insensitive: 'EarlyStopping', 'earlystopping').
 CALLBACKS = Registry("callback", base=Callback, example="EarlyStopping")
 for _cls in (Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
-             TerminateOnNaN, CSVLogger, LambdaCallback, ModelCheckpoint, BackupAndRestore):
+             TerminateOnNaN, CSVLogger, LambdaCallback, ModelCheckpoint, BackupAndRestore, TensorBoard):
     CALLBACKS.add(_cls)
 del _cls
 
@@ -48,4 +49,4 @@ def get(identifier):
 __all__ = ["CALLBACKS", "Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ReduceLROnPlateau",
            "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback", "ModelCheckpoint",
-           "BackupAndRestore", "get"]
+           "BackupAndRestore", "TensorBoard", "get"]
