@@ -345,3 +345,22 @@ def test_metrics_count_only_the_real_time_steps(rng):
     assert logs["accuracy"] == pytest.approx(right[test_real].mean(), abs=1e-6)
     batch = model.test_on_batch(test_ids, test_labels, return_dict=True)
     assert batch["accuracy"] == pytest.approx(right[test_real].mean(), abs=1e-6)
+
+
+def test_a_layer_that_splits_its_input_gives_each_output_its_own_mask():
+    """keras.io's masking guide: ``compute_mask`` returning ``ops.split(mask, 2, axis=1)``."""
+    from scratchnn import keras
+    from scratchnn.keras import ops
+
+    class TemporalSplit(keras.layers.Layer):
+        def call(self, inputs):
+            return ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            return None if mask is None else ops.split(mask, 2, axis=1)
+
+    ids = np.array([[5, 3, 0, 0], [7, 0, 0, 0]])
+    embedded = keras.layers.Embedding(10, 3, mask_zero=True)(ids)
+    first, second = TemporalSplit()(embedded)
+    np.testing.assert_array_equal(get_mask(first), [[True, True], [True, False]])
+    np.testing.assert_array_equal(get_mask(second), [[False, False], [False, False]])

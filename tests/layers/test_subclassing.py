@@ -199,3 +199,25 @@ def test_add_loss_in_a_subclassed_model_and_a_scalar_check():
     assert [float(loss.data) for loss in model.losses] == [0.25]
     with pytest.raises(ValueError, match=r"add_loss needs a scalar.*shape \(2, 2\)"):
         Doubler().add_loss(Tensor(np.ones((2, 2), np.float32)))
+
+
+def test_variables_assigned_as_attributes_are_tracked_and_trained_by_fit():
+    """TensorFlow's "basic training loops" guide: a keras.Model subclass holding ``self.w =
+    tf.Variable(5.0)`` trains it with compile/fit (Keras tracks variables set as attributes)."""
+    import scratchnn.compat.tensorflow as tf
+
+    class Line(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(5.0)
+            self.b = tf.Variable(0.0)
+
+        def call(self, x):
+            return self.w * x + self.b
+
+    model = Line()
+    assert [id(v) for v in model.trainable_weights] == [id(model.w), id(model.b)]
+    x = np.linspace(-2, 2, 201).astype("float32")
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, 3 * x + 2, epochs=30, batch_size=1000, verbose=0)
+    assert abs(float(model.w) - 3.0) < 0.05 and abs(float(model.b) - 2.0) < 0.1

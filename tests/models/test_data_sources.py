@@ -218,3 +218,22 @@ def test_a_float_steps_per_epoch_is_rounded_up_as_tf_keras_2_did():
     model.fit(x, y, batch_size=16, epochs=1, steps_per_epoch=len(x) / 32, verbose=0,
               callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(b))])
     assert seen == [0, 1]                       # ceil(50 / 32) = 2 steps
+
+
+def test_batch_size_with_a_py_dataset_is_ignored_as_keras_3_does():
+    """keras.io's built-in training guide calls ``fit(py_dataset, batch_size=64, ...)``: the
+    PyDataset's own batches are used."""
+    from scratchnn.keras.utils import PyDataset
+
+    x, y = blobs(16)
+
+    class Batches(PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return x[4 * i:4 * i + 4], y[4 * i:4 * i + 4]
+
+    model, _ = pair()
+    model.fit(Batches(), batch_size=64, epochs=1, verbose=0)
+    assert model.optimizer.iterations == 4

@@ -59,11 +59,16 @@ def attach_output_mask(layer, inputs, outputs, previous_mask):
                           "not support masking: its output has no mask, so the layers after it no longer "
                           "see the padding", UserWarning, stacklevel=3)
         return
-    first = outputs[0] if isinstance(outputs, (tuple, list)) and outputs else outputs
+    several = isinstance(outputs, (tuple, list)) and outputs
+    first = outputs[0] if several else outputs
     if not isinstance(first, Tensor) or get_mask(first) is not None:
         return
     mask = layer.compute_mask(inputs, previous_mask)
-    if mask is not None:
+    if several and isinstance(mask, (tuple, list)) and len(mask) == len(outputs):
+        for out, m in zip(outputs, mask):          # one mask per output (a layer that splits)
+            if isinstance(out, Tensor) and m is not None:
+                set_mask(out, getattr(m, "data", m))
+    elif mask is not None:
         set_mask(first, mask)
 
 

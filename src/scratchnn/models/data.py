@@ -329,8 +329,9 @@ def is_sequence(x):
 
 
 def refuse_batch_size(x, batch_size, what):
-    """Keras's rule: a dataset, a generator or a ``PyDataset`` makes its own batches."""
-    if batch_size is not None and x is not None and not is_array_like(x):
+    """Keras's rule: a dataset or a generator makes its own batches (a ``PyDataset``'s own batches
+    are used too, and ``batch_size`` is ignored, as Keras 3 does)."""
+    if batch_size is not None and x is not None and not is_array_like(x) and not is_sequence(x):
         raise ValueError(f"{what}(): the batch_size argument must not be given when x is a "
                          f"{type(x).__name__} (it yields batches already; batch it with .batch() or "
                          f"in the generator), got batch_size={batch_size!r}")
