@@ -7,7 +7,7 @@ The modules mirror Keras's layout (``keras.layers``, ``keras.optimizers``, ...)
 and hold the very same objects as ``scratchnn.layers`` etc.
 """
 from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,
-               models, ops, optimizers, preprocessing, regularizers, saving, utils)
+               models, ops, optimizers, preprocessing, random, regularizers, saving, utils)
 from ..version import __version__ as SCRATCHNN_VERSION
 from .layers import Input, KerasTensor
 from .models import Model, Sequential
@@ -17,5 +17,6 @@ from .models import Model, Sequential
 __version__ = f"3.10.0+scratchnn.{SCRATCHNN_VERSION}"
 
 __all__ = ["activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving", "utils",
+           "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving",
+           "utils",
            "Input", "KerasTensor", "Model", "Sequential"]

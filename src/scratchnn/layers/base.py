@@ -534,7 +534,7 @@ class Layer(metaclass=_BuildWhenShapeKnown):
                 order.append(name)
         elif isinstance(value, Variable) and "_weights" in self.__dict__ and \
                 all(w is not value for w in self._weights):
-            self._weights.append(value)     # a variable made by hand (self.w = tf.Variable(5.0)): tracked, as Keras
+            self._weights.append(value)     # made by hand (self.w = tf.Variable(5.0)): tracked, as Keras
         object.__setattr__(self, name, value)
 
     def sublayers(self):
