@@ -221,3 +221,24 @@ def test_variables_assigned_as_attributes_are_tracked_and_trained_by_fit():
     model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
     model.fit(x, 3 * x + 2, epochs=30, batch_size=1000, verbose=0)
     assert abs(float(model.w) - 3.0) < 0.05 and abs(float(model.b) - 2.0) < 0.1
+
+
+def test_a_tuple_of_tensors_reaches_call_as_a_tuple_and_each_shape_is_checked():
+    """keras.io's VAE: ``self.sampling((z_mean, z_log_var))`` unpacks two tensors in ``call``; the
+    layer must not stack them into one array."""
+    class Sampling(keras.layers.Layer):
+        def build(self, input_shape):
+            self.seen_shapes = input_shape
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            return z_mean + keras.ops.exp(0.5 * z_log_var)
+
+    layer = Sampling()
+    mean, log_var = Tensor(np.ones((4, 3), "float32")), Tensor(np.zeros((4, 3), "float32"))
+    out = layer((mean, log_var))
+    np.testing.assert_array_equal(out.data, np.full((4, 3), 2.0))
+    assert layer.seen_shapes == [(None, 3), (None, 3)]          # one shape per input, batch free
+    assert layer((Tensor(np.ones((7, 3), "float32")),) * 2).shape == (7, 3)   # another batch size
+    with pytest.raises(ValueError, match=r"expects inputs of shapes \['\(None, 3\)', '\(None, 3\)'\]"):
+        layer((Tensor(np.ones((7, 4), "float32")),) * 2)

@@ -321,13 +321,10 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         trainable = {id(w) for w in self.trainable_weights}
         return [w for w in self.weights if id(w) not in trainable]
 
-    # Keras's other names for the same lists (TensorFlow's tutorials write
-    # ``tape.gradient(loss, model.trainable_variables)``).
-    variables = property(lambda self: self.weights, doc="The same as ``weights``.")
-    trainable_variables = property(lambda self: self.trainable_weights,
-                                   doc="The same as ``trainable_weights``.")
-    non_trainable_variables = property(lambda self: self.non_trainable_weights,
-                                       doc="The same as ``non_trainable_weights``.")
+    # Keras's other names for the same lists (``tape.gradient(loss, model.trainable_variables)``)
+    variables = property(lambda self: self.weights, doc="``weights``")
+    trainable_variables = property(lambda self: self.trainable_weights, doc="``trainable_weights``")
+    non_trainable_variables = property(lambda self: self.non_trainable_weights, doc="non_trainable_weights")
 
     def get_weights(self):
         """The weights' values as a list of NumPy arrays (copies)."""
@@ -430,6 +427,12 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         expected = self.input_shape
         if expected is None:
             return
+        if isinstance(shape, list) and isinstance(expected, list):   # several inputs: each checked
+            if len(shape) != len(expected) or any(len(s) != len(e) or any(
+                    a is not None and a != b for a, b in zip(e[1:], s[1:])) for s, e in zip(shape, expected)):
+                raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects inputs of shapes "
+                                 f"{list(map(format_shape, expected))}, got {list(map(format_shape, shape))}")
+            return
         if len(shape) != len(expected) or any(
                 e is not None and e != s for e, s in zip(expected[1:], shape[1:])):
             raise ValueError(f"layer '{self.name}' ({type(self).__name__}) expects inputs of shape "
@@ -437,12 +440,12 @@ class Layer(metaclass=_BuildWhenShapeKnown):
 
     @symbolic_entry
     def __call__(self, inputs, *args, training=None, **kwargs):
-        """Build at the first call, check the input's shape, run ``call`` (extra arguments are passed
-        on to it) and pass the input's mask on (``layers/masking.py``). ``training=None`` runs as the
-        enclosing layer call does (False outside any). On symbolic tensors (``keras.Input``) it
-        records the call instead (``layers/symbolic.py``)."""
+        """Build at the first call, check the input's shape (a list of tensors: each), run ``call``
+        and pass the input's mask on (``layers/masking.py``). ``training=None`` runs as the enclosing
+        layer call does. On symbolic tensors (``keras.Input``) it records the call (``symbolic.py``)."""
         training = resolve_training(training)
-        if self.takes_list and isinstance(inputs, (list, tuple)):
+        if isinstance(inputs, (list, tuple)) and (self.takes_list or
+                                                  any(isinstance(t, Tensor) for t in inputs)):
             inputs = [x if isinstance(x, Tensor) else self._as_tensor_input(x) for x in inputs]
             shape = [x.shape for x in inputs]
         else:
