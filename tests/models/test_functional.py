@@ -507,3 +507,12 @@ def test_a_subclass_given_inputs_and_outputs_is_functional_and_keeps_its_own_met
     assert steps == [5, 5]
     np.testing.assert_allclose(model.predict(x, verbose=0), plain.predict(x, verbose=0))
     assert type(CustomModel(inputs, outputs)) is type(model)          # one class per subclass
+
+
+def test_a_symbolic_tensor_shows_its_mask_as_keras_prints_it():
+    """keras.io's masking guide prints ``x._keras_mask`` of a functional layer's output."""
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    masked = L.Embedding(50, 4, mask_zero=True)(inputs)
+    mask = masked._keras_mask
+    assert isinstance(mask, keras.KerasTensor) and mask.shape == (None, None) and mask.dtype == bool
+    assert L.Embedding(50, 4)(inputs)._keras_mask is None

@@ -122,6 +122,14 @@ class KerasTensor:
         layer = self.node.layer
         return layer, layer_nodes(layer).index(self.node), self.index
 
+    @property
+    def _keras_mask(self):
+        """The symbolic mask, as Keras prints it (``x._keras_mask``): a placeholder of the first
+        ``mask_ndim`` axes, boolean, or None when the tensor carries no mask."""
+        if not self.mask_ndim:
+            return None
+        return KerasTensor(self.shape[:self.mask_ndim], "bool", name=f"{self.name}_mask")
+
     def _not_concrete(self, what):
         return TypeError(
             f"{what}: {self!r} is a symbolic tensor (a keras.Input placeholder, or a layer's output "
