@@ -2,8 +2,8 @@
 
     python bench/compat/harness.py --framework scratchnn|tensorflow PROGRAM.py
 
-The program is run as published (``runpy.run_path``, as ``__main__``, in its own folder's
-working directory). With ``--framework scratchnn`` the names ``tensorflow`` and ``keras`` (and
+The program is run as published (``runpy.run_path``, as ``__main__``, in a fresh temporary
+working directory that is removed afterwards). With ``--framework scratchnn`` the names ``tensorflow`` and ``keras`` (and
 every submodule under them, e.g. ``tensorflow.keras.layers``) are made to mean scratchnn's
 modules: that is exactly "changing only the import", without editing the file. With
 ``--framework tensorflow`` nothing is redirected.
@@ -28,7 +28,9 @@ import json
 import os
 import re
 import runpy
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 
@@ -130,20 +132,27 @@ class Recorder:
                     recorder.evaluate_logs = {k: _plain(v) for k, v in (logs or {}).items()}
 
         fit, evaluate = model_class.fit, model_class.evaluate
+        self.depth = 0  # > 0 inside fit: its own validation calls evaluate, which is not recorded
 
         def with_callback(kwargs, slot):
-            callbacks = list(kwargs.get("callbacks") or [])
-            kwargs["callbacks"] = callbacks + [_Logs(slot)]
+            callbacks = kwargs.get("callbacks")
+            if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+                return kwargs  # a framework's internal call, with its own callback container
+            kwargs["callbacks"] = list(callbacks or []) + [_Logs(slot)]
             return kwargs
 
         def timed_fit(model, *args, **kwargs):
             start = time.perf_counter()
+            recorder.depth += 1
             try:
                 return fit(model, *args, **with_callback(kwargs, "fit"))
             finally:
+                recorder.depth -= 1
                 recorder.fit_seconds += time.perf_counter() - start
 
         def recorded_evaluate(model, *args, **kwargs):
+            if recorder.depth:
+                return evaluate(model, *args, **kwargs)
             return evaluate(model, *args, **with_callback(kwargs, "evaluate"))
 
         model_class.fit = timed_fit
@@ -167,7 +176,8 @@ def main(argv=None):
     recorder = Recorder(keras.Model, keras.callbacks.Callback)
 
     result = {"status": "ok", "framework": args.framework, "program": os.path.basename(program)}
-    os.chdir(os.path.dirname(program))
+    workdir = tempfile.mkdtemp(prefix="compat-")  # files the program writes go here
+    os.chdir(workdir)
     sys.argv = [program]
     try:
         namespace = runpy.run_path(program, run_name="__main__")
@@ -184,8 +194,10 @@ def main(argv=None):
         extra = {}
     result["metrics"] = {"fit": recorder.fit_logs, "evaluate": recorder.evaluate_logs, "program": extra}
     result["fit_seconds"] = round(recorder.fit_seconds, 3)
+    os.chdir(os.path.dirname(program))
+    shutil.rmtree(workdir, ignore_errors=True)
     sys.stdout.flush()
-    print("COMPAT " + json.dumps(result), flush=True)
+    print("\nCOMPAT " + json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -52,8 +52,8 @@ def run_one(python, framework, path, timeout, env=None):
         return {"status": "timeout", "error": f"no result within {timeout} s", "wall_seconds": timeout}
     wall = time.perf_counter() - start
     for line in reversed(done.stdout.splitlines()):
-        if line.startswith("COMPAT "):
-            result = json.loads(line[len("COMPAT "):])
+        if "COMPAT {" in line:
+            result = json.loads(line[line.index("COMPAT {") + len("COMPAT "):])
             result["wall_seconds"] = round(wall, 1)
             return result
     tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -108,11 +108,16 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--record", action="store_true",
                         help="store TensorFlow's results in recorded_tensorflow.json")
+    parser.add_argument("--frameworks", default="scratchnn,tensorflow",
+                        help="which to run: scratchnn, tensorflow or both (comma-separated)")
     parser.add_argument("--json", help="also write every result to this file")
     args = parser.parse_args(argv)
 
     paths = programs(args.only)
-    live_tf = can_import_tensorflow(args.tf_python)
+    frameworks = {f.strip() for f in args.frameworks.split(",") if f.strip()}
+    if not frameworks or frameworks - {"scratchnn", "tensorflow"}:
+        raise SystemExit(f"--frameworks takes scratchnn and/or tensorflow, got {args.frameworks!r}")
+    live_tf = "tensorflow" in frameworks and can_import_tensorflow(args.tf_python)
     recorded = {}
     if os.path.exists(RECORDED):
         with open(RECORDED, encoding="utf-8") as f:
@@ -123,7 +128,8 @@ def main(argv=None):
     rows, results = [], {}
     for path in paths:
         name = os.path.splitext(os.path.basename(path))[0]
-        ours = run_one(sys.executable, "scratchnn", path, args.timeout)
+        ours = (run_one(sys.executable, "scratchnn", path, args.timeout) if "scratchnn" in frameworks
+                else {"status": "not run"})
         if live_tf:
             theirs = run_one(args.tf_python, "tensorflow", path, args.timeout)
             if args.record:
@@ -136,6 +142,7 @@ def main(argv=None):
         print(_row(name, ours, theirs, verdict), flush=True)
 
     if args.record:
+        recorded = {name: recorded[name] for name in sorted(recorded)}
         with open(RECORDED, "w", encoding="utf-8") as f:
             json.dump(recorded, f, indent=1, sort_keys=True)
     if args.json:
@@ -157,8 +164,9 @@ def _row(name, ours, theirs, verdict):
     ours_fit = f"{ours.get('fit_seconds', 0):.1f}" if ours.get("status") == "ok" else "-"
     their_fit = f"{theirs.get('fit_seconds', 0):.1f}" if theirs and theirs.get("status") == "ok" else "-"
     line = f"{name:<34} {verdict:<12} {_fmt(ours):<34} {_fmt(theirs):<34} {ours_fit:>7} {their_fit:>7}"
-    if ours.get("status") != "ok":
-        line += f"\n    scratchnn: {ours.get('error', '')} {ours.get('where', '')}"
+    for framework, result in (("scratchnn", ours), ("tensorflow", theirs)):
+        if result and result.get("status") not in ("ok", "not run"):
+            line += f"\n    {framework}: {result.get('error', '')} {result.get('where', '')}"
     return line
 
 
