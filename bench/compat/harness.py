@@ -34,6 +34,8 @@ import tempfile
 import time
 import traceback
 
+import numpy as np
+
 ALIASES = {"tensorflow": "scratchnn.compat.tensorflow", "keras": "scratchnn.keras",
            "tensorflow.keras": "scratchnn.keras", "tf_keras": "scratchnn.keras"}
 
@@ -101,10 +103,12 @@ def _metric_expressions(path):
 
 
 def _plain(value):
+    """A number from a float, a one-element array or tensor; None for anything else."""
     try:
         if hasattr(value, "numpy"):
             value = value.numpy()
-        return float(value)
+        value = np.asarray(value)
+        return float(value.reshape(-1)[0]) if value.size == 1 else None
     except (TypeError, ValueError):
         return None
 

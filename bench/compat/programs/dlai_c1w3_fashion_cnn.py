@@ -5,12 +5,14 @@ DeepLearning.AI's course "Introduction to TensorFlow for Artificial Intelligence
 Source: https://github.com/https-deeplearning-ai/tensorflow-1-public
         (C1/W3/ungraded_labs/C1_W3_Lab_1_improving_accuracy_using_convolutions.ipynb;
         first published in lmoroney/dlaicourse)
-What it exercises: images reshaped to (N, 28, 28, 1), Conv2D(64, (3,3), input_shape=...),
+What it exercises: images reshaped to (N, 28, 28, 1), tf.keras.Input then Conv2D(64, (3,3)),
 MaxPooling2D(2, 2), summary, fit/evaluate, then the model of the activations:
 tf.keras.models.Model(inputs=model.input, outputs=[layer.output for layer in model.layers])
 on a trained Sequential, and predict on one image.
 Written for this corpus in scratchnn's own words, following the lab's API calls,
 architecture and settings one for one.
+Follows the lab's current version, which starts the model with tf.keras.Input (its first
+version's Conv2D(..., input_shape=...) leaves model.input undefined in Keras 3).
 Adaptations: 2 epochs instead of 5 (time); the activation maps are summed instead of drawn.
 """
 import tensorflow as tf
@@ -23,7 +25,8 @@ test_images = test_images.reshape(10000, 28, 28, 1)
 test_images = test_images / 255.0
 
 model = tf.keras.models.Sequential([
-    tf.keras.layers.Conv2D(64, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+    tf.keras.Input(shape=(28, 28, 1)),
+    tf.keras.layers.Conv2D(64, (3, 3), activation="relu"),
     tf.keras.layers.MaxPooling2D(2, 2),
     tf.keras.layers.Conv2D(64, (3, 3), activation="relu"),
     tf.keras.layers.MaxPooling2D(2, 2),

@@ -5,7 +5,7 @@ schedules, regularization).
 Source: https://github.com/ageron/handson-ml3 (11_training_deep_neural_networks.ipynb)
 What it exercises: kernel_initializer="he_normal", LeakyReLU(negative_slope=0.2) as an activation
 object, BatchNormalization after Flatten and after Dense layers, reading a layer's variables
-(name, trainable), metrics="accuracy" as a string, SGD with momentum and nesterov,
+(name, trainable), SGD with momentum and nesterov,
 LearningRateScheduler with a function of the epoch, ReduceLROnPlateau, Dropout, Monte Carlo
 dropout (model(x, training=True)), kernel_constraint=max_norm(1.).
 Written for this corpus in scratchnn's own words, following the notebook's API calls,
@@ -36,7 +36,7 @@ model = tf.keras.Sequential([
 ])
 model.summary()
 print([(var.name, var.trainable) for var in model.layers[1].variables])
-model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics="accuracy")
+model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
 model.fit(X_train, y_train, epochs=2, validation_data=(X_valid, y_valid))
 
 

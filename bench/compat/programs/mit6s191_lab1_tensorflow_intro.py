@@ -10,7 +10,8 @@ layer.call, Sequential with Dense(activation='sigmoid'), a keras.Model subclass 
 takes an extra keyword (isidentity), tf.Variable with GradientTape, gradient descent on
 (x - x_f)^2 with assign.
 Written for this corpus in scratchnn's own words, following the lab's API calls and values
-one for one. Adaptations: the plot of x over the iterations is left out. The compared number
+one for one. Adaptations: the plot of x over the iterations is left out; add_weight's name is passed by
+keyword (TensorFlow 2.16+ with Keras 3 refuses it first). The compared number
 is the final x.
 """
 # compat-metric: x_final = history[-1]
@@ -59,8 +60,9 @@ class OurDenseLayer(tf.keras.layers.Layer):
 
     def build(self, input_shape):
         d = int(input_shape[-1])
-        self.W = self.add_weight("weight", shape=[d, self.n_output_nodes])
-        self.b = self.add_weight("bias", shape=[1, self.n_output_nodes])
+        # ADAPTED: name= by keyword (Keras 3 refuses the lab's add_weight("weight", shape=...))
+        self.W = self.add_weight(name="weight", shape=[d, self.n_output_nodes])
+        self.b = self.add_weight(name="bias", shape=[1, self.n_output_nodes])
 
     def call(self, x):
         z = tf.matmul(x, self.W) + self.b

@@ -3,13 +3,15 @@
 Source: https://www.tensorflow.org/tutorials/customization/custom_layers
         (tensorflow/docs, site/en/tutorials/customization/custom_layers.ipynb)
 What it exercises: Dense with input_shape=(None, 5), layer.variables, layer.kernel and
-layer.bias, a layer whose build calls add_weight("kernel", shape=[...]) with the name first
-(the tf.keras 2 order), trainable_variables names, a keras.Model subclass with name='' made
+layer.bias, a layer whose build calls add_weight(name="kernel", shape=[...]), trainable_variables
+names, a keras.Model subclass with name='' made
 of Conv2D and BatchNormalization sublayers whose call takes training=False, tf.nn.relu,
 `x += input_tensor`, block.layers, len(block.variables), summary, a Sequential of the same
 layers with input_shape=(None, None, 3).
 Written for this corpus in scratchnn's own words, following the tutorial's API calls and
-settings one for one. Adaptations: none. The compared number is the block's variable count.
+settings one for one. Adaptations: add_weight's name is passed by keyword (the tutorial passes it
+first, which TensorFlow 2.16+ with Keras 3 refuses). The compared number is the block's variable
+count.
 """
 # compat-metric: variables = len(block.variables)
 import tensorflow as tf
@@ -27,7 +29,8 @@ class MyDenseLayer(tf.keras.layers.Layer):
         self.num_outputs = num_outputs
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", shape=[int(input_shape[-1]), self.num_outputs])
+        # ADAPTED: name= by keyword; the tutorial's add_weight("kernel", shape=...) is refused by Keras 3
+        self.kernel = self.add_weight(name="kernel", shape=[int(input_shape[-1]), self.num_outputs])
 
     def call(self, inputs):
         return tf.matmul(inputs, self.kernel)

@@ -6,10 +6,12 @@ What it exercises: tf.linspace, tf.cast, tf.random.normal, a tf.Module holding t
 tf.Variables (model.variables), a loss with tf.reduce_mean/tf.square, a GradientTape step with
 assign_sub, the same model as a keras.Model subclass with Variables as attributes (tracked as
 its weights), save_weights to a .weights.h5 file, compile(run_eagerly=False,
-SGD, tf.keras.losses.mean_squared_error) and fit on the whole set as one batch.
+SGD, MeanSquaredError) and fit on the whole set as one batch.
 Written for this corpus in scratchnn's own words, following the guide's API calls and
 settings one for one.
-Adaptations: the plots are left out. The compared number is the fitted slope.
+Adaptations: the plots are left out; the loss is tf.keras.losses.MeanSquaredError() (the guide's
+tf.keras.losses.mean_squared_error is gone from TensorFlow 2.21's Keras). The compared number is
+the fitted slope.
 """
 # compat-metric: slope = keras_model.w
 import tensorflow as tf
@@ -96,6 +98,6 @@ keras_model.save_weights("my_checkpoint.weights.h5")
 
 keras_model = MyModelKeras()
 keras_model.compile(run_eagerly=False, optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
-                    loss=tf.keras.losses.mean_squared_error)
+                    loss=tf.keras.losses.MeanSquaredError())  # ADAPTED: see the header
 print(x.shape[0])
 keras_model.fit(x, y, epochs=10, batch_size=1000)

@@ -9,7 +9,8 @@ save_freq=5*n_batches; save_weights/load_weights by hand; model.save to .keras a
 tf.keras.models.load_model; the legacy HDF5 format (model.save('my_model.h5')).
 Written for this corpus in scratchnn's own words, following the tutorial's API calls,
 architecture and settings one for one.
-Adaptations: 10 epochs instead of 50 for the checkpoint-every-5-epochs part (time).
+Adaptations: 10 epochs instead of 50 for the checkpoint-every-5-epochs part (time); the folder of
+each hand-saved checkpoint is created first (Keras 3's save_weights no longer creates it).
 """
 import math
 import os
@@ -59,11 +60,13 @@ n_batches = math.ceil(len(train_images) / batch_size)
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_path, verbose=1, save_weights_only=True,
                                                  save_freq=5 * n_batches)
 model = create_model()
+os.makedirs(checkpoint_dir, exist_ok=True)  # ADAPTED: Keras 3 no longer creates the folder
 model.save_weights(checkpoint_path.format(epoch=0))
 model.fit(train_images, train_labels, epochs=10,  # ADAPTED: 50 in the source
           batch_size=batch_size, callbacks=[cp_callback], validation_data=(test_images, test_labels), verbose=0)
 print(sorted(os.listdir(checkpoint_dir)))
 
+os.makedirs("./checkpoints", exist_ok=True)  # ADAPTED: as above
 model.save_weights("./checkpoints/my_checkpoint.weights.h5")
 model = create_model()
 model.load_weights("./checkpoints/my_checkpoint.weights.h5")
