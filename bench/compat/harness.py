@@ -3,10 +3,10 @@
     python bench/compat/harness.py --framework scratchnn|tensorflow PROGRAM.py
 
 The program is run as published (``runpy.run_path``, as ``__main__``, in a fresh temporary
-working directory that is removed afterwards). With ``--framework scratchnn`` the names ``tensorflow`` and ``keras`` (and
-every submodule under them, e.g. ``tensorflow.keras.layers``) are made to mean scratchnn's
-modules: that is exactly "changing only the import", without editing the file. With
-``--framework tensorflow`` nothing is redirected.
+working directory that is removed afterwards). With ``--framework scratchnn`` the names
+``tensorflow`` and ``keras`` (and every submodule under them, e.g. ``tensorflow.keras.layers``) are
+made to mean scratchnn's modules: that is exactly "changing only the import", without editing the
+file. With ``--framework tensorflow`` nothing is redirected.
 
 What is recorded, the same way for both frameworks:
 
@@ -83,7 +83,8 @@ def _offline_keras_datasets(keras):
     mirrors.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                                 "shared", "datasets"))
     for module_name, folder in (("mnist", "mnist"), ("fashion_mnist", "fashion-mnist")):
-        root = next((os.path.join(m, folder) for m in mirrors if os.path.isdir(os.path.join(m, folder))), None)
+        roots = [os.path.join(m, folder) for m in mirrors]
+        root = next((r for r in roots if os.path.isdir(r)), None)
         if root is None:
             continue
 
