@@ -7,12 +7,13 @@ Source: https://github.com/https-deeplearning-ai/tensorflow-1-public
         first published in lmoroney/dlaicourse)
 What it exercises: images reshaped to (N, 28, 28, 1), tf.keras.Input then Conv2D(64, (3,3)),
 MaxPooling2D(2, 2), summary, fit/evaluate, then the model of the activations:
-tf.keras.models.Model(inputs=model.input, outputs=[layer.output for layer in model.layers])
+tf.keras.models.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
 on a trained Sequential, and predict on one image.
 Written for this corpus in scratchnn's own words, following the lab's API calls,
 architecture and settings one for one.
-Follows the lab's current version, which starts the model with tf.keras.Input (its first
-version's Conv2D(..., input_shape=...) leaves model.input undefined in Keras 3).
+Follows the lab's current version: the model starts with tf.keras.Input and the activations model
+takes model.inputs (the first version's Conv2D(..., input_shape=...) and model.input fail on
+Keras 3).
 Adaptations: 2 epochs instead of 5 (time); the activation maps are summed instead of drawn.
 """
 import tensorflow as tf
@@ -40,7 +41,7 @@ model.fit(training_images, training_labels, epochs=2)  # ADAPTED: 5 in the sourc
 test_loss = model.evaluate(test_images, test_labels)
 
 layer_outputs = [layer.output for layer in model.layers]
-activation_model = tf.keras.models.Model(inputs=model.input, outputs=layer_outputs)
+activation_model = tf.keras.models.Model(inputs=model.inputs, outputs=layer_outputs)
 for image in (0, 7, 26):
     maps = activation_model.predict(test_images[image].reshape(1, 28, 28, 1))
     print(image, [m.shape for m in maps], float(maps[0][0, :, :, 1].sum()))  # ADAPTED: printed, not drawn
