@@ -36,6 +36,17 @@ from numbers import Integral
 from .fitting import fit_and_score_safely
 
 
+def collect(futures, results, bar, on_result=None):
+    """Store each fit's result at its index (``futures``: future -> index) as the fits finish,
+    advancing the progress bar and calling ``on_result(result, bar)`` for each."""
+    for future in as_completed(futures):
+        i = futures[future]
+        results[i] = future.result()
+        bar.update(1)
+        if on_result:
+            on_result(results[i], bar)
+
+
 def check_n_jobs(n_jobs):
     """The number of processes for ``n_jobs``: None is 1, -1 every core, -2 every core but one, ..."""
     if n_jobs is None:
@@ -203,12 +214,7 @@ def _run_on(executor, payload, tasks, results, bar, on_result):
     fits not started yet (the executor itself stays open: it is the caller's)."""
     futures = {executor.submit(run_task, payload, task): i for i, task in enumerate(tasks)}
     try:
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            bar.update(1)
-            if on_result:
-                on_result(results[i], bar)
+        collect(futures, results, bar, on_result)
     except BaseException:
         for future in futures:
             future.cancel()
@@ -239,12 +245,7 @@ def run_fits(payload, tasks, n_jobs, verbose, desc, on_result=None, executor=Non
                                        initializer=_worker_init, initargs=(payload,))
             try:
                 futures = {pool.submit(_worker_run, task): i for i, task in enumerate(tasks)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    results[i] = future.result()
-                    bar.update(1)
-                    if on_result:
-                        on_result(results[i], bar)
+                collect(futures, results, bar, on_result)
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
