@@ -1,0 +1,115 @@
+"""A real (small) fit with ``Live``: batch and epoch events reach the stream, the controls pause,
+resume, stop and change the learning rate, and pages can look inside the model while it trains."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from scratchnn import layers, models
+from scratchnn.studio import Live
+
+from .client import EventReader, get, post
+
+
+def small_model():
+    model = models.Sequential([layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def data(n=512):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 4)).astype("float32")
+    return x, x.sum(axis=1, keepdims=True)
+
+
+def fit_in_thread(model, studio, epochs, batch_size=16, **kwargs):
+    x, y = data()
+    live = Live(studio, print_fn=None, batch_rate=1000)
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("history", model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[live], **kwargs)), daemon=True)
+    thread.start()
+    return thread, box
+
+
+def test_batch_and_epoch_events_of_a_real_fit_reach_the_stream(studio):
+    reader = EventReader(studio)
+    model = small_model()
+    thread, box = fit_in_thread(model, studio, epochs=2, validation_split=0.25)
+    thread.join(120)
+    try:
+        reader.wait_for(lambda e: e["kind"] == "train_end", timeout=20)
+        batches, epochs = reader.kinds("batch"), reader.kinds("epoch")
+        assert len(epochs) == 2
+        history = box["history"].history
+        for event, loss, val in zip(epochs, history["loss"], history["val_loss"]):
+            assert event["loss"] == pytest.approx(loss) and event["val_loss"] == pytest.approx(val)
+        assert batches and all({"step", "epoch", "loss"} <= set(e) for e in batches)
+        steps = [e["step"] for e in batches]
+        assert steps == sorted(steps) and steps[-1] == 2 * 24       # 384 samples / 16 per batch, 2 epochs
+        assert epochs[0]["step"] == 24
+    finally:
+        reader.close()
+
+
+def test_pause_resume_and_learning_rate_apply_between_batches(studio):
+    reader = EventReader(studio)
+    model = small_model()
+    thread, _ = fit_in_thread(model, studio, epochs=200)
+    try:
+        reader.wait_for(lambda e: e["kind"] == "batch", timeout=30)
+        assert post(studio, "/api/control", {"action": "pause"})[0] == 200
+        paused = reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause", timeout=10)
+        time.sleep(0.5)
+        steps_while_paused = [e["step"] for e in reader.kinds("batch") if e["id"] > paused["id"]]
+        assert len(set(steps_while_paused)) <= 1     # at most the batch that was already in flight
+        # while paused, pages still see inside the model (the training thread answers them)
+        status, info = get(studio, "/api/sources/info?source=live")
+        assert status == 200 and [l["class"] for l in info["layers"]] == ["Dense", "Dense"]
+        status, body = post(studio, "/api/control", {"action": "learning_rate", "value": -1})
+        assert status == 400 and "positive" in body["error"]
+        assert post(studio, "/api/control", {"action": "learning_rate", "value": 0.0123})[0] == 200
+        assert post(studio, "/api/control", {"action": "resume"})[0] == 200
+        reader.wait_for(lambda e: e["kind"] == "batch" and e["id"] > paused["id"], timeout=10)
+        assert float(model.optimizer.learning_rate) == pytest.approx(0.0123)
+        assert post(studio, "/api/control", {"action": "stop"})[0] == 200
+        end = reader.wait_for(lambda e: e["kind"] == "train_end", timeout=30)
+        assert end["stopped"] is True and end["epoch"] < 199
+    finally:
+        post(studio, "/api/control", {"action": "stop"})
+        thread.join(60)
+        reader.close()
+    assert not thread.is_alive()
+
+
+def test_one_more_epoch_runs_to_the_end_of_the_epoch_then_pauses(studio):
+    reader = EventReader(studio)
+    model = small_model()
+    thread, _ = fit_in_thread(model, studio, epochs=50)
+    try:
+        reader.wait_for(lambda e: e["kind"] == "batch", timeout=30)
+        post(studio, "/api/control", {"action": "pause"})
+        reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause", timeout=10)
+        post(studio, "/api/control", {"action": "epoch"})
+        auto = reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause"
+                               and e["step"] % 24 == 0, timeout=30)
+        epoch_events = [e for e in reader.kinds("epoch") if e["id"] < auto["id"]]
+        assert epoch_events and epoch_events[-1]["step"] == auto["step"]
+        time.sleep(0.4)
+        assert max(e["step"] for e in reader.kinds("batch")) == auto["step"]   # paused at the epoch's end
+    finally:
+        post(studio, "/api/control", {"action": "stop"})
+        thread.join(60)
+        reader.close()
+
+
+def test_controls_after_training_are_refused(studio):
+    model = small_model()
+    thread, _ = fit_in_thread(model, studio, epochs=1)
+    thread.join(60)
+    status, body = post(studio, "/api/control", {"action": "pause"})
+    assert status == 409
+    status, body = post(studio, "/api/control", {"action": "dance"})
+    assert status == 400 and "unknown control" in body["error"]
