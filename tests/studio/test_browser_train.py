@@ -6,6 +6,8 @@ import time
 from .client import console_errors, screenshot_dir
 from .test_live import fit_in_thread, small_model
 
+CHART_POINTS = "return window.studioCharts ? window.studioCharts.{}.data[0].length : 0"
+
 
 def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
     model = small_model()
@@ -16,8 +18,8 @@ def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
         end = time.monotonic() + 60
         points = 0
         while time.monotonic() < end:
-            points = browser.execute_script("return window.studioCharts ? window.studioCharts.batch.data[0].length : 0")
-            epochs = browser.execute_script("return window.studioCharts ? window.studioCharts.epoch.data[0].length : 0")
+            points = browser.execute_script(CHART_POINTS.format("batch"))
+            epochs = browser.execute_script(CHART_POINTS.format("epoch"))
             if points >= 3 and epochs >= 1:
                 break
             time.sleep(0.2)

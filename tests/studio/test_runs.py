@@ -39,7 +39,8 @@ def test_history_is_read_as_columns_with_nan_as_null(run_studio):
 
 
 @pytest.mark.parametrize("path", ["/runs/mnist-a/../secret.txt", "/runs/mnist-a/%2e%2e/secret.txt",
-                                  "/runs/mnist-a/..%2fsecret.txt", "/runs/../runs/secret.txt", "/runs/mnist-a/"])
+                                  "/runs/mnist-a/..%2fsecret.txt", "/runs/../runs/secret.txt",
+                                  "/runs/mnist-a/"])
 def test_nothing_outside_a_run_folder_is_served(run_studio, path):
     reply = raw_request(run_studio, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{run_studio.port}\r\n"
                                     "Connection: close\r\n\r\n")

@@ -18,8 +18,8 @@ def test_pages_are_served_with_this_sessions_token(studio):
     assert f'content="{studio.token}"'.encode() in body
     assert b"{{token}}" not in body
     status, pages = get(studio, "/api/pages")
-    assert [p["path"] for p in pages["pages"]] == ["/train", "/playground", "/inside", "/draw", "/attention",
-                                                    "/compare"]
+    assert [p["path"] for p in pages["pages"]] == ["/train", "/playground", "/inside", "/draw",
+                                                    "/attention", "/compare"]
 
 
 def test_two_studios_have_different_tokens():
@@ -47,7 +47,8 @@ def test_a_foreign_host_header_is_refused(studio):
 @pytest.mark.parametrize("path", ["/static/../server.py", "/static/%2e%2e/server.py", "/static/..%2fapp.py",
                                   "/static//etc/passwd", "/static/vendor/../../__init__.py"])
 def test_nothing_outside_the_static_folder_is_served(studio, path):
-    reply = raw_request(studio, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{studio.port}\r\nConnection: close\r\n\r\n")
+    reply = raw_request(studio, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{studio.port}\r\n"
+                                "Connection: close\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 404"), reply[:80]
     assert b"import" not in reply and b"root:" not in reply
 

@@ -39,7 +39,8 @@ class Studio(StudioServer):
         _register_pages(self)
 
     def _sources(self):
-        return [{"name": n, "kind": s.kind, "description": s.description} for n, s in sorted(self.sources.items())]
+        return [{"name": n, "kind": s.kind, "description": s.description}
+                for n, s in sorted(self.sources.items())]
 
     def _state(self, request):
         controls = self.state["controls"]

@@ -2,4 +2,5 @@
 
 
 def register(studio):
-    studio.add_page("/attention", "Attention", "attention.html", "attention maps and sampling with temperature")
+    studio.add_page("/attention", "Attention", "attention.html",
+                     "attention maps and sampling with temperature")

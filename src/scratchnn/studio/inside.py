@@ -2,4 +2,5 @@
 
 
 def register(studio):
-    studio.add_page("/inside", "Inside a CNN", "inside.html", "feature maps, filters and one convolution step")
+    studio.add_page("/inside", "Inside a CNN", "inside.html",
+                     "feature maps, filters and one convolution step")

@@ -39,7 +39,8 @@ class Live(Callback):
                  stats_every=20, keep_serving=True, print_fn=print):
         super().__init__()
         if float(batch_rate) <= 0:
-            raise ValueError(f"Live: batch_rate must be a positive number of events per second, got {batch_rate!r}")
+            raise ValueError(f"Live: batch_rate must be a positive number of events per second, "
+                             f"got {batch_rate!r}")
         if int(stats_every) < 1:
             raise ValueError(f"Live: stats_every must be a positive number of batches, got {stats_every!r}")
         if studio is None:
@@ -83,7 +84,8 @@ class Live(Callback):
         last_of_epoch = (self.params or {}).get("steps") == batch + 1
         if now - self._last_sent >= self.min_interval or last_of_epoch:
             self._last_sent = now
-            self.studio.bus.publish("batch", step=self.step, epoch=self.epoch, batch=int(batch), **(logs or {}))
+            self.studio.bus.publish("batch", step=self.step, epoch=self.epoch, batch=int(batch),
+                                    **(logs or {}))
         self.source.service()
         self.controls.between_batches(self.model, self.source.service, self.studio.bus, self.step)
 

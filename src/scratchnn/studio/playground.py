@@ -2,4 +2,5 @@
 
 
 def register(studio):
-    studio.add_page("/playground", "Playground", "playground.html", "a network you configure learns a 2-D data set")
+    studio.add_page("/playground", "Playground", "playground.html",
+                     "a network you configure learns a 2-D data set")

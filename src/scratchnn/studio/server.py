@@ -213,7 +213,8 @@ class StudioServer:
                           stacklevel=2)
         self._httpd = _Server((self.host, self.port), _handler_for(self))
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="scratchnn-studio", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="scratchnn-studio",
+                                        daemon=True)
         self._thread.start()
         if open_browser:
             webbrowser.open(self.url)
@@ -254,7 +255,8 @@ class StudioServer:
 
     def __repr__(self):
         where = self.url if self.running else "not started"
-        return f"{type(self).__name__}({where}, pages={[p['path'] for p in self._pages]}, runs={sorted(self.runs)})"
+        pages = [p["path"] for p in self._pages]
+        return f"{type(self).__name__}({where}, pages={pages}, runs={sorted(self.runs)})"
 
     # ---------------------------------------------------------------- dispatch
     def find_handler(self, method, path):

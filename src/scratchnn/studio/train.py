@@ -7,7 +7,8 @@ for a page that opens in the middle of a run (afterwards it follows ``/api/event
 
 
 def register(studio):
-    studio.add_page("/train", "Train", "train.html", "loss and metrics of the run training now, and its controls")
+    studio.add_page("/train", "Train", "train.html",
+                    "loss and metrics of the run training now, and its controls")
 
     def history(request):
         kept = studio.bus.events_after(0)
