@@ -93,8 +93,10 @@ def test_one_more_epoch_runs_to_the_end_of_the_epoch_then_pauses(studio):
         post(studio, "/api/control", {"action": "pause"})
         reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause", timeout=10)
         post(studio, "/api/control", {"action": "epoch"})
+        go = reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "epoch", timeout=10)
         auto = reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause"
-                               and e["step"] % 24 == 0, timeout=30)
+                               and e["id"] > go["id"], timeout=30)
+        assert auto["step"] % 32 == 0                   # 512 samples / 16 per batch
         epoch_events = [e for e in reader.kinds("epoch") if e["id"] < auto["id"]]
         assert epoch_events and epoch_events[-1]["step"] == auto["step"]
         time.sleep(0.4)
