@@ -12,6 +12,7 @@ import pytest
 import scratchnn.functional as F
 from scratchnn import ops
 from scratchnn.autograd import Function, Tensor, enable_grad, grad
+from scratchnn.backend import fast_kernels
 from scratchnn.gradcheck import gradcheck
 
 from tests.helpers import requires_torch, torch
@@ -104,6 +105,25 @@ CASES = {
 }
 
 
+def _torch_conv(x, k, b=None, stride=1, padding=0, dilation=1, relu=False):
+    """PyTorch's conv2d on channels-last tensors with a Keras-layout kernel."""
+    y = _t("F").conv2d(x.permute(0, 3, 1, 2), k.permute(3, 2, 0, 1), b, stride, padding, dilation)
+    y = y.permute(0, 2, 3, 1)
+    return torch.relu(y) if relu else y
+
+
+CONV_CASES = {
+    "conv2d_valid_bias": (F.conv2d, _torch_conv, [(2, 5, 5, 4), (3, 3, 4, 3), (3,)], "any"),
+    "conv2d_same_stride2": (lambda x, k: F.conv2d(x, k, strides=2, padding="same"),
+                            lambda x, k: _torch_conv(x, k, stride=2, padding=1), [(2, 5, 5, 1), (3, 3, 1, 2)],
+                            "any"),
+    "conv2d_dilated_relu": (lambda x, k, b: F.conv2d(x, k, b, dilation_rate=2, relu=True),
+                            lambda x, k, b: _torch_conv(x, k, b, dilation=2, relu=True),
+                            [(1, 6, 6, 2), (2, 2, 2, 3), (3,)], "any"),
+}
+CASES.update(CONV_CASES)
+
+
 def _inputs(shapes, kind, seed=0):
     rng = np.random.default_rng(seed)
     arrays = []
@@ -177,6 +197,23 @@ def test_second_derivative_matches_pytorch(name):
         o = np.zeros_like(a) if o is None else o
         t = np.zeros_like(a) if t is None else t.numpy()
         np.testing.assert_allclose(o, t, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_second_derivative_of_the_reference_convolution(name):
+    """With fast kernels off, conv2d is the readable Conv2D op: the same second derivative."""
+    fn, _, shapes, kind = CONV_CASES[name]
+    with fast_kernels(False):
+        xs = [Tensor(a, requires_grad=True, dtype=np.float64) for a in _inputs(shapes, kind)]
+        assert type(fn(*xs)._ctx).__name__ == "Conv2D"
+        assert gradcheck(_first_derivative(fn), *_inputs(shapes, kind), atol=1e-6, rtol=1e-5)
+        flat = _first_derivative(fn)(*xs)
+    with fast_kernels(True):
+        fast = _first_derivative(fn)(*xs)
+    np.testing.assert_allclose(flat.data, fast.data, rtol=1e-10, atol=1e-12)
+    v = _weights(flat.shape, 2)
+    for a, b in zip(grad(flat, xs, [v]), grad(fast, xs, [v])):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_third_derivative():

@@ -40,9 +40,10 @@ from ..autograd import Function
 from ..backend import fast_kernels_enabled
 from ..kernels.conv import FastConv2D
 from ..kernels.pooling import FastMaxPool2D
-from ..ops import lift
+from ..ops import arrays_backward_graph, backward_by_recomputing, lift, pad, stack
 from ..windows import (check_rank, output_size, pad_hw, paddings, pair, scatter_windows, sliding_windows, tap,
                        unpad)
+from .activations import relu as relu_op
 
 _IMAGES = "a batch of images of shape (N, H, W, C)"
 
@@ -137,6 +138,38 @@ def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
                              f"({x.shape[1]}x{x.shape[2]}) along {'height' if axis == 0 else 'width'}")
     args = (x, kernel) if bias is None else (x, kernel, lift(bias, x))
     return args, dict(strides=strides, pads=pads, dilation=dilation)
+
+
+def conv2d_graph(x, kernel, bias, strides, pads, dilation, relu):
+    """The convolution written with primitive ops: pad, one strided slice of the padded image per
+    kernel tap (a, c), stacked into the im2col matrix, one matrix product. Slower than the op, but
+    each piece has a ``backward_graph``: this is how a convolution's gradient gets a graph of its
+    own under ``grad(..., create_graph=True)`` (a gradient penalty through a convolutional critic)."""
+    kh, kw, cin, cout = kernel.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    xp = pad(x, ((0, 0), tuple(pads[0]), tuple(pads[1]), (0, 0)))
+    n, height, width = xp.shape[:3]
+    ho, wo = (height - (kh - 1) * dh - 1) // sh + 1, (width - (kw - 1) * dw - 1) // sw + 1
+    taps = [xp[:, a * dh:a * dh + (ho - 1) * sh + 1:sh, c * dw:c * dw + (wo - 1) * sw + 1:sw, :]
+            for a in range(kh) for c in range(kw)]
+    y = stack(taps, axis=3).reshape(n, ho, wo, kh * kw * cin) @ kernel.reshape(kh * kw * cin, cout)
+    if bias is not None:
+        y = y + bias
+    return relu_op(y) if relu else y
+
+
+def conv_backward_graph(fn, g):
+    """``Conv2D``'s and ``FastConv2D``'s ``backward_graph``: by ``conv2d_graph`` (a convolution fused
+    with max pooling has none: differentiating its gradient again raises, naming it)."""
+    if getattr(fn, "pool", None) is not None:
+        return arrays_backward_graph(fn, g)
+
+    def compute(x, kernel, bias=None):
+        return conv2d_graph(x, kernel, bias, fn.strides, fn.pads, fn.dilation, fn.y is not None)
+    return backward_by_recomputing(fn, g, compute)
+
+
+Conv2D.backward_graph = FastConv2D.backward_graph = conv_backward_graph
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False):

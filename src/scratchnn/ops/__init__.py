@@ -22,7 +22,7 @@ from .arithmetic import (Add, Div, Einsum, MatMul, Mul, Neg, Pow, PowScalar, Sub
 from .constants import lift
 from .elementwise import (Abs, AsType, Clip, Cos, Exp, Log, Log1p, Maximum, Minimum, Sin, Sqrt, Where, abs,
                           astype, clip, compare, cos, exp, log, log1p, maximum, minimum, sin, sqrt, where)
-from .second_order import SecondOrderUnavailable, arrays_backward_graph
+from .second_order import SecondOrderUnavailable, arrays_backward_graph, backward_by_recomputing
 from .reductions import CumSum, Max, Mean, Min, Prod, Sum, Var, cumsum, max, mean, min, prod, sum, var
 from .shapes import (BroadcastTo, Concatenate, GetItem, Pad, Reshape, Stack, Transpose, broadcast_to,
                      concatenate, expand_dims, flatten, getitem, pad, permute, reshape, split, squeeze,

@@ -1,5 +1,6 @@
 """Second derivatives: what ``grad(..., create_graph=True)`` does with an op that has no
-``backward_graph``.
+``backward_graph``, and ``backward_by_recomputing`` for ops whose forward is easily rewritten
+with primitive ops (a convolution).
 
 With ``create_graph=True`` the engine calls each op's ``backward_graph(g)``: the op's derivative
 written with Tensor operations (``g * b`` instead of ``g.data * self.b``), so the gradient it
@@ -9,7 +10,7 @@ returns is recorded too and can be differentiated again. The common ops have one
 the first derivative is still exact, and differentiating it again raises an error naming the
 op, instead of silently treating the gradient as a constant (a wrong second derivative).
 """
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, enable_grad, grad
 
 
 class SecondOrderUnavailable(Function):
@@ -36,3 +37,18 @@ def arrays_backward_graph(fn, g):
             parent.op, parent.inputs, parent.needs_grad = type(fn).__name__, depends, (True,) * len(depends)
         wrapped.append(None if gi is None else Tensor._make(gi, parent))
     return tuple(wrapped)
+
+
+def backward_by_recomputing(fn, g, compute):
+    """``fn``'s input gradients, with a graph: the gradients of ``compute(*fn.inputs)``, the op's
+    forward written again with primitive ops (each with its ``backward_graph``), for the output
+    gradient ``g``. It runs the forward once more, and only under ``create_graph``: the op's own
+    fast ``forward``/``backward`` stay as they are for first derivatives."""
+    # an input that no longer requires grad (a constant a tape watched only inside its block) but
+    # whose gradient is asked for: a fresh leaf with its values stands in for it
+    inputs = [t if t.requires_grad or not need else Tensor._make(t.data, None).requires_grad_()
+              for t, need in zip(fn.inputs, fn.needs_grad)]
+    with enable_grad():
+        out = compute(*inputs)
+        grads = grad(out, inputs, grad_outputs=[g], create_graph=True)
+    return tuple(gi if need else None for gi, need in zip(grads, fn.needs_grad))
