@@ -122,6 +122,23 @@ CONV_CASES = {
                             [(1, 6, 6, 2), (2, 2, 2, 3), (3,)], "any"),
 }
 CASES.update(CONV_CASES)
+CASES.update({
+    "layer_norm": (F.layer_norm, lambda x, g, b: _t("F").layer_norm(x, (4,), g, b, eps=1e-3),
+                   [(3, 4), (4,), (4,)], "any"),
+    "layer_norm_two_axes": (lambda x, g, b: F.layer_norm(x, g, b, axis=(1, 2)),
+                            lambda x, g, b: _t("F").layer_norm(x, (3, 4), g, b, eps=1e-3),
+                            [(2, 3, 4), (3, 4), (3, 4)], "any"),
+    "batch_norm_train": (lambda x, g, b: F.batch_norm_train(x, g, b)[0],
+                         lambda x, g, b: _t("F").batch_norm(x, None, None, g, b, training=True, eps=1e-3),
+                         [(6, 3), (3,), (3,)], "any"),
+    "batch_norm_train_images": (lambda x, g, b: F.batch_norm_train(x, g, b)[0],
+                                lambda x, g, b: _t("F").batch_norm(
+                                    x.permute(0, 3, 1, 2), None, None, g, b, training=True,
+                                    eps=1e-3).permute(0, 2, 3, 1),
+                                [(2, 3, 3, 2), (2,), (2,)], "any"),
+    "batch_norm_inference": (F.batch_norm, lambda x, g, b, m, v: (x - m) / torch.sqrt(v + 1e-3) * g + b,
+                             [(5, 3), (3,), (3,), (3,), (3,)], "positive"),
+})
 
 
 def _inputs(shapes, kind, seed=0):
