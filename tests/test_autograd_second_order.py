@@ -121,6 +121,17 @@ CONV_CASES = {
                             lambda x, k, b: _torch_conv(x, k, b, dilation=2, relu=True),
                             [(1, 6, 6, 2), (2, 2, 2, 3), (3,)], "any"),
 }
+CONV_CASES.update({
+    "max_pool_same": (lambda x: F.max_pool2d(F.tanh(x), 2, padding="same"),
+                      lambda x: _t("F").max_pool2d(torch.tanh(x).permute(0, 3, 1, 2), 2, ceil_mode=True)
+                      .permute(0, 2, 3, 1), [(2, 5, 5, 2)], "apart"),
+    "max_pool_overlapping": (lambda x: F.max_pool2d(x ** 3, 3, strides=1),
+                             lambda x: _t("F").max_pool2d((x ** 3).permute(0, 3, 1, 2), 3, 1)
+                             .permute(0, 2, 3, 1), [(1, 5, 5, 2)], "apart"),
+    "avg_pool_same": (lambda x: F.avg_pool2d(x ** 2, 2, padding="same"),
+                      lambda x: _t("F").avg_pool2d((x ** 2).permute(0, 3, 1, 2), 2, ceil_mode=True)
+                      .permute(0, 2, 3, 1), [(1, 5, 5, 2)], "any"),
+})
 CASES.update(CONV_CASES)
 CASES.update({
     "layer_norm": (F.layer_norm, lambda x, g, b: _t("F").layer_norm(x, (4,), g, b, eps=1e-3),
@@ -218,11 +229,11 @@ def test_second_derivative_matches_pytorch(name):
 
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
 def test_second_derivative_of_the_reference_convolution(name):
-    """With fast kernels off, conv2d is the readable Conv2D op: the same second derivative."""
+    """With fast kernels off, conv2d and max_pool2d are the readable ops: the same second derivative."""
     fn, _, shapes, kind = CONV_CASES[name]
     with fast_kernels(False):
         xs = [Tensor(a, requires_grad=True, dtype=np.float64) for a in _inputs(shapes, kind)]
-        assert type(fn(*xs)._ctx).__name__ == "Conv2D"
+        assert type(fn(*xs)._ctx).__name__ in ("Conv2D", "MaxPool2D", "AvgPool2D")
         assert gradcheck(_first_derivative(fn), *_inputs(shapes, kind), atol=1e-6, rtol=1e-5)
         flat = _first_derivative(fn)(*xs)
     with fast_kernels(True):

@@ -36,7 +36,7 @@ layouts, threads, conv + pooling in one op), which are tested to give the same n
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, Tensor
 from ..backend import fast_kernels_enabled
 from ..kernels.conv import FastConv2D
 from ..kernels.pooling import FastMaxPool2D
@@ -240,6 +240,27 @@ class AvgPool2D(Function):
         n, ho, wo, c = g.shape
         dwin = np.broadcast_to(share[:, :, :, None, None, :], (n, ho, wo, kh, kw, c))
         return unpad(scatter_windows(dwin, self.xp_shape, self.strides, (1, 1), self.dtype), self.pads)
+
+
+def pool_backward_graph(fn, g):
+    """Max and average pooling's ``backward_graph`` (second derivatives): the pooling written as a
+    weighted sum of the kh*kw strided slices ("taps") of the zero-padded input, with constant
+    weights: 1 at each window's first maximum (the positions max pooling picked), or 1 / count
+    for the average. Both are linear in x, so their gradients are linear in g."""
+    (kh, kw), out_hw = fn.pool, g.shape[1:3]
+
+    def compute(x):
+        xp = pad(x, ((0, 0), tuple(fn.pads[0]), tuple(fn.pads[1]), (0, 0)))
+        total = 0
+        for a in range(kh):
+            for c in range(kw):
+                weight = fn.index == a * kw + c if hasattr(fn, "index") else 1 / fn.count
+                total = total + xp[tap(a, c, out_hw, fn.strides)] * Tensor.wrap(weight.astype(x.dtype))
+        return total
+    return backward_by_recomputing(fn, g, compute)
+
+
+MaxPool2D.backward_graph = FastMaxPool2D.backward_graph = AvgPool2D.backward_graph = pool_backward_graph
 
 
 def _pool(cls, who, x, pool_size, strides, padding):
