@@ -133,6 +133,9 @@ CONV_CASES.update({
                       .permute(0, 2, 3, 1), [(1, 5, 5, 2)], "any"),
 })
 CASES.update(CONV_CASES)
+CASES["embedding_repeated_ids"] = (lambda w: F.embedding(np.array([[0, 2], [2, 2]]), w),
+                                   lambda w: _t("F").embedding(torch.tensor([[0, 2], [2, 2]]), w),
+                                   [(4, 3)], "any")
 CASES.update({
     "layer_norm": (F.layer_norm, lambda x, g, b: _t("F").layer_norm(x, (4,), g, b, eps=1e-3),
                    [(3, 4), (4,), (4,)], "any"),
