@@ -133,6 +133,7 @@ CONV_CASES.update({
                       .permute(0, 2, 3, 1), [(1, 5, 5, 2)], "any"),
 })
 CASES.update(CONV_CASES)
+CASES["erf"] = (F.erf, torch and torch.erf, [(2, 3)], "any")
 CASES["embedding_repeated_ids"] = (lambda w: F.embedding(np.array([[0, 2], [2, 2]]), w),
                                    lambda w: _t("F").embedding(torch.tensor([[0, 2], [2, 2]]), w),
                                    [(4, 3)], "any")
@@ -256,6 +257,19 @@ def test_third_derivative():
     np.testing.assert_allclose(d1.data, 4 * x.data ** 3)
     np.testing.assert_allclose(d2.data, 12 * x.data ** 2)
     np.testing.assert_allclose(d3, 24 * x.data)
+
+
+def test_third_derivative_through_indexing_and_its_scatter():
+    """x[idx] with a repeated index: its gradient is a scatter-add (the Scatter op), whose own
+    gradient is indexing again: d^3/dx^3 of sum(x[idx]^4) = 24 x * (times each index is used)."""
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True, dtype=np.float64)
+    picked = x[np.array([0, 2, 2])]
+    d1, = grad((picked ** 4).sum(), [x], create_graph=True)
+    d2, = grad(d1.sum(), [x], create_graph=True)
+    d3, = grad(d2.sum(), [x])
+    used = np.array([1.0, 0.0, 2.0])
+    np.testing.assert_allclose(d1.data, 4 * x.data ** 3 * used)
+    np.testing.assert_allclose(d3, 24 * x.data * used)
 
 
 def test_hessian_vector_product_of_a_quadratic_form(rng):
