@@ -143,6 +143,10 @@ class Function:
     module (NumPy).
     A gradient may be returned in the broadcast (output) shape: the engine sums
     it back to the input's shape.  ``backward`` must not modify ``grad`` in place.
+
+    ``backward_graph(self, grad)`` (for ``grad(..., create_graph=True)``: second derivatives)
+    is the same formula written with Tensor ops on ``grad`` and ``self.inputs``, so that the
+    gradient has a graph too; ``ops`` gives every op a default (see ``ops/second_order.py``).
     """
     inputs = None          # the input Tensors, kept only while a graph is recorded
     needs_grad = ()
@@ -360,14 +364,18 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     # ------------------------------------------------------------- backward
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
         """Compute the gradient of this tensor with respect to every leaf it depends on.
 
         ``grad`` is ``d(something)/d(self)``; it may be omitted for a one-element
         tensor such as a loss (it is then 1).  Gradients are *added* to each
         leaf's ``.grad``, so call ``zero_grad()`` between steps.  The graph is
-        freed afterwards unless ``retain_graph=True``.
+        freed afterwards unless ``retain_graph=True``.  (``.grad`` holds arrays: for second
+        derivatives use ``grad(..., create_graph=True)``.)
         """
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True): .grad holds arrays, which have no "
+                                      "graph; use scratchnn.autograd.grad(..., create_graph=True)")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no graph; create the "
@@ -401,7 +409,7 @@ class Tensor:
     def argmin(self, axis=None): return Tensor(self.data.argmin(axis=axis))
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False):
     """The gradients of ``outputs`` with respect to ``inputs``, and nothing else.
 
     ``outputs``: a Tensor or a list of them (their gradients are summed, as for sum(outputs));
@@ -410,8 +418,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
     elements). Returns one array per input, ``None`` where no recorded operation connects it to
     an output. Unlike ``backward``, no ``.grad`` is changed and no hook runs: this is what
     ``tf.GradientTape.gradient`` is built on. The graph is freed unless ``retain_graph=True``.
-    The gradients are arrays (no graph): a second derivative needs another method.
+
+    ``create_graph=True``: the gradients are Tensors with a graph (each op's ``backward_graph``),
+    to differentiate again: y = x^3, ``dy, = grad(y, [x], create_graph=True)`` is 3x^2 and
+    ``grad(dy, [x])`` is 6x (the graph is kept: ``retain_graph`` defaults to ``create_graph``).
     """
+    retain_graph = create_graph if retain_graph is None else retain_graph
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs = list(inputs)
@@ -427,16 +439,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
     seeds, direct = {}, [None] * len(inputs)
     for out, g in zip(outputs, grad_outputs):
         xp = array_module(out.data)
-        g = xp.ones_like(out.data) if g is None else xp.asarray(getattr(g, "data", g), dtype=out.data.dtype)
+        if not (create_graph and isinstance(g, Tensor)):   # (with create_graph, g keeps its graph)
+            g = xp.ones_like(out.data) if g is None else xp.asarray(getattr(g, "data", g), out.data.dtype)
+            g = Tensor._make(g, None) if create_graph else g
         if g.shape != out.shape:
             raise ValueError(f"grad(): an output gradient has shape {g.shape}, expected the output's "
                              f"shape {out.shape}")
         for i, t in enumerate(inputs):          # an output that is itself an input: d out / d out
             if t is out:
-                direct[i] = g.copy() if direct[i] is None else direct[i] + g
+                direct[i] = (g if create_graph else g.copy()) if direct[i] is None else direct[i] + g
         if out._ctx is not None:
             seeds[out._ctx] = g if out._ctx not in seeds else seeds[out._ctx] + g
-    found = _propagate(seeds, retain_graph, inputs) if seeds else [None] * len(inputs)
+    with _GradMode(create_graph or _grad_enabled):      # create_graph: the backward is recorded
+        found = _propagate(seeds, retain_graph, inputs, create_graph) if seeds else [None] * len(inputs)
     return [d if f is None else f if d is None else f + d for f, d in zip(found, direct)]
 
 
@@ -506,13 +521,13 @@ def _run_backward(root, grad, retain_graph):
     _propagate({root: grad}, retain_graph)
 
 
-def _propagate(seeds, retain_graph, sources=None):
+def _propagate(seeds, retain_graph, sources=None, create_graph=False):
     """The backward pass from ``seeds`` ({function: gradient of its output}).
 
     ``sources`` None (``backward``): every leaf that requires grad accumulates its gradient in
     ``.grad``, and the hooks run. ``sources`` a list of tensors (``grad``): returns their
     gradients (None where no path leads), computes nothing that leads to none of them, changes
-    no ``.grad`` and runs no hook.
+    no ``.grad`` and runs no hook. ``create_graph``: the gradients are Tensors (``grad`` only).
     """
     order = _topological_order(list(seeds))
     grads = dict(seeds)                     # function -> gradient of its output
@@ -536,7 +551,7 @@ def _propagate(seeds, retain_graph, sources=None):
             if sources is not None:         # ask backward only for the inputs that lead somewhere
                 fn.needs_grad = tuple(n and (id(t) in leaf_slot or t._ctx in leads)
                                       for n, t in zip(needs, fn.inputs))
-            in_grads = fn.backward(g)
+            in_grads = fn.backward_graph(g) if create_graph else fn.backward(g)
             fn.needs_grad = needs
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
@@ -555,7 +570,7 @@ def _propagate(seeds, retain_graph, sources=None):
                 elif sources is not None:   # a source leaf: sum its gradients, touch no .grad
                     if id(t) in leaf_slot:
                         i = leaf_slot[id(t)]
-                        found[i] = gi.copy() if found[i] is None else found[i] + gi
+                        found[i] = (gi if create_graph else gi.copy()) if found[i] is None else found[i] + gi
                 else:                       # a leaf: accumulate into .grad, never aliased
                     for hook in list(getattr(t, "_hooks", None) or ()):
                         hook(gi)

@@ -43,6 +43,16 @@ def test_random_functions_are_seeded_by_set_seed(restore_global_rng):
     assert sorted(shuffled.tolist()) == list(range(10)) and shuffled.tolist() != list(range(10))
 
 
+def test_random_shapes_take_numpy_integers_and_tensors():
+    """WGAN-GP's ``tf.random.uniform([batch_size, 1, 1, 1])`` with ``batch_size`` a NumPy integer
+    or ``tf.shape(x)[0]`` (a NumPy scalar's ``.data`` is its bytes, which int() refused)."""
+    x = tf.zeros((4, 3))
+    assert tf.random.uniform([np.int32(4), 1, 1, 1]).shape == (4, 1, 1, 1)
+    assert tf.random.normal([tf.shape(x)[0], np.int64(2)]).shape == (4, 2)
+    assert tf.random.normal(tf.shape(x)).shape == (4, 3)
+    assert tf.random.uniform(np.int64(5)).shape == (5,)
+
+
 def test_tf_initializers_are_keras_initializers():
     assert isinstance(tf.random_normal_initializer(stddev=0.1), initializers.RandomNormal)
     w = tf.random_normal_initializer(mean=0.0, stddev=0.1, seed=2)(shape=(50, 40), dtype="float32")

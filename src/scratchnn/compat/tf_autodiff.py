@@ -12,24 +12,27 @@ custom training loop starts clean.
     grads = tape.gradient(loss, model.trainable_weights)     # a list of Tensors (None: unconnected)
     optimizer.apply_gradients(zip(grads, model.trainable_weights))
 
-What differs from TensorFlow: ``autograd`` computes gradients as plain arrays (no graph of the
-backward pass), so a gradient cannot be differentiated again: nested tapes for second
-derivatives raise a clear error instead of returning wrong values. ``tf.function`` runs the
-function as it is (eagerly): there is no graph to trace.
+Second derivatives: as in TensorFlow, a gradient taken while another tape is recording (a tape
+inside another, or a persistent tape asked inside its own ``with`` block) is itself recorded:
+``autograd.grad(..., create_graph=True)`` computes it with Tensor operations, so the outer tape
+can differentiate it (nested tapes, a gradient penalty, Hessian-vector products). An op without
+a second derivative raises an error naming it when its gradient is differentiated again.
+``jacobian`` and ``batch_jacobian`` take one backward pass per element of the target (per
+element of one example for ``batch_jacobian``). ``tf.function`` runs the function as it is
+(eagerly): there is no graph to trace.
 """
 import functools
 import warnings
-import weakref
 
 import numpy as np
 
-from ..autograd import Tensor, grad, no_grad
+from ..autograd import Tensor, grad, is_grad_enabled, no_grad
 from ..keras import ops
+from ..ops import stack
 
 __all__ = ["GradientTape", "function", "TensorSpec", "UnconnectedGradients"]
 
 _recording = []                              # the tapes whose ``with`` block is open, innermost last
-_tape_gradients = {}     # id -> weak reference: the gradients computed while an outer tape recorded
 
 
 class UnconnectedGradients:
@@ -72,7 +75,6 @@ class GradientTape:
         self._watched = {}                   # id -> tensor
         self._switched_on = []               # constants whose requires_grad ``watch`` turned on
         self._used = False
-        self._inner_gradient_taken = False
 
     def __enter__(self):
         _recording.append(self)
@@ -124,63 +126,116 @@ class GradientTape:
         """d target / d source for each source, in the structure of ``sources`` (a Tensor, a list,
         a dict, nested): Tensors, or None where ``target`` does not depend on the source
         (zeros with ``unconnected_gradients='zero'``). Several targets: the gradient of their sum.
-        ``output_gradients``: d(something)/d(target), one per target (default: ones)."""
+        ``output_gradients``: d(something)/d(target), one per target (default: ones).
+        Taken while another tape records (or inside this one's block, if persistent), the
+        gradients are recorded too: the outer tape can differentiate them (second derivatives)."""
+        self._check_use(unconnected_gradients)
+        targets = [ops.convert_to_tensor(t) for t in flatten(target)]
+        flat_sources = self._sources(sources)
+        seeds = [None] * len(targets) if output_gradients is None else flatten(output_gradients)
+        if len(seeds) != len(targets):
+            raise ValueError(f"GradientTape.gradient: {len(seeds)} output_gradients for "
+                             f"{len(targets)} targets")
+        results = self._gradients(targets, seeds, flat_sources, unconnected_gradients, self.persistent)
+        if not self.persistent:
+            self._used = True
+        return pack(sources, iter(results))
+
+    def _check_use(self, unconnected_gradients):
         if self._used and not self.persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of "
                                "gradients; create it with tf.GradientTape(persistent=True) to call "
                                "gradient() several times")
         if unconnected_gradients not in (UnconnectedGradients.NONE, UnconnectedGradients.ZERO):
             raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}")
-        targets = [ops.convert_to_tensor(t) for t in flatten(target)]
+
+    @staticmethod
+    def _sources(sources):
         flat_sources = flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise TypeError(f"GradientTape.gradient: sources must be Tensors or Variables, got "
                                 f"{type(s).__name__}")
-        self._refuse_second_derivatives(targets)
-        seeds = [None] * len(targets) if output_gradients is None else flatten(output_gradients)
-        if len(seeds) != len(targets):
-            raise ValueError(f"GradientTape.gradient: {len(seeds)} output_gradients for "
-                             f"{len(targets)} targets")
+        return flat_sources
+
+    def _records_gradients(self):
+        """True when a gradient taken now must itself be differentiable: another tape is
+        recording, or this persistent tape is (TensorFlow records the gradient on them)."""
+        if not is_grad_enabled():                        # inside tape.stop_recording()
+            return False
+        return any(tape is not self or self.persistent for tape in _recording)
+
+    def _gradients(self, targets, seeds, flat_sources, unconnected_gradients, retain):
+        """One Tensor (or None) per source: the gradient of the targets, seeded with ``seeds``."""
         live = [(t, g) for t, g in zip(targets, seeds) if t.requires_grad]
         wanted = [s for s in flat_sources if self._differentiable(s)]
         found = {}
         if live and wanted:
-            arrays = grad([t for t, _ in live], wanted, [g for _, g in live], retain_graph=self.persistent)
+            create = self._records_gradients()
+            arrays = grad([t for t, _ in live], wanted, [g for _, g in live], retain_graph=retain or create,
+                          create_graph=create)
             found = {id(s): a for s, a in zip(wanted, arrays)}
-        if not self.persistent:
-            self._used = True
         results = []
         for s in flat_sources:
             a = found.get(id(s))
             if a is None and unconnected_gradients == UnconnectedGradients.ZERO:
                 a = np.zeros_like(s.data)
-            results.append(None if a is None else self._result(Tensor.wrap(a)))
+            results.append(a if a is None or isinstance(a, Tensor) else Tensor.wrap(a))
+        return results
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d target[i] / d source[j] for every pair: for each source a Tensor of shape
+        target.shape + source.shape (None where unconnected, unless ``unconnected_gradients='zero'``).
+        One backward pass per element of ``target`` (``parallel_iterations`` and
+        ``experimental_use_pfor`` are accepted and change nothing)."""
+        self._check_use(unconnected_gradients)
+        target = ops.convert_to_tensor(target)
+        flat_sources = self._sources(sources)
+        rows = self._rows(target, flat_sources, unconnected_gradients, batch=False)
+        results = [None if r is None else r.reshape(target.shape + s.shape)
+                   for r, s in zip(rows, flat_sources)]
+        if not self.persistent:
+            self._used = True
         return pack(sources, iter(results))
 
-    def _result(self, g):
-        if any(tape is not self for tape in _recording):
-            if len(_tape_gradients) > 1000:         # forget the gradients that are gone
-                for key in [k for k, ref in _tape_gradients.items() if ref() is None]:
-                    del _tape_gradients[key]
-            _tape_gradients[id(g)] = weakref.ref(g)    # an outer tape is open: remember where g came from
-            for tape in _recording:
-                if tape is not self:
-                    tape._inner_gradient_taken = True
-        return g
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """d target[b, i] / d source[b, j] for each example b (examples independent of each
+        other, as in a model's batch): shape (batch,) + target.shape[1:] + source.shape[1:].
+        One backward pass per element of one example's target."""
+        self._check_use(unconnected_gradients)
+        target = ops.convert_to_tensor(target)
+        source, = self._sources([source])
+        if target.ndim == 0 or source.ndim == 0 or target.shape[0] != source.shape[0]:
+            raise ValueError(f"GradientTape.batch_jacobian: target and source need the same first (batch) "
+                             f"axis, got shapes {target.shape} and {source.shape}")
+        row, = self._rows(target, [source], unconnected_gradients, batch=True)
+        if not self.persistent:
+            self._used = True
+        return None if row is None else row.reshape(target.shape + source.shape[1:])
 
-    def _refuse_second_derivatives(self, targets):
-        inner = any(_tape_gradients.get(id(t), lambda: None)() is t for t in targets)
-        if inner or (self._inner_gradient_taken and not any(t.requires_grad for t in targets)):
-            raise NotImplementedError(
-                "second derivatives (a GradientTape inside another) are not available: scratchnn's "
-                "autograd computes gradients as plain arrays, which cannot be differentiated again. "
-                "Compute the derivative you need by hand, or by finite differences of the gradient")
-
-    def jacobian(self, *args, **kwargs):
-        """Not available: the Jacobian needs one backward pass per output element."""
-        raise NotImplementedError("GradientTape.jacobian is not part of scratchnn's TensorFlow surface; "
-                                  "call gradient() once per output element instead")
+    def _rows(self, target, flat_sources, unconnected_gradients, batch):
+        """For each source, the gradients of each target element (of each example's element with
+        ``batch``: the seed is 1 at that element of every example) stacked on a new axis 0 (1)."""
+        per = target.shape[1:] if batch else target.shape
+        count = int(np.prod(per))
+        rows = [[] for _ in flat_sources]
+        for k in range(count):
+            seed = np.zeros(per, dtype=target.dtype)
+            seed.reshape(-1)[k] = 1
+            seed = np.broadcast_to(seed, target.shape) if batch else seed
+            found = self._gradients([target], [seed], flat_sources, unconnected_gradients, retain=True)
+            for r, g in zip(rows, found):
+                r.append(g)
+        results = []
+        for r, s in zip(rows, flat_sources):
+            if all(g is None for g in r):            # no element depends on s
+                results.append(None)
+                continue
+            r = [g if g is not None else Tensor.wrap(np.zeros_like(s.data)) for g in r]
+            results.append(stack(r, axis=1 if batch else 0))
+        return results
 
 
 class TensorSpec:

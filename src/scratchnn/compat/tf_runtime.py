@@ -82,8 +82,11 @@ def _rng(seed):
 
 
 def _shape(shape):
-    shape = getattr(shape, "data", shape)
-    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(getattr(n, "data", n)) for n in shape)
+    """A shape as a tuple of ints: from ints, NumPy integers (``tf.shape(x)[0]``) or Tensors (not
+    ``getattr(n, "data")``: a NumPy scalar's ``.data`` is its raw bytes)."""
+    shape = shape.data if isinstance(shape, Tensor) else shape
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(
+        int(n.data if isinstance(n, Tensor) else n) for n in shape)
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, name=None):

@@ -14,7 +14,7 @@ erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, needed by the exact GELU.
 import numpy as np
 
 from ..autograd import Function
-from ..ops import lift
+from ..ops import exp, lift
 
 _SERIES_TERMS = 60       # enough for |x| < 3 in double precision (checked by the tests)
 _CF_DEPTH = 60           # continued-fraction depth for |x| >= 3
@@ -66,6 +66,10 @@ class Erf(Function):
 
     def backward(self, g):
         return g * ((2 / np.sqrt(np.pi)) * np.exp(-self.x * self.x)).astype(self.x.dtype, copy=False)
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        return g * (float(2 / np.sqrt(np.pi)) * exp(-(x * x)))
 
 
 def erf_tensor(x):

@@ -4,16 +4,20 @@ Written as in a course: ``f(x)`` is the activation, ``f'(x)`` its derivative,
 and the backward pass of each is ``dx = g * f'(x)`` (``g`` = gradient from above).
 The ones whose derivative is cheapest written from the output (sigmoid, tanh,
 softmax) keep their output for the backward pass.
+
+``backward_graph`` (second derivatives, ``grad(..., create_graph=True)``) is the same
+derivative written with Tensor operations on the input ``self.inputs[0]``; a 0/1 derivative
+(relu) is a constant mask.
 """
 import numpy as np
 
 from ..autograd import Function, Tensor
 from ..backend import fast_kernels_enabled
 from ..kernels import activations as fast
-from ..ops import lift, exp, minimum, reshape
+from ..ops import lift, exp, minimum, reshape, where
 from ..ops import max as reduce_max
 from ..registry import Registry
-from ._special import erf
+from ._special import erf, erf_tensor
 
 # SELU's constants (Klambauer et al., 2017), as in Keras and PyTorch.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -41,6 +45,10 @@ class Sigmoid(Function):
     def backward(self, g):
         return g * self.y * (1 - self.y)
 
+    def backward_graph(self, g):
+        y = Sigmoid.apply(self.inputs[0])
+        return g * y * (1 - y)
+
 
 class Tanh(Function):
     """f(x) = (e^x - e^-x) / (e^x + e^-x);  f'(x) = 1 - f(x)^2 <= 1."""
@@ -51,6 +59,10 @@ class Tanh(Function):
     def backward(self, g):
         return g * (1 - self.y * self.y)
 
+    def backward_graph(self, g):
+        y = Tanh.apply(self.inputs[0])
+        return g * (1 - y * y)
+
 
 class ReLU(Function):
     """f(x) = max(0, x);  f'(x) = 1 if x > 0 else 0."""
@@ -60,6 +72,9 @@ class ReLU(Function):
 
     def backward(self, g):
         return g * (self.x > 0)          # a multiply by the 0/1 mask: many times faster than where()
+
+    def backward_graph(self, g):
+        return g * Tensor.wrap((self.x > 0).astype(g.dtype))
 
 
 class LeakyReLU(Function):
@@ -73,6 +88,9 @@ class LeakyReLU(Function):
         slope *= 1 - self.alpha
         slope += self.alpha
         return g * slope
+
+    def backward_graph(self, g):
+        return g * Tensor.wrap(self.xp.where(self.x > 0, 1.0, self.alpha).astype(g.dtype))
 
 
 class ELU(Function):
@@ -88,6 +106,10 @@ class ELU(Function):
 
     def backward(self, g):
         return g * (self.scale * self.xp.where(self.x > 0, 1, self.neg + self.alpha))
+
+    def backward_graph(self, g):
+        x = self.inputs[0]                              # alpha e^x for x <= 0, 1 above
+        return g * (self.scale * where(self.x > 0, 1.0, self.alpha * exp(minimum(x, 0.0))))
 
 
 class GELU(Function):
@@ -126,6 +148,15 @@ class GELU(Function):
         pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return g * (self.cdf + x * pdf)
 
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        if self.approximate:
+            t = Tanh.apply(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        cdf = 0.5 * (1 + erf_tensor(x * _SQRT_HALF))
+        return g * (cdf + x * exp(-0.5 * x * x) * _INV_SQRT_2PI)
+
 
 class Softplus(Function):
     """f(x) = ln(1 + e^x)  (computed as logaddexp(0, x): no overflow);  f'(x) = sigmoid(x)."""
@@ -135,6 +166,9 @@ class Softplus(Function):
 
     def backward(self, g):
         return g * logistic(self.x, self.xp)
+
+    def backward_graph(self, g):
+        return g * Sigmoid.apply(self.inputs[0])
 
 
 class SiLU(Function):
@@ -146,6 +180,11 @@ class SiLU(Function):
     def backward(self, g):
         s = self.s
         return g * (s * (1 + self.x * (1 - s)))
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        s = Sigmoid.apply(x)
+        return g * (s * (1 + x * (1 - s)))
 
 
 class Softmax(Function):
@@ -163,6 +202,10 @@ class Softmax(Function):
         y = self.y
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
+    def backward_graph(self, g):
+        y = Softmax.apply(self.inputs[0], axis=self.axis)
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     """y_i = x_i - log sum_j e^(x_j)  (computed after subtracting the max: stable);
@@ -176,6 +219,10 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         return g - self.xp.exp(self.y) * g.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, g):
+        y = LogSoftmax.apply(self.inputs[0], axis=self.axis)
+        return g - exp(y) * g.sum(axis=self.axis, keepdims=True)
 
 
 # ---------------------------------------------------------------- functions

@@ -36,13 +36,14 @@ layouts, threads, conv + pooling in one op), which are tested to give the same n
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, Tensor
 from ..backend import fast_kernels_enabled
 from ..kernels.conv import FastConv2D
 from ..kernels.pooling import FastMaxPool2D
-from ..ops import lift
+from ..ops import arrays_backward_graph, backward_by_recomputing, lift, pad, stack
 from ..windows import (check_rank, output_size, pad_hw, paddings, pair, scatter_windows, sliding_windows, tap,
                        unpad)
+from .activations import relu as relu_op
 
 _IMAGES = "a batch of images of shape (N, H, W, C)"
 
@@ -139,6 +140,38 @@ def _conv_inputs(x, kernel, bias, strides, padding, dilation_rate, who):
     return args, dict(strides=strides, pads=pads, dilation=dilation)
 
 
+def conv2d_graph(x, kernel, bias, strides, pads, dilation, relu):
+    """The convolution written with primitive ops: pad, one strided slice of the padded image per
+    kernel tap (a, c), stacked into the im2col matrix, one matrix product. Slower than the op, but
+    each piece has a ``backward_graph``: this is how a convolution's gradient gets a graph of its
+    own under ``grad(..., create_graph=True)`` (a gradient penalty through a convolutional critic)."""
+    kh, kw, cin, cout = kernel.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    xp = pad(x, ((0, 0), tuple(pads[0]), tuple(pads[1]), (0, 0)))
+    n, height, width = xp.shape[:3]
+    ho, wo = (height - (kh - 1) * dh - 1) // sh + 1, (width - (kw - 1) * dw - 1) // sw + 1
+    taps = [xp[:, a * dh:a * dh + (ho - 1) * sh + 1:sh, c * dw:c * dw + (wo - 1) * sw + 1:sw, :]
+            for a in range(kh) for c in range(kw)]
+    y = stack(taps, axis=3).reshape(n, ho, wo, kh * kw * cin) @ kernel.reshape(kh * kw * cin, cout)
+    if bias is not None:
+        y = y + bias
+    return relu_op(y) if relu else y
+
+
+def conv_backward_graph(fn, g):
+    """``Conv2D``'s and ``FastConv2D``'s ``backward_graph``: by ``conv2d_graph`` (a convolution fused
+    with max pooling has none: differentiating its gradient again raises, naming it)."""
+    if getattr(fn, "pool", None) is not None:
+        return arrays_backward_graph(fn, g)
+
+    def compute(x, kernel, bias=None):
+        return conv2d_graph(x, kernel, bias, fn.strides, fn.pads, fn.dilation, fn.y is not None)
+    return backward_by_recomputing(fn, g, compute)
+
+
+Conv2D.backward_graph = FastConv2D.backward_graph = conv_backward_graph
+
+
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False):
     """2-D convolution, channels last. x: (N, H, W, C_in); kernel: (kh, kw, C_in, C_out) (Keras's
     layout); bias: (C_out,). Returns (N, Ho, Wo, C_out). ``padding``: 'valid' or 'same'.
@@ -207,6 +240,27 @@ class AvgPool2D(Function):
         n, ho, wo, c = g.shape
         dwin = np.broadcast_to(share[:, :, :, None, None, :], (n, ho, wo, kh, kw, c))
         return unpad(scatter_windows(dwin, self.xp_shape, self.strides, (1, 1), self.dtype), self.pads)
+
+
+def pool_backward_graph(fn, g):
+    """Max and average pooling's ``backward_graph`` (second derivatives): the pooling written as a
+    weighted sum of the kh*kw strided slices ("taps") of the zero-padded input, with constant
+    weights: 1 at each window's first maximum (the positions max pooling picked), or 1 / count
+    for the average. Both are linear in x, so their gradients are linear in g."""
+    (kh, kw), out_hw = fn.pool, g.shape[1:3]
+
+    def compute(x):
+        xp = pad(x, ((0, 0), tuple(fn.pads[0]), tuple(fn.pads[1]), (0, 0)))
+        total = 0
+        for a in range(kh):
+            for c in range(kw):
+                weight = fn.index == a * kw + c if hasattr(fn, "index") else 1 / fn.count
+                total = total + xp[tap(a, c, out_hw, fn.strides)] * Tensor.wrap(weight.astype(x.dtype))
+        return total
+    return backward_by_recomputing(fn, g, compute)
+
+
+MaxPool2D.backward_graph = FastMaxPool2D.backward_graph = AvgPool2D.backward_graph = pool_backward_graph
 
 
 def _pool(cls, who, x, pool_size, strides, padding):

@@ -20,7 +20,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..backend import fast_kernels_enabled
 from ..kernels import embedding as fast
-from ..ops import lift
+from ..ops import backward_by_recomputing, lift
 
 
 def token_ids(ids, vocabulary_size, owner="embedding"):
@@ -61,6 +61,11 @@ class EmbeddingLookup(Function):
         dtable = self.xp.zeros((self.num_rows, g.shape[-1]), dtype=g.dtype)
         self.xp.add.at(dtable, ids, rows)           # adds every occurrence of a repeated id
         return dtable
+
+    def backward_graph(self, g):
+        """Second derivatives: the lookup as indexing (``table[ids]``), whose gradient is a
+        scatter-add that can be differentiated again."""
+        return backward_by_recomputing(self, g, lambda table: table[self.ids])
 
 
 def embedding(ids, embeddings):

@@ -22,9 +22,9 @@ import warnings
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..ops import lift, abs, clip, log, mean, sum, where
+from ..ops import lift, abs, clip, exp, log, mean, sum, where
 from ..registry import Registry
-from .activations import logistic
+from .activations import Sigmoid, log_softmax, logistic, softmax
 
 EPSILON = 1e-7      # Keras's backend.epsilon()
 
@@ -63,6 +63,18 @@ class SparseSoftmaxCrossEntropy(Function):
         dz[self.rows, self.cols] -= scale[:, 0] if self.reduction == "none" else scale
         return dz.reshape(self.shape)
 
+    def backward_graph(self, g):
+        """dz = (softmax(z) - onehot(y)) * scale, with Tensor operations (second derivatives)."""
+        z = self.inputs[0]
+        if self.reduction == "none":
+            scale = g.reshape(-1, 1)
+        else:
+            scale = g / max(self.rows.size, 1) if self.reduction == "mean" else g
+        onehot = self.xp.zeros(self.p.shape, dtype=self.p.dtype)
+        onehot[self.rows, self.cols] = 1
+        p = softmax(z.reshape(-1, self.shape[-1]))
+        return ((p - Tensor.wrap(onehot)) * scale).reshape(self.shape)
+
 
 class SoftmaxCrossEntropy(Function):
     """l = -sum_i t_i log softmax(z)_i for target distributions t;
@@ -82,6 +94,13 @@ class SoftmaxCrossEntropy(Function):
             dz = g * (self.xp.exp(self.logp) * self.t.sum(axis=-1, keepdims=True) - self.t)
         return dt, dz
 
+    def backward_graph(self, g):
+        t, z = self.inputs
+        g, logp = g[..., None], log_softmax(z)
+        dt = -g * logp if self.needs_grad[0] else None
+        dz = g * (exp(logp) * t.sum(axis=-1, keepdims=True) - t) if self.needs_grad[1] else None
+        return dt, dz
+
 
 class SigmoidCrossEntropy(Function):
     """l = -[t log s(z) + (1 - t) log(1 - s(z))] = max(z, 0) - z t + log(1 + e^-|z|)  (stable);
@@ -95,6 +114,11 @@ class SigmoidCrossEntropy(Function):
         dt = -g * self.z if self.needs_grad[0] else None
         dz = g * (logistic(self.z, self.xp) - self.t) if self.needs_grad[1] else None
         return dt, dz
+
+    def backward_graph(self, g):
+        t, z = self.inputs
+        return (-g * z if self.needs_grad[0] else None,
+                g * (Sigmoid.apply(z) - t) if self.needs_grad[1] else None)
 
 
 # ------------------------------------------------------------------ helpers

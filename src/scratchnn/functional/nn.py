@@ -30,6 +30,14 @@ class Dense(Function):
         x, kernel = self.x, self.kernel
         if x.ndim > 2 and fast_kernels_enabled():
             return fast.dense_backward(g, x, kernel, self.needs_grad)
+        return self.grads(g, x, kernel)
+
+    def backward_graph(self, g):
+        """The same formulas on Tensors (second derivatives: a gradient penalty through Dense)."""
+        return self.grads(g, *self.inputs[:2])
+
+    def grads(self, g, x, kernel):
+        """dx, dW (and db): the formulas above, for arrays or Tensors."""
         dx = g @ kernel.T if self.needs_grad[0] else None
         g2 = g.reshape(-1, g.shape[-1])
         dkernel = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_grad[1] else None

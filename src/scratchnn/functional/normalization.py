@@ -32,7 +32,7 @@ Everything is computed in the input's dtype: float32 stays float32.
 from ..autograd import Function
 from ..backend import fast_kernels_enabled
 from ..kernels import normalization as fast
-from ..ops import lift
+from ..ops import backward_by_recomputing, lift, mean, sqrt
 
 
 def _channel_axis(ndim, axis, name):
@@ -105,6 +105,7 @@ class BatchNormTrain(Function):
     def forward(self, x, gamma, beta, axis=-1, epsilon=1e-3, stats=None):
         xp = self.xp
         axis = axis % x.ndim
+        self.axis, self.epsilon = axis, epsilon
         reduce = tuple(a for a in range(x.ndim) if a != axis)
         bshape = [1] * x.ndim
         bshape[axis] = x.shape[axis]
@@ -137,6 +138,25 @@ class BatchNormTrain(Function):
             dx = dx.reshape(g.shape)
         return (dx, dgamma.reshape(-1) if self.needs_grad[1] else None,
                 dbeta.reshape(-1) if self.needs_grad[2] else None)
+
+    def backward_graph(self, g):
+        """Second derivatives: the gradients of ``normalize_graph`` (the formulas with Tensor ops)."""
+        reduce = tuple(a for a in range(g.ndim) if a != self.axis)
+        return backward_by_recomputing(self, g, lambda x, gamma, beta: normalize_graph(
+            x, gamma, beta, reduce, self.epsilon, [self.axis]))
+
+
+def normalize_graph(x, gamma, beta, axes, epsilon, param_axes, mu=None, var=None):
+    """gamma * (x - mu) / sqrt(var + epsilon) + beta with Tensor operations (each with its
+    ``backward_graph``), the statistics over ``axes`` unless given; gamma, beta, mu and var
+    hold the axes ``param_axes`` of x. The normalizations' ``backward_graph`` differentiate it."""
+    pshape = [x.shape[i] if i in param_axes else 1 for i in range(x.ndim)]
+    if mu is None:
+        mu = mean(x, axes, keepdims=True)
+        var = mean((x - mu) * (x - mu), axes, keepdims=True)
+    else:
+        mu, var = mu.reshape(pshape), var.reshape(pshape)
+    return (x - mu) / sqrt(var + epsilon) * gamma.reshape(pshape) + beta.reshape(pshape)
 
 
 def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
@@ -171,6 +191,7 @@ class BatchNorm(Function):
     def forward(self, x, gamma, beta, mean, variance, axis=-1, epsilon=1e-3):
         xp = self.xp
         axis = axis % x.ndim
+        self.axis, self.epsilon = axis, epsilon
         bshape = [1] * x.ndim
         bshape[axis] = x.shape[axis]
         inv_std = (1.0 / xp.sqrt(variance + x.dtype.type(epsilon))).reshape(bshape)
@@ -200,6 +221,10 @@ class BatchNorm(Function):
         dbeta = gsum if need[2] else None
         dmean = -self.a.reshape(-1) * gsum if need[3] else None
         return dx, dgamma, dbeta, dmean, dvar
+
+    def backward_graph(self, g):
+        return backward_by_recomputing(self, g, lambda x, gamma, beta, mu, var: normalize_graph(
+            x, gamma, beta, None, self.epsilon, [self.axis], mu, var))
 
 
 def batch_norm(x, gamma, beta, mean, variance, epsilon=1e-3, axis=-1):
@@ -238,6 +263,7 @@ class LayerNorm(Function):
     def forward(self, x, gamma, beta, axes=(-1,), epsilon=1e-3):
         xp = self.xp
         axes = tuple(sorted(a % x.ndim for a in axes))
+        self.norm_axes, self.epsilon = axes, epsilon
         self.fast = axes == (x.ndim - 1,) and x.dtype == gamma.dtype == beta.dtype and fast_kernels_enabled()
         if self.fast:                   # the last axis (a transformer's): kernels/normalization.py
             y, self.x_hat, self.inv_std = fast.layer_norm_forward(x, gamma, beta, epsilon)
@@ -274,6 +300,11 @@ class LayerNorm(Function):
         if need[2]:
             dbeta = g.sum(axis=others).reshape(self.param_shape)
         return dx, dgamma, dbeta
+
+    def backward_graph(self, g):
+        axes = self.norm_axes
+        return backward_by_recomputing(self, g, lambda x, gamma, beta: normalize_graph(
+            x, gamma, beta, axes, self.epsilon, axes))
 
 
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):

@@ -11,16 +11,20 @@ lifted to constant tensors with the floating-point dtype of the tensor they meet
 (so ``x32 * 0.5`` stays float32).
 
 The modules: ``constants.py`` (``lift``), ``arithmetic.py``, ``elementwise.py``,
-``reductions.py``, ``shapes.py``. Importing this package attaches the operators and methods of
-``Tensor`` (``+``, ``@``, ``x[i]``, ``.sum()``, ...): the table at the end of this file.
+``reductions.py``, ``shapes.py``, ``second_order.py`` (what ``create_graph`` does with ops
+without a ``backward_graph``, and ``backward_by_recomputing``).
+Importing this package attaches the operators and methods of ``Tensor`` (``+``, ``@``, ``x[i]``,
+``.sum()``, ...): the table at the end of this file; and gives every ``Function`` its default
+``backward_graph`` (used by ``grad(..., create_graph=True)``).
 """
-from ..autograd import Tensor
+from ..autograd import Function, Tensor
 from .arithmetic import (Add, Div, Einsum, MatMul, Mul, Neg, Pow, PowScalar, Sub, add, div, einsum, matmul,
                          mul, neg, power, sub)
 from .constants import lift
 from .elementwise import (Abs, AsType, Clip, Cos, Exp, Log, Log1p, Maximum, Minimum, Sin, Sqrt, Where, abs,
                           astype, clip, compare, cos, exp, log, log1p, maximum, minimum, sin, sqrt, where)
 from .reductions import CumSum, Max, Mean, Min, Prod, Sum, Var, cumsum, max, mean, min, prod, sum, var
+from .second_order import SecondOrderUnavailable, arrays_backward_graph, backward_by_recomputing
 from .shapes import (BroadcastTo, Concatenate, GetItem, Pad, Reshape, Stack, Transpose, broadcast_to,
                      concatenate, expand_dims, flatten, getitem, pad, permute, reshape, split, squeeze,
                      stack, transpose, unsqueeze)
@@ -103,3 +107,5 @@ for _name, _method in vars(TensorMethods).items():
     if _name not in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"):
         setattr(Tensor, _name, _method)
 del _name, _method
+
+Function.backward_graph = arrays_backward_graph   # an op with a Tensor-op derivative overrides it

@@ -1,10 +1,15 @@
-"""Arithmetic: ``+ - * /``, ``-x``, powers and the matrix product, each with its derivative."""
+"""Arithmetic: ``+ - * /``, ``-x``, powers and the matrix product, each with its derivative.
+
+Each ``backward_graph`` is its ``backward`` written with Tensor operations on the inputs
+(``self.inputs``), for second derivatives (``grad(..., create_graph=True)``)."""
 import numbers
 
 import numpy as np
 
 from ..autograd import Function, Tensor
 from .constants import lift, operands
+from .elementwise import log, where
+from .shapes import broadcast_to, transpose
 
 
 class Add(Function):
@@ -15,6 +20,8 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    backward_graph = backward            # written for arrays and Tensors alike
+
 
 class Sub(Function):
     """out = a - b;  da = g,  db = -g."""
@@ -23,6 +30,8 @@ class Sub(Function):
 
     def backward(self, g):
         return g, (-g if self.needs_grad[1] else None)
+
+    backward_graph = backward
 
 
 class Mul(Function):
@@ -35,6 +44,10 @@ class Mul(Function):
         return (g * self.b if self.needs_grad[0] else None,
                 g * self.a if self.needs_grad[1] else None)
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        return (g * b if self.needs_grad[0] else None, g * a if self.needs_grad[1] else None)
+
 
 class Div(Function):
     """out = a / b;  da = g / b,  db = -g * a / b^2."""
@@ -46,6 +59,11 @@ class Div(Function):
         ga = g / self.b
         return ga, (-ga * self.a / self.b if self.needs_grad[1] else None)
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = g / b
+        return ga, (-ga * a / b if self.needs_grad[1] else None)
+
 
 class Neg(Function):
     """out = -x;  dx = -g."""
@@ -54,6 +72,8 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+    backward_graph = backward
 
 
 class PowScalar(Function):
@@ -66,6 +86,11 @@ class PowScalar(Function):
         if self.p == 0:                   # x^0 = 1 is constant (even at x = 0, where x^-1 is inf)
             return self.xp.zeros_like(g)
         return g * (self.p * self.x ** (self.p - 1))
+
+    def backward_graph(self, g):
+        if self.p == 0:
+            return g * 0.0
+        return g * (self.p * self.inputs[0] ** (self.p - 1))
 
 
 class Pow(Function):
@@ -85,6 +110,16 @@ class Pow(Function):
                 gb = g * xp.where((a == 0) & (b >= 0), 0.0, self.out * xp.log(a))
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_grad[0]:
+                ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
+            if self.needs_grad[1]:
+                gb = g * where((a.data == 0) & (b.data >= 0), 0.0, a ** b * log(a))
+        return ga, gb
+
 
 class MatMul(Function):
     """out = a @ b (batched over leading axes);  da = g @ b^T,  db = a^T @ g.
@@ -102,7 +137,14 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, g):
-        a, b = self.a, self.b
+        return self.grads(g, self.a, self.b, lambda m: m.swapaxes(-1, -2))
+
+    def backward_graph(self, g):
+        a, b = self.inputs
+        return self.grads(g, a, b, lambda m: transpose(m, (*range(m.ndim - 2), m.ndim - 1, m.ndim - 2)))
+
+    def grads(self, g, a, b, swap):
+        """The formulas, for arrays or Tensors (``swap`` exchanges the last two axes)."""
         if a.ndim == 1 and b.ndim == 1:                  # dot product: out = sum_k a_k b_k
             return (g * b if self.needs_grad[0] else None, g * a if self.needs_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a            # (..., n, k)
@@ -113,11 +155,11 @@ class MatMul(Function):
             g = g[..., None]
         ga = gb = None
         if self.needs_grad[0]:
-            ga = g @ b2.swapaxes(-1, -2)
+            ga = g @ swap(b2)
             if a.ndim == 1:
                 ga = ga.reshape(-1, a.shape[0]).sum(axis=0)
         if self.needs_grad[1]:
-            gb = a2.swapaxes(-1, -2) @ g
+            gb = swap(a2) @ g
             if b.ndim == 1:
                 gb = gb.reshape(-1, b.shape[0]).sum(axis=0)
         return ga, gb
@@ -136,6 +178,15 @@ class Einsum(Function):
         return self.xp.einsum(",".join(inputs) + "->" + output, *arrays, optimize=True)
 
     def backward(self, g):
+        xp = self.xp
+        return self.grads(g, self.arrays, lambda s, *arrays: xp.einsum(s, *arrays, optimize=True),
+                          xp.broadcast_to)
+
+    def backward_graph(self, g):
+        return self.grads(g, self.inputs, einsum, broadcast_to)
+
+    def grads(self, g, operands, contract, broadcast):
+        """The formula, for arrays (``xp.einsum``) or Tensors (``einsum``)."""
         grads = []
         for i, spec in enumerate(self.specs):
             if not self.needs_grad[i]:
@@ -144,10 +195,10 @@ class Einsum(Function):
             others = [s for k, s in enumerate(self.specs) if k != i]
             known = set(self.output).union(*others)
             kept = "".join(c for c in spec if c in known)
-            operands = [g] + [a for k, a in enumerate(self.arrays) if k != i]
-            gi = self.xp.einsum(",".join([self.output] + others) + "->" + kept, *operands, optimize=True)
-            shape = [self.arrays[i].shape[k] if c in known else 1 for k, c in enumerate(spec)]
-            grads.append(self.xp.broadcast_to(gi.reshape(shape), self.arrays[i].shape))
+            gi = contract(",".join([self.output] + others) + "->" + kept,
+                          g, *[a for k, a in enumerate(operands) if k != i])
+            shape = [operands[i].shape[k] if c in known else 1 for k, c in enumerate(spec)]
+            grads.append(broadcast(gi.reshape(shape), operands[i].shape))
         return tuple(grads)
 
 

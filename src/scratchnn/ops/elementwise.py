@@ -1,5 +1,9 @@
 """Elementwise functions (exp, log, log1p, sqrt, sin, cos, abs, clip, maximum, where, casts) and
-comparisons."""
+comparisons.
+
+Each ``backward_graph`` is the derivative written with Tensor operations on ``self.inputs``,
+for second derivatives (``grad(..., create_graph=True)``); where a derivative is a 0/1 mask
+(abs, clip, maximum, where), the mask is a constant: its own derivative is 0."""
 import numpy as np
 
 from ..autograd import Function, Tensor
@@ -16,6 +20,9 @@ class Exp(Function):
     def backward(self, g):
         return g * self.out
 
+    def backward_graph(self, g):
+        return g * exp(self.inputs[0])
+
 
 class Log(Function):
     """out = ln x;  dx = g / x."""
@@ -25,6 +32,9 @@ class Log(Function):
 
     def backward(self, g):
         return g / self.x
+
+    def backward_graph(self, g):
+        return g / self.inputs[0]
 
 
 class Log1p(Function):
@@ -36,6 +46,9 @@ class Log1p(Function):
     def backward(self, g):
         return g / (1 + self.x)
 
+    def backward_graph(self, g):
+        return g / (1 + self.inputs[0])
+
 
 class Sin(Function):
     """out = sin x;  dx = g * cos x."""
@@ -45,6 +58,9 @@ class Sin(Function):
 
     def backward(self, g):
         return g * self.xp.cos(self.x)
+
+    def backward_graph(self, g):
+        return g * cos(self.inputs[0])
 
 
 class Cos(Function):
@@ -56,6 +72,9 @@ class Cos(Function):
     def backward(self, g):
         return -g * self.xp.sin(self.x)
 
+    def backward_graph(self, g):
+        return -g * sin(self.inputs[0])
+
 
 class Sqrt(Function):
     """out = sqrt(x);  dx = g / (2 sqrt(x))."""
@@ -65,6 +84,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return g / (2 * self.out)
+
+    def backward_graph(self, g):
+        return g / (2 * sqrt(self.inputs[0]))
 
 
 class Abs(Function):
@@ -76,6 +98,9 @@ class Abs(Function):
     def backward(self, g):
         return g * self.xp.sign(self.x)
 
+    def backward_graph(self, g):
+        return g * Tensor.wrap(self.xp.sign(self.x))
+
 
 class Clip(Function):
     """out = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0 (as PyTorch's clamp)."""
@@ -86,12 +111,19 @@ class Clip(Function):
         return self.xp.clip(x, lo, hi)
 
     def backward(self, g):
+        return self.xp.where(self.inside(), g, 0)
+
+    def backward_graph(self, g):
+        return where(self.inside(), g, 0.0)
+
+    def inside(self):
+        """The mask lo <= x <= hi (True where a bound is None)."""
         inside = True
         if self.lo is not None:
             inside = self.x >= self.lo
         if self.hi is not None:
             inside = inside & (self.x <= self.hi)
-        return self.xp.where(inside, g, 0)
+        return self.xp.broadcast_to(inside, self.x.shape)
 
 
 class Maximum(Function):
@@ -105,6 +137,13 @@ class Maximum(Function):
         half = g * 0.5
         ga = xp.where(a > b, g, xp.where(a == b, half, 0)) if self.needs_grad[0] else None
         gb = xp.where(b > a, g, xp.where(a == b, half, 0)) if self.needs_grad[1] else None
+        return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.a, self.b             # arrays: only their order matters
+        half = g * 0.5
+        ga = where(a > b, g, where(a == b, half, 0.0)) if self.needs_grad[0] else None
+        gb = where(b > a, g, where(a == b, half, 0.0)) if self.needs_grad[1] else None
         return ga, gb
 
 
@@ -126,6 +165,11 @@ class Where(Function):
         return (xp.where(c, g, 0) if self.needs_grad[0] else None,
                 xp.where(c, 0, g) if self.needs_grad[1] else None)
 
+    def backward_graph(self, g):
+        c = self.cond
+        return (where(c, g, 0.0) if self.needs_grad[0] else None,
+                where(c, 0.0, g) if self.needs_grad[1] else None)
+
 
 class AsType(Function):
     """out = x converted to another dtype;  dx = g converted back."""
@@ -135,6 +179,8 @@ class AsType(Function):
 
     def backward(self, g):
         return g.astype(self.dtype)
+
+    backward_graph = backward            # Tensor.astype is this op again
 
 
 def exp(x):

@@ -1,11 +1,21 @@
 """Reductions over axes (sum, mean, var, max, min, prod) and the running sum (cumsum): the gradient
-is spread back over the reduced axes."""
+is spread back over the reduced axes. Each ``backward_graph`` (second derivatives) does it with
+Tensor operations (``expand_reduced_graph``); ``prod`` has none."""
 import builtins
 
 import numpy as np
 
 from ..autograd import Function
 from .constants import axis_tuple, expand_reduced, lift
+from .elementwise import where
+from .shapes import broadcast_to, reshape
+
+
+def expand_reduced_graph(g, shape, axis, keepdims):
+    """``expand_reduced`` for a Tensor ``g``: re-insert the reduced axes, broadcast to ``shape``."""
+    if not keepdims and axis is not None:
+        g = reshape(g, np.expand_dims(g.data, axis).shape)
+    return broadcast_to(g, shape)
 
 
 class Sum(Function):
@@ -16,6 +26,9 @@ class Sum(Function):
 
     def backward(self, g):
         return expand_reduced(g, self.shape, self.axis, self.keepdims)
+
+    def backward_graph(self, g):
+        return expand_reduced_graph(g, self.shape, self.axis, self.keepdims)
 
 
 class Mean(Function):
@@ -28,6 +41,9 @@ class Mean(Function):
 
     def backward(self, g):
         return expand_reduced(g / self.n, self.shape, self.axis, self.keepdims)
+
+    def backward_graph(self, g):
+        return expand_reduced_graph(g / self.n, self.shape, self.axis, self.keepdims)
 
 
 class Var(Function):
@@ -43,6 +59,11 @@ class Var(Function):
     def backward(self, g):
         g = expand_reduced(g, self.centered.shape, self.axis, self.keepdims)
         return g * self.centered * (2.0 / self.n)
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        g = expand_reduced_graph(g, x.shape, self.axis, self.keepdims)
+        return g * (x - mean(x, self.axis, keepdims=True)) * (2.0 / self.n)
 
 
 class Max(Function):
@@ -63,6 +84,11 @@ class Max(Function):
         hit = self.x == self.out
         count = hit.sum(axis=self.axis, keepdims=True)
         return self.xp.where(hit, g.reshape(self.out.shape) / count, 0)
+
+    def backward_graph(self, g):
+        hit = self.x == self.out          # where the extreme is: a constant mask
+        count = hit.sum(axis=self.axis, keepdims=True).astype(self.x.dtype)
+        return where(hit, g.reshape(self.out.shape) / count, 0.0)
 
 
 class Min(Max):
@@ -104,6 +130,10 @@ class CumSum(Function):
     def backward(self, g):
         xp, axis = self.xp, self.axis
         return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+
+    def backward_graph(self, g):
+        flip = (slice(None),) * (self.axis % g.ndim) + (slice(None, None, -1),)
+        return cumsum(g[flip], self.axis)[flip]
 
 
 def sum(x, axis=None, keepdims=False):

@@ -1,6 +1,7 @@
 """Moving values around: reshape, transpose, broadcast, indexing, concatenate, stack, split, pad.
 
 None of these computes anything: each backward puts the gradient back where the values came from.
+Each ``backward_graph`` (second derivatives) does the same with Tensor operations.
 """
 import builtins
 import numbers
@@ -20,6 +21,8 @@ class Reshape(Function):
     def backward(self, g):
         return g.reshape(self.shape)
 
+    backward_graph = backward            # Tensor.reshape is this op again
+
 
 class Transpose(Function):
     """out = x with its axes permuted;  dx = g with the inverse permutation."""
@@ -30,6 +33,9 @@ class Transpose(Function):
     def backward(self, g):
         return g.transpose(None if self.axes is None else np.argsort(self.axes))
 
+    def backward_graph(self, g):
+        return transpose(g, None if self.axes is None else tuple(np.argsort(self.axes).tolist()))
+
 
 class BroadcastTo(Function):
     """out = x repeated along broadcast axes;  dx = g summed over them (done by the engine)."""
@@ -38,6 +44,8 @@ class BroadcastTo(Function):
 
     def backward(self, g):
         return g
+
+    backward_graph = backward
 
 
 def _is_basic_index(index):
@@ -58,12 +66,34 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g):
-        gx = self.xp.zeros(self.shape, dtype=self.dtype)
-        if _is_basic_index(self.index):
-            gx[self.index] = g
-        else:
-            self.xp.add.at(gx, self.index, g)
-        return gx
+        return scatter(self.xp, g, self.shape, self.dtype, self.index)
+
+    def backward_graph(self, g):
+        return Scatter.apply(g, shape=self.shape, index=self.index)
+
+
+def scatter(xp, g, shape, dtype, index):
+    """Zeros of ``shape`` with ``g`` added at ``[index]`` (repeated indices add up)."""
+    out = xp.zeros(shape, dtype=dtype)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        xp.add.at(out, index, g)
+    return out
+
+
+class Scatter(Function):
+    """out = zeros of ``shape`` with g added at ``[index]``: ``x[index]``'s backward as an op, so
+    that it can be differentiated again;  dg = gout[index]."""
+    def forward(self, g, shape, index):
+        self.index = index
+        return scatter(self.xp, g, shape, g.dtype, index)
+
+    def backward(self, g):
+        return g[self.index]
+
+    def backward_graph(self, g):
+        return GetItem.apply(g, index=self.index)
 
 
 class Concatenate(Function):
@@ -76,6 +106,11 @@ class Concatenate(Function):
     def backward(self, g):
         return tuple(self.xp.split(g, self.offsets, axis=self.axis))
 
+    def backward_graph(self, g):
+        bounds = [0, *self.offsets.tolist(), g.shape[self.axis]]
+        lead = (slice(None),) * (self.axis % g.ndim)
+        return tuple(g[lead + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+
 
 class Stack(Function):
     """out = the inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
@@ -87,6 +122,10 @@ class Stack(Function):
         n = g.shape[self.axis]
         return tuple(part.squeeze(self.axis) for part in self.xp.split(g, n, axis=self.axis))
 
+    def backward_graph(self, g):
+        lead = (slice(None),) * (self.axis % g.ndim)
+        return tuple(g[lead + (i,)] for i in range(g.shape[self.axis]))
+
 
 class Pad(Function):
     """out = x surrounded by a constant;  dx = the centre of g (the pad gets no gradient)."""
@@ -96,6 +135,8 @@ class Pad(Function):
 
     def backward(self, g):
         return g[self.window]
+
+    backward_graph = backward            # Tensor indexing is GetItem
 
 
 def reshape(x, shape):
