@@ -6,6 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const VISIBLE = { "\n": "\u21b5", " ": "\u2423", "\t": "\u21e5" };
   const show = (token) => VISIBLE[token] || token;
+  const MASKED = "#e5e7eb";     // a pair the mask rules out (query i never reads key j > i)
   const page = { models: [], model: null, maps: null, next: null, sample: null, drawn: 0 };
   window.attentionPage = page;
 
@@ -35,8 +36,8 @@
     for (let i = 0; i < T; i++) {
       for (let j = 0; j < T; j++) {
         const v = scores[i][j];
-        if (v === 0 && j > i) ctx.fillStyle = "#e5e7eb";           // masked: the future
-        else { const [r, g, b] = Studio.sequential(v); ctx.fillStyle = `rgb(${r},${g},${b})`; }
+        if (v === 0 && j > i) ctx.fillStyle = MASKED;                // masked: the future
+        else { const [r, g, b] = Studio.sequential(Math.sqrt(v)); ctx.fillStyle = `rgb(${r},${g},${b})`; }
         ctx.fillRect(left + j * cell, top + i * cell, cell, cell);
       }
     }
@@ -93,7 +94,9 @@
     const root = $("bars");
     root.innerHTML = "";
     const top = data.next.length ? data.next[0].probability : 1;
-    for (const item of data.next) {
+    // the tokens that may be drawn, then a few that top-k / top-p cut (so the cut shows)
+    const shown = data.next.filter((n, k) => n.probability > 0 || k < data.kept + 3);
+    for (const item of shown) {
       const tok = document.createElement("span");
       tok.className = "tok";
       tok.textContent = show(item.token);
@@ -106,14 +109,14 @@
       track.appendChild(bar);
       const pct = document.createElement("span");
       pct.className = "pct";
-      pct.textContent = `${(100 * item.probability).toFixed(1)}%`;
+      pct.textContent = item.probability === 0 ? "cut" : `${(100 * item.probability).toFixed(1)}%`;
       root.append(tok, track, pct);
     }
     const limits = [data.top_k ? `top-k ${data.top_k}` : null, data.top_p ? `top-p ${data.top_p}` : null]
       .filter(Boolean).join(", ") || "no top-k / top-p";
     $("next-info").textContent = `After the prompt, at temperature ${data.temperature} (${limits}): ` +
       `${data.kept} of ${data.vocabulary_size} tokens possible, entropy ${data.entropy_bits.toFixed(2)} bits. ` +
-      `The ${data.next.length} most likely:`;
+      `The ${shown.length} most likely (bars relative to the first; "cut": ruled out by top-k / top-p):`;
   }
 
   function updateCount() {
