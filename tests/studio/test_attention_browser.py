@@ -59,7 +59,7 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
     page = browser.execute_script("return window.attentionPage")
     prompt = browser.execute_script("return document.getElementById('prompt').value")
     assert page["maps"]["tokens"] == list(prompt)
-    assert page["drawn"] == 4 == len(browser.find_elements("css selector", "#maps canvas"))   # 2 layers x 2 heads
+    assert page["drawn"] == 4 == len(browser.find_elements("css selector", "#maps canvas"))  # 2 x 2 heads
     assert len(browser.find_elements("css selector", "#bars .bar")) == 20          # top 20, none cut
     # the first query reads only itself (weight 1: the darkest colour); above the diagonal: masked grey
     assert browser.execute_script(CELL_RGB, 0, 0) == [0, 0, 100]
@@ -71,7 +71,8 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
     top_k = browser.find_element("id", "top_k")
     top_k.send_keys("3")
     _wait(browser, "return window.attentionPage.next.top_k === 3")
-    kept = browser.execute_script("return window.attentionPage.next.next.filter(n => n.probability > 0).length")
+    kept = browser.execute_script(
+        "return window.attentionPage.next.next.filter(n => n.probability > 0).length")
     assert kept == 3
     assert len(browser.find_elements("css selector", "#bars .bar")) == 6              # 3 kept, 3 shown cut
 

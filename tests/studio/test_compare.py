@@ -24,9 +24,11 @@ def make_runs(out, monkeypatch):
         assert main(["train", "--out", str(out), "--name", name, "--quiet", "--dataset", "iris", *extra]) == 0
     hand = out / "by-hand"
     hand.mkdir()
-    (hand / "history.csv").write_text("epoch,loss,mae,val_loss,val_mae\n0,2.5,1.2,2.0,1.1\n1,1.5,0.9,nan,0.8\n")
+    (hand / "history.csv").write_text("epoch,loss,mae,val_loss,val_mae\n"
+                                      "0,2.5,1.2,2.0,1.1\n1,1.5,0.9,nan,0.8\n")
     (hand / "run.json").write_text(json.dumps({"dataset": "diabetes", "kind": "table", "task": "regression",
-                                               "seed": 3, "epochs_run": 2, "options": {"lr": 0.1, "model": "mlp"},
+                                               "seed": 3, "epochs_run": 2,
+                                               "options": {"lr": 0.1, "model": "mlp"},
                                                "test": {"loss": 1.25, "mae": 0.75}}))
     return [out / name for name in (*IRIS_RUNS, "by-hand")]
 
@@ -104,7 +106,8 @@ def test_a_missing_setting_is_marked_apart_from_a_differing_one_and_all_defaults
 
 
 def test_metric_order_puts_loss_first_and_each_validation_twin_after_its_metric():
-    assert metric_order(["val_mae", "epoch", "accuracy", "loss", "val_accuracy", "mae", "val_loss", "lr"]) == \
+    names = ["val_mae", "epoch", "accuracy", "loss", "val_accuracy", "mae", "val_loss", "lr"]
+    assert metric_order(names) == \
         ["loss", "val_loss", "accuracy", "val_accuracy", "lr", "mae", "val_mae"]
 
 

@@ -37,7 +37,8 @@ CHART = """
 const c = window.comparePage.charts[arguments[0]];
 return c ? {runs: c.runs, columns: c.chart.data, drawn: c.chart.root.querySelectorAll('canvas').length,
             axes: c.chart.axes.map(a => a.label), title: c.chart.root.querySelector('.u-title').textContent,
-            legend: Array.from(c.chart.root.querySelectorAll('.u-legend .u-label')).map(e => e.textContent)} : null;
+            legend: Array.from(c.chart.root.querySelectorAll('.u-legend .u-label')).map(e => e.textContent)}
+         : null;
 """
 
 
@@ -57,7 +58,7 @@ def test_compare_page_overlays_the_runs_and_highlights_differing_settings(compar
         want = _csv_columns(folder / "history.csv")["val_accuracy"]
         assert line[:len(want)] == pytest.approx(want) and all(v is None for v in line[len(want):])
     assert browser.execute_script(CHART, "loss")["runs"] == ["by-hand", "iris-a", "iris-b"]
-    differing = [e.text.split("\n")[0] for e in browser.find_elements("css selector", "#settings tr.differs td.key")]
+    differing = [e.text for e in browser.find_elements("css selector", "#settings tr.differs td.key")]
     assert {"dataset", "seed", "options.lr", "options.hidden", "test.accuracy"} <= set(differing)
     same = [e.text for e in browser.find_elements("css selector", "#settings tr:not(.differs) td.key")]
     assert "kind" in same and "options.model" in same
@@ -66,8 +67,8 @@ def test_compare_page_overlays_the_runs_and_highlights_differing_settings(compar
     # untick the hand-written run: two runs left, the regression metrics gone, the dataset now the same
     browser.find_element("css selector", '#runs input[value="by-hand"]').click()
     _wait(browser, "return window.comparePage.data.runs.length === 2")
-    assert browser.execute_script("return window.comparePage.data.metrics") == ["loss", "val_loss", "accuracy",
-                                                                                 "val_accuracy"]
+    metrics = browser.execute_script("return window.comparePage.data.metrics")
+    assert metrics == ["loss", "val_loss", "accuracy", "val_accuracy"]
     assert browser.execute_script(CHART, "loss")["runs"] == ["iris-a", "iris-b"]
     differing = [e.text for e in browser.find_elements("css selector", "#settings tr.differs td.key")]
     assert "dataset" not in differing and "options.lr" in differing

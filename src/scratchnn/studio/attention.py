@@ -53,7 +53,8 @@ def set_vocabulary(studio, source, vocabulary):
     """Let prompts for the model source ``source`` be text: ``vocabulary`` is a string (or a
     sequence of single characters) whose character i is token id i."""
     chars = list(vocabulary)
-    if not chars or any(not isinstance(c, str) or len(c) != 1 for c in chars) or len(set(chars)) != len(chars):
+    single = all(isinstance(c, str) and len(c) == 1 for c in chars)
+    if not chars or not single or len(set(chars)) != len(chars):
         raise ValueError("set_vocabulary: vocabulary must be distinct single characters (character i is "
                          f"token id i), got {vocabulary!r}")
     studio.state.setdefault("vocabularies", {})[source] = "".join(chars)
@@ -191,7 +192,8 @@ def sampling_settings(request):
                             "a finite number >= 0 (0 = greedy)")
     return {"temperature": 1.0 if temperature is None else temperature,
             "top_k": _optional(request, "top_k", check_top_k, int, "an integer >= 1 (or empty: no top-k)"),
-            "top_p": _optional(request, "top_p", check_top_p, float, "a number in (0, 1] (or empty: no top-p)")}
+            "top_p": _optional(request, "top_p", check_top_p, float,
+                               "a number in (0, 1] (or empty: no top-p)")}
 
 
 def _bounded_int(request, name, default, low, high):

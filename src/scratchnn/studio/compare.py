@@ -26,12 +26,12 @@ from .runs import read_history, run_info
 from .server import StudioError
 
 #: run.json entries not shown: they differ between any two runs without describing them.
-HIDDEN = {"command", "seconds", "options.command", "options.out", "options.name", "options.quiet", "sample.text",
-          "vocabulary", "argv"}
+HIDDEN = {"command", "seconds", "options.command", "options.out", "options.name", "options.quiet",
+          "sample.text",           "vocabulary", "argv"}
 #: The settings shown first, in this order (matched on the last part of the key).
 FIRST = ("dataset", "kind", "task", "model", "hidden", "activation", "layers", "heads", "embed", "block_size",
-         "optimizer", "lr", "batch_size", "epochs", "epochs_run", "steps_per_epoch", "dropout", "validation_split",
-         "early_stopping", "seed")
+         "optimizer", "lr", "batch_size", "epochs", "epochs_run", "steps_per_epoch", "dropout",
+         "validation_split",          "early_stopping", "seed")
 RESULTS = ("test", "validation")
 MISSING = {"missing": True}
 
@@ -123,7 +123,8 @@ def register(studio):
             names = [n for n in raw.split(",") if n]
             unknown = [n for n in names if n not in studio.runs]
             if unknown or len(set(names)) != len(names):
-                raise StudioError(400, f"argument 'runs': expected distinct names among {sorted(studio.runs)} "
+                raise StudioError(400, f"argument 'runs': expected distinct names among "
+                                       f"{sorted(studio.runs)} "
                                        f"separated by commas, received {raw!r}")
         return compare(studio, names)
 
