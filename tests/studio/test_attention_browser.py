@@ -11,13 +11,11 @@ from scratchnn.studio import Studio
 from .client import console_errors, get, screenshot_dir
 from .test_attention import train_tiny_gpt
 
-#: The colour of the pixel at the centre of cell (i, j) of the first map (rows: queries).
+#: The colour of the pixel at the centre of cell (i, j) of a map (rows: queries).
 CELL_RGB = """
-const canvas = document.querySelector('#maps canvas');
-const t = window.attentionPage.maps.tokens.length;
-const cell = Math.max(4, Math.min(22, Math.floor(320 / t)));
-const [i, j] = arguments;
-const d = canvas.getContext('2d').getImageData(38 + (j + 0.5) * cell, 34 + (i + 0.5) * cell, 1, 1).data;
+const [canvas, i, j] = arguments;
+const {cell, left, top} = canvas.dataset;
+const d = canvas.getContext('2d').getImageData(+left + (j + 0.5) * cell, +top + (i + 0.5) * cell, 1, 1).data;
 return [d[0], d[1], d[2]];
 """
 
@@ -62,9 +60,16 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
     assert page["drawn"] == 4 == len(browser.find_elements("css selector", "#maps canvas"))  # 2 x 2 heads
     assert len(browser.find_elements("css selector", "#bars .bar")) == 20          # top 20, none cut
     # the first query reads only itself (weight 1: the darkest colour); above the diagonal: masked grey
-    assert browser.execute_script(CELL_RGB, 0, 0) == [0, 0, 100]
-    assert browser.execute_script(CELL_RGB, 0, 1) == [229, 231, 235]
-    assert browser.execute_script(CELL_RGB, 3, 1) not in ([255, 255, 255], [229, 231, 235])
+    first = browser.find_element("css selector", "#maps canvas")
+    assert browser.execute_script(CELL_RGB, first, 0, 0) == [0, 0, 100]
+    assert browser.execute_script(CELL_RGB, first, 0, 1) == [229, 231, 235]
+    assert browser.execute_script(CELL_RGB, first, 3, 1) not in ([255, 255, 255], [229, 231, 235])
+    # a click shows the map large, with the same colours
+    browser.find_elements("css selector", "#maps canvas")[3].click()
+    large = browser.find_element("id", "focus-map")
+    assert large.is_displayed() and int(large.get_attribute("width")) > int(first.get_attribute("width"))
+    assert browser.find_element("id", "focus-title").text == "transformer_layer_1/self_attention, head 2 of 2"
+    assert browser.execute_script(CELL_RGB, large, 0, 0) == [0, 0, 100]
     full_page_screenshot(browser, "attention.png")
 
     # settings change the bars: top-k 3 leaves three tokens with probability above 0

@@ -23,13 +23,16 @@
   }
 
   // One heatmap with its token labels: rows = queries, columns = keys.
-  function drawMap(canvas, scores, labels, title) {
+  // `side`: the pixels the T x T cells may take (cells of 3 to `largest` pixels).
+  const LEFT = 38, TOP = 34, PAD = 4;
+  function drawMap(canvas, scores, labels, title, side, largest = 22) {
     const T = labels.length;
-    const cell = Math.max(4, Math.min(22, Math.floor(320 / T)));
+    const cell = Math.max(3, Math.min(largest, Math.floor(side / T)));
     const every = Math.ceil(11 / cell);              // label every k-th token when cells are small
-    const left = 38, top = 34, size = T * cell;
-    canvas.width = left + size + 6;
-    canvas.height = top + size + 6;
+    const left = LEFT, top = TOP, size = T * cell;
+    canvas.width = left + size + PAD;
+    canvas.height = top + size + PAD;
+    Object.assign(canvas.dataset, { cell, left, top });
     const ctx = canvas.getContext("2d");
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -64,14 +67,28 @@
       const j = Math.floor((event.clientX - box.left - left) / cell);
       const i = Math.floor((event.clientY - box.top - top) / cell);
       if (i < 0 || j < 0 || i >= T || j >= T) return;
-      $("readout").textContent = `${title}: query ${i} '${show(labels[i])}' reads key ${j} ` +
-        `'${show(labels[j])}' with weight ${scores[i][j].toFixed(4)}`;
+      const query = `query ${i} '${show(labels[i])}'`, key = `key ${j} '${show(labels[j])}'`;
+      $("readout").textContent = j > i && scores[i][j] === 0
+        ? `${title}: ${query} may not read ${key} (masked: the future)`
+        : `${title}: ${query} reads ${key} with weight ${scores[i][j].toFixed(4)}`;
     };
+  }
+
+  // A map drawn large, with every token labelled (a click on a small map puts it here).
+  function focus(layer, h) {
+    const box = $("focus");
+    const T = page.maps.tokens.length;
+    box.hidden = false;
+    const side = Math.min($("maps").clientWidth - LEFT - PAD - 40, 36 * T);
+    $("focus-title").textContent = `${layer.name}, head ${h + 1} of ${layer.heads}`;
+    drawMap($("focus-map"), layer.scores[h], page.maps.tokens, `${layer.name}, head ${h + 1}`, side, 36);
+    page.focused = `${layer.name}/${h}`;
   }
 
   function drawMaps(data) {
     const root = $("maps");
     root.innerHTML = "";
+    $("focus").hidden = true;
     page.drawn = 0;
     for (const layer of data.layers) {
       const section = document.createElement("section");
@@ -79,12 +96,19 @@
       section.innerHTML = `<h2></h2><div class="heads"></div>`;
       section.querySelector("h2").textContent = layer.name;
       root.appendChild(section);
+      // every head of a layer on one line when it fits
+      const gap = 10;
+      const side = Math.min(320, Math.floor((root.clientWidth - gap * (layer.heads - 1)) / layer.heads) -
+                                 LEFT - PAD - 2);
       layer.scores.forEach((head, h) => {
         const box = document.createElement("div");
         box.className = "head";
         box.innerHTML = `<span class="caption">head ${h + 1} of ${layer.heads}</span><canvas></canvas>`;
         section.querySelector(".heads").appendChild(box);
-        drawMap(box.querySelector("canvas"), head, data.tokens, `${layer.name}, head ${h + 1}`);
+        const canvas = box.querySelector("canvas");
+        drawMap(canvas, head, data.tokens, `${layer.name}, head ${h + 1}`, side);
+        canvas.title = "click: show it large";
+        canvas.onclick = () => focus(layer, h);
         page.drawn += 1;
       });
     }
@@ -125,6 +149,7 @@
     const n = page.model.vocabulary ? text.length : text.split(/[\s,]+/).filter(Boolean).length;
     const limit = page.model.context ? ` of at most ${page.model.context}` : "";
     $("count").textContent = `${n} tokens${limit}`;
+    $("count").className = page.model.context && n > page.model.context ? "status error" : "muted";
   }
 
   async function refreshNext() {
@@ -139,7 +164,12 @@
       drawMaps(page.maps);
       await refreshNext();
       Studio.status(`${page.maps.tokens.length} tokens, ${page.maps.layers.length} attention layers`);
-    } catch (error) { Studio.status(error.message, true); }
+    } catch (error) {
+      Studio.status(error.message, true);
+      page.maps = null; page.next = null; page.drawn = 0;     // no stale maps under an error
+      $("maps").innerHTML = '<p class="muted">No maps: see the message above.</p>';
+      $("bars").innerHTML = ""; $("next-info").textContent = "";
+    }
   }
 
   async function sample() {
@@ -200,7 +230,10 @@
       option.value = m.source; option.textContent = m.source;
       $("source").appendChild(option);
     }
-    choose(models[0].source);
+    const asked = new URLSearchParams(location.search).get("source");     // /attention?source=NAME
+    const first = models.find((m) => m.source === asked) || models[0];
+    $("source").value = first.source;
+    choose(first.source);
     $("source").onchange = () => { choose($("source").value); refresh(); };
     $("show").onclick = refresh;
     $("prompt").oninput = updateCount;
@@ -213,6 +246,7 @@
           .catch((error) => Studio.status(error.message, true)), 200);
       };
     $("sample").onclick = sample;
+    $("focus-close").onclick = () => { $("focus").hidden = true; page.focused = null; };
     await refresh();
   })().catch((error) => Studio.status(error.message, true));
 })();
