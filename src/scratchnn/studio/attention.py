@@ -96,12 +96,13 @@ def describe(model):
             "vocabulary_size": None if vocabulary_size is None else int(vocabulary_size)}
 
 
-def capture(model, ids):
+def capture(model, ids, attention=True):
     """Run ``model`` on ``ids`` (T,) in inference mode; ``(logits of the next token (V,),
-    [(path, scores (N, T, T))])`` with one entry per call of an attention layer."""
+    [(path, scores (N, T, T))])`` with one entry per call of an attention layer (none without
+    ``attention``: then nothing is recorded and the model runs as usual)."""
     records = []
     with contextlib.ExitStack() as stack:
-        for path, layer in attention_layers(model):
+        for path, layer in (attention_layers(model) if attention else ()):
             stack.enter_context(layer.record_attention_scores())
             stack.enter_context(layer.add_forward_hook(
                 lambda lyr, inputs, outputs, _path=path: records.append((_path, lyr.last_attention_scores))))
@@ -274,7 +275,8 @@ def register(studio):
         info, prompt = prompt_of(request)
         settings = sampling_settings(request)
         count = _bounded_int(request, "count", 20, 1, 1000)
-        logits, _ = studio.source(info["source"]).run(lambda model: capture(model, prompt.ids))
+        logits, _ = studio.source(info["source"]).run(
+            lambda model: capture(model, prompt.ids, attention=False))
         sampler = make_sampler(**settings)
         probabilities = sampler.probabilities(logits)
         order = np.argsort(-probabilities, kind="stable")[:count]
