@@ -188,6 +188,31 @@ def test_scores_sum_to_one_and_masked_pairs_get_nothing(rng):
     np.testing.assert_allclose(out.data[1, 3:], np.broadcast_to(layer.output_bias.data, (2, 6)))
 
 
+def test_record_attention_scores_keeps_the_scores_for_a_forward_hook(rng):
+    layer = _mha((None, 4, 6), num_heads=2, key_dim=3)
+    x = rng.normal(size=(2, 4, 6))
+    plain = layer(x, x, use_causal_mask=True).data
+    assert layer.last_attention_scores is None                       # nothing kept when unasked
+    seen = []
+    with layer.record_attention_scores(), layer.add_forward_hook(
+            lambda lyr, inputs, outputs: seen.append(lyr.last_attention_scores)):
+        out = layer(x, x, use_causal_mask=True).data
+    assert layer.last_attention_scores is None                       # dropped on leaving the block
+    np.testing.assert_allclose(out, plain, rtol=1e-12)               # the output is unchanged
+    (p,) = seen
+    # by hand from the weights: softmax(Q K^T / sqrt(h)) with the future masked, for each head
+    q = np.einsum("btd,dnh->bnth", x, layer.query_kernel.data) + layer.query_bias.data[:, None]
+    k = np.einsum("btd,dnh->bnth", x, layer.key_kernel.data) + layer.key_bias.data[:, None]
+    s = q @ k.transpose(0, 1, 3, 2) / math.sqrt(3)
+    s = np.where(np.tril(np.ones((4, 4), bool)), s, -np.inf)
+    expected = np.exp(s - s.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    assert isinstance(p, np.ndarray) and p.shape == (2, 2, 4, 4)
+    np.testing.assert_allclose(p, expected, rtol=1e-10)
+    np.testing.assert_allclose(p.sum(-1), 1.0)
+    assert not np.triu(p, 1).any()
+
+
 def test_dropout_only_in_training_and_seeded(rng):
     x = rng.normal(size=(2, 6, 4))
     layers = [_mha((None, 6, 4), num_heads=2, key_dim=3, dropout=0.5, seed=7) for _ in range(2)]

@@ -1,6 +1,7 @@
 """``MultiHeadAttention`` (Keras 3's names, arguments, weight shapes and order). The attention
 itself, its masks and its gradient are in ``scratchnn.functional.attention``.
 """
+import contextlib
 import math
 
 import numpy as np
@@ -67,9 +68,19 @@ class MultiHeadAttention(Layer):
 
     ``dropout`` applies to the attention scores in training only (``seed`` makes it repeatable).
     ``return_attention_scores=True`` also returns the scores P (B, N, Tq, Tk), before dropout.
+
+    Looking at the scores from outside (tools, the studio): inside ``with
+    mha.record_attention_scores():`` each call also keeps P, as a NumPy array, in
+    ``mha.last_attention_scores``, where a forward hook (``add_forward_hook``) reads it after the
+    call; the model that holds the layer need not ask for the scores itself. Outside that block a
+    call keeps nothing.
     """
 
     supports_masking = True
+    #: The attention scores P (B, N, Tq, Tk) of the latest call made while
+    #: ``record_attention_scores()`` was active; None otherwise.
+    last_attention_scores = None
+    _recording_scores = 0
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
@@ -182,6 +193,27 @@ class MultiHeadAttention(Layer):
             combined = combined & mask
         return combined
 
+    @contextlib.contextmanager
+    def record_attention_scores(self):
+        """While active, each call of this layer also stores its attention scores P (B, N, Tq, Tk),
+        before dropout, as a NumPy array in ``last_attention_scores`` (the output is unchanged; the
+        call computes P explicitly, as with ``return_attention_scores=True``). On leaving the block
+        (the outermost one, when nested) ``last_attention_scores`` is None again, so nothing stays
+        in memory and calls go back to the fused attention op.
+
+            mha = model.get_layer("self_attention")
+            with mha.record_attention_scores(), mha.add_forward_hook(
+                    lambda layer, inputs, outputs: maps.append(layer.last_attention_scores)):
+                model(ids)
+        """
+        self._recording_scores += 1
+        try:
+            yield self
+        finally:
+            self._recording_scores -= 1
+            if not self._recording_scores:
+                self.last_attention_scores = None
+
     # ------------------------------------------------------------------ computing
     def __call__(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
                  attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
@@ -220,9 +252,11 @@ class MultiHeadAttention(Layer):
         k = self._project(key, self.key_kernel, self.key_bias)                 # (B, N, Tk, h)
         v = self._project(value, self.value_kernel, self.value_bias)           # (B, N, Tk, hv)
         scale = 1.0 / math.sqrt(self.key_dim)
-        if return_attention_scores:
+        if return_attention_scores or self._recording_scores:
             scores = attention_weights(q, k, allowed, causal, scale)           # (B, N, Tq, Tk)
             heads = F.matmul(F.dropout(scores, self.dropout, training=training, rng=self._rng), v)
+            if self._recording_scores:
+                self.last_attention_scores = np.array(scores.data, copy=True)
         else:
             heads = F.scaled_dot_product_attention(q, k, v, mask=allowed, causal=causal,
                                                    dropout=self.dropout, training=training, scale=scale,
