@@ -1,0 +1,68 @@
+"""A real browser (headless Chromium) on the Playground page: opening a shared link restores the
+lesson's settings, training draws frames live (the decision boundary, the units, the links), a
+change of a control is written back into the address, and the console stays free of errors."""
+import os
+import time
+import urllib.parse
+
+from .client import console_errors, screenshot_dir
+
+LESSON = {"dataset": "xor", "points": "300", "noise": "0.05", "hidden": "4,3", "activation": "tanh",
+          "optimizer": "adam", "learning_rate": "0.03", "batch_size": "10", "seed": "3"}
+
+
+def wait_until(browser, script, predicate, timeout=60.0):
+    end = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < end:
+        value = browser.execute_script(script)
+        if predicate(value):
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{script!r} still {value!r} after {timeout} s")
+
+
+def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, browser):
+    browser.get(studio.url + "playground?" + urllib.parse.urlencode(LESSON))
+    wait_until(browser, "return window.playground && window.playground.frames", lambda n: n and n >= 1)
+    # the controls hold the link's settings, and the session was started with them
+    for name, value in LESSON.items():
+        shown = browser.execute_script(f"return document.getElementById('pg-{name}').value")
+        assert float(shown) == float(value) if name in ("noise", "learning_rate") else shown == value, name
+    session = studio.state["playground"].session
+    assert session.config["dataset"] == "xor" and session.config["hidden"] == [4, 3]
+    assert session.state == "paused"
+    # the network drawn: 2 inputs, 4 + 3 hidden units, 1 output; links 2*4 + 4*3 + 3*1
+    assert browser.execute_script("return document.querySelectorAll('#network canvas').length") == 10
+    assert browser.execute_script("return document.querySelectorAll('#network line').length") == 23
+
+    before = browser.execute_script("return window.playground.frames")
+    browser.find_element("id", "play").click()
+    wait_until(browser, "return window.playground.state", lambda s: s == "running")
+    frames = wait_until(browser, "return window.playground.frames", lambda n: n >= before + 5)
+    epoch = wait_until(browser, "return window.playground.frame.epoch", lambda e: e >= 30)
+    assert frames >= before + 5 and epoch >= 30
+    # the links are coloured by sign: both colours appear, widths differ
+    strokes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#network line')).map(l => [l.getAttribute('stroke'), "
+        "parseFloat(l.getAttribute('stroke-width')), parseFloat(l.getAttribute('data-weight'))])")
+    for colour, width, weight in strokes:
+        assert colour == ("#dc2626" if weight >= 0 else "#2563eb")
+    assert len({round(w, 1) for _, w, _ in strokes}) > 3
+    # a learned XOR: the test accuracy shown on the page
+    wait_until(browser, "return window.playground.frame.test_accuracy", lambda a: a is not None and a >= 0.9)
+    browser.set_window_size(1400, 1450)              # the whole page, loss curve included
+    time.sleep(0.5)
+    browser.save_screenshot(os.path.join(screenshot_dir(), "playground.png"))
+    browser.set_window_size(1400, 1000)
+
+    # a changed control restarts the session and is written into the address
+    browser.execute_script("const s = document.getElementById('pg-activation'); s.value = 'relu'; "
+                           "s.dispatchEvent(new Event('change'));")
+    wait_until(browser, "return location.search", lambda q: "activation=relu" in q)
+    query = urllib.parse.parse_qs(browser.execute_script("return location.search")[1:])
+    assert query["dataset"] == ["xor"] and query["hidden"] == ["4,3"] and query["seed"] == ["3"]
+    assert studio.state["playground"].session.config["activation"] == "relu"
+    browser.find_element("id", "stop").click()
+    wait_until(browser, "return window.playground.state", lambda s: s == "stopped")
+    assert console_errors(browser) == []
