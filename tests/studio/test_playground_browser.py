@@ -46,7 +46,7 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     strokes = browser.execute_script(
         "return Array.from(document.querySelectorAll('#network line')).map(l => [l.getAttribute('stroke'), "
         "parseFloat(l.getAttribute('stroke-width')), parseFloat(l.getAttribute('data-weight'))])")
-    for colour, width, weight in strokes:
+    for colour, _, weight in strokes:
         assert colour == ("#dc2626" if weight >= 0 else "#2563eb")
     assert len({round(w, 1) for _, w, _ in strokes}) > 3
     # a learned XOR: the test accuracy shown on the page

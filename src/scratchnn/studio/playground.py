@@ -25,9 +25,9 @@ Routes (POSTs need the token):
 * ``POST /api/playground/control`` ``{"action": "pause" | "resume" | "step" | "stop"}``
   (``step``: one more epoch, then pause);
 * ``GET /api/playground/state``: the session, its configuration and its points;
-* ``GET /api/playground/frame?after=N&wait=S``: the newest frame of the current session, waiting up to ``S`` seconds
-  (at most 5) for one newer than frame ``N`` (a long poll: the page sees a new frame within
-  about ``FRAME_INTERVAL`` seconds of it being drawn).
+* ``GET /api/playground/frame?after=N&wait=S``: the newest frame of the current session,
+  waiting up to ``S`` seconds (at most 5) for one newer than frame ``N`` (a long poll: the page
+  sees a new frame within about ``FRAME_INTERVAL`` seconds of it being drawn).
 
 A frame: the epoch, the training and test loss (binary cross-entropy, without the L2 penalty)
 and accuracy, the loss curves, the decision boundary (the predicted probability of class 1 on
@@ -135,7 +135,8 @@ def parse_config(values):
     """The configuration from ``values`` (a dict: JSON values or the URL query's strings; absent
     fields take their defaults). A ``StudioError`` (400) names the first bad field."""
     if not isinstance(values, dict):
-        raise StudioError(400, f"playground: the configuration must be an object, got {type(values).__name__}")
+        raise StudioError(400, "playground: the configuration must be an object, "
+                               f"got {type(values).__name__}")
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise StudioError(400, f"playground: unknown setting {unknown[0]!r}; expected some of {list(FIELDS)}")
@@ -250,6 +251,7 @@ def cross_entropy(p, y):
 
 def encode_units(h):
     """A hidden layer's outputs (points, units) as the frame sends them (see the module's notes)."""
+    h = np.nan_to_num(h, nan=0.0, posinf=0.0, neginf=0.0)      # a diverged run: blank, not garbage
     scale = np.abs(h).max(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     q = np.rint(127.5 * (h / scale + 1.0)).clip(0, 255).astype(np.uint8)
@@ -276,14 +278,14 @@ class PlaygroundSession:
         self.state = "paused" if paused else "running"
         self.message = ""
         self.epoch, self.batches, self.limit = 0, 0, config["epochs"]
-        self._step_until = None
+        self._step_until, self._ended = None, False
         self.curve = {"epoch": [], "train": [], "test": []}
         self._order = np.random.default_rng([config["seed"], 2])
         self._grid, self._unit_grid = grid_points(GRID), grid_points(UNIT_GRID)
         self._lock = threading.Condition()
         self._requests = []
         self._frame_number, self._frame_bytes, self._last_frame = 0, b"", 0.0
-        self._add_curve_point()
+        self.measure()
         self._make_frame()
         self._thread = threading.Thread(target=self._run, name=f"playground-{sid}", daemon=True)
 
@@ -297,7 +299,7 @@ class PlaygroundSession:
             raise StudioError(400, f"playground control: expected one of ['pause', 'resume', 'step', "
                                    f"'stop'], got {action!r}")
         with self._lock:
-            if self.state == "stopped":
+            if self._ended:
                 raise StudioError(409, f"playground session {self.id} is stopped: start a new one")
             self._requests.append(action)
             self._lock.notify_all()
@@ -320,6 +322,11 @@ class PlaygroundSession:
                     break
                 self._lock.wait(left)
             return self._frame_number, self._frame_bytes
+
+    @property
+    def alive(self):
+        """Whether the training thread still runs."""
+        return self._thread.is_alive()
 
     def points(self):
         return {"train": {"x": np.round(self.x_train, 4), "y": self.y_train},
@@ -344,7 +351,8 @@ class PlaygroundSession:
         before = self.state
         for action in requests:
             if action == "stop":
-                self.state = "stopped"
+                self._ended = True
+                self.state = "failed" if self.state == "failed" else "stopped"
             elif self.state in ("stopped", "failed"):
                 continue
             elif action == "pause":
@@ -357,21 +365,25 @@ class PlaygroundSession:
         if self.state != before:
             self._make_frame()
             self._publish()
-        return self.state != "stopped"
+        return not self._ended
 
     def _run(self):
         try:
-            while self._apply_requests() and not self.bus.closed:
-                if self.state != "running":
-                    with self._lock:
-                        if not self._requests:
-                            self._lock.wait(0.5)
-                    continue
-                self._train_epoch()
+            with np.errstate(over="ignore", invalid="ignore"):   # divergence: see _train_epoch
+                self._loop()
         except Exception as error:   # shown on the page; the server keeps serving
             self.state, self.message = "failed", f"{type(error).__name__}: {error}"
             self._make_frame()
             self._publish()
+
+    def _loop(self):
+        while self._apply_requests() and not self.bus.closed:
+            if self.state != "running":
+                with self._lock:
+                    if not self._requests:
+                        self._lock.wait(0.5)
+                continue
+            self._train_epoch()
 
     def _train_epoch(self):
         n, size = len(self.y_train), self.config["batch_size"]
@@ -388,7 +400,7 @@ class PlaygroundSession:
                     return
                 self._make_frame()
         self.epoch += 1
-        self._add_curve_point()
+        self.measure()
         if not np.isfinite(self.curve["train"][-1]):
             self.state = "failed"
             self.message = "the loss is not a finite number any more: lower the learning rate"
@@ -413,7 +425,8 @@ class PlaygroundSession:
             return cross_entropy(p, y), float(np.mean((p > 0.5) == (y == 1)))
         return measure(self.x_train, self.y_train) + measure(self.x_test, self.y_test)
 
-    def _add_curve_point(self):
+    def measure(self):
+        """Measure the losses and accuracies on all points now; add them to the loss curve."""
         train, train_acc, test, test_acc = self._losses()
         self.accuracy = {"train": train_acc, "test": test_acc}
         for key, value in (("epoch", self.epoch), ("train", train), ("test", test)):
@@ -427,13 +440,14 @@ class PlaygroundSession:
         units = forward_all(self.model, self._unit_grid)[:-1]
         frame = {
             "session": self.id, "state": self.state, "message": self.message, "epoch": self.epoch,
-            "batches": self.batches, "train_loss": self.curve["train"][-1], "test_loss": self.curve["test"][-1],
+            "batches": self.batches,
+            "train_loss": self.curve["train"][-1], "test_loss": self.curve["test"][-1],
             "train_accuracy": self.accuracy["train"], "test_accuracy": self.accuracy["test"],
             "curve": self.curve,
             "grid": {"size": GRID, "extent": EXTENT, "output": np.round(outputs[-1][:, 0], 4)},
             "units": {"size": UNIT_GRID, "layers": [encode_units(h) for h in units]},
-            "weights": [{"kernel": np.round(layer.get_weights()[0], 4), "bias": np.round(layer.get_weights()[1], 4)}
-                        for layer in self.model.layers],
+            "weights": [{"kernel": np.round(kernel, 4), "bias": np.round(bias, 4)}
+                        for kernel, bias in (layer.get_weights() for layer in self.model.layers)],
         }
         with self._lock:
             self._frame_number += 1
@@ -499,7 +513,10 @@ def register(studio):
     def frame(request):
         session = playground.current()      # the page compares the frame's session with its own
         after = request.arg("after", int, -1)
-        wait = min(max(request.arg("wait", float, 0.0), 0.0), 5.0)
+        wait = request.arg("wait", float, 0.0)
+        if not 0.0 <= wait <= 60.0:      # also refuses NaN
+            raise StudioError(400, f"query argument 'wait': expected seconds in [0, 60], got {wait!r}")
+        wait = min(wait, 5.0)
         _, body = session.frame(after, wait)
         return Response(body, "application/json")
 
