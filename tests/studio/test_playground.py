@@ -12,8 +12,8 @@ import pytest
 
 from scratchnn.studio import EventBus, Studio, StudioError
 from scratchnn.studio.playground import (DATASETS, FIELDS, GRID, MAX_CURVE, UNIT_GRID, PlaygroundSession,
-                                         encode_units, grid_points, make_points, options, parse_config,
-                                         to_query)
+                                         encode_units, grid_points, input_features, make_points, options,
+                                         parse_config, to_query)
 
 from .client import get, post
 
@@ -63,6 +63,8 @@ def test_defaults_and_the_options_the_page_builds_its_controls_from():
     assert [f["name"] for f in fields] == list(FIELDS)
     dataset = next(f for f in fields if f["name"] == "dataset")
     assert set(dataset["choices"]) == {"xor", "spirals", "moons", "circles", "gaussians"}
+    features = next(f for f in fields if f["name"] == "features")
+    assert features["choices"][:2] == ["x1", "x2"] and features["labels"]["x1sq"] == "x\u2081\u00b2"
     hidden = next(f for f in fields if f["name"] == "hidden")
     assert (hidden["max_layers"], hidden["max_units"]) == (6, 32)
 
@@ -70,7 +72,7 @@ def test_defaults_and_the_options_the_page_builds_its_controls_from():
 @pytest.mark.parametrize("config", [
     {},
     {"dataset": "spirals", "hidden": [8, 8, 8, 8, 8, 8], "activation": "relu", "learning_rate": 0.003,
-     "l2": 0.0001, "noise": 0.25, "seed": 12345},
+     "l2": 0.0001, "noise": 0.25, "seed": 12345, "features": ["sinx2", "x1", "x1x2"]},
     {"dataset": "moons", "hidden": [], "optimizer": "sgd", "batch_size": 1, "points": 20,
      "test_fraction": 0.5},
     {"dataset": "gaussians", "hidden": [32], "optimizer": "momentum", "learning_rate": 1e-05,
@@ -91,6 +93,7 @@ def test_the_query_strings_of_a_link_are_read_as_numbers_and_lists():
     assert config["points"] == 300 and config["hidden"] == [4, 3]
     assert config["learning_rate"] == 0.1 and config["dataset"] == "xor"
     assert parse_config({"hidden": ""})["hidden"] == []
+    assert parse_config({"features": "x2sq, X1"})["features"] == ["x1", "x2sq"]   # one order
 
 
 @pytest.mark.parametrize("field, value, expected", [
@@ -99,6 +102,10 @@ def test_the_query_strings_of_a_link_are_read_as_numbers_and_lists():
     ("hidden", [1, 1, 1, 1, 1, 1, 1], "0 to 6 layer sizes"),
     ("hidden", "4,x", "0 to 6 layer sizes"),
     ("hidden", [2.5], "each an integer"),
+    ("features", "", "a non-empty list of distinct names"),
+    ("features", "x1,x3", "from ['x1', 'x2', 'x1sq'"),
+    ("features", ["x1", "x1"], "distinct names"),
+    ("features", 12, "a non-empty list"),
     ("points", 5000, "an integer in [20, 2000]"),
     ("points", 10.5, "an integer in [20, 2000]"),
     ("points", True, "an integer"),
@@ -227,6 +234,25 @@ def test_circles_are_learned_and_a_network_without_hidden_layers_cannot_learn_xo
     linear = run_session(dataset="xor", hidden=[], epochs=40, seed=0)
     assert linear.accuracy["train"] < 0.8 and linear.curve["train"][-1] > 0.5
     assert frame_of(linear)["units"]["layers"] == []
+
+
+def test_squared_inputs_let_a_network_without_hidden_layers_separate_the_circles():
+    plain = run_session(dataset="circles", hidden=[], epochs=40, seed=0)
+    squares = run_session(dataset="circles", hidden=[], features=["x1sq", "x2sq"], epochs=40, seed=0)
+    assert plain.accuracy["train"] < 0.75
+    assert squares.accuracy["train"] >= 0.95 and squares.curve["train"][-1] < 0.3
+    frame = frame_of(squares)
+    assert grid_accuracy(frame, squares.x_test, squares.y_test) >= 0.9
+    inputs = frame["units"]["inputs"]                       # each input's own heatmap
+    assert inputs["units"] == 2 and len(base64.b64decode(inputs["data"])) == 2 * UNIT_GRID ** 2
+    assert np.shape(frame["weights"][0]["kernel"]) == (2, 1)
+
+
+def test_input_features_are_computed_from_the_coordinates():
+    x = np.array([[0.5, -2.0], [1.0, 0.0]], dtype=np.float32)
+    f = input_features(x, ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"])
+    assert f.dtype == np.float32 and f.shape == (2, 7)
+    assert np.allclose(f[0], [0.5, -2.0, 0.25, 4.0, -1.0, np.sin(0.5), np.sin(-2.0)])
 
 
 def test_the_same_seed_trains_the_same_curve():

@@ -7,7 +7,8 @@ import urllib.parse
 
 from .client import console_errors, screenshot_dir
 
-LESSON = {"dataset": "xor", "points": "300", "noise": "0.05", "hidden": "4,3", "activation": "tanh",
+LESSON = {"dataset": "xor", "points": "300", "noise": "0.05", "features": "x1,x2,x1x2", "hidden": "4,3",
+          "activation": "tanh",
           "optimizer": "adam", "learning_rate": "0.03", "batch_size": "10", "seed": "3"}
 
 
@@ -26,15 +27,21 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     browser.get(studio.url + "playground?" + urllib.parse.urlencode(LESSON))
     wait_until(browser, "return window.playground && window.playground.frames", lambda n: n and n >= 1)
     # the controls hold the link's settings, and the session was started with them
+    checked = browser.execute_script("return Array.from(document.querySelectorAll('#pg-features input'))"
+                                     ".filter(b => b.checked).map(b => b.value)")
+    assert checked == ["x1", "x2", "x1x2"]
     for name, value in LESSON.items():
+        if name == "features":
+            continue
         shown = browser.execute_script(f"return document.getElementById('pg-{name}').value")
         assert float(shown) == float(value) if name in ("noise", "learning_rate") else shown == value, name
     session = studio.state["playground"].session
     assert session.config["dataset"] == "xor" and session.config["hidden"] == [4, 3]
+    assert session.config["features"] == ["x1", "x2", "x1x2"]
     assert session.state == "paused"
-    # the network drawn: 2 inputs, 4 + 3 hidden units, 1 output; links 2*4 + 4*3 + 3*1
-    assert browser.execute_script("return document.querySelectorAll('#network canvas').length") == 10
-    assert browser.execute_script("return document.querySelectorAll('#network line').length") == 23
+    # the network drawn: 3 inputs, 4 + 3 hidden units, 1 output; links 3*4 + 4*3 + 3*1
+    assert browser.execute_script("return document.querySelectorAll('#network canvas').length") == 11
+    assert browser.execute_script("return document.querySelectorAll('#network line').length") == 27
 
     before = browser.execute_script("return window.playground.frames")
     browser.find_element("id", "play").click()
@@ -62,6 +69,7 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     wait_until(browser, "return location.search", lambda q: "activation=relu" in q)
     query = urllib.parse.parse_qs(browser.execute_script("return location.search")[1:])
     assert query["dataset"] == ["xor"] and query["hidden"] == ["4,3"] and query["seed"] == ["3"]
+    assert query["features"] == ["x1,x2,x1x2"]
     assert studio.state["playground"].session.config["activation"] == "relu"
     browser.find_element("id", "stop").click()
     wait_until(browser, "return window.playground.state", lambda s: s == "stopped")

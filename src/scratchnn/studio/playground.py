@@ -6,10 +6,15 @@ penalty on its kernel, then one sigmoid unit), the binary cross-entropy loss and
 optimizer, on points drawn by ``scratchnn.datasets`` (``spirals``, ``moons``, ``circles``,
 ``blobs`` as two Gaussians, and XOR: the quadrants labelled by ``logic_gate("xor")``).
 
+The inputs are ``x1`` and ``x2`` and, if chosen, features made from them (``x1sq`` = x1^2,
+``x2sq``, ``x1x2``, ``sinx1``, ``sinx2``): with ``x1sq`` and ``x2sq`` a network without hidden
+layers separates the circles, a lesson of its own.
+
 The configuration (every field, its default and its bounds in ``FIELDS``)::
 
-    dataset=circles & points=400 & noise=0.1 & test_fraction=0.3 & hidden=4,2 & activation=tanh
-    & optimizer=adam & learning_rate=0.03 & l2=0 & batch_size=10 & epochs=1000 & seed=0
+    dataset=circles & points=400 & noise=0.1 & test_fraction=0.3 & features=x1,x2 & hidden=4,2
+    & activation=tanh & optimizer=adam & learning_rate=0.03 & l2=0.0 & batch_size=10 & epochs=1000
+    & seed=0
 
 is exactly the page's URL query (``to_query``), so a teacher shares a lesson as a link; the
 page sends the query's strings and the server reads them (``parse_config``), so the format is
@@ -31,10 +36,10 @@ Routes (POSTs need the token):
 
 A frame: the epoch, the training and test loss (binary cross-entropy, without the L2 penalty)
 and accuracy, the loss curves, the decision boundary (the predicted probability of class 1 on
-a ``GRID`` x ``GRID`` grid over ``[-EXTENT, EXTENT]^2``, row 0 at the top), each hidden unit's
-output on a ``UNIT_GRID`` x ``UNIT_GRID`` grid (scaled by its largest magnitude to [-1, 1] and
-sent as base64 bytes: ``byte = round(127.5 (v / scale + 1))``) and the weights. Each grid is
-one batched forward pass, not a loop over points. Frames are made by the training thread
+a ``GRID`` x ``GRID`` grid over ``[-EXTENT, EXTENT]^2``, row 0 at the top), each input's and
+each hidden unit's output on a ``UNIT_GRID`` x ``UNIT_GRID`` grid (scaled by its largest
+magnitude to [-1, 1] and sent as base64 bytes: ``byte = round(127.5 (v / scale + 1))``) and
+the weights. Each grid is one batched forward pass, not a loop over points. Frames are made by the training thread
 at most every ``FRAME_INTERVAL`` seconds (also between batches, so a long epoch still shows),
 kept off the event bus (they are large); the bus only gets a small ``playground`` event when a
 session starts, pauses, resumes, finishes, stops or fails, so it never crowds out the training
@@ -62,12 +67,24 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad")
 MAX_LAYERS, MAX_UNITS, MAX_POINTS = 6, 32, 2000
 
+#: The inputs the network may see: name -> (how the page writes it, the function of (x1, x2)).
+FEATURES = {
+    "x1": ("x₁", lambda a, b: a),
+    "x2": ("x₂", lambda a, b: b),
+    "x1sq": ("x₁²", lambda a, b: a * a),
+    "x2sq": ("x₂²", lambda a, b: b * b),
+    "x1x2": ("x₁x₂", lambda a, b: a * b),
+    "sinx1": ("sin x₁", lambda a, b: np.sin(a)),
+    "sinx2": ("sin x₂", lambda a, b: np.sin(b)),
+}
+
 #: name -> (kind, default, bounds or choices, what it means)
 FIELDS = {
     "dataset": ("choice", "circles", DATASETS, "the 2-D teaching set"),
     "points": ("int", 400, (20, MAX_POINTS), "how many points (training and test)"),
     "noise": ("float", 0.1, (0.0, 0.5), "standard deviation of the Gaussian noise on each coordinate"),
     "test_fraction": ("float", 0.3, (0.1, 0.9), "the share of points held out to test"),
+    "features": ("features", ["x1", "x2"], tuple(FEATURES), "the inputs the network sees"),
     "hidden": ("units", [4, 2], (0, MAX_LAYERS, 1, MAX_UNITS), "units of each hidden layer"),
     "activation": ("choice", "tanh", ACTIVATIONS, "the hidden layers' activation"),
     "optimizer": ("choice", "adam", OPTIMIZERS, "the optimizer (momentum: SGD with momentum 0.9)"),
@@ -131,6 +148,19 @@ def _units(name, value, bounds):
     return units
 
 
+def _features(name, value, choices):
+    expected = f"a non-empty list of distinct names from {list(choices)} (e.g. 'x1,x2')"
+    if isinstance(value, str):
+        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        _bad(name, expected, value)
+    if not parts or len(set(parts)) != len(parts) or not all(p in choices for p in parts):
+        _bad(name, expected, value)
+    return [c for c in choices if c in parts]        # one order: a link's query is unique
+
+
 def parse_config(values):
     """The configuration from ``values`` (a dict: JSON values or the URL query's strings; absent
     fields take their defaults). A ``StudioError`` (400) names the first bad field."""
@@ -150,6 +180,8 @@ def parse_config(values):
             config[name] = text
         elif kind == "units":
             config[name] = _units(name, value, bounds)
+        elif kind == "features":
+            config[name] = _features(name, value, bounds)
         else:
             config[name] = _number(name, value, kind, *bounds)
     if config["batch_size"] > config["points"]:
@@ -171,8 +203,10 @@ def options():
     fields = []
     for name, (kind, default, bounds, doc) in FIELDS.items():
         field = {"name": name, "kind": kind, "default": default, "doc": doc}
-        if kind == "choice":
+        if kind in ("choice", "features"):
             field["choices"] = list(bounds)
+            if kind == "features":
+                field["labels"] = {k: FEATURES[k][0] for k in bounds}
         elif kind == "units":
             field.update(max_layers=bounds[1], max_units=bounds[3])
         else:
@@ -221,7 +255,7 @@ def build_model(config):
     optimizer = {"adam": lambda: Adam(lr), "sgd": lambda: SGD(lr), "momentum": lambda: SGD(lr, momentum=0.9),
                  "rmsprop": lambda: RMSprop(lr), "adagrad": lambda: Adagrad(lr)}[config["optimizer"]]()
     model.compile(optimizer=optimizer, loss="binary_crossentropy")
-    model.build((None, 2))
+    model.build((None, len(config["features"])))
     return model
 
 
@@ -231,6 +265,13 @@ def grid_points(size, extent=EXTENT):
     centres = -extent + (np.arange(size) + 0.5) * (2 * extent / size)
     xs, ys = np.meshgrid(centres, centres[::-1])
     return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+def input_features(x, names):
+    """The columns ``names`` (see ``FEATURES``) computed from the points ``x`` (n, 2): float32
+    (n, len(names))."""
+    a, b = x[:, 0].astype(np.float64), x[:, 1].astype(np.float64)
+    return np.stack([FEATURES[name][1](a, b) for name in names], axis=1).astype(np.float32)
 
 
 def forward_all(model, x):
@@ -281,7 +322,11 @@ class PlaygroundSession:
         self._step_until, self._ended = None, False
         self.curve = {"epoch": [], "train": [], "test": []}
         self._order = np.random.default_rng([config["seed"], 2])
-        self._grid, self._unit_grid = grid_points(GRID), grid_points(UNIT_GRID)
+        names = config["features"]
+        self.f_train, self.f_test = input_features(self.x_train, names), input_features(self.x_test, names)
+        self._grid = input_features(grid_points(GRID), names)
+        self._unit_grid = input_features(grid_points(UNIT_GRID), names)
+        self._inputs = encode_units(self._unit_grid)
         self._lock = threading.Condition()
         self._requests = []
         self._frame_number, self._frame_bytes, self._last_frame = 0, b"", 0.0
@@ -391,7 +436,7 @@ class PlaygroundSession:
         targets = self.y_train.astype(np.float32)[:, None]
         for start in range(0, n, size):
             batch = order[start:start + size]
-            self.model.train_on_batch(self.x_train[batch], targets[batch])
+            self.model.train_on_batch(self.f_train[batch], targets[batch])
             self.batches += 1
             if time.monotonic() - self._last_frame >= FRAME_INTERVAL:
                 with self._lock:
@@ -423,7 +468,7 @@ class PlaygroundSession:
             if not np.isfinite(p).all():
                 return float("nan"), None
             return cross_entropy(p, y), float(np.mean((p > 0.5) == (y == 1)))
-        return measure(self.x_train, self.y_train) + measure(self.x_test, self.y_test)
+        return measure(self.f_train, self.y_train) + measure(self.f_test, self.y_test)
 
     def measure(self):
         """Measure the losses and accuracies on all points now; add them to the loss curve."""
@@ -445,7 +490,8 @@ class PlaygroundSession:
             "train_accuracy": self.accuracy["train"], "test_accuracy": self.accuracy["test"],
             "curve": self.curve,
             "grid": {"size": GRID, "extent": EXTENT, "output": np.round(outputs[-1][:, 0], 4)},
-            "units": {"size": UNIT_GRID, "layers": [encode_units(h) for h in units]},
+            "units": {"size": UNIT_GRID, "inputs": self._inputs,
+                      "layers": [encode_units(h) for h in units]},
             "weights": [{"kernel": np.round(kernel, 4), "bias": np.round(bias, 4)}
                         for kernel, bias in (layer.get_weights() for layer in self.model.layers)],
         }

@@ -17,14 +17,25 @@
 
   // ------------------------------------------------------------------ controls
   const LABELS = { dataset: "data set", points: "points", noise: "noise", test_fraction: "test fraction",
-    hidden: "hidden units (per layer)", activation: "activation", optimizer: "optimizer",
+    features: "inputs", hidden: "hidden units (per layer)", activation: "activation", optimizer: "optimizer",
     learning_rate: "learning rate", l2: "L2 penalty", batch_size: "batch size", epochs: "epochs", seed: "seed" };
   for (const f of fields) {
     const label = document.createElement("label");
     label.title = f.doc;
     label.append(LABELS[f.name] || f.name);
     let input;
-    if (f.kind === "choice") {
+    if (f.kind === "features") {               // one checkbox per input feature
+      label.className = "wide";
+      input = document.createElement("div");
+      input.className = "row";
+      for (const c of f.choices) {
+        const box = document.createElement("label");
+        box.className = "check";
+        box.innerHTML = `<input type="checkbox" value="${c}" id="pg-feature-${c}">${f.labels[c]}`;
+        box.querySelector("input").addEventListener("change", () => restart(page.state === "running"));
+        input.append(box);
+      }
+    } else if (f.kind === "choice") {
       input = document.createElement("select");
       for (const c of f.choices) input.add(new Option(c, c));
     } else {
@@ -34,18 +45,25 @@
       else input.placeholder = `${f.min} to ${f.max}`;
     }
     input.id = "pg-" + f.name;
-    input.name = f.name;
-    input.addEventListener("change", () => restart(page.state === "running"));
+    if (f.kind !== "features") {
+      input.name = f.name;
+      input.addEventListener("change", () => restart(page.state === "running"));
+    }
     label.append(input);
     $("controls").append(label);
   }
-  const readControls = () => Object.fromEntries(fields.map((f) => [f.name, $("pg-" + f.name).value.trim()]));
+  const featureBoxes = () => Array.from(document.querySelectorAll("#pg-features input"));
+  const readControls = () => Object.fromEntries(fields.map((f) => [f.name, f.kind === "features"
+    ? featureBoxes().filter((b) => b.checked).map((b) => b.value).join(",")
+    : $("pg-" + f.name).value.trim()]));
   const writeControls = (config) => {
     for (const f of fields) {
       const v = config[f.name];
-      $("pg-" + f.name).value = Array.isArray(v) ? v.join(",") : String(v);
+      if (f.kind === "features") featureBoxes().forEach((b) => { b.checked = v.includes(b.value); });
+      else $("pg-" + f.name).value = Array.isArray(v) ? v.join(",") : String(v);
     }
   };
+  const featureLabels = fields.find((f) => f.kind === "features").labels;
 
   // ------------------------------------------------------------------ sessions
   function adopt(reply) {
@@ -95,12 +113,12 @@
   let nodes = [], links = [];
   function buildNetwork(config) {
     net.innerHTML = "";
-    const sizes = [2].concat(config.hidden, [1]);
+    const sizes = [config.features.length].concat(config.hidden, [1]);
     const width = net.clientWidth || 600, height = net.clientHeight || 440, top = 22;
     const most = Math.max(...sizes);
     const box = Math.max(10, Math.min(44, Math.floor((height - top - 8) / most) - 6));
     const gapY = (height - top - 8) / most;
-    const colX = (c) => 10 + c * (width - 20 - box) / (sizes.length - 1);
+    const colX = (c) => 52 + c * (width - 62 - box) / (sizes.length - 1);
     nodes = sizes.map((n, c) => Array.from({ length: n }, (_, i) => {
       const y = top + (height - top - 8 - n * gapY) / 2 + i * gapY + (gapY - box) / 2;
       const canvas = document.createElement("canvas");
@@ -108,9 +126,16 @@
       canvas.style.left = colX(c) + "px";
       canvas.style.top = y + "px";
       canvas.style.width = canvas.style.height = box + "px";
-      canvas.title = c === 0 ? `input x${i + 1}` : c === sizes.length - 1 ? "output: P(class 1)"
+      canvas.title = c === 0 ? `input ${featureLabels[config.features[i]]}` : c === sizes.length - 1 ? "output: P(class 1)"
         : `hidden layer ${c}, unit ${i + 1}`;
       net.append(canvas);
+      if (c === 0) {                            // the input's name, left of its square
+        const name = document.createElement("div");
+        name.className = "input-label";
+        name.textContent = featureLabels[config.features[i]];
+        name.style.top = (y + box / 2 - 9) + "px";
+        net.append(name);
+      }
       return { canvas, x: colX(c) + box / 2, y: y + box / 2, half: box / 2 };
     }));
     sizes.forEach((n, c) => {
@@ -142,24 +167,20 @@
       links.push(layer);
     }
     net.prepend(svg);
-    // the inputs' own heatmaps: x1 grows to the right, x2 upwards
-    const S = options.unit_grid, ramp = [[], []];
-    for (let r = 0; r < S; r++) for (let k = 0; k < S; k++) {
-      ramp[0].push((2 * k + 1) / S - 1);
-      ramp[1].push(1 - (2 * r + 1) / S);
+  }
+
+  function drawUnits(column, layer, S) {       // a layer's units as the frame sends them: bytes
+    const bytes = Uint8Array.from(atob(layer.data), (ch) => ch.charCodeAt(0));
+    for (let u = 0; u < layer.units && column && column[u]; u++) {
+      const values = Array.from(bytes.subarray(u * S * S, (u + 1) * S * S), (q) => q / 127.5 - 1);
+      Studio.heatmap(column[u].canvas, values, S, S, { colour: Studio.diverging, min: -1, max: 1 });
     }
-    ramp.forEach((values, i) => Studio.heatmap(nodes[0][i].canvas, values, S, S, { colour: Studio.diverging, min: -1, max: 1 }));
   }
 
   function drawNetwork(frame) {
     const S = frame.units.size;
-    frame.units.layers.forEach((layer, l) => {
-      const bytes = Uint8Array.from(atob(layer.data), (ch) => ch.charCodeAt(0));
-      for (let u = 0; u < layer.units && nodes[l + 1]; u++) {
-        const values = Array.from(bytes.subarray(u * S * S, (u + 1) * S * S), (q) => q / 127.5 - 1);
-        Studio.heatmap(nodes[l + 1][u].canvas, values, S, S, { colour: Studio.diverging, min: -1, max: 1 });
-      }
-    });
+    drawUnits(nodes[0], frame.units.inputs, S);
+    frame.units.layers.forEach((layer, l) => drawUnits(nodes[l + 1], layer, S));
     const out = nodes[nodes.length - 1][0];
     Studio.heatmap(out.canvas, frame.grid.output, frame.grid.size, frame.grid.size,
       { colour: Studio.diverging, min: 0, max: 1 });
