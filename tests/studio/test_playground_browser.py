@@ -74,3 +74,26 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     browser.find_element("id", "stop").click()
     wait_until(browser, "return window.playground.state", lambda s: s == "stopped")
     assert console_errors(browser) == []
+
+
+def test_a_link_with_a_mistake_shows_what_to_fix_and_starts_once_fixed(studio, browser):
+    browser.get_log("browser")                              # forget the previous test's messages
+    browser.get(studio.url + "playground?dataset=spirals&hidden=4,99&seed=5")
+    status = wait_until(browser, "return document.getElementById('status').textContent",
+                        lambda text: "'hidden'" in text)
+    assert "[1, 32]" in status and "99" in status
+    assert browser.execute_script("return document.getElementById('status').className") == "status error"
+    assert browser.execute_script("return document.getElementById('pg-hidden').value") == "4,99"
+    assert browser.execute_script("return document.getElementById('pg-dataset').value") == "spirals"
+    assert studio.state["playground"].session is None
+    errors = console_errors(browser)                       # only the refused start itself
+    assert errors and all("/api/playground/start" in e["message"] and "400" in e["message"] for e in errors)
+
+    browser.execute_script("const h = document.getElementById('pg-hidden'); h.value = '4,9'; "
+                           "h.dispatchEvent(new Event('change'));")
+    wait_until(browser, "return location.search", lambda q: "hidden=4,9" in q)
+    assert "dataset=spirals" in browser.execute_script("return location.search")
+    wait_until(browser, "return window.playground.frames", lambda n: n >= 1)
+    assert studio.state["playground"].session.config["hidden"] == [4, 9]
+    assert studio.state["playground"].session.config["seed"] == 5
+    assert console_errors(browser) == []

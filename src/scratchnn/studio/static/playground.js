@@ -59,7 +59,10 @@
   const writeControls = (config) => {
     for (const f of fields) {
       const v = config[f.name];
-      if (f.kind === "features") featureBoxes().forEach((b) => { b.checked = v.includes(b.value); });
+      if (f.kind === "features") {
+        const chosen = Array.isArray(v) ? v : String(v).split(",").map((n) => n.trim());
+        featureBoxes().forEach((b) => { b.checked = chosen.includes(b.value); });
+      }
       else $("pg-" + f.name).value = Array.isArray(v) ? v.join(",") : String(v);
     }
   };
@@ -270,9 +273,13 @@
   for (const [k, v] of new URLSearchParams(location.search)) if (names.has(k)) given[k] = v;
   const state = await Studio.get("/api/playground/state");
   if (state.session && (Object.keys(given).length === 0 || state.query === location.search.slice(1))) adopt(state);
-  else await start(given, true);
+  else {
+    writeControls({ ...options.defaults, ...given });   // a link with a mistake: shown, to be fixed
+    await start(given, true);
+  }
 
   for (;;) {
+    if (!page.session) { await sleep(300); continue; }
     try {
       const frame = await Studio.get(`/api/playground/frame?after=${page.lastFrame}&wait=2`);
       if (frame.session !== page.session) {
