@@ -150,6 +150,19 @@ def test_circles_are_learned_and_a_network_without_hidden_layers_cannot_learn_xo
     assert frame_of(linear)["units"]["layers"] == []
 
 
+def test_resume_after_finishing_trains_as_many_epochs_again():
+    session = PlaygroundSession("t", parse_config({"epochs": 3, "points": 60}), EventBus())
+    session.start()
+    try:
+        wait_for(lambda: session.state == "finished")
+        assert session.epoch == 3 and "resume" in session.message
+        session.request("resume")
+        wait_for(lambda: session.state == "finished" and session.epoch == 6)
+        assert session.curve["epoch"] == list(range(7))
+    finally:
+        session.stop()
+
+
 def test_squared_inputs_let_a_network_without_hidden_layers_separate_the_circles():
     plain = run_session(dataset="circles", hidden=[], epochs=40, seed=0)
     squares = run_session(dataset="circles", hidden=[], features=["x1sq", "x2sq"], epochs=40, seed=0)

@@ -124,7 +124,7 @@ class PlaygroundSession:
         """(number, JSON bytes) of the newest frame, waiting up to ``wait`` s for one after ``after``."""
         end = time.monotonic() + wait
         with self._lock:
-            while self._frame_number <= after and self.state in ("running",):
+            while self._frame_number <= after and self.state == "running":
                 left = end - time.monotonic()
                 if left <= 0:
                     break
@@ -164,11 +164,11 @@ class PlaygroundSession:
             elif self.state in ("stopped", "failed"):
                 continue
             elif action == "pause":
-                self.state = "paused"
+                self.state, self.message = "paused", ""
             elif action in ("resume", "step"):
                 if self.state == "finished":
                     self.limit = self.epoch + self.config["epochs"]
-                self.state = "running"
+                self.state, self.message = "running", ""
                 self._step_until = self.epoch + 1 if action == "step" else None
         if self.state != before:
             self._make_frame()
