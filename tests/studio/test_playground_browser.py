@@ -58,7 +58,7 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     assert len({round(w, 1) for _, w, _ in strokes}) > 3
     # a learned XOR: the test accuracy shown on the page
     wait_until(browser, "return window.playground.frame.test_accuracy", lambda a: a is not None and a >= 0.9)
-    browser.set_window_size(1400, 1450)              # the whole page, loss curve included
+    browser.set_window_size(1400, 1550)              # the whole page, loss curve included
     time.sleep(0.5)
     browser.save_screenshot(os.path.join(screenshot_dir(), "playground.png"))
     browser.set_window_size(1400, 1000)

@@ -20,7 +20,7 @@
     features: "inputs", hidden: "hidden units (per layer)", activation: "activation", optimizer: "optimizer",
     learning_rate: "learning rate", l2: "L2 penalty", batch_size: "batch size", epochs: "epochs", seed: "seed" };
   for (const f of fields) {
-    const label = document.createElement("label");
+    const label = document.createElement(f.kind === "features" ? "div" : "label");   // no label in a label
     label.title = f.doc;
     label.append(LABELS[f.name] || f.name);
     let input;
@@ -254,7 +254,7 @@
     title: "Loss per epoch (binary cross-entropy, without the L2 penalty)", xLabel: "epoch", yLabel: "loss",
     series: [{ label: "training", stroke: BLUE }, { label: "test", stroke: RED }], height: 240, log: true });
   const pct = (a) => (a === null || a === undefined ? "-" : `${Math.round(100 * a)}%`);
-  const num = (v) => (v === null || v === undefined ? "-" : v.toFixed(3));
+  const num = (v) => (v === null || v === undefined ? "-" : v < 0.001 ? v.toExponential(1) : v.toFixed(3));
 
   function draw(frame) {
     page.frame = frame;
