@@ -1,31 +1,91 @@
-"""A real browser (headless Chromium) on the Train page during a live fit: no console errors, and
-the batch chart receives points."""
+"""A real browser (headless Chromium) on the Train page during a live fit: no console errors, the
+curves receive points, the per-layer panels fill, the controls follow the run's state, and a page
+opened in the middle of a run draws the history first."""
 import os
 import time
 
-from .client import console_errors, screenshot_dir
+from .client import console_errors, post, screenshot_dir
 from .test_live import fit_in_thread, small_model
 
-CHART_POINTS = "return window.studioCharts ? window.studioCharts.{}.data[0].length : 0"
+PAGE = "return window.studioPage ? window.studioPage.{} : null"
+POINTS = ("const c = window.studioCharts['{}']; "
+          "return c ? c.data[{}].filter((v) => v !== null && v !== undefined).length : 0")
+
+
+def wait_until(fn, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    return fn()
+
+
+def full_page_screenshot(browser, name):
+    """The whole page (the window made as tall as the page for a moment)."""
+    size = browser.get_window_size()
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(size["width"], max(size["height"], height + 140))
+    time.sleep(0.3)
+    browser.save_screenshot(os.path.join(screenshot_dir(), name))
+    browser.set_window_size(size["width"], size["height"])
+
+
+def disabled(browser, element_id):
+    return browser.execute_script(f"return document.getElementById('{element_id}').disabled")
 
 
 def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
     model = small_model()
     browser.get(studio.url + "train")
-    time.sleep(0.5)
-    thread, _ = fit_in_thread(model, studio, epochs=3)
+    assert wait_until(lambda: browser.execute_script("return !!document.querySelector('#nav a')"), 10)
+    assert disabled(browser, "pause") and disabled(browser, "stop")      # nothing trains yet
+    thread, _ = fit_in_thread(model, studio, epochs=40, validation_split=0.25, live={"stats_every": 4})
     try:
-        end = time.monotonic() + 60
-        points = 0
-        while time.monotonic() < end:
-            points = browser.execute_script(CHART_POINTS.format("batch"))
-            epochs = browser.execute_script(CHART_POINTS.format("epoch"))
-            if points >= 3 and epochs >= 1:
-                break
-            time.sleep(0.2)
-        assert points >= 3
+        # batch points (series 1), epoch points (2) and validation points (3) on the loss chart
+        assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 1)) >= 3)
+        assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 3)) >= 2)
+        assert wait_until(lambda: browser.execute_script(PAGE.format("stats")) >= 3)
+        rows = browser.execute_script("return document.querySelectorAll('#layer-table tr').length")
+        assert rows == 3                                      # a header and the two Dense layers
+        assert browser.execute_script("return document.querySelectorAll('#hists canvas').length") == 2
+        grads = browser.execute_script("return window.studioPage.layerCharts.gradient_norm.data[1]"
+                                       ".filter((v) => v > 0).length")
+        assert grads >= 2
+        assert not disabled(browser, "pause") and disabled(browser, "resume")
+        assert float(browser.execute_script("return document.getElementById('lr-now').textContent")) \
+            == float(model.optimizer.learning_rate)
+        post(studio, "/api/control", {"action": "pause"})
+        assert wait_until(lambda: disabled(browser, "pause") and not disabled(browser, "resume"), 20)
+        assert "paused" in browser.execute_script("return document.getElementById('run-state').textContent")
+        full_page_screenshot(browser, "train.png")
+        post(studio, "/api/control", {"action": "stop"})
         thread.join(60)
-        browser.save_screenshot(os.path.join(screenshot_dir(), "train.png"))
+        assert wait_until(lambda: disabled(browser, "stop") and disabled(browser, "pause"), 20)
+        assert "stopped" in browser.execute_script("return document.getElementById('run-state').textContent")
         assert console_errors(browser) == []
     finally:
+        post(studio, "/api/control", {"action": "stop"})
+        thread.join(60)
+
+
+def test_a_page_opened_mid_run_draws_the_history_so_far(studio, browser):
+    model = small_model()
+    thread, _ = fit_in_thread(model, studio, epochs=200, validation_split=0.25, live={"stats_every": 4})
+    try:
+        from .client import EventReader
+        reader = EventReader(studio)
+        reader.wait_for(lambda e: e["kind"] == "epoch" and e["epoch"] >= 2, timeout=60)
+        post(studio, "/api/control", {"action": "pause"})
+        reader.wait_for(lambda e: e["kind"] == "control" and e["action"] == "pause", timeout=20)
+        reader.close()
+        browser.get(studio.url + "train")
+        epochs_done = len([e for e in studio.bus.events_after(0) if e["kind"] == "epoch"])
+        assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 2)) >= epochs_done)
+        assert browser.execute_script(PAGE.format("stats")) >= 3
+        assert disabled(browser, "pause") and not disabled(browser, "resume")   # it knows it is paused
+        assert console_errors(browser) == []
+    finally:
+        post(studio, "/api/control", {"action": "stop"})
         thread.join(60)

@@ -24,9 +24,12 @@ def data(n=512):
     return x, x.sum(axis=1, keepdims=True)
 
 
-def fit_in_thread(model, studio, epochs, batch_size=16, **kwargs):
-    x, y = data()
-    live = Live(studio, print_fn=None, batch_rate=1000)
+def fit_in_thread(model, studio, epochs, batch_size=16, live=None, x=None, y=None, **kwargs):
+    """``model.fit`` with a ``Live`` callback (``live``: its arguments) in a thread; returns the
+    thread and a dict that receives the history."""
+    if x is None:
+        x, y = data()
+    live = Live(studio, **{"print_fn": None, "batch_rate": 1000, **(live or {})})
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("history", model.fit(
         x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[live], **kwargs)), daemon=True)
