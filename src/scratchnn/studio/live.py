@@ -28,6 +28,7 @@ import webbrowser
 
 from ..callbacks import Callback
 from ..inspect import Diagnostics, TrainingMonitor
+from ..inspect.capture import leaf_layers
 from .app import Studio
 from .controls import Controls
 from .sources import LiveSource
@@ -115,6 +116,9 @@ class Live(Callback):
             if self.notebook:
                 show_in_notebook(self.page_url, self.notebook)
         self.step, self.epoch, self._last_sent, self._records, self._hints = 0, 0, 0.0, 0, 0
+        if self.monitor is not None:     # the layers that learn or apply an activation (not a scaler's
+            self.monitor.layers = [layer for layer in leaf_layers(self.model)       # fixed statistics)
+                                   if layer.trainable_weights or layer.output_activation() is not None]
         for helper in self._helpers():
             helper.on_train_begin(logs)
         self.source = self.studio.add_source("live", LiveSource(self.model))
