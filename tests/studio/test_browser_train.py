@@ -89,3 +89,26 @@ def test_a_page_opened_mid_run_draws_the_history_so_far(studio, browser):
     finally:
         post(studio, "/api/control", {"action": "stop"})
         thread.join(60)
+
+
+def test_a_hints_fix_is_one_click_in_the_page(studio, browser):
+    from .test_train import diverging_model
+    model = diverging_model()
+    browser.get(studio.url + "train")
+    thread, _ = fit_in_thread(model, studio, epochs=500)
+    try:
+        assert wait_until(lambda: browser.execute_script("return document.querySelectorAll('.hint').length"))
+        text = browser.execute_script("return document.querySelector('.hint').textContent")
+        assert "Learning rate too high" in text and "learning rate too high" in text
+        button = browser.find_element("css selector", ".hint button.fix")
+        assert button.text == "Apply: learning rate 5 -> 0.5"
+        full_page_screenshot(browser, "train-hint.png")
+        button.click()
+        assert wait_until(lambda: float(model.optimizer.learning_rate) == 0.5, 20)
+        assert wait_until(lambda: browser.execute_script(
+            "return document.getElementById('lr-now').textContent") == "0.5", 20)
+        assert button.text.startswith("Applied") and not button.is_enabled()
+        assert console_errors(browser) == []
+    finally:
+        post(studio, "/api/control", {"action": "stop"})
+        thread.join(60)
