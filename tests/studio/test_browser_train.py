@@ -5,7 +5,7 @@ import os
 import time
 
 from .client import console_errors, post, screenshot_dir
-from .test_live import fit_in_thread, small_model
+from .test_live import FAST_STATS, fit_in_thread, small_model
 
 PAGE = "return window.studioPage ? window.studioPage.{} : null"
 POINTS = ("const c = window.studioCharts['{}']; "
@@ -41,7 +41,7 @@ def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
     browser.get(studio.url + "train")
     assert wait_until(lambda: browser.execute_script("return !!document.querySelector('#nav a')"), 10)
     assert disabled(browser, "pause") and disabled(browser, "stop")      # nothing trains yet
-    thread, _ = fit_in_thread(model, studio, epochs=40, validation_split=0.25, live={"stats_every": 4})
+    thread, _ = fit_in_thread(model, studio, epochs=40, validation_split=0.25, live=FAST_STATS)
     try:
         # batch points (series 1), epoch points (2) and validation points (3) on the loss chart
         assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 1)) >= 3)
@@ -72,7 +72,7 @@ def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
 
 def test_a_page_opened_mid_run_draws_the_history_so_far(studio, browser):
     model = small_model()
-    thread, _ = fit_in_thread(model, studio, epochs=200, validation_split=0.25, live={"stats_every": 4})
+    thread, _ = fit_in_thread(model, studio, epochs=200, validation_split=0.25, live=FAST_STATS)
     try:
         from .client import EventReader
         reader = EventReader(studio)

@@ -12,6 +12,10 @@ from scratchnn.studio import Live
 from .client import EventReader, get, post
 
 
+#: ``Live`` arguments for tests: statistics every 4 batches, whatever the time between them.
+FAST_STATS = {"stats_every": 4, "stats_interval": 0}
+
+
 def small_model():
     model = models.Sequential([layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")

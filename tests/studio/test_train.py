@@ -12,13 +12,14 @@ from scratchnn.studio import Studio
 from scratchnn.studio.train import FIXES, TrainLog, hint_fix
 
 from .client import EventReader, get, post
-from .test_live import fit_in_thread, small_model
+from .test_live import FAST_STATS, fit_in_thread, small_model
 
 
 def test_stats_events_carry_every_layers_statistics_every_few_batches(studio):
     reader = EventReader(studio)
     model = small_model()
-    thread, _ = fit_in_thread(model, studio, epochs=2, live={"stats_every": 5})   # 32 steps per epoch
+    thread, _ = fit_in_thread(model, studio, epochs=2,                      # 32 steps per epoch
+                              live={"stats_every": 5, "stats_interval": 0})
     thread.join(120)
     try:
         reader.wait_for(lambda e: e["kind"] == "train_end", timeout=20)
@@ -96,7 +97,7 @@ def test_every_diagnostics_hint_has_a_fix_or_is_known_to_have_none():
 def test_history_lets_a_late_page_draw_the_whole_run_then_follow_it(studio):
     reader = EventReader(studio)
     model = small_model()
-    thread, _ = fit_in_thread(model, studio, epochs=300, validation_split=0.25, live={"stats_every": 4})
+    thread, _ = fit_in_thread(model, studio, epochs=300, validation_split=0.25, live=FAST_STATS)
     try:
         reader.wait_for(lambda e: e["kind"] == "epoch" and e["epoch"] >= 2, timeout=60)
         post(studio, "/api/control", {"action": "pause"})

@@ -8,9 +8,11 @@ obeys its controls:
 
 * ``train_begin``, ``batch`` (at most ``batch_rate`` per second, and always the last batch of an
   epoch), ``epoch`` (training and validation logs), ``train_end``;
-* ``stats`` every ``stats_every`` batches: per-layer gradient norms, the share of inactive ReLU
-  units, update/weight ratios and weight histograms against the initial ones, measured by a
-  ``scratchnn.inspect.TrainingMonitor`` on the training thread (the model's public hooks only);
+* ``stats`` at the first batch, then every ``stats_every`` batches but at most once every
+  ``stats_interval`` seconds: per-layer gradient norms, the share of inactive ReLU units,
+  update/weight ratios and weight histograms against the initial ones, measured by a
+  ``scratchnn.inspect.TrainingMonitor`` on the training thread (the model's public hooks only; the
+  monitor is handed only the batches to record), and once more when training ends;
 * ``hint``: each ``scratchnn.inspect.Diagnostics`` hint in plain words, with the control that
   fixes it where one does (``train.hint_fix``: "learning rate too high -> 0.0001");
 * controls (``controls.py``): pause, resume, one more epoch, stop (``model.stop_training``: ``fit``
@@ -18,9 +20,10 @@ obeys its controls:
 * while it trains, the pages' requests to look inside the model run on the training thread,
   between batches (``sources.LiveSource``).
 
-Overhead: publishing an event costs a lock and a small dict; the statistics cost one forward pass
-of ``probe_size`` samples and a few reductions over the weights, every ``stats_every`` batches
-only (``bench/studio.py`` measures it).
+Overhead: publishing an event costs a lock and a small dict; a record of the statistics costs one
+forward pass of ``probe_size`` samples and a few reductions over the weights (a few milliseconds
+for the MNIST MLP), hence the time limit: at most twice a second by default, whatever the speed of
+the batches (``bench/studio.py`` measures it).
 """
 import math
 import time
@@ -44,8 +47,10 @@ class Live(Callback):
 
     Arguments: ``studio`` (a ``Studio`` to publish on; by default a new one is made and started),
     ``host``/``port`` for that new one, ``open_browser`` (open the page; default False),
-    ``batch_rate`` (most batch events per second, default 20), ``stats_every`` (batches between two
-    records of layer statistics, default 25; ``stats=False``: none), ``probe_size`` (samples the
+    ``batch_rate`` (most batch events per second, default 20), ``stats_every`` (fewest batches
+    between two records of layer statistics, default 10), ``stats_interval`` (fewest seconds
+    between two records, default 0.5; 0: every ``stats_every`` batches exactly), ``stats``
+    (False: no statistics), ``probe_size`` (samples the
     activations are measured on, default 64), ``hints`` (run ``Diagnostics``, default True),
     ``keep_serving`` (keep the studio open after ``fit``; default True, so the page stays
     readable), ``notebook`` (in a Jupyter notebook, show the page under the cell: ``'iframe'``,
@@ -53,7 +58,7 @@ class Live(Callback):
     """
 
     def __init__(self, studio=None, host="127.0.0.1", port=0, open_browser=False, batch_rate=20.0,
-                 stats_every=25, probe_size=64, stats=True, hints=True, keep_serving=True,
+                 stats_every=10, stats_interval=0.5, probe_size=64, stats=True, hints=True, keep_serving=True,
                  notebook="iframe", print_fn=print):
         super().__init__()
         if not (isinstance(batch_rate, (int, float)) and math.isfinite(batch_rate) and batch_rate > 0):
@@ -62,6 +67,9 @@ class Live(Callback):
         for name, value in (("stats_every", stats_every), ("probe_size", probe_size)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"Live: {name} must be a positive integer, got {value!r}")
+        if not (isinstance(stats_interval, (int, float)) and math.isfinite(stats_interval)
+                and stats_interval >= 0):
+            raise ValueError(f"Live: stats_interval must be a number of seconds >= 0, got {stats_interval!r}")
         if notebook not in ("iframe", "link", None):
             raise ValueError(f"Live: notebook must be 'iframe', 'link' or None, got {notebook!r}")
         if studio is None:
@@ -70,13 +78,15 @@ class Live(Callback):
         self.open_browser = bool(open_browser)
         self.min_interval = 1.0 / float(batch_rate)
         self.stats_every = stats_every
+        self.stats_interval = float(stats_interval)
         self.keep_serving = bool(keep_serving)
         self.notebook = notebook
         self.print_fn = print_fn
         self.controls = studio.state.setdefault("controls", Controls())
         self.log = train_log(studio)
         self.events = LoggedBus(studio.bus, self.log)
-        self.monitor = TrainingMonitor(every=stats_every, probe_size=probe_size, bins=30) if stats else None
+        # every=1: it records each batch it is handed; Live hands it only the batches due
+        self.monitor = TrainingMonitor(every=1, probe_size=probe_size, bins=30) if stats else None
         self.diagnostics = Diagnostics(print_fn=None, probe_size=probe_size) if hints else None
         self.source = None
         self.step = 0
@@ -84,6 +94,8 @@ class Live(Callback):
         self._last_sent = 0.0
         self._records = 0
         self._hints = 0
+        self._stats_due = False
+        self._stats_step = self._stats_time = None
 
     @property
     def url(self):
@@ -116,6 +128,7 @@ class Live(Callback):
             if self.notebook:
                 show_in_notebook(self.page_url, self.notebook)
         self.step, self.epoch, self._last_sent, self._records, self._hints = 0, 0, 0.0, 0, 0
+        self._stats_due, self._stats_step, self._stats_time = False, None, None
         if self.monitor is not None:     # the layers that learn or apply an activation (not a scaler's
             self.monitor.layers = [layer for layer in leaf_layers(self.model)       # fixed statistics)
                                    if layer.trainable_weights or layer.output_activation() is not None]
@@ -134,13 +147,24 @@ class Live(Callback):
             helper.on_epoch_begin(epoch, logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        for helper in self._helpers():
-            helper.on_train_batch_begin(batch, logs)
+        if self.diagnostics is not None:
+            self.diagnostics.on_train_batch_begin(batch, logs)
+        if self.monitor is not None:
+            now = time.monotonic()
+            self._stats_due = self._stats_step is None or (
+                self.step - self._stats_step >= self.stats_every
+                and now - self._stats_time >= self.stats_interval)
+            if self._stats_due:
+                self._stats_step, self._stats_time = self.step, now
+                self.monitor.on_train_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        for helper in self._helpers():
-            helper.on_train_batch_end(batch, logs)
+        if self.diagnostics is not None:
+            self.diagnostics.on_train_batch_end(batch, logs)
+        if self._stats_due:
+            self._stats_due = False
+            self.monitor.on_train_batch_end(batch, logs)
         now = time.monotonic()
         last_of_epoch = (self.params or {}).get("steps") == batch + 1
         if now - self._last_sent >= self.min_interval or last_of_epoch:
