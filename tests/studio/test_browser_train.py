@@ -4,8 +4,12 @@ opened in the middle of a run draws the history first."""
 import os
 import time
 
+import numpy as np
+
+from scratchnn import layers, models
+
 from .client import console_errors, post, screenshot_dir
-from .test_live import FAST_STATS, fit_in_thread, small_model
+from .test_live import FAST_STATS, data, fit_in_thread, small_model
 
 PAGE = "return window.studioPage ? window.studioPage.{} : null"
 POINTS = ("const c = window.studioCharts['{}']; "
@@ -36,17 +40,28 @@ def disabled(browser, element_id):
     return browser.execute_script(f"return document.getElementById('{element_id}').disabled")
 
 
+def classifier():
+    model = models.Sequential([layers.Input((4,)), layers.Dense(16, activation="relu"),
+                               layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, _ = data()
+    return model, x, np.digitize(x[:, 0] + x[:, 1], [-0.5, 0.5])
+
+
 def test_train_page_shows_the_live_fit_without_console_errors(studio, browser):
-    model = small_model()
+    model, x, y = classifier()
     browser.get(studio.url + "train")
     assert wait_until(lambda: browser.execute_script("return !!document.querySelector('#nav a')"), 10)
     assert disabled(browser, "pause") and disabled(browser, "stop")      # nothing trains yet
-    thread, _ = fit_in_thread(model, studio, epochs=40, validation_split=0.25, live=FAST_STATS)
+    thread, _ = fit_in_thread(model, studio, epochs=5000, validation_split=0.25, live=FAST_STATS, x=x, y=y)
     try:
-        # batch points (series 1), epoch points (2) and validation points (3) on the loss chart
-        assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 1)) >= 3)
-        assert wait_until(lambda: browser.execute_script(POINTS.format("loss", 3)) >= 2)
+        # batch points (series 1), epoch points (2) and validation points (3) on the loss chart,
+        # and on the accuracy chart (every metric has its own)
+        for chart in ("loss", "accuracy"):
+            assert wait_until(lambda c=chart: browser.execute_script(POINTS.format(c, 1)) >= 3)
+            assert wait_until(lambda c=chart: browser.execute_script(POINTS.format(c, 3)) >= 2)
         assert wait_until(lambda: browser.execute_script(PAGE.format("stats")) >= 3)
+        time.sleep(1.0)                                       # a few more epochs for the screenshot
         rows = browser.execute_script("return document.querySelectorAll('#layer-table tr').length")
         assert rows == 3                                      # a header and the two Dense layers
         assert browser.execute_script("return document.querySelectorAll('#hists canvas').length") == 2

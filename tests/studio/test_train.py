@@ -162,3 +162,14 @@ def test_live_refuses_bad_arguments_before_any_studio_starts():
             Live(studio, **kwargs)
     assert not studio.running
     np.testing.assert_equal(studio.bus.last_id, 0)
+
+
+def test_batch_events_are_throttled_by_the_training_threads_clock_but_each_epochs_last_is_sent(studio):
+    from scratchnn.studio import Live
+    ticks = iter(np.arange(0.0, 1000.0, 1 / 64))      # each batch takes 1/64 s of processor time
+    live = Live(studio, print_fn=None, batch_rate=16, stats=False, hints=False)   # one per 4/64 s
+    live.clock = lambda: float(next(ticks))
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+    small_model().fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[live])   # 16 steps per epoch
+    steps = [e["step"] for e in studio.bus.events_after(0) if e["kind"] == "batch"]
+    assert steps == [1, 5, 9, 13, 16, 20, 24, 28, 32]

@@ -20,10 +20,12 @@ obeys its controls:
 * while it trains, the pages' requests to look inside the model run on the training thread,
   between batches (``sources.LiveSource``).
 
-Overhead: publishing an event costs a lock and a small dict; a record of the statistics costs one
-forward pass of ``probe_size`` samples and a few reductions over the weights (a few milliseconds
-for the MNIST MLP), hence the time limit: at most twice a second by default, whatever the speed of
-the batches (``bench/studio.py`` measures it).
+Overhead: publishing an event costs a lock and a small dict (and the server thread's JSON); a
+record of the statistics costs one forward pass of ``probe_size`` samples and a few reductions over
+the weights (a few milliseconds for the MNIST MLP), hence the time limits: ``batch_rate`` and
+``stats_interval`` are counted in seconds of the training thread's processor time
+(``time.thread_time``), so the studio's share stays the same on a busy machine, where training gets
+the processor only part of the time (``bench/studio.py`` measures it).
 """
 import math
 import time
@@ -47,9 +49,9 @@ class Live(Callback):
 
     Arguments: ``studio`` (a ``Studio`` to publish on; by default a new one is made and started),
     ``host``/``port`` for that new one, ``open_browser`` (open the page; default False),
-    ``batch_rate`` (most batch events per second, default 20), ``stats_every`` (fewest batches
-    between two records of layer statistics, default 10), ``stats_interval`` (fewest seconds
-    between two records, default 0.5; 0: every ``stats_every`` batches exactly), ``stats``
+    ``batch_rate`` (most batch events per second of training, default 20), ``stats_every`` (fewest
+    batches between two records of layer statistics, default 10), ``stats_interval`` (fewest seconds
+    of training between two records, default 0.5; 0: every ``stats_every`` batches exactly), ``stats``
     (False: no statistics), ``probe_size`` (samples the
     activations are measured on, default 64), ``hints`` (run ``Diagnostics``, default True),
     ``keep_serving`` (keep the studio open after ``fit``; default True, so the page stays
@@ -58,7 +60,8 @@ class Live(Callback):
     """
 
     def __init__(self, studio=None, host="127.0.0.1", port=0, open_browser=False, batch_rate=20.0,
-                 stats_every=10, stats_interval=0.5, probe_size=64, stats=True, hints=True, keep_serving=True,
+                 stats_every=10, stats_interval=0.5, probe_size=64, stats=True, hints=True,
+                 keep_serving=True,
                  notebook="iframe", print_fn=print):
         super().__init__()
         if not (isinstance(batch_rate, (int, float)) and math.isfinite(batch_rate) and batch_rate > 0):
@@ -91,11 +94,12 @@ class Live(Callback):
         self.source = None
         self.step = 0
         self.epoch = 0
-        self._last_sent = 0.0
+        self._last_sent = -math.inf
         self._records = 0
         self._hints = 0
         self._stats_due = False
         self._stats_step = self._stats_time = None
+        self.clock = time.thread_time     # the training thread's processor time (see the notes)
 
     @property
     def url(self):
@@ -127,7 +131,7 @@ class Live(Callback):
                 webbrowser.open(self.page_url)
             if self.notebook:
                 show_in_notebook(self.page_url, self.notebook)
-        self.step, self.epoch, self._last_sent, self._records, self._hints = 0, 0, 0.0, 0, 0
+        self.step, self.epoch, self._last_sent, self._records, self._hints = 0, 0, -math.inf, 0, 0
         self._stats_due, self._stats_step, self._stats_time = False, None, None
         if self.monitor is not None:     # the layers that learn or apply an activation (not a scaler's
             self.monitor.layers = [layer for layer in leaf_layers(self.model)       # fixed statistics)
@@ -150,7 +154,7 @@ class Live(Callback):
         if self.diagnostics is not None:
             self.diagnostics.on_train_batch_begin(batch, logs)
         if self.monitor is not None:
-            now = time.monotonic()
+            now = self.clock()
             self._stats_due = self._stats_step is None or (
                 self.step - self._stats_step >= self.stats_every
                 and now - self._stats_time >= self.stats_interval)
@@ -165,7 +169,7 @@ class Live(Callback):
         if self._stats_due:
             self._stats_due = False
             self.monitor.on_train_batch_end(batch, logs)
-        now = time.monotonic()
+        now = self.clock()
         last_of_epoch = (self.params or {}).get("steps") == batch + 1
         if now - self._last_sent >= self.min_interval or last_of_epoch:
             self._last_sent = now

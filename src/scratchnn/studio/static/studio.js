@@ -48,7 +48,9 @@ const Studio = (() => {
     const opts = {
       title, width, height,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: xLabel }, { label: yLabel }],
+      axes: [{ label: xLabel }, log ? { label: yLabel, values: (u, ticks) => ticks.map(
+        (v) => v === null ? "" : (v >= 0.01 && v < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(0))) }
+        : { label: yLabel }],
       series: [{ label: xLabel }].concat(series.map((s) => Object.assign({ width: 2, spanGaps: true }, s))),
     };
     const data = [[]].concat(series.map(() => []));
