@@ -12,7 +12,7 @@ from scratchnn.studio import Studio
 from scratchnn.studio.train import FIXES, TrainLog, hint_fix
 
 from .client import EventReader, get, post
-from .test_live import FAST_STATS, fit_in_thread, small_model
+from .test_live import FAST_STATS, data, fit_in_thread, small_model
 
 
 def test_stats_events_carry_every_layers_statistics_every_few_batches(studio):
@@ -173,3 +173,28 @@ def test_batch_events_are_throttled_by_the_training_threads_clock_but_each_epoch
     small_model().fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[live])   # 16 steps per epoch
     steps = [e["step"] for e in studio.bus.events_after(0) if e["kind"] == "batch"]
     assert steps == [1, 5, 9, 13, 16, 20, 24, 28, 32]
+
+
+def test_train_log_thins_long_runs_to_bounded_memory():
+    log = TrainLog(max_points=8)
+    for step in range(1, 21):
+        log.add({"id": step, "kind": "batch", "step": step, "epoch": 0, "loss": 1.0 / step})
+        log.add({"id": 100 + step, "kind": "stats", "step": step, "layers": [], "histograms": {}})
+    snap = log.snapshot()
+    assert 4 <= len(snap["batches"]["step"]) <= 8 and snap["batches"]["step"][0] == 1
+    assert snap["batches"]["loss"] == [1.0 / s for s in snap["batches"]["step"]]     # rows stay aligned
+    assert 4 <= len(snap["stats"]) <= 8
+    with pytest.raises(ValueError, match="max_points must be at least 2"):
+        TrainLog(max_points=1)
+
+
+def test_live_keeps_only_what_it_still_needs_of_the_monitors_records(studio):
+    from scratchnn.studio import Live
+    live = Live(studio, print_fn=None, stats_every=1, stats_interval=0, hints=False)
+    x, y = data()
+    small_model().fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[live])
+    stats = [e for e in studio.bus.events_after(0) if e["kind"] == "stats"]
+    assert len(stats) == 65                                       # every step, and the final record
+    assert len(live.monitor.records) == 2                         # the newest record's two layers
+    assert all(len(kept) == 2 for kept in live.monitor.weight_histograms.values())
+    assert stats[-1]["initial"] == stats[0]["histograms"]         # the initial histograms survive

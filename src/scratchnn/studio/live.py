@@ -216,6 +216,14 @@ class Live(Callback):
         self.events.publish("stats", step=self.step, epoch=self.epoch,
                             learning_rate=self.controls.learning_rate(), layers=layers,
                             histograms=histograms, initial=initial)
+        # what is published is kept by the TrainLog: the monitor keeps only the newest record and
+        # the first and newest histograms, so a long run does not grow its memory
+        del monitor.records[:-len(names) or len(monitor.records)]
+        monitor.steps.clear()
+        self._records = 0
+        for store in (monitor.weight_histograms, monitor.activation_histograms):
+            for kept in store.values():
+                del kept[1:-1]
 
     def _publish_hints(self):
         """A ``hint`` event for each new ``Diagnostics`` hint, with its fix if a control applies it."""

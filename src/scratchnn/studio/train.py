@@ -50,9 +50,15 @@ class TrainLog:
     ``add(event)`` files each event the ``Live`` callback publishes; ``snapshot()`` is what
     ``/api/train/history`` returns. Batch events are kept as columns (``{"step": [...], "loss":
     [...], ...}``, ``None`` where a batch lacks a log); stats rows without their histograms, plus
-    the newest and the initial histograms."""
+    the newest and the initial histograms.
 
-    def __init__(self):
+    Memory stays bounded on long runs: when more than ``max_points`` batch points (or stats rows)
+    are kept, every second one is dropped, so the curve keeps its shape at half the resolution."""
+
+    def __init__(self, max_points=20000):
+        if int(max_points) < 2:
+            raise ValueError(f"TrainLog: max_points must be at least 2, got {max_points!r}")
+        self.max_points = int(max_points)
         self._lock = threading.Lock()
         self.clear()
 
@@ -77,6 +83,8 @@ class TrainLog:
                 self.epochs.append(event)
             elif kind == "stats":
                 self.stats.append({k: v for k, v in event.items() if k not in ("histograms", "initial")})
+                if len(self.stats) > self.max_points:
+                    self.stats[:] = self.stats[::2]
                 self.histograms = event.get("histograms", {})
                 self.initial = event.get("initial", {})
             elif kind == "hint":
@@ -97,6 +105,9 @@ class TrainLog:
         for column in columns.values():
             if len(column) == n:
                 column.append(None)
+        if n + 1 > self.max_points:
+            for column in columns.values():
+                column[:] = column[::2]
 
     def snapshot(self):
         with self._lock:
