@@ -152,3 +152,17 @@ def test_run_folders_and_the_options_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--studio-exti"])
     assert "did you mean --studio-exit?" in capsys.readouterr().err
+
+
+def test_train_studio_opens_the_train_page_in_a_browser_unless_told_not_to(tmp_path, monkeypatch, capsys):
+    import webbrowser
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    monkeypatch.setenv("SCRATCHNN_HOME", str(tmp_path / "home"))
+    argv = ["train", "--dataset", "iris", "--epochs", "2", "--out", str(tmp_path / "runs"), "--quiet",
+            "--studio", "--studio-exit"]
+    assert main(argv + ["--name", "a"]) == 0
+    url = re.search(r"studio: (http://127\.0\.0\.1:\d+/train)", capsys.readouterr().out)[1]
+    assert opened == [url]
+    assert main(argv + ["--name", "b", "--no-browser"]) == 0
+    assert len(opened) == 1 and "studio: http://127.0.0.1:" in capsys.readouterr().out
