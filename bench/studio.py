@@ -3,7 +3,7 @@
 The seed MLP of ``scratchnn train`` (MNIST: Rescaling, Flatten, Dense(50, relu), Dense(10, softmax),
 Adam(1e-3), batch 32, validation split 0.1, sparse categorical cross-entropy and accuracy) is trained
 for five epochs (as ``scratchnn train`` does), with the studio off (no callback) and on
-(``scratchnn.studio.Live`` with its defaults: at most 20 batch events per second of training,
+(``scratchnn.studio.Live`` with its defaults: at most 10 batch events per second of training,
 per-layer statistics every 10 batches and at most every 0.5 s of training, ``Diagnostics`` hints,
 and one Server-Sent Events client reading ``/api/events`` the whole time in another process, as an
 open page does). Same seed for every run; the modes alternate (off, on, then on, off, ...) for

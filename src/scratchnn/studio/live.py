@@ -49,7 +49,7 @@ class Live(Callback):
 
     Arguments: ``studio`` (a ``Studio`` to publish on; by default a new one is made and started),
     ``host``/``port`` for that new one, ``open_browser`` (open the page; default False),
-    ``batch_rate`` (most batch events per second of training, default 20), ``stats_every`` (fewest
+    ``batch_rate`` (most batch events per second of training, default 10), ``stats_every`` (fewest
     batches between two records of layer statistics, default 10), ``stats_interval`` (fewest seconds
     of training between two records, default 0.5; 0: every ``stats_every`` batches exactly), ``stats``
     (False: no statistics), ``probe_size`` (samples the
@@ -59,7 +59,7 @@ class Live(Callback):
     ``'link'`` or None; default ``'iframe'``), ``print_fn`` (where the URL is printed; None: nowhere).
     """
 
-    def __init__(self, studio=None, host="127.0.0.1", port=0, open_browser=False, batch_rate=20.0,
+    def __init__(self, studio=None, host="127.0.0.1", port=0, open_browser=False, batch_rate=10.0,
                  stats_every=10, stats_interval=0.5, probe_size=64, stats=True, hints=True,
                  keep_serving=True,
                  notebook="iframe", print_fn=print):
