@@ -12,6 +12,10 @@ from scratchnn.studio import Live
 from .client import EventReader, get, post
 
 
+#: ``Live`` arguments for tests: statistics every 4 batches, whatever the time between them.
+FAST_STATS = {"stats_every": 4, "stats_interval": 0}
+
+
 def small_model():
     model = models.Sequential([layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
@@ -24,9 +28,12 @@ def data(n=512):
     return x, x.sum(axis=1, keepdims=True)
 
 
-def fit_in_thread(model, studio, epochs, batch_size=16, **kwargs):
-    x, y = data()
-    live = Live(studio, print_fn=None, batch_rate=1000)
+def fit_in_thread(model, studio, epochs, batch_size=16, live=None, x=None, y=None, **kwargs):
+    """``model.fit`` with a ``Live`` callback (``live``: its arguments) in a thread; returns the
+    thread and a dict that receives the history."""
+    if x is None:
+        x, y = data()
+    live = Live(studio, **{"print_fn": None, "batch_rate": 1000, **(live or {})})
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("history", model.fit(
         x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[live], **kwargs)), daemon=True)
@@ -115,3 +122,37 @@ def test_controls_after_training_are_refused(studio):
     assert status == 409
     status, body = post(studio, "/api/control", {"action": "dance"})
     assert status == 400 and "unknown control" in body["error"]
+
+
+def test_in_a_notebook_live_prints_the_url_and_shows_the_page_under_the_cell(monkeypatch):
+    import sys
+    import types
+
+    from scratchnn.studio import Studio
+    from scratchnn.studio.live import show_in_notebook
+
+    shown, printed = [], []
+    shell = types.SimpleNamespace(kernel=None)
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    display = types.ModuleType("IPython.display")
+    display.display = shown.append
+    display.IFrame = lambda src, width, height: ("iframe", src, width, height)
+    display.HTML = lambda html: ("html", html)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display)
+    assert show_in_notebook("http://127.0.0.1:1/train") is False      # a terminal IPython: no kernel
+    assert shown == []
+    shell.kernel = object()                                            # a notebook's kernel
+    studio = Studio()
+    try:
+        x, y = data(64)
+        small_model().fit(x, y, epochs=1, verbose=0, callbacks=[Live(studio, print_fn=printed.append)])
+        assert printed == [f"studio: {studio.url}train"]
+        assert shown == [("iframe", f"{studio.url}train", "100%", 760)]
+        assert show_in_notebook(studio.url, how="link") is True
+        assert shown[-1][0] == "html" and f'href="{studio.url}"' in shown[-1][1]
+    finally:
+        studio.stop()
+    monkeypatch.setitem(sys.modules, "IPython", None)                  # IPython not installed
+    assert show_in_notebook("http://127.0.0.1:1/train") is False

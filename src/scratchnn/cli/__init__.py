@@ -12,6 +12,8 @@
     scratchnn datasets list | fetch NAME | path [NAME]
     scratchnn lab                            # the learning-lab experiments
     scratchnn lab optimizers --out figs      # run one: figures (PNG), report.txt, numbers.json
+    scratchnn train --studio                 # watch and steer the training live in a browser
+    scratchnn studio runs                    # browse and compare finished runs (cli/studio.py)
 
 User errors print one line (no traceback): exit status 2 for a mistake of the user (a bad
 option, a missing or unsuitable file), 1 for a failure that is not the user's (a data set that
@@ -25,7 +27,7 @@ import sys
 from .. import datasets
 from ..functional import ACTIVATIONS
 from ..optimizers import OPTIMIZERS
-from . import export, gpt, lab, search, train, use
+from . import export, gpt, lab, search, studio, train, use
 from .data import TASKS, task
 from .errors import CLIError, dataset_unavailable, did_you_mean
 from .train import MODELS
@@ -129,6 +131,7 @@ def parser():
     t.add_argument("--distributed", action="store_true",
                    help="data-parallel training over MPI, under mpiexec -n RANKS (mlp, cnn): --batch-size "
                         "samples per rank and step; rank 0 writes the run (pip install 'scratchnn[mpi]')")
+    studio.add_train_options(t)
     g = t.add_argument_group("gpt (--model gpt; an epoch is --steps-per-epoch steps, see cli/gpt.py)")
     g.add_argument("--layers", type=_positive_int, help="transformer blocks (default: 4)")
     g.add_argument("--heads", type=_positive_int, help="attention heads per block (default: 4)")
@@ -232,6 +235,7 @@ def parser():
     la.add_argument("--quick", action="store_true", help="a smaller, faster run that shows the same things")
     la.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     la.add_argument("--quiet", action="store_true", help="print only errors")
+    studio.add_parser(sub)
     p.subcommands = dict(sub.choices)
     return p
 
@@ -243,9 +247,14 @@ def train_command(args):
     if gpt.wants(args):
         if getattr(args, "distributed", False):
             raise CLIError("--distributed trains the mlp and the cnn, not --model gpt", usage=True)
-        return gpt.train(args)
-    gpt.check_other_model(args)
-    return train.run(args)
+    else:
+        gpt.check_other_model(args)
+    session = studio.training_studio(args)       # --studio: serves the live page (cli/studio.py)
+    try:
+        return gpt.train(args, session) if gpt.wants(args) else train.run(args, session)
+    finally:
+        if session is not None:
+            session.close()
 
 
 def datasets_command(args):
@@ -294,7 +303,7 @@ def main(argv=None):
     args.argv = argv
     commands = {"train": train_command, "evaluate": use.evaluate, "predict": use.predict,
                 "search": search.run, "datasets": datasets_command, "lab": lab.run, "generate": gpt.generate,
-                "export": export.run}
+                "export": export.run, "studio": studio.run}
     try:
         return commands[args.command](args)
     except CLIError as e:

@@ -122,8 +122,8 @@ def _run_dir(args, dataset):
     return path
 
 
-def train(args):
-    """``scratchnn train --model gpt``: see the module docstring."""
+def train(args, studio=None):
+    """``scratchnn train --model gpt``: see the module docstring (``studio``: as ``train.run``'s)."""
     settings = _options(args)
     check_out_folder(args.out)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") % 2**31
@@ -155,7 +155,7 @@ def train(args):
     if not args.quiet:
         print(summary.getvalue(), end="")
 
-    cbs = [_callbacks.CSVLogger(os.path.join(out_dir, "history.csv"))]
+    cbs = [_callbacks.CSVLogger(os.path.join(out_dir, "history.csv"))] + (studio.callbacks if studio else [])
     if args.early_stopping is not None:
         cbs.append(_callbacks.EarlyStopping(monitor="val_loss", patience=args.early_stopping,
                                             restore_best_weights=True, verbose=0 if args.quiet else 1))
@@ -190,6 +190,8 @@ def train(args):
     say(f"time: data {t_data:.1f} s, training {t_train:.1f} s, validation {t_eval:.1f} s")
     say(f"sample (temperature {SAMPLE['temperature']}):{sample}")
     say(f"wrote {out_dir}/: " + ", ".join(sorted(os.listdir(out_dir))))
+    if studio is not None:
+        studio.finish(out_dir)
     return 0
 
 

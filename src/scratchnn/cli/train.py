@@ -106,11 +106,12 @@ def predict_labels(model, x, spec):
     return out.argmax(axis=-1), out
 
 
-def run(args):
+def run(args, studio=None):
     """``scratchnn train`` (mlp, cnn); with ``--distributed``, this rank's part of an MPI job, in which
-    an error on any rank ends every rank at once, with its message."""
+    an error on any rank ends every rank at once, with its message. ``studio``: the
+    ``cli.studio.TrainingStudio`` of ``--studio`` (its ``Live`` callback joins the fit)."""
     if not getattr(args, "distributed", False):
-        return _run(args)
+        return _run(args, studio=studio)
     try:
         dist = _distributed.Collectives()
     except ImportError as e:
@@ -121,7 +122,7 @@ def run(args):
         return _run(args, dist)
 
 
-def _run(args, dist=None):
+def _run(args, dist=None, studio=None):
     root = dist is None or dist.is_root       # the rank that prints and writes (the only one, alone)
     try:
         spec = _data.task(args.dataset)
@@ -181,7 +182,8 @@ def _run(args, dist=None):
     if dist is None:
         history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                             validation_split=args.validation_split,
-                            callbacks=[logger] + ([stopper] if stopper else []),
+                            callbacks=[logger] + ([stopper] if stopper else [])
+                            + (studio.callbacks if studio else []),
                             verbose=0 if args.quiet else "auto")
     else:
         history = _distributed.fit(model, x_train, y_train, epochs=epochs, batch_size=batch_size,
@@ -232,6 +234,8 @@ def _run(args, dist=None):
     say(f"wrote {out_dir}/:")
     for line in sentence_lines(", ".join(sorted(os.listdir(out_dir))), width=WIDTH - 2, indent=""):
         say("  " + line)
+    if studio is not None:
+        studio.finish(out_dir)
     return 0
 
 

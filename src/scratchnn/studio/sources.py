@@ -98,6 +98,8 @@ class LiveSource(ModelSource):
 
     def service(self, limit=8):
         """Run up to ``limit`` waiting jobs (called by the training thread between batches)."""
+        if self._jobs.empty():           # the usual case: no exception raised and caught per batch
+            return
         for _ in range(limit):
             try:
                 fn, box, done = self._jobs.get_nowait()

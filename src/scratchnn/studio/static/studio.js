@@ -20,8 +20,9 @@ const Studio = (() => {
   }
 
   // Every event of the bus, in order, live; reconnects by itself (the browser sends the last id).
-  function events(onEvent) {
-    const source = new EventSource("/api/events");
+  // since: only the events after this id (a page that drew the history first).
+  function events(onEvent, since) {
+    const source = new EventSource("/api/events" + (since ? `?since=${since}` : ""));
     source.onmessage = (message) => onEvent(JSON.parse(message.data));
     return source;
   }
@@ -47,8 +48,10 @@ const Studio = (() => {
     const opts = {
       title, width, height,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: xLabel }, { label: yLabel }],
-      series: [{ label: xLabel }].concat(series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: true }))),
+      axes: [{ label: xLabel }, log ? { label: yLabel, values: (u, ticks) => ticks.map(
+        (v) => v === null ? "" : (v >= 0.01 && v < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(0))) }
+        : { label: yLabel }],
+      series: [{ label: xLabel }].concat(series.map((s) => Object.assign({ width: 2, spanGaps: true }, s))),
     };
     const data = [[]].concat(series.map(() => []));
     const chart = new uPlot(opts, data, el);
