@@ -67,6 +67,12 @@ def test_set(name):
         return _cache[name]
 
 
+def forget_test_sets():
+    """Drop the test sets kept in memory (they are loaded again when next asked for)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def parse_index(value, count):
     """``value`` as an image index in ``0 .. count - 1``; a 400 error naming 'index' otherwise."""
     try:
