@@ -143,15 +143,16 @@ def test_the_first_convolutions_filters_are_its_kernel(pages):
     kernel = model_of(pages, "run:cnn").get_layer("conv_1").kernel.data         # (3, 3, 1, 8)
     f = body["filters"]
     assert f["layer"] == "conv_1" and f["count"] == 8 and f["kernel_size"] == [3, 3]
-    np.testing.assert_allclose(np.asarray(f["values"]).reshape(8, 3, 3), np.moveaxis(kernel[:, :, 0, :], -1, 0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(f["values"]).reshape(8, 3, 3),
+                               np.moveaxis(kernel[:, :, 0, :], -1, 0), rtol=1e-6)
     assert body["conv"]["pool"] == {"layer": "pool_1", "pool_size": [2, 2]}
 
 
 def test_payloads_are_bounded(pages):
     sizes = {}
     for channels in (1, 16, 64):
-        status, body = get(pages, f"/api/inside/layers?source=run:cnn&dataset=mnist&index=3&channels={channels}")
+        query = f"source=run:cnn&dataset=mnist&index=3&channels={channels}"
+        status, body = get(pages, "/api/inside/layers?" + query)
         assert status == 200
         assert all(len(row.get("shown", [])) <= channels for row in body["layers"])
         assert all(len(row["codes"]) <= 512 for row in body["layers"] if row["kind"] == "units")
@@ -204,7 +205,8 @@ def test_same_padding_windows_read_zeros_outside_the_image():
     try:
         acts = layer_activations(model, np.asarray(studio.state[digits.DRAWN], "float32").reshape(1, 28, 28))
         for row, col in ((0, 0), (27, 27), (0, 14)):
-            status, s = get(studio, f"/api/inside/conv_step?source=cnn&input=drawn&channel=2&row={row}&col={col}")
+            query = f"source=cnn&input=drawn&channel=2&row={row}&col={col}"
+            status, s = get(studio, "/api/inside/conv_step?" + query)
             assert status == 200, s
             assert s["origin"] == [row - 1, col - 1]
             window = np.asarray(s["window"])[0]
@@ -218,7 +220,8 @@ def test_same_padding_windows_read_zeros_outside_the_image():
         studio.stop()
 
 
-@pytest.mark.parametrize("query,name", [("channel=8&row=0&col=0", "'channel'"), ("channel=0&row=26&col=0", "'row'"),
+@pytest.mark.parametrize("query,name", [("channel=8&row=0&col=0", "'channel'"),
+                                        ("channel=0&row=26&col=0", "'row'"),
                                         ("channel=0&row=0&col=-1", "'col'"), ("row=0&col=0", "'channel'"),
                                         ("channel=x&row=0&col=0", "'channel'")])
 def test_a_bad_convolution_position_is_refused_naming_the_argument(pages, query, name):
@@ -234,8 +237,10 @@ def test_a_model_without_conv2d_shows_its_layers_and_refuses_the_convolution_ste
     assert body["filters"] is None and body["conv"] is None and "no Conv2D" in body["conv_note"]
     model = model_of(pages, "run:mlp")
     hidden = layer_activations(model, x_test[5:6].reshape(1, 784) / 255.0)["hidden"][0]
-    np.testing.assert_allclose(decoded(body["layers"][0]), hidden, atol=(hidden.max() - hidden.min()) / 510 + 1e-6)
-    status, body = get(pages, "/api/inside/conv_step?source=run:mlp&dataset=mnist&index=5&channel=0&row=0&col=0")
+    half_step = (hidden.max() - hidden.min()) / 510 + 1e-6
+    np.testing.assert_allclose(decoded(body["layers"][0]), hidden, atol=half_step)
+    query = "source=run:mlp&dataset=mnist&index=5&channel=0&row=0&col=0"
+    status, body = get(pages, "/api/inside/conv_step?" + query)
     assert status == 422 and "no Conv2D" in body["error"] and "hidden (Dense)" in body["error"]
 
 

@@ -6,7 +6,8 @@ drawn in the browser made to look like an MNIST digit; and how they run the mode
 * ``mnist_style(drawing)``: a drawing (any square grid, ink = 1, paper = 0) as MNIST prepared its
   digits: the ink's bounding box is scaled so that its longer side is 20 pixels (each new pixel is
   the area-weighted mean of the old pixels it covers), then placed in a 28 x 28 image so that its
-  centre of mass is the image's centre (14, 14).
+  centre of mass is at (14, 14), where MNIST's digits have theirs
+  (row and column indices from 0).
 * ``model_batch(model, pixels)``: a 28 x 28 image (0..255) as a batch of one for ``model``:
   reshaped to the model's input shape ((28, 28), (28, 28, 1) or (784,)) and divided by 255 unless
   the model starts with a ``Rescaling`` layer (``scratchnn train``'s models take raw pixels).
@@ -93,7 +94,8 @@ def test_image(dataset, index):
     index = parse_index(index, len(x))
     label = int(y[index])
     return {"dataset": dataset, "index": index, "count": int(len(x)), "label": label,
-            "label_name": class_names(dataset, 10)[label], "pixels": x[index].reshape(-1).astype(int).tolist()}
+            "label_name": class_names(dataset, 10)[label],
+            "pixels": x[index].reshape(-1).astype(int).tolist()}
 
 
 def area_resize_matrix(old, new):
@@ -122,8 +124,8 @@ def mnist_style(drawing):
     total = small.sum()
     cy = (small.sum(axis=1) @ np.arange(nh)) / total
     cx = (small.sum(axis=0) @ np.arange(nw)) / total
-    top = int(np.clip(round((SIDE - 1) / 2 - cy), 0, SIDE - nh))
-    left = int(np.clip(round((SIDE - 1) / 2 - cx), 0, SIDE - nw))
+    top = int(np.clip(round(SIDE / 2 - cy), 0, SIDE - nh))
+    left = int(np.clip(round(SIDE / 2 - cx), 0, SIDE - nw))
     out = np.zeros((SIDE, SIDE))
     out[top:top + nh, left:left + nw] = small
     return np.clip(out * 255.0 / max(out.max(), 1e-12), 0, 255)

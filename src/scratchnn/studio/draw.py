@@ -87,9 +87,9 @@ def logits_of(captured, out):
     """``(z, probabilities, where z came from)`` for one sample (see the module's notes)."""
     layer, x, y = captured[-1]
     y = np.asarray(out[0], dtype=np.float64)
-    if isinstance(layer, Softmax) or (isinstance(layer, Activation) and layer.output_activation() == "softmax"):
-        return np.asarray(x[0], dtype=np.float64), y, f"the input of the softmax layer '{layer.name}'"
     activation = layer.output_activation()
+    if isinstance(layer, Softmax) or (isinstance(layer, Activation) and activation == "softmax"):
+        return np.asarray(x[0], dtype=np.float64), y, f"the input of the softmax layer '{layer.name}'"
     kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
     if activation == "softmax" and kernel is not None and x is not None and x.ndim == 2 \
             and np.ndim(kernel.data) == 2:
