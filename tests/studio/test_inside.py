@@ -54,21 +54,28 @@ def mnist_test_set(tmp_path_factory):
     digits.forget_test_sets()
 
 
+TRAINED = {}
+
+
 @pytest.fixture(scope="module")
 def run_folders(mnist_test_set, tmp_path_factory):
-    """A tiny CNN and a tiny MLP, each trained one epoch on 2000 MNIST images and saved in a run
-    folder as ``scratchnn train`` lays it out (``model.scratchnn``)."""
+    """A tiny CNN and a tiny MLP, each trained one epoch on 4000 MNIST images (enough to read
+    most digits right) and saved in a run folder as ``scratchnn train`` lays it out
+    (``model.scratchnn``)."""
+    if TRAINED:                  # trained once per session: the page tests of other modules reuse them
+        return TRAINED
     x_train, y_train, _, _ = mnist_test_set
     root = tmp_path_factory.mktemp("runs")
     folders = {}
-    for name, model, x in (("cnn", tiny_cnn(), x_train[:2000]),
-                           ("mlp", tiny_mlp(), x_train[:2000].reshape(-1, 784) / 255.0)):
-        model.fit(x, y_train[:2000], epochs=1, batch_size=64, verbose=0)
+    for name, model, x in (("cnn", tiny_cnn(), x_train[:4000]),
+                           ("mlp", tiny_mlp(), x_train[:4000].reshape(-1, 784) / 255.0)):
+        model.fit(x, y_train[:4000], epochs=1, batch_size=16, verbose=0)
         folder = root / name
         folder.mkdir()
         model.save(str(folder / "model.scratchnn"))
         folders[name] = folder
-    return folders
+    TRAINED.update(folders)
+    return TRAINED
 
 
 @pytest.fixture(scope="module")

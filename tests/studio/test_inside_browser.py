@@ -1,0 +1,87 @@
+"""A real browser (headless Chromium) on the Inside a CNN page: the maps and filters are drawn,
+clicking a pixel of the first convolution's map shows its computation (equal to the layer's
+output), a model without Conv2D says so, and there are no console errors. Screenshots are
+written to ``client.screenshot_dir()``."""
+import os
+import time
+
+import pytest
+
+pytest.importorskip("selenium", reason="the browser tests need selenium")
+
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+from .client import console_errors, screenshot_dir
+from .test_inside import mnist_test_set, pages, run_folders  # noqa: F401 (fixtures)
+
+
+def wait_for(browser, script, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = browser.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script}; status: "
+                         f"{browser.find_element(By.ID, 'status').text!r}")
+
+
+def painted(browser, css):
+    """How many canvases matching ``css`` hold at least one pixel that is not blank."""
+    return browser.execute_script("""
+        return Array.from(document.querySelectorAll(arguments[0])).filter((c) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          for (let i = 0; i < d.length; i += 4)
+            if (d[i + 3] && (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250)) return true;
+          return false; }).length;""", css)
+
+
+def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  # noqa: F811
+    browser.get(pages.url + "inside")
+    wait_for(browser, "return window.studioInside && window.studioInside.step")
+    Select(browser.find_element(By.ID, "source")).select_by_value("run:cnn")
+    index = browser.find_element(By.ID, "index")
+    index.clear()
+    index.send_keys("12")
+    drawn = browser.execute_script("return window.studioInside.drawn")
+    browser.find_element(By.ID, "show").click()
+    wait_for(browser, f"return window.studioInside.drawn > {drawn} && window.studioInside.step")
+    layers = browser.execute_script("return window.studioInside.layers")
+    assert layers["input"]["index"] == 12 and layers["conv"]["layer"] == "conv_1"
+    assert painted(browser, "#filters canvas") == 8
+    assert painted(browser, "#layers canvas") >= 20
+    assert painted(browser, "#input-view canvas") == 1
+    # click output pixel (row 9, column 17) of the big map (in view: offsets count from its centre)
+    canvas = browser.find_element(By.ID, "step-canvas")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    scale = canvas.size["width"] / layers["conv"]["width"]
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int((17.5 * scale) - canvas.size["width"] / 2), int((9.5 * scale) - canvas.size["height"] / 2)
+    ).click().perform()
+    step = wait_for(browser, "const s = window.studioInside.step; "
+                             "return s && s.row === 9 && s.col === 17 && s")
+    assert step["matches"] is True and step["channel"] == 0
+    text = browser.find_element(By.ID, "step-sum").text
+    assert "bias" in text and "relu" in text and "the layer's own output" in text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#step-numbers table.numbers")) == 4   # x, k, x*k, pool
+    browser.save_screenshot(os.path.join(screenshot_dir(), "inside.png"))
+    body = browser.find_element(By.TAG_NAME, "body")
+    browser.set_window_size(1400, max(1000, body.size["height"] + 40))
+    browser.save_screenshot(os.path.join(screenshot_dir(), "inside-full.png"))
+    browser.set_window_size(1400, 1000)
+    assert console_errors(browser) == []
+
+
+def test_the_inside_page_explains_a_model_without_conv2d(pages, browser):  # noqa: F811
+    browser.get(pages.url + "inside")
+    wait_for(browser, "return window.studioInside && window.studioInside.drawn > 0")
+    drawn = browser.execute_script("return window.studioInside.drawn")
+    Select(browser.find_element(By.ID, "source")).select_by_value("run:mlp")
+    wait_for(browser, f"return window.studioInside.drawn > {drawn}")
+    assert "no Conv2D" in browser.find_element(By.ID, "step-help").text
+    assert "no Conv2D" in browser.find_element(By.ID, "filters-note").text
+    assert painted(browser, "#layers canvas") == 2           # hidden and output as strips of units
+    browser.save_screenshot(os.path.join(screenshot_dir(), "inside-mlp.png"))
+    assert console_errors(browser) == []
