@@ -48,6 +48,10 @@ def test_drawing_gives_probabilities_and_the_temperature_flattens_them(pages, br
     assert hot["tempered_entropy_bits"] > result["tempered_entropy_bits"]
     assert browser.find_element(By.ID, "t-value").text == f"{10 ** 0.6:.2f}"
     browser.save_screenshot(os.path.join(screenshot_dir(), "draw-hot.png"))
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1400, max(1000, height + 40))
+    browser.save_screenshot(os.path.join(screenshot_dir(), "draw-full.png"))
+    browser.set_window_size(1400, 1000)
     assert console_errors(browser) == []
 
 

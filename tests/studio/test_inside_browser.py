@@ -67,8 +67,8 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
     assert "bias" in text and "relu" in text and "the layer's own output" in text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#step-numbers table.numbers")) == 4   # x, k, x*k, pool
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside.png"))
-    body = browser.find_element(By.TAG_NAME, "body")
-    browser.set_window_size(1400, max(1000, body.size["height"] + 40))
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1400, max(1000, height + 40))
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside-full.png"))
     browser.set_window_size(1400, 1000)
     assert console_errors(browser) == []
@@ -82,6 +82,8 @@ def test_the_inside_page_explains_a_model_without_conv2d(pages, browser):  # noq
     wait_for(browser, f"return window.studioInside.drawn > {drawn}")
     assert "no Conv2D" in browser.find_element(By.ID, "step-help").text
     assert "no Conv2D" in browser.find_element(By.ID, "filters-note").text
+    assert "conv_1" not in browser.find_element(By.ID, "filters-title").text     # nothing left from the CNN
+    assert not browser.find_element(By.ID, "step-channel").is_displayed()
     assert painted(browser, "#layers canvas") == 2           # hidden and output as strips of units
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside-mlp.png"))
     assert console_errors(browser) == []

@@ -110,7 +110,7 @@ def first_conv(captured):
 def no_conv_note(captured):
     names = ", ".join(f"{layer.name} ({type(layer).__name__})" for layer, _, _ in captured)
     return (f"this model has no Conv2D layer (its layers: {names}), so there is no convolution step "
-            "or filter to show; the layers' outputs are shown above")
+            "or filter to show; the layers' outputs are shown below")
 
 
 def describe_layers(model, pixels, channels):
