@@ -3,8 +3,10 @@ clicking a pixel of the first convolution's map shows its computation (equal to 
 output), a model without Conv2D says so, and there are no console errors. Screenshots are
 written to ``client.screenshot_dir()``."""
 import os
+import threading
 import time
 
+import numpy as np
 import pytest
 
 pytest.importorskip("selenium", reason="the browser tests need selenium")
@@ -13,8 +15,10 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from .client import console_errors, screenshot_dir
-from .test_inside import mnist_test_set, pages, run_folders  # noqa: F401 (fixtures)
+from scratchnn.studio import Live, Studio, digits  # noqa: E402
+
+from .client import console_errors, post, screenshot_dir  # noqa: E402
+from .test_inside import mnist_test_set, pages, run_folders, tiny_cnn  # noqa: E402, F401 (fixtures)
 
 
 def wait_for(browser, script, timeout=60):
@@ -87,3 +91,47 @@ def test_the_inside_page_explains_a_model_without_conv2d(pages, browser):  # noq
     assert painted(browser, "#layers canvas") == 2           # hidden and output as strips of units
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside-mlp.png"))
     assert console_errors(browser) == []
+
+
+def test_the_inside_and_draw_pages_look_at_the_live_model_during_a_fit(browser):
+    """During a fit with ``Live`` the pages pick the live model; their requests run on the training
+    thread between batches."""
+    studio = Studio(heartbeat=0.5)
+    studio.start()
+    model = tiny_cnn(seed=2)
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (256, 28, 28)).astype("float32")
+    y = rng.integers(0, 10, 256)
+    studio.state[digits.DRAWN] = x[0].astype(int).reshape(-1).tolist()
+    live = Live(studio, print_fn=None, batch_rate=1000)
+    thread = threading.Thread(target=lambda: model.fit(x, y, epochs=1000, batch_size=32, verbose=0,
+                                                       callbacks=[live]), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: "live" in studio.sources and studio.sources["live"].training)
+        browser.get(studio.url + "inside")
+        wait_for(browser, "return window.studioInside && (window.studioInside.drawn > 0 || "
+                          "document.getElementById('status').className.includes('error'))")
+        assert browser.find_element(By.ID, "source").get_attribute("value") == "live"
+        drawn = browser.execute_script("return window.studioInside.drawn")
+        Select(browser.find_element(By.ID, "input")).select_by_value("drawn")
+        step = wait_for(browser, f"const p = window.studioInside; return p.drawn > {drawn} && p.step")
+        assert step["matches"] is True and thread.is_alive()
+        browser.get(studio.url + "draw")
+        result = wait_for(browser, "return window.studioDraw && window.studioDraw.result || "
+                                   "document.getElementById('status').textContent.includes('not available')")
+        if isinstance(result, dict):
+            assert abs(sum(result["probabilities"]) - 1) < 1e-5
+        assert console_errors(browser) == [] or all("503" in e["message"] for e in console_errors(browser))
+    finally:
+        post(studio, "/api/control", {"action": "stop"})
+        thread.join(60)
+        studio.stop()
+    assert not thread.is_alive()
+
+
+def wait_until(condition, timeout=60):
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
