@@ -10,7 +10,7 @@ from scratchnn.studio import ModelSource, Studio, digits
 from scratchnn.studio.draw import entropy_bits, softmax
 
 from .client import get, post
-from .test_inside import mnist_test_set, pages, run_folders, tiny_cnn  # noqa: F401 (fixtures)
+from .test_inside import mnist_test_set, pages, random_pages, run_folders, tiny_cnn  # noqa: F401 (fixtures)
 
 
 def stroke_drawing(size=140):
@@ -112,17 +112,17 @@ def test_logits_come_from_a_softmax_layer_or_a_model_that_outputs_them(head):
         studio.stop()
 
 
-def test_a_drawing_is_predicted_and_kept_for_the_inside_page(pages):  # noqa: F811
+def test_a_drawing_is_predicted_and_kept_for_the_inside_page(random_pages):  # noqa: F811
     ink = stroke_drawing()
-    status, r = post(pages, "/api/draw/predict", drawing_body(ink, source="run:cnn"))
+    status, r = post(random_pages, "/api/draw/predict", drawing_body(ink, source="run:cnn"))
     assert status == 200, r
-    model = pages.source("run:cnn").model
+    model = random_pages.source("run:cnn").model
     expected = np.rint(digits.mnist_style(ink))
     np.testing.assert_array_equal(r["input"]["pixels"], expected.astype(int).ravel())
     want = model.predict(expected.reshape(1, 28, 28).astype("float32"), verbose=0)[0]
     np.testing.assert_allclose(r["probabilities"], want, rtol=1e-4, atol=1e-6)
     assert r["prediction"] == int(np.argmax(want))
-    assert pages.state[digits.DRAWN] == r["input"]["pixels"]
+    assert random_pages.state[digits.DRAWN] == r["input"]["pixels"]
 
 
 def test_the_most_active_units_and_feature_maps_are_the_largest(pages, mnist_test_set):  # noqa: F811
@@ -142,18 +142,18 @@ def test_the_most_active_units_and_feature_maps_are_the_largest(pages, mnist_tes
     assert r["maps"] is None and r["units"]["layer"] == "hidden"
 
 
-def test_fashion_mnist_class_names(pages):  # noqa: F811
-    status, r = post(pages, "/api/draw/predict", drawing_body(stroke_drawing(), source="run:cnn",
+def test_fashion_mnist_class_names(random_pages):  # noqa: F811
+    status, r = post(random_pages, "/api/draw/predict", drawing_body(stroke_drawing(), source="run:cnn",
                                                                classes="fashion_mnist"))
     assert status == 200 and r["classes"][9] == "Ankle boot"
 
 
 @pytest.mark.parametrize("temperature", [0, -1, "warm", "nan", 1000])
-def test_a_bad_temperature_is_refused_naming_the_argument(pages, temperature):  # noqa: F811
-    status, r = post(pages, "/api/draw/predict", drawing_body(stroke_drawing(), source="run:cnn",
+def test_a_bad_temperature_is_refused_naming_the_argument(random_pages, temperature):  # noqa: F811
+    status, r = post(random_pages, "/api/draw/predict", drawing_body(stroke_drawing(), source="run:cnn",
                                                                temperature=temperature))
     assert status == 400 and "'temperature'" in r["error"]
-    status, r = get(pages, f"/api/draw/predict?source=run:cnn&index=0&temperature={temperature}")
+    status, r = get(random_pages, f"/api/draw/predict?source=run:cnn&index=0&temperature={temperature}")
     assert status == 400 and "'temperature'" in r["error"]
 
 
@@ -162,16 +162,16 @@ def test_a_bad_temperature_is_refused_naming_the_argument(pages, temperature):  
                                           ({"size": 10, "ink": [0] * 99}, "'drawing.ink'"),
                                           ({"size": 10, "ink": [2] * 100}, "'drawing.ink'"),
                                           ({"size": 10, "ink": ["a"] * 100}, "'drawing.ink'")])
-def test_a_bad_drawing_is_refused_naming_the_argument(pages, drawing, name):  # noqa: F811
-    before = pages.state.get(digits.DRAWN)
-    status, r = post(pages, "/api/draw/predict", {"source": "run:cnn", "drawing": drawing})
+def test_a_bad_drawing_is_refused_naming_the_argument(random_pages, drawing, name):  # noqa: F811
+    before = random_pages.state.get(digits.DRAWN)
+    status, r = post(random_pages, "/api/draw/predict", {"source": "run:cnn", "drawing": drawing})
     assert status == 400 and name in r["error"]
-    assert pages.state.get(digits.DRAWN) == before          # nothing kept from a refused request
+    assert random_pages.state.get(digits.DRAWN) == before          # nothing kept from a refused request
 
 
-def test_predicting_a_drawing_needs_the_token(pages):  # noqa: F811
+def test_predicting_a_drawing_needs_the_token(random_pages):  # noqa: F811
     body = drawing_body(stroke_drawing(), source="run:cnn")
-    status, r = post(pages, "/api/draw/predict", body, token=False)
+    status, r = post(random_pages, "/api/draw/predict", body, token=False)
     assert status == 403 and "token" in r["error"]
 
 

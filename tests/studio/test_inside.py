@@ -87,6 +87,37 @@ def pages(run_folders):
     studio.stop()
 
 
+UNTRAINED = {}
+
+
+def a_drawn_seven():
+    """A '7' drawn on a 140 x 140 pad, made MNIST-like: 784 grey levels."""
+    ink = np.zeros((140, 140))
+    ink[30:40, 40:100] = 1.0
+    for t in np.linspace(0, 1, 200):
+        r, c = int(40 + 70 * t), int(95 - 40 * t)
+        ink[r:r + 9, c:c + 9] = 1.0
+    return np.rint(digits.mnist_style(ink)).astype(int).reshape(-1).tolist()
+
+
+@pytest.fixture(scope="module")
+def random_pages(tmp_path_factory):
+    """The same two models with their random initial weights (no data set needed: for the tests
+    whose numbers do not depend on training), saved in run folders and served, with a drawn '7'
+    as the drawn digit."""
+    if not UNTRAINED:
+        root = tmp_path_factory.mktemp("random-runs")
+        for name, model in (("cnn", tiny_cnn(seed=7)), ("mlp", tiny_mlp(seed=7))):
+            (root / name).mkdir()
+            model.save(str(root / name / "model.scratchnn"))
+            UNTRAINED[name] = root / name
+    studio = Studio(runs=[str(UNTRAINED["cnn"]), str(UNTRAINED["mlp"])], heartbeat=0.5)
+    studio.state[digits.DRAWN] = a_drawn_seven()
+    studio.start()
+    yield studio
+    studio.stop()
+
+
 def model_of(studio, name):
     return studio.source(name).model
 
@@ -145,9 +176,9 @@ def test_every_layer_output_is_sent_and_equals_the_layers_activations(pages, mni
     assert body["prediction"]["class"] == int(np.argmax(model.predict(x_test[7:8], verbose=0)))
 
 
-def test_the_first_convolutions_filters_are_its_kernel(pages):
-    status, body = get(pages, "/api/inside/layers?source=run:cnn&dataset=mnist&index=0")
-    kernel = model_of(pages, "run:cnn").get_layer("conv_1").kernel.data         # (3, 3, 1, 8)
+def test_the_first_convolutions_filters_are_its_kernel(random_pages):
+    status, body = get(random_pages, "/api/inside/layers?source=run:cnn&input=drawn")
+    kernel = model_of(random_pages, "run:cnn").get_layer("conv_1").kernel.data         # (3, 3, 1, 8)
     f = body["filters"]
     assert f["layer"] == "conv_1" and f["count"] == 8 and f["kernel_size"] == [3, 3]
     np.testing.assert_allclose(np.asarray(f["values"]).reshape(8, 3, 3),
@@ -155,18 +186,18 @@ def test_the_first_convolutions_filters_are_its_kernel(pages):
     assert body["conv"]["pool"] == {"layer": "pool_1", "pool_size": [2, 2]}
 
 
-def test_payloads_are_bounded(pages):
+def test_payloads_are_bounded(random_pages):
     sizes = {}
     for channels in (1, 16, 64):
-        query = f"source=run:cnn&dataset=mnist&index=3&channels={channels}"
-        status, body = get(pages, "/api/inside/layers?" + query)
+        query = f"source=run:cnn&input=drawn&channels={channels}"
+        status, body = get(random_pages, "/api/inside/layers?" + query)
         assert status == 200
         assert all(len(row.get("shown", [])) <= channels for row in body["layers"])
         assert all(len(row["codes"]) <= 512 for row in body["layers"] if row["kind"] == "units")
         sizes[channels] = len(json.dumps(body))
     assert sizes[1] < sizes[16] <= sizes[64] < 200_000
     for bad in ("0", "65", "many"):
-        status, body = get(pages, f"/api/inside/layers?source=run:cnn&dataset=mnist&index=3&channels={bad}")
+        status, body = get(random_pages, f"/api/inside/layers?source=run:cnn&input=drawn&channels={bad}")
         assert status == 400 and "'channels'" in body["error"]
 
 
@@ -231,27 +262,28 @@ def test_same_padding_windows_read_zeros_outside_the_image():
                                         ("channel=0&row=26&col=0", "'row'"),
                                         ("channel=0&row=0&col=-1", "'col'"), ("row=0&col=0", "'channel'"),
                                         ("channel=x&row=0&col=0", "'channel'")])
-def test_a_bad_convolution_position_is_refused_naming_the_argument(pages, query, name):
-    status, body = get(pages, f"/api/inside/conv_step?source=run:cnn&dataset=mnist&index=0&{query}")
+def test_a_bad_convolution_position_is_refused_naming_the_argument(random_pages, query, name):
+    status, body = get(random_pages, f"/api/inside/conv_step?source=run:cnn&input=drawn&{query}")
     assert status == 400 and name in body["error"]
 
 
-def test_a_model_without_conv2d_shows_its_layers_and_refuses_the_convolution_step(pages, mnist_test_set):
-    _, _, x_test, _ = mnist_test_set
-    status, body = get(pages, "/api/inside/layers?source=run:mlp&dataset=mnist&index=5")
+def test_a_model_without_conv2d_shows_its_layers_and_refuses_the_convolution_step(random_pages):
+    status, body = get(random_pages, "/api/inside/layers?source=run:mlp&input=drawn")
     assert status == 200
     assert [row["name"] for row in body["layers"]] == ["hidden", "output"]
     assert body["filters"] is None and body["conv"] is None and "no Conv2D" in body["conv_note"]
-    model = model_of(pages, "run:mlp")
-    hidden = layer_activations(model, x_test[5:6].reshape(1, 784) / 255.0)["hidden"][0]
+    model = model_of(random_pages, "run:mlp")
+    x = np.asarray(random_pages.state[digits.DRAWN], dtype="float32").reshape(1, 784) / 255.0
+    hidden = layer_activations(model, x)["hidden"][0]
     half_step = (hidden.max() - hidden.min()) / 510 + 1e-6
     np.testing.assert_allclose(decoded(body["layers"][0]), hidden, atol=half_step)
-    query = "source=run:mlp&dataset=mnist&index=5&channel=0&row=0&col=0"
-    status, body = get(pages, "/api/inside/conv_step?" + query)
+    query = "source=run:mlp&input=drawn&channel=0&row=0&col=0"
+    status, body = get(random_pages, "/api/inside/conv_step?" + query)
     assert status == 422 and "no Conv2D" in body["error"] and "hidden (Dense)" in body["error"]
 
 
-def test_the_drawn_digit_is_the_input_once_drawn(pages):
+def test_the_drawn_digit_is_the_input_once_drawn(random_pages):
+    pages = random_pages
     pages.state.pop(digits.DRAWN, None)
     status, body = get(pages, "/api/inside/layers?source=run:cnn&input=drawn")
     assert status == 404 and "Draw page" in body["error"]

@@ -17,6 +17,8 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 
 from scratchnn.studio import Live, Studio, digits  # noqa: E402
 
+from tests.helpers import dataset_mirror, offline_datasets  # noqa: E402
+
 from .client import console_errors, post, screenshot_dir  # noqa: E402
 from .test_inside import mnist_test_set, pages, run_folders, tiny_cnn  # noqa: E402, F401 (fixtures)
 
@@ -93,9 +95,12 @@ def test_the_inside_page_explains_a_model_without_conv2d(pages, browser):  # noq
     assert console_errors(browser) == []
 
 
-def test_the_inside_and_draw_pages_look_at_the_live_model_during_a_fit(browser):
+def test_the_inside_and_draw_pages_look_at_the_live_model_during_a_fit(browser, tmp_path, monkeypatch):
     """During a fit with ``Live`` the pages pick the live model; their requests run on the training
-    thread between batches."""
+    thread between batches. The test images come from the local mirror only (without it the pages
+    say the data set is not available, and the drawn digit is used)."""
+    offline_datasets(monkeypatch, tmp_path / "home", dataset_mirror("mnist"))
+    digits.forget_test_sets()
     studio = Studio(heartbeat=0.5)
     studio.start()
     model = tiny_cnn(seed=2)
@@ -127,6 +132,7 @@ def test_the_inside_and_draw_pages_look_at_the_live_model_during_a_fit(browser):
         post(studio, "/api/control", {"action": "stop"})
         thread.join(60)
         studio.stop()
+        digits.forget_test_sets()
     assert not thread.is_alive()
 
 
