@@ -347,3 +347,28 @@ def test_the_live_model_is_looked_at_between_batches_during_a_fit():
         thread.join(60)
         studio.stop()
     assert not thread.is_alive()
+
+
+def test_a_convolution_without_bias_followed_by_a_relu_layer():
+    """The activation may be a layer of its own, and the bias absent: the step still adds up."""
+    set_random_seed(4)
+    model = models.Sequential([layers.Input((28, 28, 1)), layers.Conv2D(4, 3, use_bias=False, name="conv"),
+                               layers.ReLU(name="relu"), layers.MaxPooling2D(2, name="pool"),
+                               layers.Flatten(), layers.Dense(10, activation="softmax")])
+    studio = Studio()
+    studio.add_source("m", ModelSource(model))
+    studio.state[digits.DRAWN] = a_drawn_seven()
+    studio.start()
+    try:
+        status, s = get(studio, "/api/inside/conv_step?source=m&input=drawn&channel=1&row=10&col=13")
+        assert status == 200, s
+        x = np.asarray(studio.state[digits.DRAWN], dtype="float32").reshape(1, 28, 28, 1) / 255.0
+        acts = layer_activations(model, x)
+        assert s["bias"] == 0.0 and s["z"] == pytest.approx(s["sum"])
+        assert s["z"] == pytest.approx(float(acts["conv"][0, 10, 13, 1]), abs=1e-5)
+        assert s["activation"] == "relu"
+        assert s["activated"] == pytest.approx(float(acts["relu"][0, 10, 13, 1]))
+        assert s["matches"] is True and s["pool"]["layer"] == "pool"
+        assert s["pool"]["layer_output"] == pytest.approx(float(acts["pool"][0, 5, 6, 1]))
+    finally:
+        studio.stop()

@@ -44,6 +44,15 @@ def painted(browser, css):
           return false; }).length;""", css)
 
 
+def click_pixel(browser, canvas, row, col, rows, cols):
+    """Click the middle of map pixel (row, col) of a canvas showing rows x cols pixels (scrolled
+    into view first: the offsets count from the centre of the element's visible part)."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    w, h = canvas.size["width"], canvas.size["height"]
+    ActionChains(browser).move_to_element_with_offset(
+        canvas, int((col + 0.5) * w / cols - w / 2), int((row + 0.5) * h / rows - h / 2)).click().perform()
+
+
 def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  # noqa: F811
     browser.get(pages.url + "inside")
     wait_for(browser, "return window.studioInside && window.studioInside.step")
@@ -60,12 +69,8 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
     assert painted(browser, "#layers canvas") >= 20
     assert painted(browser, "#input-view canvas") == 1
     # click output pixel (row 9, column 17) of the big map (in view: offsets count from its centre)
-    canvas = browser.find_element(By.ID, "step-canvas")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
-    scale = canvas.size["width"] / layers["conv"]["width"]
-    ActionChains(browser).move_to_element_with_offset(
-        canvas, int((17.5 * scale) - canvas.size["width"] / 2), int((9.5 * scale) - canvas.size["height"] / 2)
-    ).click().perform()
+    click_pixel(browser, browser.find_element(By.ID, "step-canvas"), 9, 17, layers["conv"]["height"],
+                layers["conv"]["width"])
     step = wait_for(browser, "const s = window.studioInside.step; "
                              "return s && s.row === 9 && s.col === 17 && s")
     assert step["matches"] is True and step["channel"] == 0
@@ -73,6 +78,14 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
     assert "bias" in text and "relu" in text and "the layer's own output" in text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#step-numbers table.numbers")) == 4   # x, k, x*k, pool
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside.png"))
+    # a click on a small map of conv_1 in the layers' rows explains that channel's pixel
+    small = browser.find_elements(By.CSS_SELECTOR, "#layers canvas[title^='click a pixel']")
+    assert len(small) == 8                                    # conv_1's maps only
+    click_pixel(browser, small[3], 4, 20, 26, 26)
+    step = wait_for(browser, "const s = window.studioInside.step; "
+                             "return s && s.channel === 3 && s.row === 4 && s.col === 20 && s")
+    assert step["matches"] is True
+    assert browser.find_element(By.ID, "step-channel").get_attribute("value") == "3"
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1400, max(1000, height + 40))
     browser.save_screenshot(os.path.join(screenshot_dir(), "inside-full.png"))

@@ -208,9 +208,11 @@ def convolution_step(model, pixels, channel, row, col):
 
 
 def apply_named(captured, k, z, dtype):
-    """``z`` through the activation layer that follows the Conv2D at ``k``."""
-    layer = captured[k + 1][0]
-    return float(np.asarray(layer(Tensor.wrap(np.array([z], dtype=dtype))).data)[0])
+    """``z`` through the activation layer that follows the Conv2D at ``k`` (called on an input of
+    the shape it saw, every element ``z``: an activation acts on each element alone)."""
+    layer, seen, _ = captured[k + 1]
+    out = layer(Tensor.wrap(np.full(seen.shape, z, dtype=dtype)), training=False)
+    return float(np.asarray(out.data).reshape(-1)[0])
 
 
 def pool_step(pool, activated, channel, row, col):
