@@ -14,8 +14,8 @@ Routes (the input: ``dataset`` (``mnist`` | ``fashion_mnist``) and ``index`` of 
 * ``GET /api/digits/image?dataset=&index=``: a test image (784 grey levels) and its label;
 * ``GET /api/inside/layers?...&channels=16``: the input, each layer's output (at most
   ``channels`` maps of at most 64 x 64, or 512 units, as integers 0..255 with the layer's ``lo``
-  and ``hi``: value = lo + code / 255 * (hi - lo)), the first Conv2D's filters (at most 64) and
-  what the convolution step can show;
+  and ``hi``: value = lo + code / 255 * (hi - lo)), the model's top class, the first Conv2D's
+  filters (at most 64) and what the convolution step can show;
 * ``GET /api/inside/conv_step?...&channel=&row=&col=``: output pixel (``row``, ``col``) of channel
   ``channel`` of the first Conv2D, computed by hand from its input window, kernel and bias, checked
   against the layer's own output, then its activation and the max-pooling window it falls in.
@@ -117,7 +117,7 @@ def describe_layers(model, pixels, channels):
     out, captured = digits.capture(model, digits.model_batch(model, pixels))
     rows = [describe_output(layer, y, channels) for layer, _, y in captured if y is not None and y.ndim >= 2]
     result = {"model": model.name, "layers": rows, "filters": None, "conv": None, "conv_note": None,
-              "output": digits.quantise(out[0].reshape(-1))[0].tolist() if out.ndim == 2 else None}
+              "prediction": None}
     if out.ndim == 2:
         result["prediction"] = {"class": int(np.argmax(out[0])), "value": float(np.max(out[0]))}
     k = first_conv(captured)
