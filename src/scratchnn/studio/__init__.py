@@ -10,7 +10,8 @@ Modules: ``server.py`` (HTTP, routes, token, Server-Sent Events), ``events.py`` 
 one more epoch, stop, learning rate), ``live.py`` (the ``Live`` callback), ``runs.py`` (run
 folders), ``app.py`` (``Studio``: the server with every page), and one module per page: ``train``,
 ``playground``, ``inside`` (a CNN's feature maps and one convolution step), ``draw``, ``attention``,
-``compare``. The pages themselves are in ``static/``, with the vendored chart library uPlot
+``compare`` (``digits.py``: the inputs of the Inside and Draw pages, test images and drawn digits
+made MNIST-like). The pages themselves are in ``static/``, with the vendored chart library uPlot
 (``static/vendor/uplot``, MIT licence): no CDN, the studio works offline.
 """
 from .app import PAGES, Studio
