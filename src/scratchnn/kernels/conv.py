@@ -107,26 +107,12 @@ def weight_grads(g2, cols, kernel_shape, taps_major, need_kernel, need_bias):
     return dkernel, dbias
 
 
-def pooled_extent(size, kernel, strides, dilation, pool):
-    """How many rows (or columns) of the padded input a convolution followed by 'valid' max
-    pooling reads: the pooling's windows cover (po - 1) * ps + p of the convolution's outputs
-    (po pooled outputs), and those read (that - 1) * s + (k - 1) * d + 1 input rows. The rest
-    of the convolution's output, the rows no window reaches, need not be computed."""
-    k, s, d, (p, ps) = kernel, strides, dilation, pool
-    out = (size - (k - 1) * d - 1) // s + 1
-    used = ((out - p) // ps) * ps + p
-    return (used - 1) * s + (k - 1) * d + 1
-
-
 class FastConv2D(Function):
     """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas.
 
     ``relu=True`` fuses the ReLU that usually follows: y = max(im2col(x) @ W + b, 0) in place,
     and the backward first masks g with (y > 0), so no separate activation array is made.
-    ``pool=(size, strides, pads)`` appends max pooling, with the ReLU after it (``conv2d_max_pool``);
-    with 'valid' pooling (no pads) only the convolution's outputs that a pooling window reads are
-    computed (e.g. 10 x 10 of an 11 x 11 output for 2 x 2 windows): the others never reach the
-    result, and their gradient is 0.
+    ``pool=(size, strides, pads)`` appends max pooling, with the ReLU after it (``conv2d_max_pool``).
 
     Two layouts of the im2col matrix, the same products:
 
@@ -144,11 +130,6 @@ class FastConv2D(Function):
                 relu=False, pool=None):
         kh, kw, cin, cout = kernel.shape
         xp = pad_hw(x, pads)
-        xp_shape = xp.shape
-        if pool is not None and not any(pool[2][0] + pool[2][1]):    # 'valid' pooling: crop
-            used = [pooled_extent(xp.shape[1 + i], kernel.shape[i], strides[i], dilation[i],
-                                  (pool[0][i], pool[1][i])) for i in (0, 1)]
-            xp = xp[:, :used[0], :used[1]]
         y, cols, self.taps_major = im2col_product(xp, kernel, bias, strides, dilation)
         n = xp.shape[0]
         ho = (xp.shape[1] - (kh - 1) * dilation[0] - 1) // strides[0] + 1
@@ -176,7 +157,7 @@ class FastConv2D(Function):
         if not self.needs_grad:                  # inference: keep nothing for a backward pass
             return out
         self.y = out.reshape(-1, cout) if relu else None
-        self.cols, self.kernel, self.xp_shape, self.x_dtype = cols, kernel, xp_shape, x.dtype
+        self.cols, self.kernel, self.xp_shape, self.x_dtype = cols, kernel, xp.shape, x.dtype
         self.strides, self.pads, self.dilation, self.out_hw = strides, pads, dilation, (ho, wo)
         self.pool = pool
         return out
