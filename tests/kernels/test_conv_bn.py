@@ -25,9 +25,10 @@ VARIANCE = np.array([1.1, 0.5, 2.0, 0.3, 1.0])
 
 
 def _block(dtype, channels=3, relu=True, pool="valid", conv_padding="valid", strides=1, pool_size=2,
-           pool_strides=None, use_bias=True, scale=True, center=True, hooks=None):
+           pool_strides=None, use_bias=True, scale=True, center=True, gamma=GAMMA):
     """A Sequential Input -> Conv2D(5) -> BatchNormalization -> [ReLU] -> [MaxPooling2D] -> Flatten,
-    built, with gamma and the moving statistics set (a negative and a zero gamma among them)."""
+    built, with gamma and the moving statistics set (by default a negative and a zero gamma among
+    them: the pooling then runs on y; with every gamma > 0 it runs on x_hat)."""
     snn.utils.set_random_seed(3)
     layers = [L.Input((11, 10, channels)),
               L.Conv2D(5, 3, strides=strides, padding=conv_padding, use_bias=use_bias, dtype=dtype),
@@ -41,7 +42,7 @@ def _block(dtype, channels=3, relu=True, pool="valid", conv_padding="valid", str
     model(np.zeros((1, 11, 10, channels), dtype=dtype))          # the first call builds the model
     bn = model.layers[1]
     if scale:
-        bn.gamma.assign(GAMMA.astype(dtype))
+        bn.gamma.assign(gamma.astype(dtype))
     if center:
         bn.beta.assign(np.linspace(-0.5, 0.5, 5).astype(dtype))
     bn.moving_mean.assign(MEAN.astype(dtype))
@@ -77,7 +78,10 @@ def _compare(kwargs, x, training, dtype, rtol, atol):
     return ops
 
 
-CASES = [dict(), dict(relu=False), dict(pool=None), dict(relu="activation", pool=None),
+POSITIVE = np.abs(GAMMA) + 0.25
+CASES = [dict(), dict(gamma=POSITIVE), dict(relu=False, gamma=POSITIVE), dict(channels=5, gamma=POSITIVE),
+         dict(pool_size=3, pool_strides=2, gamma=POSITIVE), dict(relu=False), dict(pool=None),
+         dict(relu="activation", pool=None),
          dict(channels=5), dict(channels=5, conv_padding="same", strides=2),
          dict(pool_size=3, pool_strides=2), dict(pool_size=2, pool_strides=3),
          dict(use_bias=False), dict(scale=False, center=False)]
@@ -97,7 +101,7 @@ def test_fused_block_matches_the_layers_one_by_one_in_float64(kwargs, training):
         assert "FastConv2D" in ops and "FastConvBatchNorm" not in ops and "BatchNorm" not in ops
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(channels=5), dict(pool=None)])
+@pytest.mark.parametrize("kwargs", [dict(), dict(channels=5, gamma=POSITIVE), dict(pool=None)])
 @pytest.mark.parametrize("training", [True, False])
 def test_fused_block_matches_the_layers_one_by_one_in_float32(kwargs, training):
     """float32, fast kernels on and off: the same numbers to float32 tolerance (in float64 the
@@ -204,20 +208,23 @@ def _op(x, kernel, bias, gamma, beta, relu=True, pool=((2, 2), (2, 2)), pads=((0
                                    relu=relu, pool=pool)
 
 
-@pytest.mark.parametrize("channels,relu,pool", [(2, True, ((2, 2), (2, 2))), (4, False, ((3, 3), (2, 2))),
-                                                (4, True, None), (2, False, None)])
-def test_fused_op_passes_gradcheck(rng, channels, relu, pool):
+@pytest.mark.parametrize("channels,relu,pool,gamma", [
+    (2, True, ((2, 2), (2, 2)), [1.2, -0.8, 0.5]), (2, True, ((2, 2), (2, 2)), [1.2, 0.8, 0.5]),
+    (4, False, ((3, 3), (2, 2)), [1.2, -0.8, 0.5]), (4, False, ((3, 3), (2, 2)), [1.2, 0.8, 0.5]),
+    (4, True, None, [1.2, -0.8, 0.5]), (2, False, None, [1.2, 0.8, 0.5])])
+def test_fused_op_passes_gradcheck(rng, channels, relu, pool, gamma):
     x = rng.standard_normal((3, 6, 7, channels))
     kernel = rng.standard_normal((3, 3, channels, 3))
-    bias, gamma, beta = rng.standard_normal(3), np.array([1.2, -0.8, 0.5]), rng.standard_normal(3)
+    bias, gamma, beta = rng.standard_normal(3), np.array(gamma), rng.standard_normal(3)
     assert gradcheck(lambda *a: _op(*a, relu=relu, pool=pool), x, kernel, bias, gamma, beta)
     assert gradcheck(lambda *a: _op(a[0], a[1], None, a[2], a[3], relu=relu, pool=pool),
                      x, kernel, gamma, beta)
 
 
 @requires_torch
-@pytest.mark.parametrize("channels,pool", [(1, 2), (4, 2), (4, None)])
-def test_fused_op_matches_pytorch(rng, channels, pool):
+@pytest.mark.parametrize("channels,pool,gamma", [(1, 2, GAMMA), (4, 2, GAMMA), (4, 2, POSITIVE),
+                                                 (4, None, GAMMA)])
+def test_fused_op_matches_pytorch(rng, channels, pool, gamma):
     """conv2d -> batch_norm (training, batch statistics) -> relu -> max_pool2d in PyTorch: the
     same output, gradients and batch statistics (the running mean/variance update is Keras's
     momentum = 1 - PyTorch's, and PyTorch keeps the unbiased variance, so the batch's biased
@@ -226,7 +233,7 @@ def test_fused_op_matches_pytorch(rng, channels, pool):
     tf = torch.nn.functional
     x = rng.standard_normal((4, 9, 8, channels))
     kernel = rng.standard_normal((3, 3, channels, 5))
-    bias, gamma, beta = rng.standard_normal(5), GAMMA.copy(), rng.standard_normal(5)
+    bias, gamma, beta = rng.standard_normal(5), gamma.copy(), rng.standard_normal(5)
     weights = [Tensor(a, requires_grad=True, dtype=np.float64) for a in (x, kernel, bias, gamma, beta)]
     stats = []
     pooling = None if pool is None else ((pool, pool), (pool, pool))

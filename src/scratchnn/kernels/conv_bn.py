@@ -44,6 +44,16 @@ from .pooling import max_pool
 from .threads import parallel_batches
 
 
+def affine(x, scale, shift=None):
+    """x * scale (+ shift) for per-channel vectors scale and shift, on ``channel_rows``'s wide
+    view of the channels-last x (a new array of x's shape)."""
+    wide, r = channel_rows(x, x.shape[-1])
+    out = wide * np.tile(scale.reshape(-1), r)
+    if shift is not None:
+        out += np.tile(shift.reshape(-1), r)
+    return out.reshape(x.shape)
+
+
 class FastConvBatchNorm(Function):
     """p = [max_pool](relu?(gamma * x_hat + beta)), x_hat = batch-normalized conv2d(x, kernel) + bias.
 
@@ -75,23 +85,26 @@ class FastConvBatchNorm(Function):
         var = channel_sum(np, (0,), bshape, centered, centered) / m
         inv_std = 1.0 / np.sqrt(var + z.dtype.type(epsilon))
         x_hat *= tiled(inv_std)
-        y = x_hat * tiled(gamma)
-        y += tiled(beta)
         if stats is not None:
             stats.extend((mean.reshape(-1), var.reshape(-1)))
-        y = y.reshape(n, ho, wo, cout)
-        index = taps = None
-        if pool is not None:                   # the pooling first, then the ReLU on its output
-            out, index, taps = max_pool(y, pool[0], pool[1], with_index=bool(self.needs_grad))
-            del y
+        x_hat = x_hat.reshape(n, ho, wo, cout)
+        index = taps = x_max = None
+        if pool is not None and np.all(gamma > 0):
+            # y = gamma x_hat + beta grows with x_hat (and so does its rounding): the pooling
+            # of x_hat gives the pooled y's windows' maxima, and x_hat there (for dgamma)
+            x_max, index, taps = max_pool(x_hat, pool[0], pool[1], with_index=bool(self.needs_grad))
+            out = affine(x_max, gamma, beta)
+        elif pool is not None:                 # a gamma <= 0: the maxima of y itself
+            out, index, taps = max_pool(affine(x_hat, gamma, beta), pool[0], pool[1],
+                                        with_index=bool(self.needs_grad))
         else:
-            out = y
-        if relu:
+            out = affine(x_hat, gamma, beta)
+        if relu:                               # after the pooling (it commutes with the maximum)
             parallel_batches(lambda lo, hi: np.maximum(out[lo:hi], 0, out=out[lo:hi]), n, out.size)
         if not self.needs_grad:
             return out
         self.out = out if relu else None
-        self.x_hat, self.a = x_hat.reshape(n, ho, wo, cout), gamma * inv_std
+        self.x_hat, self.x_max, self.a = x_hat, x_max, gamma * inv_std
         self.index, self.taps = index, taps
         self.cols, self.taps_major, self.kernel, self.x_dtype = cols, taps_major, kernel, x.dtype
         self.xp_shape, self.geometry, self.has_bias = xp.shape, (strides, dilation, pads), bias is not None
@@ -100,29 +113,36 @@ class FastConvBatchNorm(Function):
     def backward(self, g):
         n, ho, wo, cout = self.x_hat.shape
         m = n * ho * wo
-        x_hat = self.x_hat
+        x_hat, a = self.x_hat, self.a.reshape(-1)
         if self.out is not None:                                     # the ReLU's mask: g (p > 0)
             g = g * (self.out > 0)
         g = np.ascontiguousarray(g)
         reduce, bshape = tuple(range(g.ndim - 1)), (1, cout)
         dbeta = channel_sum(np, reduce, bshape, g).reshape(-1)
-        if self.taps is not None:            # g at each window's maximum: one array per tap
-            shares = [g * (self.index == t) for t in range(len(self.taps))]
-            dgamma = sum(np.einsum("ijkl,ijkl->l", share, x_hat[where])
-                         for share, where in zip(shares, self.taps))
-        else:
+        if self.taps is None:
             dgamma = channel_sum(np, reduce, bshape, g, x_hat).reshape(-1)
-        wide, r = channel_rows(x_hat, cout)
-        dz = wide * np.tile(-dgamma / m, r)                          # dz = dy - dbeta/m - x_hat dgamma/m
-        dz -= np.tile(dbeta / m, r)
+        elif self.x_max is not None:                                 # x_hat at the maxima, kept
+            dgamma = channel_sum(np, reduce, bshape, g, self.x_max).reshape(-1)
+        else:                                # g times x_hat at each window's maximum, tap by tap
+            hit = np.empty(g.shape, dtype=bool)
+            dgamma = 0
+            for t, where in enumerate(self.taps):
+                np.equal(self.index, t, out=hit)
+                dgamma = dgamma + np.einsum("ijkl,ijkl->l", g * hit, x_hat[where])
+        wide, r = channel_rows(x_hat, cout)                          # dz = a (dy - dbeta/m - x_hat dgamma/m)
+        dz = wide * np.tile(-a * (dgamma / m), r)
+        dz -= np.tile(a * (dbeta / m), r)
         dz4 = dz.reshape(n, ho, wo, cout)
+        ag = affine(g, a)                                            # + a dy: a g at the maxima
         if self.taps is not None:
-            for share, where in zip(shares, self.taps):
+            hit, share = np.empty(g.shape, dtype=bool), np.empty(g.shape, dtype=g.dtype)
+            for t, where in enumerate(self.taps):
+                np.equal(self.index, t, out=hit)
+                np.multiply(ag, hit, out=share)
                 target = dz4[where]
                 target += share
         else:
-            dz4 += g
-        dz *= np.tile(self.a.reshape(-1), r)                         # ... times a = gamma s
+            dz4 += ag
         g2 = dz.reshape(m, cout)
         strides, dilation, pads = self.geometry
         need = self.needs_grad
