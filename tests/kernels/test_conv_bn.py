@@ -14,6 +14,7 @@ from scratchnn import layers as L
 from scratchnn.autograd import Tensor
 from scratchnn.backend import fast_kernels
 from scratchnn.gradcheck import gradcheck
+from scratchnn.kernels import threads as threads_module
 from scratchnn.kernels.conv_bn import FastConvBatchNorm
 from scratchnn.layers.fused import ConvBatchNorm
 
@@ -219,6 +220,32 @@ def test_fused_op_passes_gradcheck(rng, channels, relu, pool, gamma):
     assert gradcheck(lambda *a: _op(*a, relu=relu, pool=pool), x, kernel, bias, gamma, beta)
     assert gradcheck(lambda *a: _op(a[0], a[1], None, a[2], a[3], relu=relu, pool=pool),
                      x, kernel, gamma, beta)
+
+
+@pytest.mark.parametrize("n,threads", [(1, 3), (5, 2), (7, 3)])
+@pytest.mark.parametrize("gamma", [GAMMA, POSITIVE])
+@pytest.mark.parametrize("pool", [((2, 2), (2, 2)), None])
+def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n, threads, gamma, pool):
+    """The normalization's passes and dz split the batch across threads on large arrays; forced
+    on tiny ones here, every value, gradient and statistic equals the one-thread run exactly."""
+    rng = np.random.default_rng(n)
+    arrays = [rng.standard_normal((n, 9, 8, 3)).astype(np.float32),
+              rng.standard_normal((3, 3, 3, 5)).astype(np.float32), rng.standard_normal(5).astype(np.float32),
+              gamma.astype(np.float32), rng.standard_normal(5).astype(np.float32)]
+
+    def run():
+        tensors = [Tensor(a, requires_grad=True) for a in arrays]
+        stats = []
+        out = FastConvBatchNorm.apply(*tensors, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                                      epsilon=1e-3, relu=True, pool=pool, stats=stats)
+        (out * Tensor(np.linspace(-1, 1, out.size).reshape(out.shape))).sum().backward()
+        return [out.data] + [t.grad for t in tensors] + stats
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "1")
+    serial = run()
+    monkeypatch.setattr(threads_module, "PARALLEL_MIN_SIZE", 0)
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", str(threads))
+    for a, b in zip(run(), serial):
+        np.testing.assert_array_equal(a, b)
 
 
 @requires_torch

@@ -12,9 +12,16 @@ own full-size output array, and the same again backwards. ``FastConvBatchNorm`` 
 same numbers with fewer full-size passes:
 
 * the normalization's statistics and x_hat are the batch normalization kernel's
-  (``normalization.channel_sum``, on ``layout.channel_rows``'s wide rows);
+  (``normalization.channel_sum``, on ``layout.channel_rows``'s wide rows), with x_hat made from
+  z in place (no second full-size array);
 * the ReLU comes after the pooling (it commutes with the maximum, see ``kernels/conv.py``): it
   and its gradient mask touch the pooled array only;
+* with every gamma > 0 (the usual case: gamma starts at 1) y grows with x_hat, and so does its
+  float rounding, so the pooling runs on x_hat itself and only the pooled maxima are scaled and
+  shifted: p = relu(gamma max(x_hat) + beta), the same numbers as max(y), and the full-size y
+  is never made. (Ties: the gradient goes to the first maximum of x_hat; where rounding makes
+  two different x_hat give the same y, that may be another of y's equal maxima than its first.)
+  A gamma <= 0 (a zero gamma makes every y of the channel equal): the pooling of y itself;
 * backward, the gradient that reaches y is the pooled gradient g (masked by p > 0) at each
   window's maximum, 0 elsewhere. So the sums batch normalization's backward pass needs are sums
   over the pooled array only:
@@ -28,6 +35,8 @@ same numbers with fewer full-size passes:
 
   two passes over the full-size array and one strided addition per pooling tap, instead of the
   pooling's, the ReLU's and the normalization's full-size gradients one after the other;
+* the full-size elementwise passes split the batch over threads (``threads.parallel_batches``;
+  bit for bit the one-thread result);
 * from dz on, it is the convolution's backward pass (``conv.input_grad``, ``conv.weight_grads``).
 
 The batch's mean and variance (of z, the bias included) are appended to ``stats`` for the
@@ -42,6 +51,15 @@ from .layout import channel_rows
 from .normalization import channel_sum
 from .pooling import max_pool
 from .threads import parallel_batches
+
+
+def per_channel(n, x, op, v):
+    """``x = op(x, v)`` in place for a per-channel vector v and the channels-last x, on
+    ``channel_rows``'s wide view of each range of the batch (``threads.parallel_batches``)."""
+    def work(lo, hi):
+        wide, r = channel_rows(x[lo:hi], x.shape[-1])
+        op(wide, np.tile(v.reshape(-1), r), out=wide)
+    parallel_batches(work, n, x.size)
 
 
 def affine(x, scale, shift=None):
@@ -75,19 +93,14 @@ class FastConvBatchNorm(Function):
             parallel_batches(lambda lo, hi: add_bias(z[lo * ho * wo:hi * ho * wo], bias), n, z.size)
         m = z.shape[0]
         bshape = (1, cout)
-        wide, r = channel_rows(z, cout)
-
-        def tiled(v):
-            return np.tile(v.reshape(-1), r)
+        x_hat = z.reshape(n, ho, wo, cout)          # z itself, centered and scaled in place
         mean = channel_sum(np, (0,), bshape, z) / m
-        x_hat = wide - tiled(mean)                                   # centered, then scaled
-        centered = x_hat.reshape(m, cout)
-        var = channel_sum(np, (0,), bshape, centered, centered) / m
+        per_channel(n, x_hat, np.subtract, mean)
+        var = channel_sum(np, (0,), bshape, z, z) / m
         inv_std = 1.0 / np.sqrt(var + z.dtype.type(epsilon))
-        x_hat *= tiled(inv_std)
+        per_channel(n, x_hat, np.multiply, inv_std)
         if stats is not None:
             stats.extend((mean.reshape(-1), var.reshape(-1)))
-        x_hat = x_hat.reshape(n, ho, wo, cout)
         index = taps = x_max = None
         if pool is not None and np.all(gamma > 0):
             # y = gamma x_hat + beta grows with x_hat (and so does its rounding): the pooling
@@ -129,20 +142,26 @@ class FastConvBatchNorm(Function):
             for t, where in enumerate(self.taps):
                 np.equal(self.index, t, out=hit)
                 dgamma = dgamma + np.einsum("ijkl,ijkl->l", g * hit, x_hat[where])
-        wide, r = channel_rows(x_hat, cout)                          # dz = a (dy - dbeta/m - x_hat dgamma/m)
-        dz = wide * np.tile(-a * (dgamma / m), r)
-        dz -= np.tile(a * (dbeta / m), r)
-        dz4 = dz.reshape(n, ho, wo, cout)
-        ag = affine(g, a)                                            # + a dy: a g at the maxima
-        if self.taps is not None:
-            hit, share = np.empty(g.shape, dtype=bool), np.empty(g.shape, dtype=g.dtype)
-            for t, where in enumerate(self.taps):
-                np.equal(self.index, t, out=hit)
-                np.multiply(ag, hit, out=share)
-                target = dz4[where]
+        ag = affine(g, a)                                            # a dy = a g at the maxima
+        dz = np.empty(x_hat.shape, dtype=x_hat.dtype)
+        slope, shift = -a * (dgamma / m), a * (dbeta / m)
+        taps, index = self.taps, self.index
+
+        def gradient(lo, hi):                # dz = a (dy - dbeta/m - x_hat dgamma/m), samples lo:hi
+            wide, r = channel_rows(x_hat[lo:hi], cout)
+            part = dz[lo:hi].reshape(wide.shape)
+            np.multiply(wide, np.tile(slope, r), out=part)
+            part -= np.tile(shift, r)
+            if taps is None:
+                dz[lo:hi] += ag[lo:hi]
+                return
+            hit, share = np.empty(ag[lo:hi].shape, dtype=bool), np.empty(ag[lo:hi].shape, dtype=ag.dtype)
+            for t, where in enumerate(taps):
+                np.equal(index[lo:hi], t, out=hit)
+                np.multiply(ag[lo:hi], hit, out=share)
+                target = dz[lo:hi][where]
                 target += share
-        else:
-            dz4 += ag
+        parallel_batches(gradient, n, dz.size)
         g2 = dz.reshape(m, cout)
         strides, dilation, pads = self.geometry
         need = self.needs_grad

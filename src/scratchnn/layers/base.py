@@ -28,7 +28,8 @@ studio use nothing else):
   layers, nested models);
 * ``random_generators()``: the random generators of its own that the layer draws from;
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
-  op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
+  op (``Conv2D`` + ``MaxPooling2D``, ``Conv2D`` + ``BatchNormalization`` + ...); a layer with hooks
+  is never fused, so hooks see every layer.
 
 The functional API (``layers/symbolic.py``): a layer called on symbolic tensors (``keras.Input``)
 is built for their shape and records the call as a node; ``layer.input`` / ``layer.output`` are
@@ -578,7 +579,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
     def fuse_with(self, next_layer):
         """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op with
         the same result, or None (the default: run the layers one after the other). ``Sequential``
-        asks each layer; ``Conv2D`` answers for a following ``MaxPooling2D``."""
+        asks each layer; ``Conv2D`` answers for a following ``MaxPooling2D`` or ``BatchNormalization``.
+        When ``f`` has a ``fuse_with`` of its own, ``Sequential`` asks it about the layer after
+        (``layers/fused.py``'s ``ConvBatchNorm`` takes a ReLU and a MaxPooling2D so)."""
         return None
 
     # ------------------------------------------------------------------ config
