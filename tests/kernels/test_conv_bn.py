@@ -73,6 +73,7 @@ def _compare(kwargs, x, training, dtype, rtol, atol):
     slow, _ = _run(_block(dtype, **kwargs), False, x, training)
     names = ["output", "dx"] + [f"d{w.name}" for w in _block(dtype, **kwargs).trainable_weights] \
         + ["moving_mean", "moving_variance"]
+    assert fast[0].dtype == slow[0].dtype == np.dtype(dtype)
     for name, a, b in zip(names, fast, slow):
         scale = max(1.0, float(np.max(np.abs(b))))
         assert_close(a, b, rtol=rtol, atol=atol * scale, what=name)
