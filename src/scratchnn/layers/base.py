@@ -28,8 +28,7 @@ studio use nothing else):
   layers, nested models);
 * ``random_generators()``: the random generators of its own that the layer draws from;
 * ``fuse_with(next_layer)``: how a layer offers to run together with the next one as one fast
-  op (``Conv2D`` + ``MaxPooling2D``, ``Conv2D`` + ``BatchNormalization`` + ...); a layer with hooks
-  is never fused, so hooks see every layer.
+  op (``Conv2D`` + ``MaxPooling2D``); a layer with hooks is never fused, so hooks see every layer.
 
 The functional API (``layers/symbolic.py``): a layer called on symbolic tensors (``keras.Input``)
 is built for their shape and records the call as a node; ``layer.input`` / ``layer.output`` are
@@ -577,11 +576,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         return getattr(activation, "__name__", None) if activation is not None else None
 
     def fuse_with(self, next_layer):
-        """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op with
-        the same result, or None (the default: run the layers one after the other). ``Sequential``
-        asks each layer; ``Conv2D`` answers for a following ``MaxPooling2D`` or ``BatchNormalization``.
-        When ``f`` has a ``fuse_with`` of its own, ``Sequential`` asks it about the layer after
-        (``layers/fused.py``'s ``ConvBatchNorm`` takes a ReLU and a MaxPooling2D so)."""
+        """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op, or
+        None (the default). ``Sequential`` asks each layer (``Conv2D`` answers for a MaxPooling2D or a
+        BatchNormalization), then ``f.fuse_with``, if any, about the layer after (``layers/fused.py``)."""
         return None
 
     # ------------------------------------------------------------------ config
