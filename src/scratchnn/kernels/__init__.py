@@ -11,6 +11,8 @@ tested equal to its readable reference.
 * ``memory.py``: reusing freed memory across steps (``tune_allocator``, ``prepare_process``);
 * ``conv.py``: convolution as a taps-major im2col with the bias folded in, threaded passes,
   and convolution + max pooling as one op (``Conv2D.fuse_with``);
+* ``conv_bn.py``: Conv2D + BatchNormalization (+ ReLU) (+ MaxPooling2D) in training as one op,
+  the normalization's backward pass on the pooled gradient (``Conv2D.fuse_with``, ``layers/fused.py``);
 * ``pooling.py``: max pooling's first-maximum search with few passes;
 * ``normalization.py``: batch normalization's per-channel passes on wide rows; layer
   normalization over the last axis with its row means as matrix-vector products;

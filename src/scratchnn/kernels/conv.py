@@ -39,6 +39,74 @@ def add_bias(rows, bias):
     wide += np.tile(bias, r)
 
 
+def im2col_product(xp, kernel, bias, strides, dilation):
+    """The convolution of the (already padded) xp as one matrix product, in the layout that suits
+    its channels (see ``FastConv2D``). Returns ``(y, cols, taps_major)``: y of shape
+    (n*ho*wo, cout), with the bias in it only when ``taps_major`` (folded into the product as a
+    row of ones); ``cols`` is what ``weight_grads`` needs."""
+    kh, kw, cin, cout = kernel.shape
+    windows = sliding_windows(xp, (kh, kw), strides, dilation)
+    n = windows.shape[0]
+    depth = kh * kw * cin
+    weights = kernel.reshape(depth, cout)
+    taps_major = cin < TAPS_MAJOR_BELOW
+    if taps_major:                               # cols: (depth [+ 1 row of ones], windows)
+        ho, wo = windows.shape[1:3]
+        cols = np.empty((depth + (bias is not None), n * ho * wo), dtype=xp.dtype)
+        cols6 = cols[:depth].reshape(kh, kw, cin, n, ho, wo)
+        by_tap = windows.transpose(3, 4, 5, 0, 1, 2)
+        parallel_batches(lambda lo, hi: np.copyto(cols6[:, :, :, lo:hi], by_tap[:, :, :, lo:hi]),
+                         n, cols.size)           # im2col
+        if bias is not None:                     # [W; b] in the dtype of cols @ W, as y += b keeps it
+            cols[depth] = 1
+            weights = np.concatenate([weights, bias[None, :]], dtype=np.result_type(xp, weights))
+        return cols.T @ weights, cols, True
+    cols = np.empty((windows.shape[0] * windows.shape[1] * windows.shape[2], depth), dtype=xp.dtype)
+    cols6 = cols.reshape(windows.shape)          # cols: (windows, depth)
+    parallel_batches(lambda lo, hi: np.copyto(cols6[lo:hi], windows[lo:hi]), n, cols.size)
+    return cols @ weights, cols, False
+
+
+def input_grad(g2, kernel, xp_shape, x_dtype, out_hw, strides, dilation, pads):
+    """dx for the output gradient g2 (n*ho*wo, cout): col2im, one kernel tap at a time: the tap's
+    share of every window's gradient, g2 @ W[a, c]^T, goes back to the input pixels that tap read
+    (a strided slice of the padded input, ``xp_shape``); the padding is cut off at the end."""
+    kh, kw, cin, _ = kernel.shape
+    n = xp_shape[0]
+    ho, wo = out_hw
+    dxp = np.zeros(xp_shape, dtype=x_dtype)
+    share = np.empty((g2.shape[0], cin), dtype=np.result_type(g2, kernel))   # reused per tap
+    windows = share.reshape(n, ho, wo, cin)
+    for a in range(kh):
+        for c in range(kw):
+            np.matmul(g2, kernel[a, c].T, out=share)
+            target = dxp[tap(a, c, out_hw, strides, dilation)]
+
+            def add(lo, hi, target=target):
+                target[lo:hi] += windows[lo:hi]
+            parallel_batches(add, n, share.size)
+    return unpad(dxp, pads)
+
+
+def weight_grads(g2, cols, kernel_shape, taps_major, need_kernel, need_bias):
+    """(dkernel, dbias) for the output gradient g2 (n*ho*wo, cout) and ``im2col_product``'s cols
+    (None for one not needed): dW = cols^T g, db = the column sums of g; taps-major cols (with
+    their row of ones) give both as one product, [dW; db] = cols g."""
+    depth = int(np.prod(kernel_shape[:3]))
+    dkernel = dbias = None
+    if taps_major:
+        if need_kernel or need_bias:
+            both = cols @ g2
+            dkernel = both[:depth].reshape(kernel_shape) if need_kernel else None
+            dbias = both[depth] if need_bias else None
+        return dkernel, dbias
+    if need_kernel:
+        dkernel = (cols.T @ g2).reshape(kernel_shape)
+    if need_bias:
+        dbias = np.ones(g2.shape[0], dtype=g2.dtype) @ g2    # column sums, as one BLAS product
+    return dkernel, dbias
+
+
 class FastConv2D(Function):
     """y = im2col(x) @ W + b; see the module docstring for the forward and backward formulas.
 
@@ -62,26 +130,11 @@ class FastConv2D(Function):
                 relu=False, pool=None):
         kh, kw, cin, cout = kernel.shape
         xp = pad_hw(x, pads)
-        windows = sliding_windows(xp, (kh, kw), strides, dilation)
-        n, ho, wo = windows.shape[:3]
-        depth, rows = kh * kw * cin, ho * wo
-        weights = kernel.reshape(depth, cout)
-        self.taps_major = cin < TAPS_MAJOR_BELOW
-        if self.taps_major:                      # cols: (depth [+ 1 row of ones], windows)
-            cols = np.empty((depth + (bias is not None), n * rows), dtype=xp.dtype)
-            cols6 = cols[:depth].reshape(kh, kw, cin, n, ho, wo)
-            by_tap = windows.transpose(3, 4, 5, 0, 1, 2)
-            parallel_batches(lambda lo, hi: np.copyto(cols6[:, :, :, lo:hi], by_tap[:, :, :, lo:hi]),
-                             n, cols.size)       # im2col
-            if bias is not None:                 # [W; b] in the dtype of cols @ W, as y += b keeps it
-                cols[depth] = 1
-                weights = np.concatenate([weights, bias[None, :]], dtype=np.result_type(xp, weights))
-            y = cols.T @ weights
-        else:                                    # cols: (windows, depth)
-            cols = np.empty((n * rows, depth), dtype=xp.dtype)
-            cols6 = cols.reshape(windows.shape)
-            parallel_batches(lambda lo, hi: np.copyto(cols6[lo:hi], windows[lo:hi]), n, cols.size)
-            y = cols @ weights
+        y, cols, self.taps_major = im2col_product(xp, kernel, bias, strides, dilation)
+        n = xp.shape[0]
+        ho = (xp.shape[1] - (kh - 1) * dilation[0] - 1) // strides[0] + 1
+        wo = (xp.shape[2] - (kw - 1) * dilation[1] - 1) // strides[1] + 1
+        rows = ho * wo
         bias_here = bias is not None and not self.taps_major
         relu_here = relu and pool is None        # with a pool after, the ReLU acts on its output
         if bias_here or relu_here:
@@ -110,7 +163,7 @@ class FastConv2D(Function):
         return out
 
     def backward(self, g):
-        kh, kw, cin, cout = self.kernel.shape
+        cout = self.kernel.shape[3]
         n = g.shape[0]
         rows = g.shape[1] * g.shape[2]
         g2 = g.reshape(-1, cout)
@@ -126,35 +179,11 @@ class FastConv2D(Function):
             index, taps, zp_shape, (size, pool_strides, pool_pads) = self.pooling
             dz = max_pool_grad(g2.reshape(g.shape), index, taps, zp_shape, size, pool_strides)
             g2 = np.ascontiguousarray(unpad(dz, pool_pads)).reshape(-1, cout)
-        rows = self.out_hw[0] * self.out_hw[1]
-        dx = dkernel = dbias = None
+        dx = None
         if self.needs_grad[0]:
-            # col2im, one kernel tap at a time: the tap's share of every window's gradient,
-            # g @ W[a, c]^T, goes back to the input pixels that tap read (a strided slice).
-            ho, wo = self.out_hw
-            dxp = np.zeros(self.xp_shape, dtype=self.x_dtype)
-            share = np.empty((g2.shape[0], cin), dtype=np.result_type(g2, self.kernel))   # reused per tap
-            windows = share.reshape(n, ho, wo, cin)
-            for a in range(kh):
-                for c in range(kw):
-                    np.matmul(g2, self.kernel[a, c].T, out=share)
-                    where = tap(a, c, self.out_hw, self.strides, self.dilation)
-                    target = dxp[where]
-
-                    def add(lo, hi, target=target):
-                        target[lo:hi] += windows[lo:hi]
-                    parallel_batches(add, n, share.size)
-            dx = unpad(dxp, self.pads)
+            dx = input_grad(g2, self.kernel, self.xp_shape, self.x_dtype, self.out_hw, self.strides,
+                            self.dilation, self.pads)
         has_bias = len(self.needs_grad) > 2
-        depth = kh * kw * cin
-        if self.taps_major:                      # [dW; db] = cols @ g in one product
-            if self.needs_grad[1] or (has_bias and self.needs_grad[2]):
-                both = self.cols @ g2
-                dkernel = both[:depth].reshape(self.kernel.shape) if self.needs_grad[1] else None
-                dbias = both[depth] if has_bias and self.needs_grad[2] else None
-        else:
-            if self.needs_grad[1]:
-                dkernel = (self.cols.T @ g2).reshape(self.kernel.shape)
-            if has_bias and self.needs_grad[2]:
-                dbias = np.ones(g2.shape[0], dtype=g2.dtype) @ g2    # column sums, as one BLAS product
+        dkernel, dbias = weight_grads(g2, self.cols, self.kernel.shape, self.taps_major,
+                                      self.needs_grad[1], has_bias and self.needs_grad[2])
         return (dx, dkernel, dbias) if has_bias else (dx, dkernel)

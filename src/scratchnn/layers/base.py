@@ -576,9 +576,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
         return getattr(activation, "__name__", None) if activation is not None else None
 
     def fuse_with(self, next_layer):
-        """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op with
-        the same result, or None (the default: run the layers one after the other). ``Sequential``
-        asks each layer; ``Conv2D`` answers for a following ``MaxPooling2D``."""
+        """A function ``f(x, training)`` that computes ``next_layer(self(x))`` as one faster op, or
+        None (the default). ``Sequential`` asks each layer (``Conv2D`` answers for a MaxPooling2D or a
+        BatchNormalization), then ``f.fuse_with``, if any, about the layer after (``layers/fused.py``)."""
         return None
 
     # ------------------------------------------------------------------ config

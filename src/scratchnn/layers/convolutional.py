@@ -14,6 +14,7 @@ from ..functional import conv_variants as _cv
 from ..windows import output_size, pair
 from .base import Layer, format_shape
 from .core import KernelBiasMixin
+from .fused import ConvBatchNorm, batch_norm_fuses
 from .images import check_channels_last, check_padding
 from .pooling import MaxPooling2D
 
@@ -72,11 +73,17 @@ class Conv2D(KernelBiasMixin, Layer):
     def fuse_with(self, next_layer):
         """With fast kernels on (``scratchnn.backend.set_fast_kernels``), a Conv2D with ReLU or no
         activation followed by a MaxPooling2D runs as one op, ``call_then_max_pool``: the same
-        values and gradients, with the ReLU and its gradient on the 4x smaller pooled array. Only
-        these classes exactly (a subclass may compute something else), built, and unobserved (no
+        values and gradients, with the ReLU and its gradient on the 4x smaller pooled array. A
+        Conv2D without activation followed by a BatchNormalization runs with it (and a ReLU and a
+        'valid' MaxPooling2D after them) as a ``ConvBatchNorm`` (``layers/fused.py``). Only these
+        classes exactly (a subclass may compute something else), built, and unobserved (no
         hooks, no activity regularizer, no ``call`` replaced on the instance): hooks see every
         layer's own output."""
-        if not (fast_kernels_enabled() and type(self) is Conv2D and type(next_layer) is MaxPooling2D
+        if not fast_kernels_enabled():
+            return None
+        if type(self) is Conv2D and batch_norm_fuses(self, next_layer):
+            return ConvBatchNorm(self, next_layer)
+        if not (type(self) is Conv2D and type(next_layer) is MaxPooling2D
                 and self.built and next_layer.built and self.activation in (F.relu, F.linear)
                 and not self.observed and not next_layer.observed
                 and "call" not in vars(self) and "call" not in vars(next_layer)):

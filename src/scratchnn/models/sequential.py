@@ -153,15 +153,22 @@ class Sequential(Model):
     def call(self, inputs, training=False):
         """Each layer on the previous one's output. A layer may offer to run together with the next
         one as one faster op with the same result (``layer.fuse_with(next_layer)``, e.g. Conv2D then
-        MaxPooling2D); layers that hooks watch are never fused."""
+        MaxPooling2D), and that op may take the layers after it too (its own ``fuse_with``: Conv2D,
+        BatchNormalization, ReLU, MaxPooling2D); layers that hooks watch are never fused."""
         x = inputs
         stack, i = self._stack, 0
         while i < len(stack):
             layer = stack[i]
             fused = layer.fuse_with(stack[i + 1]) if i + 1 < len(stack) else None
             if fused is not None:
+                span = 2                          # a fused run may take the layers after, too
+                while i + span < len(stack) and hasattr(fused, "fuse_with"):
+                    longer = fused.fuse_with(stack[i + span])
+                    if longer is None:
+                        break
+                    fused, span = longer, span + 1
                 x = fused(x, training)
-                i += 2
+                i += span
                 continue
             x = layer(x, training=training)
             i += 1
