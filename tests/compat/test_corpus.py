@@ -30,7 +30,8 @@ with open(os.path.join(COMPAT, "recorded_tensorflow.json"), encoding="utf-8") as
 #: Programs that need no data set, train for a second at most and whose final number does not
 #: depend on random draws (a count, a gradient, a converged fit).
 FAST = ["kerasio_functional_api_graphs", "kerasio_sequential_model", "tf_custom_layers", "tf_guide_autodiff",
-        "dlai_c1w1_hello_world", "kerasio_masking_padding", "tf_guide_basic_training_loops"]
+        "dlai_c1w1_hello_world", "kerasio_masking_padding", "tf_guide_basic_training_loops",
+        "mit6s191_lab1_tensorflow_intro"]
 
 
 @pytest.mark.parametrize("name", FAST)
