@@ -18,6 +18,10 @@ What is recorded, the same way for both frameworks:
   EXPRESSION evaluated in the program's globals after it ran (for custom training loops that
   never call ``fit``), recorded under NAME.
 
+With ``--seed S`` the framework's ``keras.utils.set_random_seed(S)`` (Python's, NumPy's global
+and the framework's own generators) is called before the program starts: ``run.py`` uses it for
+the seeded reruns of a program whose result depends on random draws (``# compat-reruns: N``).
+
 The line is ``COMPAT {"status": "ok"|"error", "metrics": {...}, "fit_seconds": s, "error": ...}``.
 """
 import argparse
@@ -26,6 +30,7 @@ import importlib.abc
 import importlib.util
 import json
 import os
+import random
 import re
 import runpy
 import shutil
@@ -167,6 +172,8 @@ class Recorder:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--framework", choices=["scratchnn", "tensorflow"], required=True)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed Python's, NumPy's and the framework's generators first")
     parser.add_argument("program")
     args = parser.parse_args(argv)
     program = os.path.abspath(args.program)
@@ -179,8 +186,13 @@ def main(argv=None):
         import keras
         _offline_keras_datasets(keras)
     recorder = Recorder(keras.Model, keras.callbacks.Callback)
+    if args.seed is not None:
+        random.seed(args.seed)
+        keras.utils.set_random_seed(args.seed)
 
     result = {"status": "ok", "framework": args.framework, "program": os.path.basename(program)}
+    if args.seed is not None:
+        result["seed"] = args.seed
     workdir = tempfile.mkdtemp(prefix="compat-")  # files the program writes go here
     os.chdir(workdir)
     sys.argv = [program]

@@ -13,11 +13,19 @@ A program *agrees* when both frameworks ran it to the end and the final metric a
 accuracy within 1.5 points of TensorFlow's, otherwise the loss within 10% of TensorFlow's. The
 final metric is the program's ``# compat-metric:`` value where its header declares one, else
 the last ``evaluate``'s logs, else the last epoch's logs of the last ``fit``.
+
+A program whose final number depends on random draws that neither framework can share (unseeded
+data, initial weights, shuffling) by more than the tolerance declares ``# compat-reruns: N`` (N
+odd) in its header, with the measured spread that justifies it: each framework then runs it N
+times, seeded 0 .. N-1 (``harness.py --seed``), and the run with the median final metric stands
+for the framework (its result lists every run's value under ``reruns``). The tolerance is the
+same: it is the medians that are compared.
 """
 import argparse
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,9 +49,42 @@ def programs(only=None):
     return paths
 
 
-def run_one(python, framework, path, timeout, env=None):
+def reruns(path):
+    """N of the program's ``# compat-reruns: N`` header line, else None."""
+    with open(path, encoding="utf-8") as f:
+        found = re.findall(r"^#\s*compat-reruns:\s*(\S+)\s*$", f.read(), flags=re.M)
+    if not found:
+        return None
+    if len(found) > 1 or not found[0].isdigit() or int(found[0]) % 2 == 0:
+        raise SystemExit(f"{os.path.basename(path)}: '# compat-reruns:' takes one odd count, got {found}")
+    return int(found[0])
+
+
+def run_program(python, framework, path, timeout, env=None):
+    """The program's result: one run, or the median of its seeded reruns (``# compat-reruns: N``):
+    the run whose final metric is the median, with every run's value under ``reruns``. A rerun
+    that failed is the result (a program agrees only when every run ran)."""
+    n = reruns(path)
+    if n is None:
+        return run_one(python, framework, path, timeout, env)
+    runs = []
+    for seed in range(n):
+        result = run_one(python, framework, path, timeout, env, seed=seed)
+        if result.get("status") != "ok" or final_metric(result)[0] is None:
+            return result
+        runs.append(result)
+    ordered = sorted(runs, key=lambda r: final_metric(r)[1])
+    median = dict(ordered[n // 2])
+    median["reruns"] = {str(r["seed"]): final_metric(r)[1] for r in runs}
+    median["wall_seconds"] = round(sum(r["wall_seconds"] for r in runs), 1)
+    return median
+
+
+def run_one(python, framework, path, timeout, env=None, seed=None):
     """The harness's result dict for one program (status 'timeout' or 'crash' when it gave none)."""
     command = [python, os.path.join(HERE, "harness.py"), "--framework", framework, path]
+    if seed is not None:
+        command[2:2] = ["--seed", str(seed)]
     start = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
@@ -128,10 +169,10 @@ def main(argv=None):
     rows, results = [], {}
     for path in paths:
         name = os.path.splitext(os.path.basename(path))[0]
-        ours = (run_one(sys.executable, "scratchnn", path, args.timeout) if "scratchnn" in frameworks
+        ours = (run_program(sys.executable, "scratchnn", path, args.timeout) if "scratchnn" in frameworks
                 else {"status": "not run"})
         if live_tf:
-            theirs = run_one(args.tf_python, "tensorflow", path, args.timeout)
+            theirs = run_program(args.tf_python, "tensorflow", path, args.timeout)
             if args.record:
                 recorded[name] = theirs
         else:
@@ -165,6 +206,9 @@ def _row(name, ours, theirs, verdict):
     their_fit = f"{theirs.get('fit_seconds', 0):.1f}" if theirs and theirs.get("status") == "ok" else "-"
     line = f"{name:<34} {verdict:<12} {_fmt(ours):<34} {_fmt(theirs):<34} {ours_fit:>7} {their_fit:>7}"
     for framework, result in (("scratchnn", ours), ("tensorflow", theirs)):
+        if result and result.get("reruns"):
+            values = ", ".join(f"{v:.4f}" for v in result["reruns"].values())
+            line += f"\n    {framework}: seeded reruns {values} (median compared)"
         if result and result.get("status") not in ("ok", "not run"):
             line += f"\n    {framework}: {result.get('error', '')} {result.get('where', '')}"
     return line

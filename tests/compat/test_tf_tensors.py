@@ -28,8 +28,9 @@ def test_dtypes_newaxis_and_version():
     assert tf.dtypes.float16 == np.float16 and tf.as_dtype("int8") == np.int8
     assert tf.constant(A)[tf.newaxis].shape == (1, 2, 3)
     assert tf.__version__.startswith("2.16") and "scratchnn" in tf.__version__
-    with pytest.raises(AttributeError, match="tf.string is not part of scratchnn's TensorFlow surface"):
-        tf.as_dtype("string")
+    assert tf.as_dtype("string") is tf.string                # string tensors: test_tf_strings.py
+    with pytest.raises(AttributeError, match="tf.strings is not part of scratchnn's TensorFlow surface"):
+        _ = tf.strings
 
 
 def test_creation_functions():

@@ -201,26 +201,32 @@ def test_add_loss_in_a_subclassed_model_and_a_scalar_check():
         Doubler().add_loss(Tensor(np.ones((2, 2), np.float32)))
 
 
-def test_variables_assigned_as_attributes_are_tracked_and_trained_by_fit():
+def test_tf_variables_assigned_as_attributes_are_not_weights_as_in_keras_3():
     """TensorFlow's "basic training loops" guide: a keras.Model subclass holding ``self.w =
-    tf.Variable(5.0)`` trains it with compile/fit (Keras tracks variables set as attributes)."""
+    tf.Variable(5.0)``. Keras 3 tracks its own variables only (``add_weight``, ``keras.Variable``):
+    TensorFlow 2.21's Keras lists no weight and ``fit`` leaves w and b as they were (measured:
+    the guide's model keeps w = 5.0). scratchnn's own Variable set as an attribute is tracked."""
     import scratchnn.compat.tensorflow as tf
+    from scratchnn.layers.variable import Variable
 
     class Line(tf.keras.Model):
         def __init__(self):
             super().__init__()
             self.w = tf.Variable(5.0)
             self.b = tf.Variable(0.0)
+            self.k = Variable(np.ones((), np.float32), name="k")
 
         def call(self, x):
-            return self.w * x + self.b
+            return self.k * self.w * x + self.b
 
     model = Line()
-    assert [id(v) for v in model.trainable_weights] == [id(model.w), id(model.b)]
+    assert [id(v) for v in model.trainable_weights] == [id(model.k)]
+    assert [id(v) for v in model.weights] == [id(model.k)]
     x = np.linspace(-2, 2, 201).astype("float32")
-    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.01), loss="mse")
     model.fit(x, 3 * x + 2, epochs=30, batch_size=1000, verbose=0)
-    assert abs(float(model.w) - 3.0) < 0.05 and abs(float(model.b) - 2.0) < 0.1
+    assert float(model.w) == 5.0 and float(model.b) == 0.0       # not trained, as in Keras 3
+    assert abs(float(model.k) * 5.0 - 3.0) < 0.05                 # the tracked one is
 
 
 def test_a_tuple_of_tensors_reaches_call_as_a_tuple_and_each_shape_is_checked():

@@ -352,11 +352,11 @@ def test_a_file_that_is_not_hdf5_or_is_keras_2s_legacy_file_is_refused(tmp_path)
     refused(mlp(), tmp_path / "legacy.h5", "Keras 2 \\(legacy\\) HDF5 file")
 
 
-def test_only_a_weights_h5_name_is_written_and_a_model_is_not(tmp_path):
+def test_weights_go_to_a_weights_h5_name_and_a_whole_model_does_not(tmp_path):
     model = mlp()
     with pytest.raises(ValueError, match=rf"'\*\.weights\.h5' \(such as '{tmp_path / 'm'}\.weights\.h5'\)"):
         model.save_weights(tmp_path / "m.h5")
-    with pytest.raises(ValueError, match="does not write whole-model HDF5"):
+    with pytest.raises(ValueError, match="a '\\*\\.weights\\.h5' name is Keras 3's weights file"):
         model.save(tmp_path / "m.weights.h5")
     assert list(tmp_path.iterdir()) == []
 

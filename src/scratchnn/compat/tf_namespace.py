@@ -6,6 +6,8 @@ holds for a scratchnn Tensor and ``dtype=tf.int32`` works wherever scratchnn tak
 """
 import numpy as np
 
+from .tf_strings import string
+
 #: Where a reader learns what the surface holds (the module's docstring lists it).
 SEE = "see help(scratchnn.compat.tensorflow) for what it provides"
 
@@ -43,13 +45,13 @@ DTYPES.update(half=DTYPES["float16"], float=DTYPES["float32"], double=DTYPES["fl
 
 
 def as_dtype(type_value):
-    """A dtype from a name ('float32'), a NumPy type or a dtype (``tf.as_dtype``)."""
-    if isinstance(type_value, str) and type_value == "string":
-        raise not_provided("tf.string")
+    """A dtype from a name ('float32', 'string'), a NumPy type or a dtype (``tf.as_dtype``)."""
+    if type_value == string:
+        return string
     try:
         return np.dtype(type_value)
     except TypeError:
         raise TypeError(f"tf.as_dtype: cannot interpret {type_value!r} as a dtype") from None
 
 
-dtypes = Namespace("dtypes", {**DTYPES, "as_dtype": as_dtype, "DType": np.dtype})
+dtypes = Namespace("dtypes", {**DTYPES, "string": string, "as_dtype": as_dtype, "DType": np.dtype})

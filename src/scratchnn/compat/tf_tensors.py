@@ -15,6 +15,7 @@ from ..autograd import Tensor
 from ..keras import ops
 from ..layers.base import Variable as LayerVariable
 from ..ops import lift
+from .tf_strings import StringDType, is_text, string_tensor
 
 __all__ = [
     "Tensor", "Variable", "constant", "convert_to_tensor", "is_tensor", "identity", "stop_gradient",
@@ -37,12 +38,21 @@ class Variable(LayerVariable):
     """``tf.Variable(initial_value, trainable=True, name=None, dtype=None)``: a Tensor whose values
     change in place (``assign``, ``assign_add``, ``assign_sub``). A trainable floating-point
     variable records the operations on it, so ``tf.GradientTape`` differentiates with respect
-    to it; an integer variable (a counter) holds values only."""
+    to it; an integer variable (a counter) holds values only.
+
+    As in Keras 3, a layer or model does not track a ``tf.Variable`` set as its attribute
+    (``self.w = tf.Variable(5.0)`` in a ``keras.Model``): it is not among its ``weights``, and
+    ``fit`` does not train it (Keras tracks its own ``keras.Variable`` and ``add_weight``'s only).
+    A ``tf.Module`` finds it."""
     __slots__ = ()
+    tracked_by_layers = False
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None, **ignored):
         if callable(initial_value):
             initial_value = initial_value()
+        if isinstance(dtype, StringDType) or is_text(initial_value):
+            raise TypeError("tf.Variable: a variable of text (tf.string) is not part of scratchnn; "
+                            "use tf.constant for a string tensor")
         value = np.array(ops.convert_to_numpy(initial_value), dtype=ops.standardize_dtype(dtype))
         if dtype is None and value.dtype.kind == "f" and not isinstance(initial_value, (Tensor, np.ndarray)):
             value = value.astype(np.float32)                  # Python floats: float32, as TF
@@ -98,7 +108,10 @@ def _float32_default(values, dtype):
 
 def constant(value, dtype=None, shape=None, name=None):
     """A constant Tensor: Python floats become float32 and ints int32 (as TensorFlow); a NumPy
-    array keeps its dtype; ``shape`` reshapes (or fills, for a single value)."""
+    array keeps its dtype; ``shape`` reshapes (or fills, for a single value). Text (``"Tennis"``,
+    a list of str, or ``dtype=tf.string``) gives a string tensor (``compat/tf_strings.py``)."""
+    if isinstance(dtype, StringDType) or (dtype is None and is_text(value)):
+        return string_tensor(value, shape)
     raw = value.data if isinstance(value, Tensor) else value
     keep = dtype is None and isinstance(raw, np.ndarray)          # an array keeps its dtype
     values = np.asarray(raw) if keep else _float32_default(raw, dtype)

@@ -535,9 +535,9 @@ class Layer(metaclass=_BuildWhenShapeKnown):
             order = self.__dict__.setdefault("_layer_attributes", [])
             if name not in order:
                 order.append(name)
-        elif isinstance(value, Variable) and "_weights" in self.__dict__ and \
-                all(w is not value for w in self._weights):
-            self._weights.append(value)     # made by hand (self.w = tf.Variable(5.0)): tracked, as Keras
+        elif isinstance(value, Variable) and value.tracked_by_layers and "_weights" in self.__dict__ \
+                and all(w is not value for w in self._weights):
+            self._weights.append(value)     # a Keras variable set by hand (self.w = keras.Variable(...))
         object.__setattr__(self, name, value)
 
     def sublayers(self):

@@ -9,6 +9,9 @@ class Variable(Tensor):
     """A weight of a layer: a Tensor with a name, a ``trainable`` flag, and an optional
     regularizer (a penalty added to the loss) and constraint (applied after each update)."""
     __slots__ = ("name", "trainable", "regularizer", "constraint")
+    #: Whether a layer tracks it as a weight when it is set as an attribute (``self.w = v``): yes
+    #: for this class (Keras 3's ``keras.Variable``); ``tf.Variable`` says no (see compat).
+    tracked_by_layers = True
 
     def __init__(self, data, name, trainable=True, regularizer=None, constraint=None):
         super().__init__(data, requires_grad=trainable, dtype=np.asarray(data).dtype)

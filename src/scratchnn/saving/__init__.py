@@ -5,6 +5,7 @@
     model.save_weights("mnist.safetensors")             # the numbers alone
     model.load_weights("mnist.safetensors")
     model.save_weights("mnist.weights.h5")              # Keras 3's weights file (needs h5py), both ways
+    model.save("mnist.h5")                              # Keras's legacy whole-model HDF5 (h5py), both ways
 
 A ``.scratchnn`` file is a zip holding ``config.json`` (every layer's ``get_config()`` and the
 compile settings), ``model.safetensors`` (the weights), ``optimizer.safetensors`` (step count
@@ -22,6 +23,8 @@ The modules, from the bytes up:
 * ``registration.py``: ``register_serializable``, ``custom_object_scope``;
 * ``keras_h5.py``: Keras 3's ``.weights.h5`` (HDF5, through h5py: ``pip install 'scratchnn[h5]'``),
   written and read in Keras's layout so weights move between scratchnn and Keras 3;
+* ``keras_legacy_h5.py``: Keras's legacy whole-model ``.h5`` (``model_config``, ``training_config``,
+  ``model_weights``), written so that Keras 3 loads it and read from Keras's own files;
 * ``model_file.py``: ``save_model``/``load_model``, the weights alone, the training state.
 
 ``saving`` sits below ``models`` (as in Keras): ``model.save(path)`` calls ``save_model``, and

@@ -180,33 +180,33 @@ def _where(path, name, kind):
     return f"layer '{name}' ({kind}, at '{_vars_path(path)}')"
 
 
-def _dataset(h5py, group, key, where, path):
+def stored_dataset(h5py, group, key, where, path, part=PART):
     """The dataset ``key`` of ``group``, refused unless it is a plain dataset stored in this file
     (a link to another file, or to elsewhere, is never followed)."""
     link = group.get(key, getlink=True)
     if not isinstance(link, h5py.HardLink):
-        raise ModelFormatError(PART, f"{where}: '{key}' is a {type(link).__name__}, not a dataset "
+        raise ModelFormatError(part, f"{where}: '{key}' is a {type(link).__name__}, not a dataset "
                                "stored in this file", path)
     ds = group[key]
     if not isinstance(ds, h5py.Dataset):
-        raise ModelFormatError(PART, f"{where}: '{key}' is a group, not a dataset", path)
+        raise ModelFormatError(part, f"{where}: '{key}' is a group, not a dataset", path)
     return ds
 
 
-def _group(h5py, f, vpath, where, path):
+def group_at(h5py, f, vpath, where, path, part=PART):
     """The group at ``vpath``, or None when absent; every step must be a group stored in this file
     (a soft or external link is never followed)."""
     group = f
-    for part in vpath.split("/"):
-        link = group.get(part, getlink=True)
+    for step in vpath.split("/"):
+        link = group.get(step, getlink=True)
         if link is None:
             return None
         if not isinstance(link, h5py.HardLink):
-            raise ModelFormatError(PART, f"{where}: '{vpath}' goes through a {type(link).__name__}; links "
+            raise ModelFormatError(part, f"{where}: '{vpath}' goes through a {type(link).__name__}; links "
                                    "are not followed", path)
-        group = group[part]
+        group = group[step]
         if not isinstance(group, h5py.Group):
-            raise ModelFormatError(PART, f"{where}: '{vpath}' is not a group", path)
+            raise ModelFormatError(part, f"{where}: '{vpath}' is not a group", path)
     return group
 
 
@@ -225,7 +225,7 @@ def _read_checked(h5py, f, entries, path):
     for where_path, name, kind, weights, extra in entries:
         where = _where(where_path, name, kind)
         vpath = _vars_path(where_path)
-        group = _group(h5py, f, vpath, where, path)
+        group = group_at(h5py, f, vpath, where, path)
         count = 0 if group is None else len(group)
         if count != len(weights) + len(extra):
             extra = ()                 # a file without Keras's extra variables is fine too
@@ -238,9 +238,10 @@ def _read_checked(h5py, f, entries, path):
             raise ModelFormatError(PART, f"{where}: the file holds {count} entries;"
                                    f" the layer has {len(weights)} of shapes {shapes}", path)
         for i, (shape, _) in enumerate(extra, start=len(weights)):     # checked, not used
-            _check_dataset(_dataset(h5py, group, str(i), where, path), shape, f"weight {i}", where, path)
+            ds = stored_dataset(h5py, group, str(i), where, path)
+            _check_dataset(ds, shape, f"weight {i}", where, path)
         for i, w in enumerate(weights):
-            ds = _dataset(h5py, group, str(i), where, path)
+            ds = stored_dataset(h5py, group, str(i), where, path)
             dtype = ds.dtype
             _check_dataset(ds, w.data.shape, f"weight {i} ('{w.name}')", where, path)
             if dtype.kind != w.data.dtype.kind and not (dtype.kind in "iub" and w.data.dtype.kind in "iub"):
@@ -289,7 +290,13 @@ def load_keras_weights(model, filepath):
             raise ModelFormatError(PART, f"cannot be read as HDF5: {e}", path) from None
     for w, value in values:
         w.data[...] = value
+    warn_non_finite(values, path)
+
+
+def warn_non_finite(values, path):
+    """A warning for each ``(weight, value)`` whose value holds NaN or Inf."""
+    for w, value in values:
         if value.dtype.kind == "f" and not np.isfinite(value.sum(dtype=np.float64)):
             bad = value.size - int(np.count_nonzero(np.isfinite(value)))
             warnings.warn(f"{path}: weight '{w.name}' holds {bad} non-finite value(s) (NaN or Inf) out of "
-                          f"{value.size}: the model's outputs will not be finite", stacklevel=3)
+                          f"{value.size}: the model's outputs will not be finite", stacklevel=4)

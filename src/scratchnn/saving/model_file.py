@@ -19,7 +19,7 @@ import numpy as np
 from ..layers import LAYERS
 from ..layers.base import weight_budget
 from ..registry import REGISTER_HINT, custom
-from . import archive, keras_h5
+from . import archive, keras_h5, keras_legacy_h5
 from .archive import CONFIG, METADATA, OPTIMIZER, WEIGHTS, ModelFormatError
 from .atomic import atomic_write
 from .optimizer_state import optimizer_tensors, restore_optimizer, weight_key
@@ -82,31 +82,31 @@ def _weight_tensors(model):
     return {weight_key(i, w): np.require(w.data, requirements="C") for i, w in enumerate(model.weights)}
 
 
-#: Names that promise an HDF5 format scratchnn does not write (Keras's legacy whole-model HDF5);
-#: refused with the alternative. ``*.weights.h5`` (Keras 3's weights file) is written and read
-#: by ``keras_h5.py``.
-HDF5_SUFFIXES = (".h5", ".hdf5")
+#: HDF5 names: ``*.weights.h5`` is Keras 3's weights file (``keras_h5.py``); any other ``.h5`` /
+#: ``.hdf5`` name is Keras's legacy whole-model file (``keras_legacy_h5.py``).
+HDF5_SUFFIXES = keras_legacy_h5.SUFFIXES
 
 
 def check_save_path(filepath, weights_only=False):
-    """Refuse a path whose suffix names a format scratchnn does not write (``.h5``, ``.hdf5``,
-    except a weights file named ``*.weights.h5``, which is Keras 3's layout)."""
+    """Refuse a path whose suffix names the other HDF5 file: weights (``save_weights``) go to
+    ``*.weights.h5``, a whole model (``save``) to another ``.h5`` / ``.hdf5`` name."""
     filepath = os.fspath(filepath)
     if not filepath.lower().endswith(HDF5_SUFFIXES):
         return filepath
-    if weights_only and keras_h5.is_keras_weights_path(filepath):
+    weights_name = keras_h5.is_keras_weights_path(filepath)
+    if weights_only == weights_name:
         return filepath
     stem = filepath[:filepath.rindex(".")]
     if weights_only:
-        raise ValueError(f"save_weights: cannot write {filepath!r}: the one HDF5 file scratchnn writes is "
-                         f"Keras 3's weights file, named '*{keras_h5.SUFFIX}' (such as "
-                         f"{stem + keras_h5.SUFFIX!r}); or write safetensors, to a path such as "
-                         f"{stem + '.safetensors'!r}")
-    raise ValueError(f"save_model: cannot write {filepath!r}: scratchnn does not write whole-model HDF5 "
-                     f"files ({', '.join(HDF5_SUFFIXES)}, Keras 2's legacy format); a model is written in "
-                     f"scratchnn's zip format, to a '.scratchnn' path such as {stem + '.scratchnn'!r} (the "
-                     f"weights alone: save_weights to a '{keras_h5.SUFFIX}' path, Keras 3's layout, or a "
-                     "'.safetensors' path)")
+        raise ValueError(f"save_weights: cannot write {filepath!r}: an HDF5 weights file is Keras 3's, "
+                         f"named '*{keras_h5.SUFFIX}' (such as {stem + keras_h5.SUFFIX!r}); or write "
+                         f"safetensors, to a path such as {stem + '.safetensors'!r} (a '.h5' name is a whole "
+                         "model: model.save)")
+    stem = filepath[:-len(keras_h5.SUFFIX)]
+    raise ValueError(f"save_model: cannot write {filepath!r}: a '*{keras_h5.SUFFIX}' name is Keras 3's "
+                     f"weights file (save_weights); a whole model goes to a '.h5' name such as "
+                     f"{stem + '.h5'!r} (Keras's legacy whole-model HDF5) or to scratchnn's zip format, "
+                     f"a '.scratchnn' name such as {stem + '.scratchnn'!r}")
 
 
 def _check_overwrite(filepath, overwrite, weights_only=False):
@@ -128,6 +128,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                          "call build(), or fit/predict once before saving")
     spec = model_config(model)
     spec["compile_config"] = model.get_compile_config() if include_optimizer else None
+    if keras_legacy_h5.is_legacy_h5_path(filepath):
+        return keras_legacy_h5.save_legacy_h5(model, filepath, spec, spec.pop("compile_config"))
     weights = _weight_tensors(model)
     spec["weights"] = [{"key": k, "shape": list(a.shape), "dtype": a.dtype.name} for k, a in weights.items()]
     members = [(METADATA, json.dumps(archive.metadata(), indent=2).encode()),
@@ -287,6 +289,11 @@ def load_model(filepath, custom_objects=None, compile=True):
 
 
 def _load_model(path, compile):
+    with archive.open_regular_file(path) as f:
+        legacy_h5 = f.read(len(keras_h5.SIGNATURE)) == keras_h5.SIGNATURE
+    if legacy_h5:
+        compile_model = (lambda model, config: model.compile_from_config(config)) if compile else None
+        return keras_legacy_h5.load_legacy_h5(path, _build_model, compile_model, _count_layers)
     members = archive.read_members(path)
     meta = archive.parse_json(members[METADATA], METADATA, path)
     archive.check_metadata(meta, path)
