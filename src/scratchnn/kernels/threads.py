@@ -10,8 +10,10 @@ The choice of the number, ``threads_for(cores, busy)``: one thread per core that
 process is using, at least 1 and at most 8. Why: BLAS splits a product into equal parts, one per
 thread, and waits for the slowest. When another program keeps a core busy (a student's laptop
 is never idle: a browser, a second notebook), the thread that shares that core gets about half
-of it, so the whole product waits for it: with OpenBLAS's two threads on a 2-core machine and
-one core busy, an epoch took 5-15x longer than alone, where one thread takes about 1.5x.
+of it, so the whole product waits for it (and OpenBLAS's idle threads spin, taking the busy
+core's time from the other program as well): on this project's 2-core machine, with one core
+busy, the wide MLP's plain NumPy loop took 31 s per epoch instead of about 2 with OpenBLAS's two
+threads, where one thread costs at most about 2x (it gets one core instead of two).
 So before a ``fit``, ``evaluate`` or ``predict`` (``prepare_process``, at most once every
 ``RECHECK_SECONDS``), ``tune_threads`` looks at how busy the cores this process may run on are
 (``busy_cores``: /proc/stat over ``SAMPLE_SECONDS``, this process's own time subtracted; a
