@@ -184,10 +184,6 @@ class ScaleShiftStep:
         return y
 
 
-def _activation_of(layer):
-    return layer.activation if type(layer) is Activation else None
-
-
 def compile_steps(layers):
     """The steps for ``layers`` (all ``plannable``): folds each BatchNormalization on the last
     axis into the Dense/Conv2D before it when that one has no activation, takes an Activation
