@@ -36,7 +36,7 @@ PARALLEL_MIN_SIZE = 2**19
 #: At most this many threads (more than 8 rarely pays for the sizes scratchnn trains).
 MAX_THREADS = 8
 #: How long ``busy_cores`` watches the cores; how often ``tune_threads`` looks again.
-SAMPLE_SECONDS = 0.02
+SAMPLE_SECONDS = 0.05           # /proc/stat counts in 10 ms ticks: 5 per core
 RECHECK_SECONDS = 30.0
 
 _pool = None          # (ThreadPoolExecutor, pid that made it, threads)
