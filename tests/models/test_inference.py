@@ -173,10 +173,13 @@ def test_a_hook_on_a_layer_disables_the_plan_and_sees_every_batch(monkeypatch):
     assert calls == [20, 17]
 
 
-def test_no_plan_for_other_layers_or_custom_steps(monkeypatch):
+def test_no_plan_for_other_layers_float16_or_custom_steps(monkeypatch):
     set_random_seed(6)
     model = snn.Sequential([L.Dense(4, input_shape=(3,)), L.LayerNormalization(), L.Dense(2)])
     assert model.inference_plan() is None
+    half = snn.Sequential([L.Dense(4, input_shape=(3,), dtype="float16"),
+                           L.BatchNormalization(dtype="float16")])
+    assert half.inference_plan() is None
     calls = _count_plan_calls(monkeypatch)
 
     class Doubling(snn.Sequential):

@@ -44,10 +44,11 @@ IN_PLACE = {F.linear: "linear", F.relu: "relu", F.softmax: "softmax"}
 
 
 def plannable(layer):
-    """Whether ``layer`` can be a step of a plan: one of ``PLANNED`` exactly, built, unobserved
-    (no hook, no activity regularizer) and with its class's own ``call``."""
-    return (type(layer) in PLANNED and layer.built and not layer.observed
-            and "call" not in vars(layer) and "__call__" not in vars(layer))
+    """Whether ``layer`` can be a step of a plan: one of ``PLANNED`` exactly, built, float32 or
+    float64 (float16 layers keep their own casts), unobserved (no hook, no activity regularizer)
+    and with its class's own ``call``."""
+    return (type(layer) in PLANNED and layer.built and layer.dtype in (np.float32, np.float64)
+            and not layer.observed and "call" not in vars(layer) and "__call__" not in vars(layer))
 
 
 def plan_key(layers):
