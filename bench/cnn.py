@@ -10,7 +10,7 @@ The machinery (one fresh subprocess per framework and case, epoch timing, RSS fi
 columns) is ``bench/mlp.py``'s; see its docstring. Run on a quiet machine:
 
     python bench/cnn.py [--epochs 5] [--cases cnn,cnn_bn] [--frameworks scratchnn,torch,tfkeras]
-                        [--quick] [--tf-python PATH] [--rounds R]
+                        [--quick] [--tf-python PATH] [--rounds R] [--busy]
 """
 import os
 import sys

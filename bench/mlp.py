@@ -38,7 +38,11 @@ machine's speed drifts (a shared host), ``--rounds R`` runs the frameworks R tim
 prints each round's ratio to PyTorch (two runs minutes apart) and the median of those ratios.
 
     python bench/mlp.py [--epochs 5] [--cases ref,wide] [--frameworks scratchnn,torch,numpy,tfkeras]
-                        [--quick] [--tf-python PATH] [--n-train N] [--seed 0] [--rounds R]
+                        [--quick] [--tf-python PATH] [--n-train N] [--seed 0] [--rounds R] [--busy]
+
+``--busy``: every run is made twice, alone and with one CPU-bound process beside it (a Python
+busy loop, pinned nowhere, as another program on a laptop); a second table gives each framework's
+s/epoch idle and busy and its slowdown, and that slowdown over PyTorch's.
 
 ``--quick``: 1 epoch on 10000 training samples, to check that everything runs.  TensorFlow
 need not be in this venv: ``--tf-python /path/to/venv/bin/python`` (or ``$BENCH_TF_PYTHON``)
@@ -125,6 +129,23 @@ def load_data(n_train):
 
 
 # ------------------------------------------------------------------------ workers
+INFER_REPEATS = 3      # inference passes timed after one warm-up pass; the median is reported
+
+
+def time_inference(predict, y_test, clock):
+    """Run ``predict()`` (the test set in batches of 1000, inference mode) once to warm up, then
+    ``INFER_REPEATS`` times; ``clock.infer`` = test images per second of the median pass. Returns
+    the test accuracy of the warm-up pass's outputs."""
+    outputs = predict()
+    times = []
+    for _ in range(INFER_REPEATS):
+        start = time.perf_counter()
+        predict()
+        times.append(time.perf_counter() - start)
+    clock.infer = len(y_test) / statistics.median(times)
+    return float((np.asarray(outputs).argmax(axis=1) == y_test).mean())
+
+
 class EpochClock:
     """Epoch times from fit callbacks: the first epoch counts from the call to fit()."""
 
@@ -177,10 +198,10 @@ def keras_train(keras, data, case, epochs, clock):
     clock.fit_start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=case["batch_size"], epochs=epochs, shuffle=True,
               verbose=0, callbacks=[Timer()])
-    start = time.perf_counter()
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-    clock.infer = len(x_test) / (time.perf_counter() - start)
-    return float(accuracy)
+    def predict():
+        return model.predict(x_test, batch_size=1000, verbose=0)
+
+    return time_inference(predict, y_test, clock)
 
 
 def setup_scratchnn(seed):
@@ -247,11 +268,13 @@ def setup_torch(seed):
                 running += loss.item()
             clock.times.append(time.perf_counter() - start)
         model.eval()
-        start = time.perf_counter()
-        with torch.no_grad():
-            pred = torch.cat([model(xb).argmax(dim=1) for xb in torch.from_numpy(x_test).split(1000)]).numpy()
-        clock.infer = len(x_test) / (time.perf_counter() - start)
-        return float((pred == y_test).mean())
+        xt = torch.from_numpy(x_test)
+
+        def predict():                       # probabilities, as Keras's predict returns them
+            with torch.inference_mode():
+                return torch.cat([model(xb).softmax(dim=1) for xb in xt.split(1000)]).numpy()
+
+        return time_inference(predict, y_test, clock)
 
     return info, train
 
@@ -318,10 +341,8 @@ def setup_numpy(seed):
                     vi += f32(1 - beta2) * (g * g - vi)
                     p -= lr_t * mi / (np.sqrt(vi) + f32(EPS))
             clock.times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        _, logits = forward(x_test.reshape(len(x_test), -1))
-        clock.infer = len(x_test) / (time.perf_counter() - start)
-        return float((logits.argmax(axis=1) == y_test).mean())
+        x_test_flat = x_test.reshape(len(x_test), -1)
+        return time_inference(lambda: forward(x_test_flat)[1], y_test, clock)
 
     return {}, train
 
@@ -362,6 +383,23 @@ def run_worker(python, framework, case, args):
             return json.loads(line[len(MARK):]), None
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
     return None, f"worker exited {proc.returncode}:\n      " + "\n      ".join(tail)
+
+
+BUSY_LOOP = "while True:\n    pass\n"     # one CPU-bound process: a Python loop, one core, no threads
+
+
+class BusyCore:
+    """``with BusyCore():`` runs one CPU-bound process (``BUSY_LOOP``) beside the block, as
+    another program on a student's laptop would (no pinning: the OS puts it where it likes)."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+        time.sleep(0.5)                              # it is running before the worker starts
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
 
 
 def probe_tensorflow(python):
@@ -461,6 +499,24 @@ def print_round_ratios(per_round):
               f"median {statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")
 
 
+def print_busy(case_name, idle_rounds, busy_rounds):
+    """Each framework's s/epoch idle and with one busy core (``--busy``), and its slowdown
+    (busy / idle, the median over rounds of each round's pair); ``/torch``: that slowdown over
+    PyTorch's."""
+    print(f"  with one CPU-bound process beside it (--busy): [{case_name}]")
+    print(f"  {'framework':<10}{'idle s/ep':>10}{'busy s/ep':>10}{'slowdown':>9}{'/torch':>8}")
+    slowdowns = {}
+    for fw in FRAMEWORKS:
+        if fw not in idle_rounds or fw not in busy_rounds:
+            continue
+        pairs = list(zip(idle_rounds[fw], busy_rounds[fw]))
+        slowdowns[fw] = statistics.median(pace(b)[0] / pace(i)[0] for i, b in pairs)
+        idle = statistics.median(pace(i)[0] for i, _ in pairs)
+        busy = statistics.median(pace(b)[0] for _, b in pairs)
+        versus = f"{slowdowns[fw] / slowdowns['torch']:>8.2f}" if "torch" in slowdowns else f"{'-':>8}"
+        print(f"  {fw:<10}{fmt_time(idle):>10}{fmt_time(busy):>10}{slowdowns[fw]:>8.2f}x{versus}")
+
+
 def print_case(case_name, rows, notes):
     case = CASES[case_name]
     print(f"\n[{case_name}] {case['title']}")
@@ -508,6 +564,9 @@ def main(description=__doc__, default_cases="ref,wide"):
                              "shows the median pace, and each round's ratio to PyTorch is printed")
     parser.add_argument("--tf-python", default=os.environ.get("BENCH_TF_PYTHON", sys.executable),
                         help="python interpreter with tensorflow (default $BENCH_TF_PYTHON or this one)")
+    parser.add_argument("--busy", action="store_true",
+                        help="also run every framework with one CPU-bound process beside it and report "
+                             "each one's slowdown (idle and busy runs alternate in each round)")
     parser.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "CASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.epochs is None:
@@ -547,7 +606,7 @@ def main(description=__doc__, default_cases="ref,wide"):
     print_machine(args, frameworks, tf_versions)
     all_rows = []
     for case in cases:
-        per_round, notes = {}, dict(skipped)
+        per_round, busy_rounds, notes = {}, {}, dict(skipped)
         for _ in range(max(1, args.rounds)):
             for fw in FRAMEWORKS:
                 if fw not in frameworks or fw in notes:
@@ -557,6 +616,13 @@ def main(description=__doc__, default_cases="ref,wide"):
                     continue
                 python = args.tf_python if fw == "tfkeras" else sys.executable
                 result, error = run_worker(python, fw, case, args)
+                if result is not None and args.busy:
+                    with BusyCore():
+                        busy, error = run_worker(python, fw, case, args)
+                    if busy is not None:
+                        busy_rounds.setdefault(fw, []).append(busy)
+                    else:
+                        result = None
                 if result is None:
                     notes[fw] = f"failed: {error}"
                     per_round.pop(fw, None)
@@ -565,6 +631,8 @@ def main(description=__doc__, default_cases="ref,wide"):
         rows = {fw: merge_rounds(results) for fw, results in per_round.items()}
         print_case(case, rows, {fw: n for fw, n in notes.items() if fw in frameworks})
         print_round_ratios(per_round)
+        if args.busy:
+            print_busy(case, per_round, busy_rounds)
         all_rows += rows.values()
     hwm = all(r.get("hwm_reset") for r in all_rows)
     threads = {}
@@ -577,7 +645,8 @@ def main(description=__doc__, default_cases="ref,wide"):
     print("data MiB: RSS after import + data load | peak MiB: ru_maxrss of the worker | "
           "train +MiB: training peak - data RSS" + ("" if hwm else " (peak not reset after loading)"))
     print("/torch, /numpy: s/epoch over that of torch / the NumPy loop (* = from 1st epochs) | "
-          "infer/s: test images per second (batches of 1000; the NumPy loop in one batch)")
+          "infer/s: test images per second of predict (batches of 1000; torch under inference_mode; "
+          f"the NumPy loop in one batch), the median of {INFER_REPEATS} passes after a warm-up")
     if threads:
         seen = []
         if "torch_threads" in threads:

@@ -4,7 +4,9 @@
   modules of a package, private modules used only inside their package;
 * no module imports the root package ``scratchnn`` (its ``__init__`` imports everything);
 * scratchnn's own modules are imported at the top of a module, never inside a function, except
-  the documented lazy imports of the matplotlib-backed parts (``scratchnn.plot``, ``scratchnn.lab``);
+  the documented lazy imports of the matplotlib-backed parts (``scratchnn.plot``, ``scratchnn.lab``)
+  and the root package's PEP 562 ``__getattr__``, which imports each subpackage on first use with
+  ``importlib`` (``importlib.import_module`` is used nowhere else, but in ``lab`` for its lessons);
 * a name starting with ``_`` is not imported from another module, nor read from one
   (``module._name``);
 * no module is longer than about 600 lines.
@@ -92,6 +94,20 @@ def test_module_imports_are_at_the_top_and_never_the_root_package(path):
             assert any(n == lazy or n.startswith(lazy + ".") for n in ours for lazy in LAZY), (
                 f"{path.name}:{node.lineno} imports {ours[0]} inside a function: move it to the top of the "
                 "module (only scratchnn.plot and scratchnn.lab are imported lazily, for matplotlib)")
+
+
+#: the only modules that import scratchnn's modules by name with ``importlib.import_module``
+IMPORTLIB_LOADERS = {"scratchnn", "scratchnn.lab"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_importlib_loads_modules_only_in_the_root_and_the_lab(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr in ("import_module", "__import__")]
+    if _module_name(path) not in IMPORTLIB_LOADERS:
+        assert not calls, (f"{path.name}:{calls[0].lineno} imports a module with importlib: import it at the "
+                           "top (only the root package's __getattr__ and the lab load modules on first use)")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))

@@ -19,27 +19,54 @@
 * ``gradcheck`` verifies any function's gradients numerically.
 
 ``ARCHITECTURE.md`` (in the repository) maps the package: which module may import which.
+
+``import scratchnn`` loads only the engine (``autograd``, ``ops``, ``gradcheck``); each subpackage
+is imported the first time it is used (``scratchnn.layers``, ``from scratchnn import Sequential``:
+PEP 562's module ``__getattr__`` below), so that a script pays only for what it uses. A registry
+asked for a name it does not hold yet first imports the packages that fill the registries.
 """
 import importlib
 
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from . import ops                 # attaches Tensor's operators (+, @, .sum(), ...)
-from . import functional
-from . import (callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
-               optimizers, preprocessing, registry, regularizers, saving, utils)
-from . import generation, model_selection
-from . import distributed       # data-parallel training over MPI (mpi4py is imported on first use)
-from . import inspect           # looking inside a network (TrainingMonitor, Diagnostics, explain)
+from . import registry
 from .gradcheck import GradcheckError, gradcheck
-from .models import Model, Sequential
 from .version import __version__
+
+#: The subpackages and modules imported on first use (``scratchnn.plot`` and ``scratchnn.lab`` load
+#: matplotlib; ``distributed`` loads mpi4py only when it runs).
+LAZY_MODULES = ("autograd", "backend", "callbacks", "cli", "compat", "constraints", "datasets",
+                "distributed", "export", "functional", "generation", "initializers", "inspect", "keras",
+                "kernels", "lab", "layers", "losses", "metrics", "model_selection", "models", "ops",
+                "optimizers", "plot", "preprocessing", "random", "regularizers", "saving", "sklearn",
+                "utils", "windows")
+#: Names of the package that live in a lazy module.
+LAZY_NAMES = {"Model": "models", "Sequential": "models"}
+#: What a registry lookup that misses imports first (the packages that add names to registries).
+REGISTRY_FILLERS = ("functional", "layers", "losses", "metrics", "optimizers", "initializers",
+                    "regularizers", "constraints", "callbacks", "models")
 
 
 def __getattr__(name):
-    # ``scratchnn.plot`` is imported on first use, so ``import scratchnn`` does not load matplotlib.
-    if name == "plot":
-        return importlib.import_module(".plot", __name__)
+    if name in LAZY_NAMES:
+        value = getattr(importlib.import_module("." + LAZY_NAMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    if name in LAZY_MODULES:
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'scratchnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(LAZY_MODULES) | set(LAZY_NAMES))
+
+
+def _fill_registries():
+    for module in REGISTRY_FILLERS:
+        importlib.import_module("." + module, __name__)
+
+
+registry.set_loader(_fill_registries)
 
 # ``inspect`` is left out of __all__: ``from scratchnn import *`` must not hide the standard library's.
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "functional",

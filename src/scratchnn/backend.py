@@ -59,3 +59,26 @@ def fast_kernels(enabled):
         yield
     finally:
         set_fast_kernels(previous)
+
+
+# --------------------------------------------------------------------------- threads
+_num_threads = None
+
+
+def set_num_threads(threads):
+    """Fix how many threads scratchnn computes with (BLAS's and the kernels' own), or ``None`` for
+    the automatic choice (one per core no other program is using: ``kernels/threads.py``); it
+    takes effect at the next ``fit``, ``evaluate`` or ``predict``. ``$SCRATCHNN_NUM_THREADS``
+    wins over it. Returns the previous setting."""
+    global _num_threads
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or threads < 1):
+        raise ValueError(f"set_num_threads: threads must be a positive integer or None, got {threads!r}")
+    previous, _num_threads = _num_threads, None if threads is None else int(threads)
+    return previous
+
+
+def get_num_threads():
+    """The thread count fixed with ``set_num_threads``, or None (automatic)."""
+    return _num_threads
+

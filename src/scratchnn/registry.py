@@ -31,7 +31,8 @@ import difflib
 import inspect
 
 __all__ = ["Registry", "UnknownNameError", "custom", "kinds", "names", "lookup", "get_registry",
-           "register_custom", "custom_scope", "name_of", "Configurable", "REGISTER_HINT"]
+           "register_custom", "custom_scope", "name_of", "Configurable", "REGISTER_HINT", "set_loader",
+           "fill_registries"]
 
 #: Appended to "unknown name" errors: how to make your own object known to scratchnn.
 REGISTER_HINT = ("Register it before loading: decorate its definition with "
@@ -39,6 +40,26 @@ REGISTER_HINT = ("Register it before loading: decorate its definition with "
                  "to load_model).")
 
 _BY_KIND = {}
+_loader = {"fill": None}     # set by the package: imports the modules that fill the registries
+
+
+def set_loader(fill):
+    """``fill()`` imports the modules that add names to the registries; it runs once, the first
+    time a registry is listed or misses a name (``import scratchnn`` imports them lazily). The
+    package sets it; a loader that fails with ImportError (a module mid-import) is tried again."""
+    _loader["fill"] = fill
+
+
+def fill_registries():
+    """Run the loader that ``set_loader`` gave, once (see there)."""
+    fill = _loader["fill"]
+    if fill is None:
+        return
+    _loader["fill"] = None                 # no second run, nor a recursive one while it imports
+    try:
+        fill()
+    except ImportError:
+        _loader["fill"] = fill
 
 
 class UnknownNameError(ValueError):
@@ -151,14 +172,17 @@ class Registry:
     # ------------------------------------------------------------------ reading
     def names(self):
         """The names listed to users (those given to ``alias``, such as class names, excluded)."""
+        fill_registries()
         return sorted(self._canonical)
 
     def items(self):
         """``[(name, object), ...]`` of the listed names."""
+        fill_registries()
         return sorted(self._canonical.items())
 
     def entries(self):
         """``[(name or alias, object), ...]``: every name this registry accepts, aliases included."""
+        fill_registries()
         return sorted(self._entries.items())
 
     def __contains__(self, name):
@@ -171,6 +195,7 @@ class Registry:
         return iter(self.names())
 
     def __len__(self):
+        fill_registries()
         return len(self._canonical)
 
     def find(self, name):
@@ -178,6 +203,9 @@ class Registry:
         if not isinstance(name, str):
             return None
         found = self._entries.get(name)
+        if found is None and _loader["fill"] is not None:
+            fill_registries()
+            found = self._entries.get(name)
         if found is None:
             folded = name.lower()
             matches = {id(obj): obj for key, obj in self._entries.items() if key.lower() == folded}
@@ -206,6 +234,7 @@ class Registry:
     def name_of(self, obj):
         """The name a file uses for ``obj``: its listed name, else the name you registered it
         under, else None."""
+        fill_registries()
         for name, known in self._canonical.items():
             if known is obj:
                 return name
@@ -290,11 +319,13 @@ class Configurable:
 # ---------------------------------------------------------------------- module-level API
 def kinds():
     """The kinds of named objects (each filled when its module is imported with ``scratchnn``)."""
+    fill_registries()
     return sorted(_BY_KIND)
 
 
 def get_registry(kind):
     """The ``Registry`` of ``kind`` ('activation', 'loss', 'metric', 'optimizer', ...)."""
+    fill_registries()
     table = _BY_KIND.get(kind)
     if table is None:
         close = difflib.get_close_matches(str(kind), list(_BY_KIND), n=1)

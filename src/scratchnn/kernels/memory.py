@@ -4,6 +4,7 @@ import os
 import sys
 
 from ..backend import fast_kernels_enabled
+from .threads import tune_threads
 
 #: glibc's ``mallopt`` parameters (malloc.h): M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD.
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
@@ -48,7 +49,9 @@ def tune_allocator():
 
 
 def prepare_process():
-    """What the fast kernels set once per process before the first training or inference loop
-    (today: ``tune_allocator``); nothing while fast kernels are off."""
+    """What is set before each training or inference loop: the thread counts
+    (``threads.tune_threads``, which looks at the machine at most every 30 s), and once per process
+    with fast kernels on the allocator (``tune_allocator``)."""
+    tune_threads()
     if fast_kernels_enabled() and not allocator_tuned:
         tune_allocator()

@@ -3,6 +3,7 @@ from .. import layers as _layers
 from ..layers.base import Layer, shape_tuple
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, add_graph_owner
+from .inference import inference_plan
 from .model import Model
 
 
@@ -173,6 +174,15 @@ class Sequential(Model):
             x = layer(x, training=training)
             i += 1
         return x
+
+    def inference_plan(self):
+        """The layers as a list of NumPy steps for ``predict`` (``models/inference.py``): built once,
+        rebuilt when the layers change; None with fast kernels off, a hook on a layer or the model,
+        a layer the plan does not know, or ``call`` overridden."""
+        if type(self).call is not Sequential.call or type(self).__call__ is not Model.__call__ \
+                or any(layer.observed for layer in self.walk()):
+            return None
+        return inference_plan(self, self._stack)
 
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,

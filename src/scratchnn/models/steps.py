@@ -185,6 +185,20 @@ class Steps:
         x, _, _ = _data.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def inference_plan(self):
+        """The model's inference plan (``models/inference.py``), or None: ``Sequential`` has one."""
+        return None
+
+    def prepared_plan(self, data):
+        """The inference plan ``predict`` runs on ``data``'s batches, its weights read now; None
+        unless the data are arrays (checked before the batches) and ``predict_step`` is this one."""
+        if getattr(data, "kind", None) is not None or type(self).predict_step is not Steps.predict_step:
+            return None
+        plan = self.inference_plan()
+        if plan is not None:
+            plan.prepare()
+        return plan
+
 
 class LegacyCompiledLoss:
     """``model.compiled_loss`` as tf.keras 2 had it: the compiled loss plus the penalties given as

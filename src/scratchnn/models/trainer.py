@@ -469,11 +469,13 @@ class Trainer(Steps):
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                       epochs=1, steps=data.steps)
         outputs, like = [], None
+        plan = self.prepared_plan(data)            # the inference plan (steps.py), or None
         cbs.on_predict_begin()
         with no_grad():
             for step, (xb, _, _) in enumerate(data.batches()):
                 cbs.on_predict_batch_begin(step)
-                out = self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(xb)))
+                out = plan.predict(xb) if plan is not None and not _data.is_structure(xb) else \
+                    self.predict_step(_data.pack_x_y_sample_weight(_data.to_tensors(xb)))
                 like = out
                 out = numpy_outputs(out)
                 outputs.append(out)

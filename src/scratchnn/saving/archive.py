@@ -21,9 +21,6 @@ import struct
 import zipfile
 import zlib
 
-from safetensors import SafetensorError
-from safetensors.numpy import load as _load_tensors
-from safetensors.numpy import save as _save_tensors
 
 from ..datasets import files
 from ..version import __version__
@@ -92,7 +89,8 @@ def open_regular_file(path):
 
 
 def tensor_bytes(tensors, kind):
-    return _save_tensors(tensors, metadata={"format": FORMAT, "content": kind})
+    from safetensors.numpy import save          # imported when a file is written, not with scratchnn
+    return save(tensors, metadata={"format": FORMAT, "content": kind})
 
 
 def metadata():
@@ -198,8 +196,10 @@ def parse_json(data, part, path):
 
 
 def parse_tensors(data, part, path):
+    from safetensors import SafetensorError     # imported when a file is read, not with scratchnn
+    from safetensors.numpy import load
     try:
-        return _load_tensors(data)
+        return load(data)
     except (SafetensorError, ValueError, TypeError, KeyError, OverflowError, MemoryError) as e:
         raise ModelFormatError(part, f"is not a valid safetensors file ({str(e)[:200]})", path) from None
 
