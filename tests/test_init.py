@@ -66,3 +66,15 @@ def test_import_scratchnn_does_not_load_matplotlib():
             "assert scratchnn.inspect.TrainingMonitor is TrainingMonitor; print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_subpackage_and_module_is_reachable_as_an_attribute():
+    """A package added to src/scratchnn/ must be in LAZY_MODULES, or ``scratchnn.<name>`` fails
+    until something else imports it (as ``scratchnn.studio`` once did)."""
+    import os
+    import scratchnn
+    root = os.path.dirname(scratchnn.__file__)
+    names = {n[:-3] if n.endswith(".py") else n for n in os.listdir(root) if not n.startswith("_")
+             and (n.endswith(".py") or os.path.isfile(os.path.join(root, n, "__init__.py")))}
+    names -= {"version", "registry", "gradcheck"}            # imported by scratchnn/__init__.py itself
+    assert sorted(names - set(scratchnn.LAZY_MODULES)) == []

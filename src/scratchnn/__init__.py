@@ -12,6 +12,7 @@
 * ``scratchnn.preprocessing``: encoders, scalers, train/test split, k-fold, batches, ``CharTokenizer``;
 * ``scratchnn.generation``: text generation with a language model (``generate``, the samplers);
 * ``scratchnn.distributed``: data-parallel training over MPI (``mpiexec -n 4 python train.py``);
+* ``scratchnn.studio``: watch and steer training live in the browser (``studio.Live()``);
 * ``scratchnn.saving``: the ``.scratchnn`` model file (JSON + safetensors in a zip), atomic writes;
 * ``scratchnn.registry``: every name that stands for an object ('relu', 'adam', 'Dense', ...);
 * ``scratchnn.kernels``: the fast paths (``scratchnn.backend.set_fast_kernels(False)`` turns
@@ -39,7 +40,7 @@ LAZY_MODULES = ("autograd", "backend", "callbacks", "cli", "compat", "constraint
                 "distributed", "export", "functional", "generation", "initializers", "inspect", "keras",
                 "kernels", "lab", "layers", "losses", "metrics", "model_selection", "models", "ops",
                 "optimizers", "plot", "preprocessing", "random", "regularizers", "saving", "sklearn",
-                "utils", "windows")
+                "studio", "utils", "windows")
 #: Names of the package that live in a lazy module.
 LAZY_NAMES = {"Model": "models", "Sequential": "models"}
 #: What a registry lookup that misses imports first (the packages that add names to registries).
