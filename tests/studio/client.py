@@ -95,6 +95,20 @@ class EventReader:
         self._response.close()
 
 
+def wait_for_script(browser, script, predicate=bool, timeout=60.0):
+    """Run ``script`` in the page every 0.1 s until ``predicate(value)`` holds; that value. On
+    timeout the error names the script, its last value and the page's status line (``#status``)."""
+    end = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < end:
+        value = browser.execute_script(script)
+        if predicate(value):
+            return value
+        time.sleep(0.1)
+    status = browser.execute_script("const s = document.getElementById('status'); return s && s.textContent")
+    raise AssertionError(f"{script!r} still {value!r} after {timeout} s; status: {status!r}")
+
+
 def screenshot_dir():
     """Where the browser tests write their screenshots: ``$SCRATCHNN_STUDIO_SCREENSHOTS`` or
     ``build/studio-screenshots`` in the repository."""

@@ -8,7 +8,7 @@ import pytest
 
 from scratchnn.studio import Studio
 
-from .client import console_errors, get, screenshot_dir
+from .client import console_errors, get, screenshot_dir, wait_for_script
 from .test_attention import train_tiny_gpt
 
 #: The colour of the pixel at the centre of cell (i, j) of a map (rows: queries).
@@ -41,19 +41,10 @@ def full_page_screenshot(browser, name):
         browser.set_window_size(size["width"], size["height"])
 
 
-def _wait(browser, script, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = browser.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script}")
-
-
 def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, browser):
     browser.get(attention_studio.url + "attention")
-    _wait(browser, "return window.attentionPage && window.attentionPage.next && window.attentionPage.drawn")
+    wait_for_script(browser, "return window.attentionPage && window.attentionPage.next "
+                             "&& window.attentionPage.drawn")
     page = browser.execute_script("return window.attentionPage")
     prompt = browser.execute_script("return document.getElementById('prompt').value")
     assert page["maps"]["tokens"] == list(prompt)
@@ -75,7 +66,7 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
     # settings change the bars: top-k 3 leaves three tokens with probability above 0
     top_k = browser.find_element("id", "top_k")
     top_k.send_keys("3")
-    _wait(browser, "return window.attentionPage.next.top_k === 3")
+    wait_for_script(browser, "return window.attentionPage.next.top_k === 3")
     kept = browser.execute_script(
         "return window.attentionPage.next.next.filter(n => n.probability > 0).length")
     assert kept == 3
@@ -84,7 +75,7 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
     browser.find_element("id", "tokens").clear()
     browser.find_element("id", "tokens").send_keys("6")
     browser.find_element("id", "sample").click()
-    sample = _wait(browser, "return window.attentionPage.sample")
+    sample = wait_for_script(browser, "return window.attentionPage.sample")
     expected = get(attention_studio, "/api/attention/sample?" + browser.execute_script(
         "return new URLSearchParams({source: 'run:tiny-gpt', prompt: arguments[0], tokens: 6, seed: 0, "
         "temperature: 1, top_k: 3, top_p: ''}).toString()", prompt))[1]
@@ -101,11 +92,11 @@ def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, b
 
 def test_a_bad_prompt_is_shown_as_an_error_on_the_page(attention_studio, browser):
     browser.get(attention_studio.url + "attention")
-    _wait(browser, "return window.attentionPage && window.attentionPage.drawn")
+    wait_for_script(browser, "return window.attentionPage && window.attentionPage.drawn")
     box = browser.find_element("id", "prompt")
     box.clear()
     box.send_keys("caf\u00e9")
     browser.find_element("id", "show").click()
-    _wait(browser, "return document.getElementById('status').classList.contains('error')")
+    wait_for_script(browser, "return document.getElementById('status').classList.contains('error')")
     text = browser.find_element("id", "status").text
     assert "'prompt'" in text and "'\u00e9'" in text

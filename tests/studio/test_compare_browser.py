@@ -1,13 +1,12 @@
 """The Compare page in a real browser (headless Chromium): no console errors, a chart per metric
 with one line per run holding the run's history, the settings table with the differing values
 highlighted, and a run left out when its box is unticked."""
-import time
 
 import pytest
 
 from scratchnn.studio import Studio
 
-from .client import console_errors
+from .client import console_errors, wait_for_script
 from .test_attention_browser import full_page_screenshot
 from .test_compare import _csv_columns, make_runs
 
@@ -23,16 +22,6 @@ def compare_studio(tmp_path_factory):
     s.stop()
 
 
-def _wait(browser, script, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = browser.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script}")
-
-
 CHART = """
 const c = window.comparePage.charts[arguments[0]];
 return c ? {runs: c.runs, columns: c.chart.data, drawn: c.chart.root.querySelectorAll('canvas').length,
@@ -44,7 +33,7 @@ return c ? {runs: c.runs, columns: c.chart.data, drawn: c.chart.root.querySelect
 
 def test_compare_page_overlays_the_runs_and_highlights_differing_settings(compare_studio, browser):
     browser.get(compare_studio.url + "compare")
-    _wait(browser, "return window.comparePage && window.comparePage.data")
+    wait_for_script(browser, "return window.comparePage && window.comparePage.data")
     metrics = browser.execute_script("return window.comparePage.data.metrics")
     assert metrics == ["loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae"]
     assert len(browser.find_elements("css selector", "#charts .uplot")) == 6
@@ -66,7 +55,7 @@ def test_compare_page_overlays_the_runs_and_highlights_differing_settings(compar
 
     # untick the hand-written run: two runs left, the regression metrics gone, the dataset now the same
     browser.find_element("css selector", '#runs input[value="by-hand"]').click()
-    _wait(browser, "return window.comparePage.data.runs.length === 2")
+    wait_for_script(browser, "return window.comparePage.data.runs.length === 2")
     metrics = browser.execute_script("return window.comparePage.data.metrics")
     assert metrics == ["loss", "val_loss", "accuracy", "val_accuracy"]
     assert browser.execute_script(CHART, "loss")["runs"] == ["iris-a", "iris-b"]

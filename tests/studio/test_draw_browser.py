@@ -11,9 +11,9 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from .client import console_errors, screenshot_dir
+from .client import console_errors, screenshot_dir, wait_for_script
 from .test_inside import mnist_test_set, pages, run_folders  # noqa: F401 (fixtures)
-from .test_inside_browser import painted, wait_for
+from .test_inside_browser import painted
 
 
 def draw_a_seven(browser):
@@ -26,11 +26,11 @@ def draw_a_seven(browser):
 
 def test_drawing_gives_probabilities_and_the_temperature_flattens_them(pages, browser):  # noqa: F811
     browser.get(pages.url + "draw")
-    wait_for(browser, "return window.studioDraw && window.studioDraw.requests > 0")
+    wait_for_script(browser, "return window.studioDraw && window.studioDraw.requests > 0")
     Select(browser.find_element(By.ID, "source")).select_by_value("run:cnn")
     count = browser.execute_script("return window.studioDraw.requests")
     draw_a_seven(browser)
-    result = wait_for(browser, f"const d = window.studioDraw; return d.requests > {count} && "
+    result = wait_for_script(browser, f"const d = window.studioDraw; return d.requests > {count} && "
                                "d.result.input.kind === 'drawn' && d.result")
     assert abs(sum(result["probabilities"]) - 1) < 1e-5 and len(result["probabilities"]) == 10
     seen = result["input"]["pixels"]
@@ -43,7 +43,7 @@ def test_drawing_gives_probabilities_and_the_temperature_flattens_them(pages, br
     count = browser.execute_script("return window.studioDraw.requests")
     browser.execute_script("const t = document.getElementById('temperature'); t.value = 0.6; "
                            "t.dispatchEvent(new Event('input')); t.dispatchEvent(new Event('change'));")
-    hot = wait_for(browser, f"const d = window.studioDraw; return d.requests > {count} && d.result")
+    hot = wait_for_script(browser, f"const d = window.studioDraw; return d.requests > {count} && d.result")
     assert abs(hot["temperature"] - 10 ** 0.6) < 1e-6
     assert hot["tempered_entropy_bits"] > result["tempered_entropy_bits"]
     assert browser.find_element(By.ID, "t-value").text == f"{10 ** 0.6:.2f}"
@@ -57,14 +57,14 @@ def test_drawing_gives_probabilities_and_the_temperature_flattens_them(pages, br
 
 def test_the_drawing_is_the_inside_pages_input(pages, browser):  # noqa: F811
     browser.get(pages.url + "draw")
-    wait_for(browser, "return window.studioDraw && window.studioDraw.requests > 0")
+    wait_for_script(browser, "return window.studioDraw && window.studioDraw.requests > 0")
     count = browser.execute_script("return window.studioDraw.requests")
     draw_a_seven(browser)
-    result = wait_for(browser, f"const d = window.studioDraw; return d.requests > {count} && d.result")
+    result = wait_for_script(browser, f"const d = window.studioDraw; return d.requests > {count} && d.result")
     browser.get(pages.url + "inside")
-    wait_for(browser, "return window.studioInside && window.studioInside.drawn > 0")
+    wait_for_script(browser, "return window.studioInside && window.studioInside.drawn > 0")
     drawn = browser.execute_script("return window.studioInside.drawn")
     Select(browser.find_element(By.ID, "input")).select_by_value("drawn")
-    layers = wait_for(browser, f"const p = window.studioInside; return p.drawn > {drawn} && p.layers")
+    layers = wait_for_script(browser, f"const p = window.studioInside; return p.drawn > {drawn} && p.layers")
     assert layers["input"] == {"kind": "drawn", "pixels": result["input"]["pixels"]}
     assert console_errors(browser) == []

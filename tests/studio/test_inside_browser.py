@@ -19,19 +19,8 @@ from scratchnn.studio import Live, Studio, digits  # noqa: E402
 
 from tests.helpers import dataset_mirror, offline_datasets  # noqa: E402
 
-from .client import console_errors, post, screenshot_dir  # noqa: E402
+from .client import console_errors, post, screenshot_dir, wait_for_script  # noqa: E402
 from .test_inside import mnist_test_set, pages, run_folders, tiny_cnn  # noqa: E402, F401 (fixtures)
-
-
-def wait_for(browser, script, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = browser.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script}; status: "
-                         f"{browser.find_element(By.ID, 'status').text!r}")
 
 
 def painted(browser, css):
@@ -55,14 +44,14 @@ def click_pixel(browser, canvas, row, col, rows, cols):
 
 def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  # noqa: F811
     browser.get(pages.url + "inside")
-    wait_for(browser, "return window.studioInside && window.studioInside.step")
+    wait_for_script(browser, "return window.studioInside && window.studioInside.step")
     Select(browser.find_element(By.ID, "source")).select_by_value("run:cnn")
     index = browser.find_element(By.ID, "index")
     index.clear()
     index.send_keys("12")
     drawn = browser.execute_script("return window.studioInside.drawn")
     browser.find_element(By.ID, "show").click()
-    wait_for(browser, f"return window.studioInside.drawn > {drawn} && window.studioInside.step")
+    wait_for_script(browser, f"return window.studioInside.drawn > {drawn} && window.studioInside.step")
     layers = browser.execute_script("return window.studioInside.layers")
     assert layers["input"]["index"] == 12 and layers["conv"]["layer"] == "conv_1"
     assert painted(browser, "#filters canvas") == 8
@@ -71,7 +60,7 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
     # click output pixel (row 9, column 17) of the big map (in view: offsets count from its centre)
     click_pixel(browser, browser.find_element(By.ID, "step-canvas"), 9, 17, layers["conv"]["height"],
                 layers["conv"]["width"])
-    step = wait_for(browser, "const s = window.studioInside.step; "
+    step = wait_for_script(browser, "const s = window.studioInside.step; "
                              "return s && s.row === 9 && s.col === 17 && s")
     assert step["matches"] is True and step["channel"] == 0
     text = browser.find_element(By.ID, "step-sum").text
@@ -82,7 +71,7 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
     small = browser.find_elements(By.CSS_SELECTOR, "#layers canvas[title^='click a pixel']")
     assert len(small) == 8                                    # conv_1's maps only
     click_pixel(browser, small[3], 4, 20, 26, 26)
-    step = wait_for(browser, "const s = window.studioInside.step; "
+    step = wait_for_script(browser, "const s = window.studioInside.step; "
                              "return s && s.channel === 3 && s.row === 4 && s.col === 20 && s")
     assert step["matches"] is True
     assert browser.find_element(By.ID, "step-channel").get_attribute("value") == "3"
@@ -95,10 +84,10 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
 
 def test_the_inside_page_explains_a_model_without_conv2d(pages, browser):  # noqa: F811
     browser.get(pages.url + "inside")
-    wait_for(browser, "return window.studioInside && window.studioInside.drawn > 0")
+    wait_for_script(browser, "return window.studioInside && window.studioInside.drawn > 0")
     drawn = browser.execute_script("return window.studioInside.drawn")
     Select(browser.find_element(By.ID, "source")).select_by_value("run:mlp")
-    wait_for(browser, f"return window.studioInside.drawn > {drawn}")
+    wait_for_script(browser, f"return window.studioInside.drawn > {drawn}")
     assert "no Conv2D" in browser.find_element(By.ID, "step-help").text
     assert "no Conv2D" in browser.find_element(By.ID, "filters-note").text
     assert "conv_1" not in browser.find_element(By.ID, "filters-title").text     # nothing left from the CNN
@@ -128,15 +117,15 @@ def test_the_inside_and_draw_pages_look_at_the_live_model_during_a_fit(browser, 
     try:
         wait_until(lambda: "live" in studio.sources and studio.sources["live"].training)
         browser.get(studio.url + "inside")
-        wait_for(browser, "return window.studioInside && (window.studioInside.drawn > 0 || "
+        wait_for_script(browser, "return window.studioInside && (window.studioInside.drawn > 0 || "
                           "document.getElementById('status').className.includes('error'))")
         assert browser.find_element(By.ID, "source").get_attribute("value") == "live"
         drawn = browser.execute_script("return window.studioInside.drawn")
         Select(browser.find_element(By.ID, "input")).select_by_value("drawn")
-        step = wait_for(browser, f"const p = window.studioInside; return p.drawn > {drawn} && p.step")
+        step = wait_for_script(browser, f"const p = window.studioInside; return p.drawn > {drawn} && p.step")
         assert step["matches"] is True and thread.is_alive()
         browser.get(studio.url + "draw")
-        result = wait_for(browser, "return window.studioDraw && window.studioDraw.result || "
+        result = wait_for_script(browser, "return window.studioDraw && window.studioDraw.result || "
                                    "document.getElementById('status').textContent.includes('not available')")
         if isinstance(result, dict):
             assert abs(sum(result["probabilities"]) - 1) < 1e-5

@@ -5,27 +5,16 @@ import os
 import time
 import urllib.parse
 
-from .client import console_errors, screenshot_dir
+from .client import console_errors, screenshot_dir, wait_for_script
 
 LESSON = {"dataset": "xor", "points": "300", "noise": "0.05", "features": "x1,x2,x1x2", "hidden": "4,3",
           "activation": "tanh",
           "optimizer": "adam", "learning_rate": "0.03", "batch_size": "10", "seed": "3"}
 
 
-def wait_until(browser, script, predicate, timeout=60.0):
-    end = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < end:
-        value = browser.execute_script(script)
-        if predicate(value):
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{script!r} still {value!r} after {timeout} s")
-
-
 def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, browser):
     browser.get(studio.url + "playground?" + urllib.parse.urlencode(LESSON))
-    wait_until(browser, "return window.playground && window.playground.frames", lambda n: n and n >= 1)
+    wait_for_script(browser, "return window.playground && window.playground.frames", lambda n: n and n >= 1)
     # the controls hold the link's settings, and the session was started with them
     checked = browser.execute_script("return Array.from(document.querySelectorAll('#pg-features input'))"
                                      ".filter(b => b.checked).map(b => b.value)")
@@ -45,9 +34,9 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
 
     before = browser.execute_script("return window.playground.frames")
     browser.find_element("id", "play").click()
-    wait_until(browser, "return window.playground.state", lambda s: s == "running")
-    frames = wait_until(browser, "return window.playground.frames", lambda n: n >= before + 5)
-    epoch = wait_until(browser, "return window.playground.frame.epoch", lambda e: e >= 30)
+    wait_for_script(browser, "return window.playground.state", lambda s: s == "running")
+    frames = wait_for_script(browser, "return window.playground.frames", lambda n: n >= before + 5)
+    epoch = wait_for_script(browser, "return window.playground.frame.epoch", lambda e: e >= 30)
     assert frames >= before + 5 and epoch >= 30
     # the links are coloured by sign: both colours appear, widths differ
     strokes = browser.execute_script(
@@ -57,7 +46,8 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
         assert colour == ("#dc2626" if weight >= 0 else "#2563eb")
     assert len({round(w, 1) for _, w, _ in strokes}) > 3
     # a learned XOR: the test accuracy shown on the page
-    wait_until(browser, "return window.playground.frame.test_accuracy", lambda a: a is not None and a >= 0.9)
+    wait_for_script(browser, "return window.playground.frame.test_accuracy",
+                    lambda a: a is not None and a >= 0.9)
     browser.set_window_size(1400, 1550)              # the whole page, loss curve included
     time.sleep(0.5)
     browser.save_screenshot(os.path.join(screenshot_dir(), "playground.png"))
@@ -66,20 +56,20 @@ def test_a_shared_link_restores_the_lesson_and_training_draws_live(studio, brows
     # a changed control restarts the session and is written into the address
     browser.execute_script("const s = document.getElementById('pg-activation'); s.value = 'relu'; "
                            "s.dispatchEvent(new Event('change'));")
-    wait_until(browser, "return location.search", lambda q: "activation=relu" in q)
+    wait_for_script(browser, "return location.search", lambda q: "activation=relu" in q)
     query = urllib.parse.parse_qs(browser.execute_script("return location.search")[1:])
     assert query["dataset"] == ["xor"] and query["hidden"] == ["4,3"] and query["seed"] == ["3"]
     assert query["features"] == ["x1,x2,x1x2"]
     assert studio.state["playground"].session.config["activation"] == "relu"
     browser.find_element("id", "stop").click()
-    wait_until(browser, "return window.playground.state", lambda s: s == "stopped")
+    wait_for_script(browser, "return window.playground.state", lambda s: s == "stopped")
     assert console_errors(browser) == []
 
 
 def test_a_link_with_a_mistake_shows_what_to_fix_and_starts_once_fixed(studio, browser):
     browser.get_log("browser")                              # forget the previous test's messages
     browser.get(studio.url + "playground?dataset=spirals&hidden=4,99&seed=5")
-    status = wait_until(browser, "return document.getElementById('status').textContent",
+    status = wait_for_script(browser, "return document.getElementById('status').textContent",
                         lambda text: "'hidden'" in text)
     assert "[1, 32]" in status and "99" in status
     assert browser.execute_script("return document.getElementById('status').className") == "status error"
@@ -91,9 +81,9 @@ def test_a_link_with_a_mistake_shows_what_to_fix_and_starts_once_fixed(studio, b
 
     browser.execute_script("const h = document.getElementById('pg-hidden'); h.value = '4,9'; "
                            "h.dispatchEvent(new Event('change'));")
-    wait_until(browser, "return location.search", lambda q: "hidden=4,9" in q)
+    wait_for_script(browser, "return location.search", lambda q: "hidden=4,9" in q)
     assert "dataset=spirals" in browser.execute_script("return location.search")
-    wait_until(browser, "return window.playground.frames", lambda n: n >= 1)
+    wait_for_script(browser, "return window.playground.frames", lambda n: n >= 1)
     assert studio.state["playground"].session.config["hidden"] == [4, 9]
     assert studio.state["playground"].session.config["seed"] == 5
     assert console_errors(browser) == []
