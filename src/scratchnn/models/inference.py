@@ -72,6 +72,18 @@ def bn_scale_shift(bn):
     return s, t
 
 
+def folded(layer, bn):
+    """The kernel and bias (arrays; bias None if the layer has none and no ``bn``) of ``layer`` with
+    the BatchNormalization ``bn`` that follows it folded in: ``(x W + b) s + t = x (W s) + (b s + t)``."""
+    kernel = layer.kernel.data
+    bias = layer.bias.data if layer.bias is not None else None
+    if bn is None:
+        return kernel, bias
+    s, t = bn_scale_shift(bn)
+    t = t if bias is None else bias * s + t
+    return (kernel * s).astype(kernel.dtype), t.astype(kernel.dtype)
+
+
 def apply_activation(y, name, fn):
     """The activation on ``y`` in place where it can (``name`` from ``IN_PLACE``), else ``fn(y)``
     without a graph; returns the result."""
@@ -99,12 +111,7 @@ class DenseStep:
         self.buffer = None
 
     def prepare(self):
-        kernel = self.layer.kernel.data
-        bias = self.layer.bias.data if self.layer.bias is not None else None
-        if self.bn is not None:
-            s, t = bn_scale_shift(self.bn)
-            t = t if bias is None else bias * s + t
-            kernel, bias = (kernel * s).astype(kernel.dtype), t.astype(kernel.dtype)
+        kernel, bias = folded(self.layer, self.bn)
         self.kernel, self.bias = kernel, bias
 
     def __call__(self, x):
@@ -132,12 +139,7 @@ class ConvStep:
         self.relu = self.fn is F.relu
 
     def prepare(self):
-        kernel = self.layer.kernel.data
-        bias = self.layer.bias.data if self.layer.bias is not None else None
-        if self.bn is not None:
-            s, t = bn_scale_shift(self.bn)
-            t = t if bias is None else bias * s + t
-            kernel, bias = (kernel * s).astype(kernel.dtype), t.astype(kernel.dtype)
+        kernel, bias = folded(self.layer, self.bn)
         self.kernel, self.bias = Tensor(kernel), None if bias is None else Tensor(bias)
 
     def __call__(self, x):
