@@ -20,9 +20,8 @@ Route: ``GET /api/compare?runs=a,b`` (default: every run the studio was given):
   record says null (a default), or ``{"missing": true}`` where the run's record lacks the entry;
   ``differs``: the runs that have the entry do not all agree; ``missing``: some run lacks it.
 """
-import os
 
-from .runs import read_history, run_info
+from .runs import run_history, run_info
 from .server import StudioError
 
 #: run.json entries not shown: they differ between any two runs without describing them.
@@ -97,8 +96,8 @@ def compare(studio, names):
         info = run_info(name, folder)
         settings = info["settings"] if isinstance(info["settings"], dict) else {}
         records.append(flatten(settings))
-        path = os.path.join(folder, "history.csv")
-        columns = read_history(path) if os.path.isfile(path) else {}
+        found = run_history(folder)
+        columns = found or {}
         length = max((len(c) for c in columns.values()), default=0)
         epochs = columns.get("epoch")
         if epochs and all(e is not None for e in epochs):
@@ -107,7 +106,7 @@ def compare(studio, names):
             columns["epoch"] = [float(i + 1) for i in range(length)]
         histories[name] = columns
         metrics.update(columns)
-        runs.append({"name": name, "epochs": length, "has_history": os.path.isfile(path)})
+        runs.append({"name": name, "epochs": length, "has_history": found is not None})
     return {"runs": runs, "metrics": metric_order(sorted(metrics)), "histories": histories,
             "settings": settings_table(records)}
 

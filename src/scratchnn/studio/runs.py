@@ -5,7 +5,8 @@ A run folder is what ``scratchnn train`` writes (``history.csv``, ``run.json``,
 
 * ``GET /api/runs``: every run the studio was given: its name, settings (``run.json``), files,
   and whether it holds a model;
-* ``GET /api/runs/history?run=NAME``: ``history.csv`` as columns (``{"epoch": [...], "loss":
+* ``GET /api/runs/history?run=NAME``: ``history.csv`` (or the TensorBoard event files of a
+  ``TensorBoard`` callback's ``log_dir``: ``tensorboard_files.py``) as columns (``{"epoch": [...], "loss":
   [...], ...}``; cells that are not numbers become ``null``);
 * ``GET /runs/NAME/FILE``: a file of the run, only from inside its folder (``safe_join``).
 
@@ -21,6 +22,7 @@ import os
 
 from .server import Response, StudioError, safe_join
 from .sources import FileSource
+from .tensorboard_files import has_event_files, history_from_tensorboard
 
 MAX_RUN_JSON = 1 << 20
 MAX_HISTORY = 16 << 20
@@ -50,6 +52,21 @@ def read_history(path):
             except ValueError:
                 columns[name].append(None)
     return columns
+
+
+def run_history(folder):
+    """The run's history as columns: its ``history.csv``, else the epoch scalars of the TensorBoard
+    event files in it (``train/`` and ``validation/``, as the ``TensorBoard`` callback writes them),
+    else None."""
+    path = os.path.join(folder, "history.csv")
+    if os.path.isfile(path):
+        return read_history(path)
+    if has_event_files(folder):
+        try:
+            return history_from_tensorboard(folder)
+        except ImportError as error:
+            raise StudioError(501, str(error)) from None
+    return None
 
 
 def run_info(name, folder):
@@ -84,11 +101,11 @@ def register(studio):
         return {"runs": [run_info(n, f) for n, f in sorted(studio.runs.items())]}
 
     def history(request):
-        folder = folder_of(request.arg("run"))
-        path = os.path.join(folder, "history.csv")
-        if not os.path.isfile(path):
-            raise StudioError(404, f"run {request.arg('run')!r} has no history.csv")
-        return {"run": request.arg("run"), "columns": read_history(path)}
+        columns = run_history(folder_of(request.arg("run")))
+        if columns is None:
+            raise StudioError(404, f"run {request.arg('run')!r} has no history.csv and no TensorBoard "
+                                   "event files")
+        return {"run": request.arg("run"), "columns": columns}
 
     def run_file(request):
         rest = request.path[len("/runs/"):]
