@@ -166,3 +166,14 @@ def test_train_studio_opens_the_train_page_in_a_browser_unless_told_not_to(tmp_p
     assert opened == [url]
     assert main(argv + ["--name", "b", "--no-browser"]) == 0
     assert len(opened) == 1 and "studio: http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_a_tensorboard_log_dir_is_a_run_folder_alone_or_inside_a_folder(tmp_path):
+    log_dir = tmp_path / "logs" / "fit-1"
+    (log_dir / "train").mkdir(parents=True)
+    (log_dir / "train" / "events.out.tfevents.1.host").write_bytes(b"")
+    (tmp_path / "logs" / "notes").mkdir()
+    assert run_folders([str(log_dir)]) == [str(log_dir)]
+    assert run_folders([str(tmp_path / "logs")]) == [str(log_dir)]
+    with pytest.raises(CLIError, match="TensorBoard event files"):
+        run_folders([str(tmp_path / "logs" / "notes")])

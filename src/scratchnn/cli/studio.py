@@ -23,6 +23,7 @@ import warnings
 import webbrowser
 
 from ..studio import FileSource, Live, Studio
+from ..studio.tensorboard_files import has_event_files
 from .errors import CLIError
 
 
@@ -68,7 +69,10 @@ def add_parser(sub):
 
 
 def is_run_folder(folder):
-    return any(os.path.isfile(os.path.join(folder, f)) for f in ("history.csv", "run.json"))
+    """A folder ``scratchnn train`` wrote (``history.csv``, ``run.json``), or a ``TensorBoard``
+    callback's ``log_dir`` (event files in it or in its ``train/``, ``validation/``)."""
+    return (any(os.path.isfile(os.path.join(folder, f)) for f in ("history.csv", "run.json"))
+            or has_event_files(folder))
 
 
 def run_folders(paths):
@@ -84,8 +88,8 @@ def run_folders(paths):
         inside = sorted(os.path.join(path, e) for e in os.listdir(path))
         runs = [p for p in inside if os.path.isdir(p) and is_run_folder(p)]
         if not runs:
-            raise CLIError(f"{path}: not a run folder (no history.csv or run.json), and no run folder "
-                           "inside it", usage=True)
+            raise CLIError(f"{path}: not a run folder (no history.csv, run.json or TensorBoard event "
+                           "files), and no run folder inside it", usage=True)
         found.extend(runs)
     return found
 
