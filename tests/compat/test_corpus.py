@@ -34,8 +34,15 @@ FAST = ["kerasio_functional_api_graphs", "kerasio_sequential_model", "tf_custom_
         "mit6s191_lab1_tensorflow_intro"]
 
 
+#: The optional extra a program needs (it is skipped, with the reason, where that is not installed).
+NEEDS = {"tf_guide_basic_training_loops": ("h5py", "h5")}       # save_weights("....weights.h5")
+
+
 @pytest.mark.parametrize("name", FAST)
 def test_a_corpus_program_runs_unchanged_and_agrees_with_tensorflow(name, tmp_path):
+    if name in NEEDS:
+        module, extra = NEEDS[name]
+        pytest.importorskip(module, reason=f"{name} needs {module}: pip install 'scratchnn[{extra}]'")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in [os.path.join(ROOT, "src"),
                                                                     os.environ.get("PYTHONPATH")] if p))
     ours = run.run_one(sys.executable, "scratchnn", os.path.join(COMPAT, "programs", name + ".py"),
