@@ -109,6 +109,19 @@ def wait_for_script(browser, script, predicate=bool, timeout=60.0):
     raise AssertionError(f"{script!r} still {value!r} after {timeout} s; status: {status!r}")
 
 
+def full_page_screenshot(browser, name):
+    """A screenshot of the whole page into ``screenshot_dir()/name``: the window is stretched to the
+    page's height (at most 4000 px) for a moment, then given back its size."""
+    size = browser.get_window_size()
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(size["width"], max(size["height"], min(int(height) + 140, 4000)))
+    try:
+        time.sleep(0.3)
+        browser.save_screenshot(os.path.join(screenshot_dir(), name))
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
 def screenshot_dir():
     """Where the browser tests write their screenshots: ``$SCRATCHNN_STUDIO_SCREENSHOTS`` or
     ``build/studio-screenshots`` in the repository."""

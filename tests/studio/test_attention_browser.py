@@ -1,14 +1,13 @@
 """The Attention page in a real browser (headless Chromium) on a tiny GPT's run folder: no console
 errors, one map per layer and head drawn (coloured below the diagonal, the masked grey above it),
 the next-token bars, and the Sample button extending the prompt as the endpoint does."""
-import os
 import time
 
 import pytest
 
 from scratchnn.studio import Studio
 
-from .client import console_errors, get, screenshot_dir, wait_for_script
+from .client import console_errors, full_page_screenshot, get, wait_for_script
 from .test_attention import train_tiny_gpt
 
 #: The colour of the pixel at the centre of cell (i, j) of a map (rows: queries).
@@ -28,17 +27,6 @@ def attention_studio(tmp_path_factory):
     s.start()
     yield s
     s.stop()
-
-
-def full_page_screenshot(browser, name):
-    """A screenshot of the whole page (the window stretched to the page's height, then restored)."""
-    size = browser.get_window_size()
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(size["width"], max(size["height"], min(int(height) + 140, 4000)))
-    try:
-        browser.save_screenshot(os.path.join(screenshot_dir(), name))
-    finally:
-        browser.set_window_size(size["width"], size["height"])
 
 
 def test_attention_page_draws_every_map_the_bars_and_samples(attention_studio, browser):

@@ -1,14 +1,13 @@
 """A real browser (headless Chromium) on the Train page during a live fit: no console errors, the
 curves receive points, the per-layer panels fill, the controls follow the run's state, and a page
 opened in the middle of a run draws the history first."""
-import os
 import time
 
 import numpy as np
 
 from scratchnn import layers, models
 
-from .client import console_errors, post, screenshot_dir
+from .client import console_errors, full_page_screenshot, post
 from .test_live import FAST_STATS, data, fit_in_thread, small_model
 
 PAGE = "return window.studioPage ? window.studioPage.{} : null"
@@ -24,16 +23,6 @@ def wait_until(fn, timeout=60.0):
             return value
         time.sleep(0.2)
     return fn()
-
-
-def full_page_screenshot(browser, name):
-    """The whole page (the window made as tall as the page for a moment)."""
-    size = browser.get_window_size()
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(size["width"], max(size["height"], height + 140))
-    time.sleep(0.3)
-    browser.save_screenshot(os.path.join(screenshot_dir(), name))
-    browser.set_window_size(size["width"], size["height"])
 
 
 def disabled(browser, element_id):

@@ -6,8 +6,7 @@ import pytest
 
 from scratchnn.studio import Studio
 
-from .client import console_errors, wait_for_script
-from .test_attention_browser import full_page_screenshot
+from .client import console_errors, full_page_screenshot, wait_for_script
 from .test_compare import _csv_columns, make_runs
 
 

@@ -11,7 +11,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from .client import console_errors, screenshot_dir, wait_for_script
+from .client import console_errors, full_page_screenshot, screenshot_dir, wait_for_script
 from .test_inside import mnist_test_set, pages, run_folders  # noqa: F401 (fixtures)
 from .test_inside_browser import painted
 
@@ -48,10 +48,7 @@ def test_drawing_gives_probabilities_and_the_temperature_flattens_them(pages, br
     assert hot["tempered_entropy_bits"] > result["tempered_entropy_bits"]
     assert browser.find_element(By.ID, "t-value").text == f"{10 ** 0.6:.2f}"
     browser.save_screenshot(os.path.join(screenshot_dir(), "draw-hot.png"))
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1400, max(1000, height + 40))
-    browser.save_screenshot(os.path.join(screenshot_dir(), "draw-full.png"))
-    browser.set_window_size(1400, 1000)
+    full_page_screenshot(browser, "draw-full.png")
     assert console_errors(browser) == []
 
 

@@ -19,7 +19,7 @@ from scratchnn.studio import Live, Studio, digits  # noqa: E402
 
 from tests.helpers import dataset_mirror, offline_datasets  # noqa: E402
 
-from .client import console_errors, post, screenshot_dir, wait_for_script  # noqa: E402
+from .client import console_errors, full_page_screenshot, post, screenshot_dir, wait_for_script  # noqa: E402
 from .test_inside import mnist_test_set, pages, run_folders, tiny_cnn  # noqa: E402, F401 (fixtures)
 
 
@@ -75,10 +75,7 @@ def test_the_inside_page_draws_the_maps_and_explains_a_click(pages, browser):  #
                              "return s && s.channel === 3 && s.row === 4 && s.col === 20 && s")
     assert step["matches"] is True
     assert browser.find_element(By.ID, "step-channel").get_attribute("value") == "3"
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1400, max(1000, height + 40))
-    browser.save_screenshot(os.path.join(screenshot_dir(), "inside-full.png"))
-    browser.set_window_size(1400, 1000)
+    full_page_screenshot(browser, "inside-full.png")
     assert console_errors(browser) == []
 
 
