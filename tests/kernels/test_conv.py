@@ -56,7 +56,7 @@ def test_batch_parallel_passes_give_the_serial_result_bit_for_bit(monkeypatch, n
     monkeypatch.setenv("SCRATCHNN_NUM_THREADS", str(threads))
     calls = []
     real = threads_module.parallel_batches
-    for module in ("scratchnn.kernels.conv", "scratchnn.kernels.pooling"):
+    for module in ("scratchnn.kernels.conv", "scratchnn.kernels.conv_pool", "scratchnn.kernels.pooling"):
         monkeypatch.setattr(f"{module}.parallel_batches",
                             lambda fn, rows, size: (calls.append(rows), real(fn, rows, size)))
     parallel = _conv_pool_grads(*args)

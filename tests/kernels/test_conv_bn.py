@@ -100,7 +100,8 @@ def test_fused_block_matches_the_layers_one_by_one_in_float64(kwargs, training):
     if training:
         assert "FastConvBatchNorm" in ops
     else:
-        assert "FastConv2D" in ops and "FastConvBatchNorm" not in ops and "BatchNorm" not in ops
+        assert {"FastConv2D", "FastConv2DMaxPool"} & ops                   # one convolution op
+        assert "FastConvBatchNorm" not in ops and "BatchNorm" not in ops
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(channels=5, gamma=POSITIVE), dict(pool=None)])
@@ -136,7 +137,7 @@ def test_a_frozen_batch_normalization_folds_into_the_kernel_in_training_too():
         model.layers[1].trainable = False
         models.append(_run(model, fast, x, True))
     (fast, ops), (slow, _) = models
-    assert "FastConvBatchNorm" not in ops and "FastConv2D" in ops
+    assert "FastConvBatchNorm" not in ops and {"FastConv2D", "FastConv2DMaxPool"} & ops
     for a, b in zip(fast, slow):
         assert_close(a, b, rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(fast[-2], MEAN)

@@ -19,6 +19,7 @@ from scratchnn.autograd import Tensor
 from scratchnn.backend import fast_kernels
 from scratchnn.kernels.attention import FastScaledDotProductAttention
 from scratchnn.kernels.conv import FastConv2D
+from scratchnn.kernels.conv_pool import FastConv2DMaxPool
 from scratchnn.kernels.pooling import FastMaxPool2D
 
 from tests.helpers import graph_functions
@@ -42,7 +43,7 @@ def _assert_same(fn, *arrays, fast_ops=()):
     fast_types, fast = _run(True, fn, *arrays)
     slow_types, slow = _run(False, fn, *arrays)
     assert all(op in fast_types for op in fast_ops), "the fast kernel was not used"
-    assert not slow_types & {FastConv2D, FastMaxPool2D, FastScaledDotProductAttention}, \
+    assert not slow_types & {FastConv2D, FastConv2DMaxPool, FastMaxPool2D, FastScaledDotProductAttention}, \
         "a fast kernel ran with fast kernels off"
     for a, b in zip(fast, slow):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
@@ -76,14 +77,32 @@ def test_max_pool_kernel_matches_the_readable_argmax(rng, pool, strides, padding
     _assert_same(lambda t: F.max_pool2d(t, pool, strides, padding), x, fast_ops=(FastMaxPool2D,))
 
 
+# (input, kernel, conv strides, padding, dilation, pool size, pool strides, pool padding)
+FUSED_POOL_CASES = [
+    ((3, 10, 10, 1), (3, 3), 1, "same", 1, 2, None, "valid"),          # tiles: FastConv2DMaxPool
+    ((3, 11, 9, 6), (3, 3), 1, "valid", 1, 2, None, "valid"),          # odd sizes: a row/column unread
+    ((2, 13, 12, 2), (3, 2), (2, 1), "valid", 1, (3, 2), None, "valid"),
+    ((2, 13, 14, 5), (3, 2), 1, "same", (1, 2), 3, 3, "valid"),        # 9 blocks, dilated
+    ((3, 10, 10, 6), (3, 3), 1, "same", 1, 3, 2, "same"),              # overlapping: FastConv2D(pool=)
+    ((2, 9, 9, 1), (2, 2), 1, "valid", 1, 2, 3, "valid"),              # gaps: FastConv2D(pool=)
+]
+
+
 @pytest.mark.parametrize("relu", [False, True])
-@pytest.mark.parametrize("channels", [1, 6])
-def test_fused_conv_and_pooling_matches_its_definition(rng, relu, channels):
-    """conv2d_max_pool is one fast op; with fast kernels off it is max_pool2d(conv2d(...))."""
-    x = rng.standard_normal((3, 10, 10, channels))
-    kernel, bias = rng.standard_normal((3, 3, channels, 5)), rng.standard_normal(5)
-    _assert_same(lambda a, k, b: F.conv2d_max_pool(a, k, b, padding="same", relu=relu, pool_size=2),
-                 x, kernel, bias, fast_ops=(FastConv2D,))
+@pytest.mark.parametrize("x_shape,k_hw,strides,padding,dilation,pool,pool_strides,pool_padding",
+                         FUSED_POOL_CASES)
+def test_fused_conv_and_pooling_matches_its_definition(rng, relu, x_shape, k_hw, strides, padding, dilation,
+                                                       pool, pool_strides, pool_padding):
+    """conv2d_max_pool is one fast op (FastConv2DMaxPool when the pooling windows tile the output,
+    else FastConv2D with pool=); with fast kernels off it is max_pool2d(conv2d(...))."""
+    x = rng.standard_normal(x_shape)
+    x[:, :4, :4] = 0.0                           # equal windows: the first maximum takes the gradient
+    kernel, bias = rng.standard_normal(k_hw + (x_shape[3], 5)), rng.standard_normal(5)
+    tiles = (pool_strides is None or pool_strides == pool) and pool_padding == "valid"
+    _assert_same(lambda a, k, b: F.conv2d_max_pool(a, k, b, strides, padding, dilation, relu=relu,
+                                                   pool_size=pool, pool_strides=pool_strides,
+                                                   pool_padding=pool_padding),
+                 x, kernel, bias, fast_ops=(FastConv2DMaxPool if tiles else FastConv2D,))
 
 
 @pytest.mark.parametrize("shape", [(12, 32), (6, 5, 5, 8), (7, 3)])

@@ -39,6 +39,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..backend import fast_kernels_enabled
 from ..kernels.conv import FastConv2D
+from ..kernels.conv_pool import FastConv2DMaxPool, pool_tiles
 from ..kernels.pooling import FastMaxPool2D
 from ..ops import arrays_backward_graph, backward_by_recomputing, lift, pad, stack
 from ..windows import (check_rank, output_size, pad_hw, paddings, pair, scatter_windows, sliding_windows, tap,
@@ -214,6 +215,8 @@ def conv2d_max_pool(x, kernel, bias=None, strides=1, padding="valid", dilation_r
     if not fast_kernels_enabled():
         return max_pool2d(conv2d(x, kernel, args[2] if len(args) > 2 else None, strides, padding,
                                  dilation_rate, relu), pool, pool_strides, pool_padding)
+    if pool_tiles((pool, pool_strides, pool_pads)):    # Keras's default MaxPooling2D: windows tile
+        return FastConv2DMaxPool.apply(*args, **params, relu=bool(relu), pool=pool)
     return FastConv2D.apply(*args, **params, relu=bool(relu), pool=(pool, pool_strides, pool_pads))
 
 

@@ -11,6 +11,9 @@ tested equal to its readable reference.
 * ``memory.py``: reusing freed memory across steps (``tune_allocator``, ``prepare_process``);
 * ``conv.py``: convolution as a taps-major im2col with the bias folded in, threaded passes,
   and convolution + max pooling as one op (``Conv2D.fuse_with``);
+* ``conv_pool.py``: convolution + max pooling when the pooling windows tile the output (Keras's
+  default ``MaxPooling2D()``): the convolution computed in the order the pooling reads it, so
+  the pooling is a few passes over contiguous blocks and unread outputs are skipped;
 * ``conv_bn.py``: Conv2D + BatchNormalization (+ ReLU) (+ MaxPooling2D) in training as one op,
   the normalization's backward pass on the pooled gradient (``Conv2D.fuse_with``, ``layers/fused.py``);
 * ``pooling.py``: max pooling's first-maximum search with few passes;
