@@ -208,6 +208,39 @@ def test_the_float32_limit_is_the_one_of_the_conversion():
         check_finite(np.array([0.0, 2.0**128 - 2.0**103]), "x")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_finite_finds_every_bad_value_wherever_it_is(dtype, bad):
+    """The quick look (row sums by one matrix-vector product for float32, minimum and maximum for
+    the others) never lets a bad value through: first, middle, last element, in the rows of the
+    product or the remainder after them, in each of several chunks, beside huge finite values."""
+    from scratchnn.models import data as data_module
+    size = 3 * data_module.CHECK_ROW + 17                   # whole rows and a remainder
+    for position in (0, 1, size // 2, 3 * data_module.CHECK_ROW - 1, 3 * data_module.CHECK_ROW, size - 1):
+        arr = np.ones(size, dtype=dtype)
+        arr[position] = bad
+        with pytest.raises(ValueError, match=rf"x contains NaN or Inf values \(first at sample {position}: "
+                                             rf"x\[{position}\] = "):
+            data_module.check_finite(arr, "x")
+    half = min(float(np.finfo(dtype).max), float(np.finfo(np.float32).max)) / 2
+    big = np.full((5, 2 * data_module.CHECK_ROW), half, dtype=dtype)
+    data_module.check_finite(big, "x")                     # the sums overflow: the exact check says fine
+    big[4, -1] = bad
+    with pytest.raises(ValueError, match=r"first at sample 4: x\[4, 2047\]"):
+        data_module.check_finite(big, "x")
+
+
+def test_check_finite_looks_at_every_chunk(monkeypatch):
+    from scratchnn import utils
+    from scratchnn.models import data as data_module
+    monkeypatch.setattr(utils, "CHUNK_BYTES", 4 * 1000)     # chunks of 1000 float32 values
+    arr = np.zeros((7, 1000), dtype=np.float32)
+    data_module.check_finite(arr, "x")
+    arr[6, 999] = np.nan
+    with pytest.raises(ValueError, match=r"first at sample 6: x\[6, 999\] = nan"):
+        data_module.check_finite(arr, "x")
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nan_in_sample_weight_is_refused_on_every_path(bad):
     x, y = blobs(12)

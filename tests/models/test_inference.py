@@ -205,3 +205,16 @@ def test_a_wrong_input_shape_is_still_refused_by_name():
     model = _mlp()
     with pytest.raises(ValueError, match="expects inputs of shape"):
         model.predict(np.zeros((4, 5, 5), np.float32), verbose=0)
+
+
+@pytest.mark.parametrize("shape", [(1000, 10), (3, 4, 7), (5, 1), (2, 40), (6, 32), (0, 10)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_column_by_column_equals_the_reduction(shape, dtype):
+    """The softmax's row maximum in the plan: the same numbers as ``max(axis=-1)``, NaN rows too."""
+    y = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    if y.size:
+        y.reshape(-1, shape[-1])[0, -1] = np.nan
+    got, expected = inference.row_max(y), y.max(axis=-1, keepdims=True)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(inference.row_max(y[..., ::2]), y[..., ::2].max(axis=-1, keepdims=True))

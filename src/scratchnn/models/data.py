@@ -125,13 +125,26 @@ def _finite_as_float32(chunk):
         return np.isfinite(chunk.astype(DEFAULT_FLOAT))
 
 
+#: Row width of the finite check's matrix-vector product (see ``_all_finite_as_float32``).
+CHECK_ROW = 1024
+
+
 def _all_finite_as_float32(chunk):
-    """Whether every value of the chunk is finite and within float32's largest value, from its
-    minimum and maximum (two reductions that allocate nothing; a NaN anywhere makes both NaN). The
-    common case, clean data, costs less than an elementwise ``isfinite``; when this says no, the
-    exact check runs (a float64 a little above the limit can still round to it)."""
+    """Whether every value of the chunk is finite and within float32's range, without an
+    elementwise pass. float32: the sums of its rows of ``CHECK_ROW`` values, as one matrix-vector
+    product with a vector of ones (BLAS, on every core; a NaN or an infinity makes its row's sum
+    non-finite). Other dtypes: the minimum and the maximum (a NaN makes both NaN). A "no" can be a
+    false alarm (float32 values near the limit whose sum overflows, a float64 a little above the
+    limit that rounds down to it): the exact elementwise check then decides. Clean data, the
+    common case, costs a quarter of ``isfinite`` on the whole array."""
     if chunk.size == 0:
         return True
+    if chunk.dtype == np.float32:
+        flat = chunk.reshape(-1)
+        cut = flat.size - flat.size % CHECK_ROW
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = flat[:cut].reshape(-1, CHECK_ROW) @ np.ones(CHECK_ROW, dtype=np.float32)
+            return bool(np.isfinite(sums).all() and np.isfinite(flat[cut:].sum()))
     limit = np.finfo(DEFAULT_FLOAT).max
     return bool(-limit <= chunk.min() and chunk.max() <= limit)
 

@@ -84,6 +84,24 @@ def folded(layer, bn):
     return (kernel * s).astype(kernel.dtype), t.astype(kernel.dtype)
 
 
+#: Up to this many columns ``row_max`` takes the maximum column by column.
+FEW_COLUMNS = 32
+
+
+def row_max(y):
+    """``y.max(axis=-1, keepdims=True)``, the same numbers. NumPy reduces a short last axis slowly
+    (about 45 us for 1000 rows of 10 classes, more than the softmax's exp); for at most
+    ``FEW_COLUMNS`` columns, k - 1 elementwise ``maximum`` passes over the columns are 3-4x faster."""
+    k = y.shape[-1]
+    if k > FEW_COLUMNS or k == 0 or y.size == 0:
+        return y.max(axis=-1, keepdims=True)
+    columns = y.reshape(-1, k).T                  # column j: a strided view of every row's j-th value
+    out = columns[0].copy()
+    for j in range(1, k):
+        np.maximum(out, columns[j], out=out)
+    return out.reshape(y.shape[:-1] + (1,))
+
+
 def apply_activation(y, name, fn):
     """The activation on ``y`` in place where it can (``name`` from ``IN_PLACE``), else ``fn(y)``
     without a graph; returns the result."""
@@ -93,7 +111,7 @@ def apply_activation(y, name, fn):
         np.maximum(y, 0, out=y)
         return y
     if name == "softmax":             # as F.softmax: e^(y - max) / sum, the same operations
-        y -= y.max(axis=-1, keepdims=True)
+        y -= row_max(y)
         np.exp(y, out=y)
         y /= y.sum(axis=-1, keepdims=True)
         return y
