@@ -441,3 +441,36 @@ def test_a_model_that_computes_its_own_loss_may_train_without_targets():
     model.fit(x, epochs=3, verbose=0)
     assert model.optimizer.iterations == 3
     assert np.abs(model.predict(x, verbose=0)).mean() < np.abs(first).mean()
+
+
+@pytest.mark.parametrize("dtype,bad,message", [
+    ("float32", np.nan, r"x contains NaN or Inf values \(first at sample 250: x\[250, 2\] = nan\)"),
+    ("float32", -np.inf, r"x contains NaN or Inf values \(first at sample 250: x\[250, 2\] = -inf\)"),
+    ("float64", 1e39, r"x\[250, 2\] = 1e\+39 is too large for float32")])
+def test_predict_checks_each_batch_of_an_array_with_the_whole_arrays_message(dtype, bad, message):
+    """predict checks a single array x batch by batch, just before each is computed: the error is
+    the one the check of the whole array gives (its first bad position), raised at the batch that
+    holds it; the weights do not change, and no batch after it is computed."""
+    model = compiled_mlp()
+    x = blobs(400)[0].astype(dtype)
+    clean = model.predict(x, batch_size=100, verbose=0)
+    x[250, 2], x[390, 1] = bad, np.nan
+    seen = []
+
+    class Batches(callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(batch)
+    before = state(model)
+    with pytest.raises(ValueError, match=message):
+        model.predict(x, batch_size=100, verbose=0, callbacks=[Batches()])
+    assert seen == [0, 1]                                  # batch 2 (samples 200-299) holds it
+    assert_unchanged(model, before)
+    x[250, 2], x[390, 1] = 0.0, 0.0
+    np.testing.assert_array_equal(model.predict(x[:200], batch_size=100, verbose=0), clean[:200])
+
+
+def test_predict_accepts_float64_values_that_round_to_float32s_largest():
+    model = compiled_mlp()
+    x = blobs(40)[0]
+    x[5, 0] = 2.0**128 - 2.0**103 - 2.0**80                # finite once rounded to float32
+    assert np.isfinite(model.predict(x, batch_size=8, verbose=0)[:5]).all()

@@ -178,9 +178,11 @@ def check_finite(arr, name, where=""):
                          "clean or impute the data before training")
 
 
-def checked_arrays(x, y, sample_weight, what, names=("x", "y", "sample_weight")):
+def checked_arrays(x, y, sample_weight, what, names=("x", "y", "sample_weight"), x_by_batch=False):
     """``x``, ``y``, ``sample_weight`` as arrays with the same number of samples, not empty,
-    finite and within float32's range; a ValueError saying which argument is wrong otherwise."""
+    finite and within float32's range; a ValueError saying which argument is wrong otherwise.
+    ``x_by_batch``: a single array x is left for ``ArrayData(check_batches=True)`` to check batch by
+    batch (``predict``: each batch just before it is computed, while it is in the cache)."""
     x, y, w = (None if v is None else _structure_as_arrays(v, n)
                for v, n in zip((x, y, sample_weight), names))
     if x is None:
@@ -194,8 +196,21 @@ def checked_arrays(x, y, sample_weight, what, names=("x", "y", "sample_weight"))
     if len(first) == 0:
         raise ValueError(f"{what}() got no samples ({first_name} is empty)")
     for name, arr in items:
-        check_finite(arr, name)
+        if not (x_by_batch and arr is x and not is_structure(x)):
+            check_finite(arr, name)
     return x, y, w
+
+
+def check_finite_batch(arr, index, name):
+    """``check_finite`` for the batch ``arr[index]`` of an array whose earlier batches passed;
+    returns the batch. Its error is the one ``check_finite(arr, name)`` gives (the first bad
+    position in the whole array, which is in this batch)."""
+    batch = arr[index]
+    if batch.dtype.kind != "f" or _all_finite_as_float32(batch) or _finite_as_float32(batch).all():
+        return batch
+    check_finite(arr, name)
+    check_finite(batch, name, where=" (in this batch)")      # not reached: the whole array has it
+    return batch
 
 
 def check_batch_size(batch_size, default=32):
@@ -265,8 +280,10 @@ def to_tensors(x):
 class ArrayData:
     """(x, y, sample_weight) arrays served in batches, shuffled per epoch if asked."""
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, max_steps=None):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, max_steps=None,
+                 check_batches=False):
         self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.check_batches = check_batches  # check x's batches for NaN/Inf (``checked_arrays(x_by_batch)``)
         self.batch_size, self.shuffle = batch_size, shuffle
         n = len(first_leaf(x))
         for name, value in (("y", y), ("sample_weight", sample_weight)):
@@ -288,7 +305,8 @@ class ArrayData:
         for start in range(0, self.steps * bs, bs):
             idx = order[start:start + bs] if order is not None else slice(start, start + bs)
             if self._simple:                      # one array each: no structure to walk
-                xb = to_float_batch(self.x[idx])
+                xb = check_finite_batch(self.x, idx, "x") if self.check_batches else self.x[idx]
+                xb = to_float_batch(xb)
                 yield (xb[..., None] if self.feature_axis else xb,
                        None if self.y is None else self.y[idx],
                        None if self.sample_weight is None else self.sample_weight[idx])

@@ -227,11 +227,10 @@ class Trainer(Steps):
             x = _one_array(x, "x" + suffix) if _data.is_structure(x) else x
             y = _one_array(y, "y" + suffix) if _data.is_structure(y) and not isinstance(y, dict) else y
         if _data.is_array_like(x):
-            names = ("x", "y", "sample_weight")
-            if what == "validation":
-                names = tuple(n + "_val" for n in names)
-            x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, what, names)
-            data = _data.ArrayData(x, y, sample_weight, batch_size, shuffle)
+            names = tuple(n + ("_val" if what == "validation" else "") for n in ("x", "y", "sample_weight"))
+            by_batch = what == "predict" and not _data.is_structure(x)    # x checked as it is used
+            x, y, sample_weight = _data.checked_arrays(x, y, sample_weight, what, names, x_by_batch=by_batch)
+            data = _data.ArrayData(x, y, sample_weight, batch_size, shuffle, check_batches=by_batch)
             if steps is not None:
                 arg = {"fit": "steps_per_epoch", "validation": "validation_steps"}.get(what, "steps")
                 if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
