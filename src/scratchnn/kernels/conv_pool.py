@@ -158,4 +158,3 @@ class FastConv2DMaxPool(Function):
         parallel_batches(unpool, n, full.size)
         return input_grad(full.reshape(-1, cout), self.kernel, self.xp_shape, self.x_dtype,
                           (ph * hp, pw * wp), self.strides, self.dilation, self.pads)
-

@@ -93,7 +93,8 @@ class Conv2D(KernelBiasMixin, Layer):
     def call_then_max_pool(self, inputs, pool):
         """``pool(self(inputs))`` for a MaxPooling2D layer ``pool``, as one op
         (``F.conv2d_max_pool``: the same values and gradients to float rounding, with the ReLU and
-        its gradient on the pooled array). ``Sequential`` runs a Conv2D followed by a MaxPooling2D this way.
+        its gradient on the pooled array). ``Sequential`` runs a Conv2D followed by a MaxPooling2D
+        this way.
         Like ``Layer.__call__`` for each layer, it makes a Tensor of this layer's dtype from an
         array or a list, and checks the shapes (or builds the layers at their first call)."""
         if not isinstance(pool, MaxPooling2D):
