@@ -31,7 +31,7 @@ from ..autograd import Function
 from ..windows import pad_hw, sliding_windows
 from . import conv as conv_kernels
 from .conv import add_bias, input_grad
-from .pooling import first_max
+from .pooling import first_max, route_to_first_max
 from .threads import parallel_batches
 
 
@@ -122,10 +122,7 @@ class FastConv2DMaxPool(Function):
         dz = np.empty((T,) + flat_g.shape, dtype=g.dtype)
 
         def route(lo, hi):                            # dz_t = g * [index == t]
-            hit = np.empty(flat_g[lo:hi].shape, dtype=bool)
-            for t in range(T):
-                np.equal(flat_index[lo:hi], t, out=hit)
-                np.multiply(flat_g[lo:hi], hit, out=dz[t, lo:hi])
+            route_to_first_max(flat_g[lo:hi], flat_index[lo:hi], [dz[t, lo:hi] for t in range(T)])
         parallel_batches(route, n, dz.size)
         dz2 = dz.reshape(-1, cout)
         dx = dkernel = dbias = None

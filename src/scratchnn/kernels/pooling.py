@@ -72,12 +72,19 @@ def max_pool_grad(g, index, taps, xp_shape, pool, strides):
             dxp[where] += g * hit
     else:                                            # each input cell is in one window at most
         def work(lo, hi):
-            hit = np.empty(g[lo:hi].shape, dtype=bool)
-            for t, where in enumerate(taps):
-                np.equal(index[lo:hi], t, out=hit)
-                np.multiply(g[lo:hi], hit, out=dxp[lo:hi][where])
+            route_to_first_max(g[lo:hi], index[lo:hi], [dxp[lo:hi][where] for where in taps])
         parallel_batches(work, g.shape[0], dxp.size)
     return dxp
+
+
+def route_to_first_max(g, index, targets):
+    """``targets[t] = g * (index == t)`` for every tap t: each output's gradient goes to the tap
+    that held its window's first maximum, zeros to the others (``targets``: arrays or views of
+    g's shape, written in place)."""
+    hit = np.empty(g.shape, dtype=bool)
+    for t, target in enumerate(targets):
+        np.equal(index, t, out=hit)
+        np.multiply(g, hit, out=target)
 
 
 class FastMaxPool2D(Function):
