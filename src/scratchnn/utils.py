@@ -37,7 +37,10 @@ def to_categorical(y, num_classes=None, dtype="float32"):
 
 def set_random_seed(seed):
     """Seed everything scratchnn draws at random (initializers, dropout, shuffling) and
-    NumPy's global generator, so that a script is repeatable."""
+    NumPy's global generator, so that a script is repeatable. Bit for bit, the runs must also use
+    the same number of threads (BLAS sums in another order with another count, and the automatic
+    count follows the machine's load at each ``fit``): fix it with ``$SCRATCHNN_NUM_THREADS`` or
+    ``scratchnn.backend.set_num_threads(n)`` when the two runs may see different loads."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"set_random_seed: seed must be a non-negative integer, got {seed!r}")
     _random.set_seed(int(seed))

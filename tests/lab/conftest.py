@@ -15,6 +15,15 @@ NEEDS = {"optimizers": ("mnist",), "learning-rate": ("mnist",), "vanishing-gradi
          "multiclass": ("fashion_mnist",)}
 
 
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    """One thread for every run of these tests. They compare two runs of an experiment bit for
+    bit (a seeded rerun, a rerun on a slow clock), and BLAS sums in another order with another
+    thread count, which the automatic choice (``kernels/threads.py``) takes from the machine's
+    load at each ``fit``: two runs minutes apart on a busy machine could differ in the last bits."""
+    monkeypatch.setenv("SCRATCHNN_NUM_THREADS", "1")
+
+
 @pytest.fixture(scope="package")
 def results(tmp_path_factory):
     """``get(name)``: ``(result, folder)``, the quick run (seed 0) of experiment ``name`` saved to
