@@ -206,10 +206,11 @@ def check_finite_batch(arr, index, name):
     returns the batch. Its error is the one ``check_finite(arr, name)`` gives (the first bad
     position in the whole array, which is in this batch)."""
     batch = arr[index]
-    if batch.dtype.kind != "f" or _all_finite_as_float32(batch) or _finite_as_float32(batch).all():
-        return batch
-    check_finite(arr, name)
-    check_finite(batch, name, where=" (in this batch)")      # not reached: the whole array has it
+    try:
+        check_finite(batch, name)
+    except ValueError:
+        check_finite(arr, name)              # raises, naming the position in the whole array
+        raise
     return batch
 
 
