@@ -42,6 +42,10 @@ TIMEOUT_VARIABLE = "SCRATCHNN_DISTRIBUTED_TIMEOUT"
 DEFAULT_SPIN = 0.001
 SPIN_VARIABLE = "SCRATCHNN_DISTRIBUTED_SPIN"
 _FIRST_PAUSE, _LONGEST_PAUSE = 1e-5, 1e-3
+#: Seconds a rank waits between printing why it ends the job and ``MPI_Abort``: ``mpiexec``
+#: forwards each rank's output through a pipe, and the abort kills every rank at once; without
+#: the pause the message could still be in the pipe and be lost (seen about one run in five).
+ABORT_GRACE = 0.5
 
 
 def mpi():
@@ -167,8 +171,7 @@ class Collectives:
         """Print ``message`` (with this rank's number) and end every rank of the job."""
         print(f"scratchnn.distributed: rank {self.rank} of {self.size}: {message}", file=sys.stderr,
               flush=True)
-        self.comm.Abort(code)
-        raise SystemExit(code)           # Abort ends the processes, this one too, but not always at once
+        _abort(self.comm, code)
 
 
 @contextlib.contextmanager
@@ -197,5 +200,16 @@ def abort_on_error(comm=None, prefix="scratchnn", one_line=(), exit_code=None):
             traceback.print_exc()
             sys.stderr.flush()
         code = 130 if isinstance(err, KeyboardInterrupt) else exit_code(err) if exit_code else 1
-        comm.Abort(code)
-        raise SystemExit(code) from err      # nothing more runs here (no second message) until it ends
+        _abort(comm, code, err)
+
+
+def _abort(comm, code, cause=None):
+    """End every rank of ``comm``'s job with status ``code``, once ``mpiexec`` has had
+    ``ABORT_GRACE`` seconds to forward what this rank printed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(ABORT_GRACE)
+    comm.Abort(code)
+    # Abort ends the processes, this one too, but not always at once: nothing more runs here (no
+    # second message) until it does.
+    raise SystemExit(code) from cause
