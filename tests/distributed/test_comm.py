@@ -101,3 +101,35 @@ def test_abort_on_error_prints_the_rank_and_ends_the_job(capsys):
         with distributed.abort_on_error(alone):
             raise RuntimeError("alone")
     assert alone.aborted is None and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("how", ["timeout", "error"])
+def test_the_message_is_flushed_and_given_time_before_the_abort(monkeypatch, how):
+    """``mpiexec`` forwards a rank's output through a pipe and MPI_Abort kills every rank at once:
+    the message must be written out, and ``ABORT_GRACE`` seconds pass, before Abort is called
+    (without the pause the message was lost in about one run in five)."""
+    events = []
+
+    class Stream:
+        def write(self, text):
+            events.append("write")
+
+        def flush(self):
+            events.append("flush")
+
+    class Comm(FakeComm):
+        def Abort(self, code=1):
+            events.append("abort")
+
+    monkeypatch.setattr(sys, "stderr", Stream())
+    monkeypatch.setattr(distributed.comm.time, "sleep", lambda seconds: events.append(("sleep", seconds)))
+    comm = Comm(rank=1, size=2)
+    with pytest.raises(SystemExit):
+        if how == "timeout":
+            distributed.Collectives(comm, timeout=0.01).wait(NeverDone(), "the test's collective")
+        else:
+            with distributed.abort_on_error(comm, one_line=(ValueError,)):
+                raise ValueError("bad")
+    abort = events.index("abort")
+    assert events[abort - 1] == ("sleep", distributed.comm.ABORT_GRACE) and distributed.comm.ABORT_GRACE > 0
+    assert "write" in events[:abort] and events[abort - 2] == "flush"
