@@ -133,3 +133,15 @@ def test_the_message_is_flushed_and_given_time_before_the_abort(monkeypatch, how
     abort = events.index("abort")
     assert events[abort - 1] == ("sleep", distributed.comm.ABORT_GRACE) and distributed.comm.ABORT_GRACE > 0
     assert "write" in events[:abort] and events[abort - 2] == "flush"
+
+
+def test_a_ctrl_c_during_the_pause_still_ends_the_job(monkeypatch, capsys):
+    """A second Ctrl-C while the rank waits to abort must not leave the other ranks waiting."""
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(distributed.comm.time, "sleep", interrupted)
+    comm = FakeComm(rank=0, size=2)
+    with pytest.raises(SystemExit) as ended:
+        with distributed.abort_on_error(comm):
+            raise KeyboardInterrupt
+    assert comm.aborted == 130 and ended.value.code == 130

@@ -208,7 +208,10 @@ def _abort(comm, code, cause=None):
     ``ABORT_GRACE`` seconds to forward what this rank printed."""
     sys.stdout.flush()
     sys.stderr.flush()
-    time.sleep(ABORT_GRACE)
+    try:
+        time.sleep(ABORT_GRACE)
+    except KeyboardInterrupt:            # a second Ctrl-C must not skip the abort (the others would wait)
+        pass
     comm.Abort(code)
     # Abort ends the processes, this one too, but not always at once: nothing more runs here (no
     # second message) until it does.
