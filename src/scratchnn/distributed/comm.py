@@ -169,8 +169,7 @@ class Collectives:
 
     def abort(self, message, code=1):
         """Print ``message`` (with this rank's number) and end every rank of the job."""
-        print(f"scratchnn.distributed: rank {self.rank} of {self.size}: {message}", file=sys.stderr,
-              flush=True)
+        print(f"scratchnn.distributed: rank {self.rank} of {self.size}: {message}", file=sys.stderr)
         _abort(self.comm, code)
 
 
@@ -194,11 +193,10 @@ def abort_on_error(comm=None, prefix="scratchnn", one_line=(), exit_code=None):
             raise
         where = f"{prefix} (rank {comm.Get_rank()} of {comm.Get_size()})"
         if isinstance(err, tuple(one_line)):
-            print(f"{where}: error: {err}", file=sys.stderr, flush=True)
+            print(f"{where}: error: {err}", file=sys.stderr)
         else:
             print(f"{where}: error, ending all ranks:", file=sys.stderr)
             traceback.print_exc()
-            sys.stderr.flush()
         code = 130 if isinstance(err, KeyboardInterrupt) else exit_code(err) if exit_code else 1
         _abort(comm, code, err)
 
